@@ -1,0 +1,1 @@
+"""File formats: pure functions, no I/O beyond reading and writing files."""

@@ -1,0 +1,255 @@
+"""The shared models and their collections. Fields only: wire formats live in the backends.
+
+>>> from neuromodels import Neuron, Connector, Link
+>>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="demo")
+>>> len(n.nodes), n.name
+(2, 'demo')
+>>> Connector(x=1.0, y=2.0, z=3.0, links=[(5, "presynaptic_to")]).links[0].relation
+'presynaptic_to'
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from .collection import Collection
+from .connection import Connection
+from .formats import swc
+from .model import Model
+
+
+def _opt_array(dtype: Any) -> Any:
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        array = np.asarray(value, dtype=dtype)
+        if array.size == 0:
+            array = array.reshape(0, 3)
+        return array
+
+    return convert
+
+
+@attrs.frozen
+class Link:
+    """One link between a connector and a neuron's node (a value, not a savable model)."""
+
+    node_id: int
+    relation: str
+    skeleton_id: int | None = None
+    confidence: int | None = None
+
+
+def _links(value: Any) -> Any:
+    if value is None:
+        return None
+    links = []
+    for item in value:
+        if isinstance(item, Link):
+            links.append(item)
+        elif isinstance(item, dict):
+            links.append(Link(**item))
+        elif isinstance(item, (tuple, list)) and len(item) in (2, 3, 4):
+            links.append(Link(*item))
+        else:
+            raise TypeError(f"a link is a Link, a dict or a (node_id, relation) pair, not {item!r}")
+    return links
+
+
+@attrs.define(slots=False, eq=False)
+class Project(Model):
+    """A project (CATMAID project, Cytomine project, Clio dataset).
+
+    >>> # Project.fetch(1).name
+    """
+
+    name: str | None = None
+    description: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(slots=False, eq=False)
+class Neuron(Model):
+    """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
+
+    >>> # n = Neuron.fetch(16); n.nodes.head(); n.update(name="PN VA6 left")
+    """
+
+    neuron_id: int | None = None
+    name: str | None = None
+    nodes: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    connectors: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    tags: dict[str, list[int]] | None = attrs.field(default=None, repr=False)
+    annotations: list[str] | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_swc(cls, source: Any, name: str | None = None, **fields: Any) -> "Neuron":
+        """A new neuron from an SWC file path, text, bytes or file object.
+
+        >>> # Neuron.from_swc("cell.swc", name="imported").save()
+        """
+        nodes = swc.parse_swc(source)
+        if name is None and isinstance(source, (str, os.PathLike)) and os.path.exists(str(source)):
+            name = os.path.splitext(os.path.basename(str(source)))[0]
+        return cls(name=name, nodes=nodes, **fields)
+
+    def to_swc(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """SWC text of the nodes; written to ``path`` when given (then returns None).
+
+        >>> # text = neuron.to_swc(); neuron.to_swc("out.swc")
+        """
+        if self.nodes is None:
+            raise ValueError("this neuron has no nodes loaded")
+        text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})")
+        if path is None:
+            return text
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return None
+
+    @property
+    def n_nodes(self) -> int:
+        return 0 if self.nodes is None else len(self.nodes)
+
+
+@attrs.define(slots=False, eq=False)
+class Annotation(Model):
+    """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
+
+    >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
+    """
+
+    name: str | None = None
+    geometry: Any = None
+    image: int | None = None
+    project: Any = None
+    terms: list[int] | None = None
+    targets: list[Any] | None = None
+    properties: dict[str, Any] | None = None
+    meta: list[str] | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(slots=False, eq=False)
+class ImageInstance(Model):
+    """An image (CATMAID stack, Cytomine image instance).
+
+    >>> # ImageInstance.fetch(2).resolution
+    """
+
+    name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    depth: int | None = None
+    resolution: tuple[float, float, float] | None = None
+    project: Any = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(slots=False, eq=False)
+class Connector(Model):
+    """A connector (synapse) with its links to neurons' nodes.
+
+    >>> # Connector(x=5100, y=6100, z=900, links=[(9476, "presynaptic_to")]).save()
+    """
+
+    x: float | None = None
+    y: float | None = None
+    z: float | None = None
+    confidence: int | None = None
+    links: list[Link] | None = attrs.field(default=None, converter=_links)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(slots=False, eq=False)
+class Volume(Model):
+    """A triangle mesh. A round trip keeps the mesh, not the vertex order.
+
+    >>> # Volume(name="box", vertices=v, faces=f).save()
+    """
+
+    name: str | None = None
+    comment: str | None = None
+    vertices: np.ndarray | None = attrs.field(default=None, converter=_opt_array(np.float64), repr=False)
+    faces: np.ndarray | None = attrs.field(default=None, converter=_opt_array(np.int64), repr=False)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+class ProjectCollection(Collection[Project]):
+    """Projects visible to the connection's user."""
+
+    model = Project
+
+
+class NeuronCollection(Collection[Neuron]):
+    """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
+
+    >>> # pns = NeuronCollection(annotation="PN").fetch(); pns.load_nodes()
+    """
+
+    model = Neuron
+
+    def load_nodes(self, *, connection: Connection | None = None) -> "NeuronCollection":
+        """Load the nodes of every member in one parallel step (visible, with a progress bar)."""
+        conn, resource = self._resource(connection)
+        missing = [n for n in self._items if n.nodes is None]
+        if missing:
+            resource.load_nodes(conn, missing)  # type: ignore[attr-defined]
+            for n in missing:
+                n.mark_clean()
+        return self
+
+
+class AnnotationCollection(Collection[Annotation]):
+    """Annotations; batch ``save()`` uploads in few requests.
+
+    >>> # AnnotationCollection(neuron=16).fetch()
+    """
+
+    model = Annotation
+
+
+class ImageInstanceCollection(Collection[ImageInstance]):
+    """Images of a project.
+
+    >>> # ImageInstanceCollection().fetch_with_filter("project", 42)
+    """
+
+    model = ImageInstance
+
+
+class ConnectorCollection(Collection[Connector]):
+    """Connectors, with complete links.
+
+    >>> # ConnectorCollection(neuron=[16, 17], relation="presynaptic_to").fetch()
+    """
+
+    model = Connector
+
+
+class VolumeCollection(Collection[Volume]):
+    """Volumes (meshes are loaded on ``Volume.fetch``).
+
+    >>> # VolumeCollection(name="neuropil").fetch()
+    """
+
+    model = Volume
+
+
+MODELS: tuple[type[Model], ...] = (Project, Neuron, Annotation, ImageInstance, Connector, Volume)
+COLLECTIONS: tuple[type[Collection[Any]], ...] = (
+    ProjectCollection,
+    NeuronCollection,
+    AnnotationCollection,
+    ImageInstanceCollection,
+    ConnectorCollection,
+    VolumeCollection,
+)
+
+
