@@ -1,0 +1,57 @@
+"""The CATMAID backend: declarations in :mod:`.resources`, wire shapes in :mod:`.converter`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from ...connection import Connection
+from ...errors import NeuromodelsError
+from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
+from ..base import Backend
+from . import errors, resources
+
+
+class CatmaidAuth(requests.auth.AuthBase):
+    """``X-Authorization: Token ...`` plus optional HTTP basic auth in front of the server."""
+
+    def __init__(self, token: str | None, basic: tuple[str, str] | None) -> None:
+        self._token = token
+        self._basic = requests.auth.HTTPBasicAuth(*basic) if basic else None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._basic is not None:
+            request = self._basic(request)
+        if self._token:
+            request.headers["X-Authorization"] = f"Token {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "<CatmaidAuth>"
+
+
+class CatmaidBackend(Backend):
+    name = "catmaid"
+    resources = {
+        Project: resources.CatmaidProject,
+        ImageInstance: resources.CatmaidImageInstance,
+        Neuron: resources.CatmaidNeuron,
+        Annotation: resources.CatmaidAnnotation,
+        Connector: resources.CatmaidConnector,
+        Volume: resources.CatmaidVolume,
+    }
+
+    def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
+        if conn.token is None and conn.http_auth is None:
+            return None  # anonymous reads of public servers
+        return CatmaidAuth(conn.token, conn.http_auth)
+
+    def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
+        return errors.error_from_response(response)
+
+    def ping(self, conn: Connection) -> Any:
+        return conn.transport.request("GET", "/version")
+
+
+BACKEND = CatmaidBackend

@@ -1,0 +1,660 @@
+"""CATMAID's six resources: what each can do, its filters, and the requests behind them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+import orjson
+
+from ...connection import Connection
+from ...errors import NotFound, NotSupported
+from ...formats.swc import roots
+from ...resources import Annotation, Connector, ImageInstance, Link, Neuron, Project, Volume
+from ..base import Filter, Resource, check_id
+from . import api, converter as cv
+from .api import chunks, form_list, pid
+
+INT = (int, np.integer)
+#: Names are CATMAID class_instance names: varchar(255).
+MAX_NAME = 255
+#: Skeletons per bulk compact-detail request (several requests run in parallel).
+DETAIL_CHUNK = 25
+#: Entities per query-targets page.
+PAGE = 500
+KNOWN_RELATIONS = frozenset(
+    {"presynaptic_to", "postsynaptic_to", "gapjunction_with", "desmosome_with", "abutting",
+     "tightjunction_with", "attached_to", "close_to"}
+)
+
+
+def _check_name(name: Any, what: str, *, pipe: bool = True) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, not {type(name).__name__}")
+    if not name.strip():
+        raise ValueError(f"{what} must not be empty")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"{what} is {len(name)} characters; CATMAID keeps at most {MAX_NAME}")
+    if pipe and "|" in name:
+        raise ValueError(f"{what} must not contain '|' (CATMAID refuses it): {name!r}")
+
+
+def _check_coordinate(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{what} must be finite, not {value!r}")
+
+
+def _ids(value: Any) -> list[int]:
+    values = value if isinstance(value, (list, tuple, set)) else [value]
+    return [check_id(v, int, "skeleton id") for v in values]
+
+
+# -- Project -----------------------------------------------------------------------------------------
+class CatmaidProject(Resource):
+    not_supported = {
+        "create": "CATMAID projects are created by administrators",
+        "update": "CATMAID projects are edited by administrators",
+        "delete": "CATMAID projects are deleted by administrators",
+    }
+
+    def _all(self, conn: Connection) -> list[Project]:
+        rows = conn.transport.request("GET", "/projects/")
+        return [cv.project_from_wire(row) for row in rows if row.get("id", -1) >= 0]
+
+    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+        for project in self._all(conn):
+            if project.id == id:
+                model.assign(project)
+                return
+        raise NotFound(f"no project {id} visible to this user", missing=[id])
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
+        yield self._all(conn)
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        return len(self._all(conn))
+
+
+# -- ImageInstance (stack) -----------------------------------------------------------------------------
+class CatmaidImageInstance(Resource):
+    filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
+    not_supported = {
+        "create": "CATMAID stacks are created by administrators",
+        "update": "CATMAID stacks are edited by administrators",
+        "delete": "CATMAID stacks are deleted by administrators",
+    }
+
+    def _info(self, conn: Connection, project: int, sid: int) -> ImageInstance:
+        return cv.image_from_stack_info(conn.transport.request("GET", f"/{project}/stack/{sid}/info"))
+
+    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+        model.assign(self._info(conn, pid(conn), id))
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
+        project = int(modifiers.get("project", pid(conn)))
+        stacks = conn.transport.request("GET", f"/{project}/stacks")
+        outcomes = conn.transport.map(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
+        for o in outcomes:
+            if o.error:
+                raise o.error
+        yield [o.value for o in outcomes]
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        project = int(modifiers.get("project", pid(conn)))
+        return len(conn.transport.request("GET", f"/{project}/stacks"))
+
+
+# -- Neuron (skeleton) ------------------------------------------------------------------------------------
+class CatmaidNeuron(Resource):
+    filters = {
+        "ids": Filter("ids", INT, "skeleton ids, results in the order given", many=True),
+        "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them", many=True),
+        "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
+    }
+    not_supported = {}
+
+    # reading ------------------------------------------------------------------------------------
+    def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Neuron]:
+        """Neurons by skeleton id in one parallel step: bulk compact-detail in chunks, names,
+        neuron ids and annotation names. Responses are parsed in the worker threads."""
+        skids = list(dict.fromkeys(skids))
+        if not skids:
+            return {}
+        size = max(1, min(DETAIL_CHUNK, math.ceil(len(skids) / conn.max_workers)))
+        tasks: list[tuple[str, Sequence[int]]] = []
+        if nodes:
+            tasks += [("detail", part) for part in chunks(skids, size)]
+        tasks += [(kind, part) for part in chunks(skids, 2000) for kind in ("names", "neurons", "annotations")]
+
+        def run(task: tuple[str, Sequence[int]]) -> Any:
+            kind, part = task
+            if kind == "detail":
+                data = form_list("skeleton_ids", part) + [("with_connectors", "true"), ("with_tags", "true")]
+                body = api.read(conn, "/skeletons/compact-detail", data)
+                return {int(k): cv.neuron_from_compact(int(k), v) for k, v in body.get("skeletons", {}).items()}
+            if kind == "names":
+                return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
+            if kind == "neurons":
+                return api.read(conn, "/neurons/from-models", form_list("model_ids", part))
+            return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part))
+
+        outcomes = conn.transport.map(run, tasks, desc="loading neurons" if nodes else None)
+        for o in outcomes:
+            if o.error is not None:
+                raise o.error
+        details: dict[int, Neuron] = {}
+        names: dict[str, str] = {}
+        nids: dict[str, int] = {}
+        annotations: dict[int, list[str]] = {}
+        for (kind, _), o in zip(tasks, outcomes):
+            if kind == "detail":
+                details.update(o.value)
+            elif kind == "names":
+                names.update(o.value)
+            elif kind == "neurons":
+                nids.update(o.value)
+            else:
+                label = o.value.get("annotations", {})
+                for skid, rows in o.value.get("skeletons", {}).items():
+                    annotations[int(skid)] = sorted(label.get(str(r["id"]), str(r["id"])) for r in rows)
+        result: dict[int, Neuron] = {}
+        for skid in skids:
+            key = str(skid)
+            if key not in nids or (nodes and skid not in details):
+                continue
+            neuron = details.get(skid) or Neuron(id=skid)
+            neuron.name = names.get(key)
+            neuron.neuron_id = int(nids[key])
+            neuron.annotations = annotations.get(skid, [])
+            result[skid] = neuron
+        return result
+
+    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+        found = self.load(conn, [id])
+        if id not in found:
+            raise NotFound(f"no skeleton {id} in project {pid(conn)}", missing=[id])
+        model.assign(found[id])
+
+    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
+        found = self.load(conn, [n.id for n in neurons])
+        missing = [n.id for n in neurons if n.id not in found]
+        if missing:
+            raise NotFound(f"{len(missing)} skeleton(s) not found", missing=missing)
+        for n in neurons:
+            loaded = found[n.id]
+            n.nodes, n.connectors, n.tags = loaded.nodes, loaded.connectors, loaded.tags
+
+    def _query(self, conn: Connection, modifiers: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+        """query-targets form for the filters, or None when nothing can match."""
+        form: list[tuple[str, str]] = [("types[0]", "neuron")]
+        wanted = modifiers.get("annotation")
+        if wanted is not None:
+            wanted = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+            index = api.annotation_index(conn) if any(isinstance(a, str) for a in wanted) else {}
+            ids = []
+            for a in wanted:
+                if isinstance(a, str):
+                    if a not in index:
+                        return None  # an unknown annotation annotates nothing
+                    ids.append(index[a])
+                else:
+                    ids.append(int(a))
+            form += form_list("annotated_with", ids)  # one key per id: all of them (AND)
+        if modifiers.get("name") is not None:
+            form.append(("name", modifiers["name"]))
+        return form
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = True, **options: Any) -> Iterator[Sequence[Neuron]]:
+        if options:
+            raise TypeError(f"unknown fetch option(s): {', '.join(options)}")
+        if "ids" in modifiers:
+            skids = _ids(modifiers["ids"])
+            found = self.load(conn, skids, nodes=nodes)
+            missing = [s for s in skids if s not in found]
+            if missing:
+                raise NotFound(f"{len(missing)} of {len(skids)} skeleton(s) not found: {missing[:10]}", missing=missing)
+            # Other filters narrow an id list client-side.
+            rest = {k: v for k, v in modifiers.items() if k != "ids"}
+            keep = None
+            if rest:
+                form = self._query(conn, rest)
+                keep = set() if form is None else {s for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+            yield [found[s] for s in skids if keep is None or s in keep]
+            return
+        form = self._query(conn, modifiers)
+        if form is None:
+            return
+        for page in self._entity_pages(conn, form, limit):
+            skids = [s for e in page for s in e.get("skeleton_ids", [])]
+            if nodes:
+                found = self.load(conn, skids)
+                yield [found[s] for s in skids if s in found]
+            else:
+                result = []
+                for e in page:
+                    names = sorted(a["name"] for a in e.get("annotations", []))
+                    for s in e.get("skeleton_ids", []):
+                        result.append(Neuron(id=int(s), neuron_id=int(e["id"]), name=e.get("name"), annotations=names))
+                yield result
+
+    def _entity_pages(self, conn: Connection, form: list[tuple[str, str]], limit: int | None) -> Iterator[list[dict[str, Any]]]:
+        start, total = 0, None
+        while total is None or start < total:
+            length = PAGE if limit is None else min(PAGE, max(limit - start, 1))
+            page_form = form + [("range_start", str(start)), ("range_length", str(length)),
+                                ("sort_by", "id"), ("sort_dir", "asc"), ("with_annotations", "false")]
+            body = api.read(conn, "/annotations/query-targets", page_form)
+            total = int(body.get("totalRecords", 0))
+            entities = body.get("entities", [])
+            if not entities:
+                return
+            yield entities
+            start += len(entities)
+            if limit is not None and start >= limit:
+                return
+
+    def _entities(self, conn: Connection, form: list[tuple[str, str]], limit: int | None) -> list[dict[str, Any]]:
+        return [e for page in self._entity_pages(conn, form, limit) for e in page]
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        if "ids" in modifiers:
+            return len(_ids(modifiers["ids"]))
+        form = self._query(conn, modifiers)
+        if form is None:
+            return 0
+        body = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")])
+        return int(body.get("totalRecords", 0))
+
+    # writing -------------------------------------------------------------------------------------
+    def validate(self, model: Any, operation: str) -> None:
+        if model.name is not None or operation == "create":
+            _check_name(model.name, "a CATMAID neuron name")
+        for a in model.annotations or []:
+            _check_name(a, "an annotation name", pipe=False)
+        if model.tags:
+            for tag, nodes in model.tags.items():
+                _check_name(tag, "a tag", pipe=False)
+                if "," in tag:
+                    raise ValueError(f"CATMAID sends tags comma-separated, so a tag cannot contain ',': {tag!r}")
+        if operation == "create":
+            if model.nodes is None or len(model.nodes) == 0:
+                raise ValueError("a neuron needs nodes to be created on CATMAID (Neuron.from_swc)")
+            found = roots(model.nodes)
+            if len(found) != 1:
+                raise ValueError(f"CATMAID stores one tree per skeleton; this neuron has {len(found)} roots")
+            coords = model.nodes[["x", "y", "z"]].to_numpy(dtype=float)
+            if not np.isfinite(coords).all():
+                raise ValueError("node coordinates must be finite (found NaN or infinity)")
+
+    def create(self, conn: Connection, model: Any) -> None:
+        data = [("name", model.name)] + form_list("annotations", model.annotations or [])
+        files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
+        body = api.write(conn, "/skeletons/import", data, files=files)
+        mapping = {int(k): int(v) for k, v in body["node_id_map"].items()}
+        nodes = model.nodes.copy()
+        nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
+        nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
+        model.nodes = nodes
+        model.id = int(body["skeleton_id"])
+        model.neuron_id = int(body["neuron_id"])
+        if not model.annotations:
+            model.annotations = ["Import"]  # what CATMAID adds when no annotation is sent
+        if model.tags:
+            tags = {t: [mapping.get(int(n), int(n)) for n in ids] for t, ids in model.tags.items()}
+            self._write_tags(conn, {}, tags)
+            model.tags = tags
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
+        unsupported = set(changes) - {"name", "annotations", "tags"}
+        if unsupported:
+            raise NotSupported(
+                f"catmaid cannot update a neuron's {', '.join(sorted(unsupported))} in place; "
+                "delete it and save a new one"
+            )
+        if model.neuron_id is None:
+            model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
+        if "name" in changes:
+            api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
+        if "annotations" in changes:
+            before, after = set(model.original("annotations") or []), set(model.annotations or [])
+            if after - before:
+                api.write(conn, "/annotations/add",
+                          form_list("skeleton_ids", [model.id]) + form_list("annotations", sorted(after - before)))
+            if before - after:
+                index = api.annotation_index(conn)
+                ids = [index[a] for a in sorted(before - after) if a in index]
+                if ids:
+                    api.write(conn, "/annotations/remove",
+                              form_list("annotation_ids", ids) + form_list("entity_ids", [model.neuron_id]))
+        if "tags" in changes:
+            self._write_tags(conn, model.original("tags") or {}, model.tags or {})
+
+    def _write_tags(self, conn: Connection, before: Mapping[str, list[int]], after: Mapping[str, list[int]]) -> None:
+        """Set the full tag list of every node whose tags changed (one request per node)."""
+        def by_node(tags: Mapping[str, list[int]]) -> dict[int, set[str]]:
+            result: dict[int, set[str]] = {}
+            for tag, nodes in tags.items():
+                for node in nodes:
+                    result.setdefault(int(node), set()).add(tag)
+            return result
+
+        old, new = by_node(before), by_node(after)
+        changed = [n for n in set(old) | set(new) if old.get(n, set()) != new.get(n, set())]
+        outcomes = conn.transport.map(
+            lambda n: api.write(conn, f"/label/treenode/{n}/update",
+                                {"tags": ",".join(sorted(new.get(n, set()))), "delete_existing": "true"}),
+            sorted(changed),
+        )
+        for o in outcomes:
+            if o.error:
+                raise o.error
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        if model.neuron_id is None:
+            model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
+        api.write(conn, f"/neuron/{model.neuron_id}/delete")
+
+    def delete_many(self, conn: Connection, models: Sequence[Any]) -> list[BaseException | None]:
+        unmapped = [m.id for m in models if m.neuron_id is None]
+        mapping = api.neuron_ids(conn, unmapped) if unmapped else {}
+        for m in models:
+            if m.neuron_id is None and m.id in mapping:
+                m.neuron_id = mapping[m.id]
+        return super().delete_many(conn, models)
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
+        """An import whose reply was lost is found by its exact name, node count and root
+        position; ambiguous or absent matches count as not stored only when no neuron of that
+        name exists at all."""
+        result: list[Any] = []
+        for model in models:
+            form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
+            entities = self._entities(conn, form, None)
+            skids = [s for e in entities for s in e.get("skeleton_ids", [])]
+            if not skids:
+                result.append(None)
+                continue
+            found = self.load(conn, skids)
+            root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+            matches = []
+            for skid, neuron in found.items():
+                if len(neuron.nodes) != len(model.nodes):
+                    continue
+                r = neuron.nodes.loc[neuron.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+                if np.allclose(r, root):
+                    matches.append(neuron)
+            if len(matches) != 1:
+                return None  # cannot tell with certainty: leave them unknown
+            match = matches[0]
+            model.neuron_id = match.neuron_id
+            model.nodes = match.nodes
+            result.append(match.id)
+        return result
+
+
+# -- Annotation -----------------------------------------------------------------------------------------------
+class CatmaidAnnotation(Resource):
+    filters = {
+        "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
+        "name": Filter("name", (str,), "exact annotation name", many=True),
+    }
+    not_supported = {}
+
+    def _targets(self, conn: Connection, aid: int) -> list[int]:
+        form = [("types[0]", "neuron")] + form_list("annotated_with", [aid])
+        entities = CatmaidNeuron()._entities(conn, form, None)
+        return sorted(int(s) for e in entities for s in e.get("skeleton_ids", []))
+
+    def _meta(self, conn: Connection, aid: int) -> list[str]:
+        body = api.read(conn, "/annotations/query", form_list("object_ids", [aid]))
+        names = body.get("annotations", {})
+        return sorted(names.get(str(r["id"]), str(r["id"])) for r in body.get("entities", {}).get(str(aid), []))
+
+    def _complete(self, conn: Connection, annotations: list[Annotation]) -> None:
+        """Load targets and meta-annotations for each, in parallel."""
+        outcomes = conn.transport.map(lambda a: (self._targets(conn, a.id), self._meta(conn, a.id)), annotations)
+        for a, o in zip(annotations, outcomes):
+            if o.error:
+                raise o.error
+            a.targets, a.meta = o.value
+
+    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+        names = {v: k for k, v in api.annotation_index(conn).items()}
+        if id not in names:
+            raise NotFound(f"no annotation {id} in project {pid(conn)}", missing=[id])
+        annotation = Annotation(id=id, name=names[id], project=pid(conn))
+        self._complete(conn, [annotation])
+        model.assign(annotation)
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
+        project = pid(conn)
+        wanted = modifiers.get("name")
+        wanted = None if wanted is None else set(wanted if isinstance(wanted, (list, tuple, set)) else [wanted])
+        if "neuron" in modifiers:
+            skids = _ids(modifiers["neuron"])
+            body = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids))
+            names = body.get("annotations", {})
+            targets: dict[int, list[int]] = {}
+            for skid, rows in body.get("skeletons", {}).items():
+                for r in rows:
+                    targets.setdefault(int(r["id"]), []).append(int(skid))
+            result = [
+                Annotation(id=aid, name=names.get(str(aid)), project=project, targets=sorted(t))
+                for aid, t in sorted(targets.items())
+                if wanted is None or names.get(str(aid)) in wanted
+            ]
+            yield result
+            return
+        index = api.annotation_index(conn)
+        result = [Annotation(id=i, name=n, project=project) for n, i in sorted(index.items(), key=lambda p: p[1])
+                  if wanted is None or n in wanted]
+        if wanted is not None:
+            self._complete(conn, result)  # a named few: worth loading what they annotate
+        yield result
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        return sum(len(p) for p in self.pages(conn, modifiers, None))
+
+    def validate(self, model: Any, operation: str) -> None:
+        _check_name(model.name, "an annotation name", pipe=False)
+        if operation == "create" and not model.targets:
+            raise ValueError("a CATMAID annotation is created on neurons: give targets=[skeleton ids]")
+        for t in model.targets or []:
+            check_id(t, int, "target skeleton id")
+        for m in model.meta or []:
+            _check_name(m, "a meta-annotation name", pipe=False)
+
+    def create(self, conn: Connection, model: Any) -> None:
+        form = form_list("skeleton_ids", model.targets) + form_list("annotations", [model.name])
+        form += form_list("meta_annotations", model.meta or [])
+        body = api.write(conn, "/annotations/add", form)
+        for a in body.get("annotations", []):
+            if a.get("name") == model.name:
+                model.id = int(a["id"])
+        if model.id is None:
+            from ...errors import ProtocolError
+
+            raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
+        model.project = pid(conn)
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
+        if "name" in changes:
+            raise NotSupported("catmaid cannot rename an annotation; create one with the new name")
+        unsupported = set(changes) - {"targets", "meta"}
+        if unsupported:
+            raise NotSupported(f"catmaid annotations have no {', '.join(sorted(unsupported))}")
+        if "targets" in changes:
+            before, after = set(model.original("targets") or []), set(model.targets or [])
+            if after - before:
+                api.write(conn, "/annotations/add",
+                          form_list("skeleton_ids", sorted(after - before)) + form_list("annotations", [model.name]))
+            if before - after:
+                nids = api.require_neuron_ids(conn, sorted(before - after))
+                api.write(conn, "/annotations/remove",
+                          form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
+        if "meta" in changes:
+            before, after = set(model.original("meta") or []), set(model.meta or [])
+            if after - before:
+                api.write(conn, "/annotations/add",
+                          form_list("entity_ids", [model.id]) + form_list("annotations", sorted(after - before)))
+            if before - after:
+                index = api.annotation_index(conn)
+                ids = [index[m] for m in sorted(before - after) if m in index]
+                if ids:
+                    api.write(conn, "/annotations/remove",
+                              form_list("annotation_ids", ids) + form_list("entity_ids", [model.id]))
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        targets = model.targets if model.targets is not None else self._targets(conn, model.id)
+        if targets:
+            nids = api.require_neuron_ids(conn, targets)
+            api.write(conn, "/annotations/remove",
+                      form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
+        else:
+            api.write(conn, f"/annotations/{model.id}/remove")
+
+
+# -- Connector ---------------------------------------------------------------------------------------------------
+class CatmaidConnector(Resource):
+    filters = {
+        "neuron": Filter("neuron", INT, "skeleton id(s) linked to the connectors", many=True),
+        "relation": Filter("relation", (str,), "only connectors linked with this relation (e.g. presynaptic_to)"),
+    }
+    not_supported = {}
+
+    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+        try:
+            body = api.get(conn, f"/connectors/{id}/")
+        except NotFound as e:
+            raise NotFound(
+                f"no connector {id} with links (CATMAID answers 404 for a connector without links)",
+                missing=[id], status=e.status, method=e.method, path=e.path,
+            ) from e
+        model.assign(cv.connector_from_detail(body))
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Connector]]:
+        names = {v: k for k, v in api.relation_ids(conn).items()}
+        base = [("with_partners", "true"), ("with_tags", "false")]
+        if modifiers.get("relation"):
+            base.append(("relation_type", modifiers["relation"]))
+        skids = _ids(modifiers["neuron"]) if "neuron" in modifiers else None
+        forms = [form_list("skeleton_ids", part) + base for part in chunks(skids, 500)] if skids else [base]
+        outcomes = conn.transport.map(lambda f: api.read(conn, "/connectors/", f), forms)
+        seen: set[int] = set()
+        result = []
+        for o in outcomes:
+            if o.error:
+                raise o.error
+            for c in cv.connectors_from_list(o.value, names):
+                if c.id not in seen:
+                    seen.add(c.id)
+                    result.append(c)
+        yield sorted(result, key=lambda c: c.id)
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        return sum(len(p) for p in self.pages(conn, modifiers, None))
+
+    def validate(self, model: Any, operation: str) -> None:
+        for axis in ("x", "y", "z"):
+            _check_coordinate(getattr(model, axis), f"connector {axis}")
+        if model.confidence is not None and (isinstance(model.confidence, bool) or model.confidence not in range(1, 6)):
+            raise ValueError(f"confidence must be an int from 1 to 5, not {model.confidence!r}")
+        for link in model.links or []:
+            check_id(link.node_id, int, "link node id")
+            if link.relation not in KNOWN_RELATIONS:
+                raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
+
+    def create(self, conn: Connection, model: Any) -> None:
+        relations = api.relation_ids(conn)
+        confidence = model.confidence or 5
+        rows = [(link.node_id, relations[link.relation], link.confidence or 5) for link in model.links or []]
+        form = [("x", repr(float(model.x))), ("y", repr(float(model.y))), ("z", repr(float(model.z))),
+                ("confidence", str(confidence))] + cv.form_rows("links", rows)
+        # One request creates the connector with all its links: never a half-made connector.
+        body = api.write(conn, "/connector/create", form)
+        model.id = int(body["connector_id"])
+        model.confidence = confidence
+        model.extra["edition_time"] = body.get("connector_edition_time")
+        model.extra["link_ids"] = [row[0] for row in body.get("created_links", [])]
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
+        unsupported = set(changes) - {"x", "y", "z", "links"}
+        if unsupported:
+            raise NotSupported(f"catmaid cannot change a connector's {', '.join(sorted(unsupported))}")
+        if {"x", "y", "z"} & set(changes):
+            known = model.extra.get("edition_time")
+            form = cv.form_rows("c", [(model.id, float(model.x), float(model.y), float(model.z))])
+            form.append(("state", api.state([[model.id, known]] if known else None)))
+            body = api.write(conn, "/node/update", form)
+            for row in body.get("old_connectors") or []:
+                if int(row[0]) == model.id:
+                    model.extra["edition_time"] = row[1]
+        if "links" in changes:
+            relations = api.relation_ids(conn)
+            before = {(l.node_id, l.relation) for l in model.original("links") or []}
+            after = {(l.node_id, l.relation) for l in model.links or []}
+            for node, relation in sorted(before - after):
+                api.write(conn, "/link/delete", {"connector_id": model.id, "treenode_id": node, "state": api.state(None)})
+            for node, relation in sorted(after - before):
+                api.write(conn, "/link/create", {"from_id": node, "to_id": model.id, "link_type": relation,
+                                                 "state": api.state(None)})
+            del relations
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        api.write(conn, "/connector/delete", {"connector_id": model.id, "state": api.state(None)})
+
+
+# -- Volume ---------------------------------------------------------------------------------------------------------
+class CatmaidVolume(Resource):
+    filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
+    not_supported = {}
+
+    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+        model.assign(cv.volume_from_detail(api.get(conn, f"/volumes/{id}/")))
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Volume]]:
+        wanted = modifiers.get("name")
+        wanted = None if wanted is None else set(wanted if isinstance(wanted, (list, tuple, set)) else [wanted])
+        volumes = cv.volumes_from_table(api.get(conn, "/volumes/"))
+        yield [v for v in volumes if wanted is None or v.name in wanted]
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        return sum(len(p) for p in self.pages(conn, modifiers, None))
+
+    def validate(self, model: Any, operation: str) -> None:
+        _check_name(model.name, "a volume name", pipe=False)
+        if operation == "create" or model.vertices is not None:
+            v, f = model.vertices, model.faces
+            if v is None or f is None:
+                raise ValueError("a volume needs vertices and faces")
+            if v.ndim != 2 or v.shape[1] != 3 or len(v) < 3:
+                raise ValueError("vertices must be an N×3 array with at least 3 points")
+            if f.ndim != 2 or f.shape[1] != 3 or len(f) < 1:
+                raise ValueError("faces must be an M×3 array with at least one face")
+            if not np.isfinite(v).all():
+                raise ValueError("vertices must be finite (found NaN or infinity)")
+            if f.min() < 0 or f.max() >= len(v):
+                raise ValueError("a face refers to a vertex that does not exist")
+
+    def create(self, conn: Connection, model: Any) -> None:
+        form = {"type": "trimesh", "title": model.name, "comment": model.comment or "",
+                "mesh": orjson.dumps(cv.mesh_for_wire(model)).decode()}
+        body = api.write(conn, "/volumes/add", form)
+        model.id = int(body["volume_id"])
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
+        form: dict[str, str] = {}
+        if "name" in changes:
+            form["title"] = model.name
+        if "comment" in changes:
+            form["comment"] = model.comment or ""
+        if "vertices" in changes or "faces" in changes:
+            form["type"] = "trimesh"
+            form["mesh"] = orjson.dumps(cv.mesh_for_wire(model)).decode()
+        api.write(conn, f"/volumes/{model.id}/", form)
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        conn.transport.request("DELETE", f"/{pid(conn)}/volumes/{model.id}/")
