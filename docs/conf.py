@@ -1,0 +1,9 @@
+project = "neuromodels"
+author = "the neuromodels developers"
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+html_theme = "alabaster"
+exclude_patterns = ["_build"]
+nitpicky = False
+suppress_warnings = ["ref.python"]

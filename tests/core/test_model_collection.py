@@ -1,0 +1,205 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import toy
+from neuromodels import (
+    Connection,
+    Neuron,
+    NotFound,
+    PartialSaveError,
+    Project,
+    ProjectCollection,
+    Volume,
+)
+from neuromodels.testing import Fault
+
+
+@pytest.fixture
+def server():
+    with toy.ToyServer() as server:
+        yield server
+
+
+def connect(server, **kw):
+    options = dict(backend="toy", token=server.token, timeout=2, retries=2, backoff=0.01, progress=False)
+    options.update(kw)
+    return Connection(server.url, **options)
+
+
+def stored(server):
+    return [r[0] for r in server._app.db.read("SELECT name FROM item ORDER BY id")]
+
+
+# -- dirty tracking ----------------------------------------------------------------------------------
+def test_new_model_changes_are_its_set_fields():
+    assert Project(name="a").changes() == {"name": "a"}
+
+
+def test_assignment_tracked():
+    p = Project(id=1, name="a", description="d")
+    p.mark_clean()
+    assert p.changes() == {}
+    p.name = "b"
+    assert p.changes() == {"name": "b"}
+
+
+def test_in_place_mutation_of_list_dict_dataframe_and_array_tracked():
+    n = Neuron(id=1, name="n", annotations=["a"], tags={"soma": [1]},
+               nodes=pd.DataFrame({"node_id": [1, 2], "parent_id": [-1, 1], "x": [0.0, 1.0]}))
+    n.mark_clean()
+    n.annotations.append("b")
+    n.tags["soma"].append(2)
+    n.nodes.loc[1, "x"] = 5.0
+    assert set(n.changes()) == {"annotations", "tags", "nodes"}
+    assert n.original("annotations") == ["a"]
+    v = Volume(id=1, name="v", vertices=np.zeros((3, 3)), faces=[[0, 1, 2]])
+    v.mark_clean()
+    v.vertices[0, 0] = 1.0
+    assert set(v.changes()) == {"vertices"}
+
+
+def test_no_change_update_sends_nothing(server):
+    with connect(server):
+        p = Project(name="a").save()
+        p = Project.fetch(p.id)
+        before = server.requests
+        assert p.update() is p
+        p.name = "a"  # same value
+        p.update()
+        assert server.requests == before
+
+
+def test_update_sends_only_changes_and_returns_model(server):
+    with connect(server):
+        p = Project(name="a", description="first").save()
+        before = server.requests
+        assert p.update(description="second") is p
+        assert server.requests == before + 1
+        assert Project.fetch(p.id).description == "second"
+
+
+def test_unknown_field_in_update_refused(server):
+    with connect(server):
+        p = Project(name="a").save()
+        with pytest.raises(TypeError, match="no field"):
+            p.update(nmae="typo")
+
+
+def test_class_and_instance_forms(server):
+    with connect(server):
+        created = Project(name="a").save()
+        assert Project.fetch(created.id).name == "a"
+        assert Project().fetch(id=created.id).name == "a"
+        p = Project(id=created.id)
+        assert p.fetch() is p and p.name == "a"
+        Project().delete(id=created.id)
+        with pytest.raises(NotFound):
+            Project.fetch(created.id)
+
+
+@pytest.mark.parametrize("bad", ["1", 1.5, True, None, [1]])
+def test_bad_id_types_refused_before_request(server, bad):
+    with connect(server):
+        before = server.requests
+        with pytest.raises((TypeError, ValueError)):
+            Project.fetch(bad) if bad is not None else Project().fetch()
+        assert server.requests == before
+
+
+def test_negative_id_refused(server):
+    with connect(server):
+        with pytest.raises(ValueError, match="negative"):
+            Project.fetch(-3)
+
+
+def test_extra_fields_and_to_dict():
+    p = Project(id=1, name="a", extra={"color": "red"})
+    assert p.to_dict() == {"id": 1, "name": "a", "description": None, "extra": {"color": "red"}}
+
+
+# -- collections --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 1, 9, 10, 11, 21])
+def test_paging_complete(server, n):
+    with connect(server):
+        if n:
+            ProjectCollection(Project(name=f"item {i}") for i in range(n)).save()
+        expected = sorted(f"item {i}" for i in range(n))
+        fetched = ProjectCollection().fetch()
+        assert sorted(p.name for p in fetched) == expected  # complete, no duplicates
+        assert [p.id for p in fetched] == sorted(p.id for p in fetched)
+        assert ProjectCollection().count() == n
+        assert sorted(p.name for p in ProjectCollection().iterator()) == expected
+        assert len(ProjectCollection().fetch(limit=5)) == min(5, n)
+
+
+def test_collection_is_a_list():
+    c = ProjectCollection([Project(name="a"), Project(name="b")])
+    assert len(c) == 2 and c[0].name == "a" and [p.name for p in c[::-1]] == ["b", "a"]
+    c.append(Project(name="c"))
+    del c[0]
+    assert [p.name for p in c] == ["b", "c"]
+    with pytest.raises(TypeError, match="holds Project"):
+        c.append(Neuron())
+
+
+def test_modifiers_as_keywords_or_attributes_and_unknown_refused(server):
+    with connect(server):
+        ProjectCollection([Project(name="a"), Project(name="b")]).save()
+        by_kw = ProjectCollection(name="b").fetch()
+        by_attr = ProjectCollection()
+        by_attr.name = "b"
+        assert [p.name for p in by_kw] == [p.name for p in by_attr.fetch()] == ["b"]
+        before = server.requests
+        with pytest.raises(ValueError, match="allowed: name"):
+            ProjectCollection(colour="red").fetch()
+        with pytest.raises(TypeError, match="takes str"):
+            ProjectCollection(name=5).fetch()
+        assert server.requests == before
+        assert ProjectCollection().filters() == {"name": "exact name"}
+        assert [p.name for p in ProjectCollection().fetch_with_filter("name", "a")] == ["a"]
+
+
+def test_to_dataframe_one_row_per_model():
+    frame = ProjectCollection([Project(id=1, name="a"), Project(id=2, name="b")]).to_dataframe()
+    assert list(frame["name"]) == ["a", "b"] and len(frame) == 2
+    assert list(ProjectCollection().to_dataframe().columns) == ["id", "name", "description"]
+
+
+def test_bad_input_in_batch_refused_before_any_request(server):
+    with connect(server):
+        before = server.requests
+        with pytest.raises(ValueError, match="needs a name"):
+            ProjectCollection([Project(name="ok"), Project(name="")]).save()
+        assert server.requests == before
+
+
+def test_partial_save_reports_and_resumes_without_duplicates(server):
+    with connect(server, max_workers=1):
+        Project(name="taken").save()
+        batch = ProjectCollection(Project(name=f"p{i}") for i in range(6))
+        batch.append(Project(name="taken"))  # a conflict: certainly not stored
+        server.add_fault(Fault("status", status=400, method="POST", skip=1))  # second item refused
+        server.add_fault(Fault("reset", method="POST", when="after", skip=3))  # a later reply lost
+        with pytest.raises(PartialSaveError) as info:
+            batch.save()
+        error = info.value
+        assert len(error.saved) + len(error.failed) + len(error.unknown) == 7
+        assert len(error.unknown) == 1 and len(error.failed) == 2
+        assert all(m.id is not None for m in error.saved)
+        assert {m.name for m, _ in error.failed} == {"p1", "taken"}
+        # Second save: the refused item is resent, the unknown one settled by lookup.
+        with pytest.raises(PartialSaveError) as again:
+            batch.save()
+        assert [m.name for m, _ in again.value.failed] == ["taken"]
+        assert again.value.unknown == []
+    names = stored(server)
+    assert sorted(names) == sorted(["taken"] + [f"p{i}" for i in range(6)])
+    assert len(names) == len(set(names))
+
+
+def test_collection_delete(server):
+    with connect(server):
+        batch = ProjectCollection(Project(name=f"p{i}") for i in range(3)).save()
+        batch.delete()
+        assert len(batch) == 0 and stored(server) == []

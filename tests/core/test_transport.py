@@ -1,0 +1,196 @@
+import logging
+import threading
+import time
+
+import pytest
+
+import toy
+from neuromodels import (
+    AuthenticationError,
+    BadRequest,
+    Conflict,
+    Connection,
+    NotFound,
+    Project,
+    ProjectCollection,
+    ProtocolError,
+    ServerError,
+    ServerUnavailable,
+)
+from neuromodels.testing import Fault
+
+
+@pytest.fixture
+def server():
+    with toy.ToyServer() as server:
+        yield server
+
+
+def connect(server, **kw):
+    options = dict(backend="toy", token=server.token, timeout=2, retries=2, backoff=0.01, progress=False)
+    options.update(kw)
+    return Connection(server.url, **options)
+
+
+def seed(server, n):
+    with connect(server):
+        for i in range(n):
+            Project(name=f"item {i}").save()
+
+
+def test_get_retried_on_500_then_correct(server):
+    seed(server, 1)
+    server.add_fault(Fault("status", status=500, method="GET", path="/items/1", times=2))
+    before = server.requests
+    with connect(server):
+        assert Project.fetch(1).name == "item 0"
+    assert server.requests - before == 3  # two failures, then the answer
+
+
+def test_get_gives_up_after_retries_with_server_message(server):
+    seed(server, 1)
+    server.add_fault(Fault("status", status=502, method="GET", times=10))
+    with connect(server, retries=1):
+        with pytest.raises(ServerError) as info:
+            Project.fetch(1)
+    assert info.value.status == 502 and "injected 502" in str(info.value)
+    assert info.value.method == "GET" and info.value.path == "/items/1"
+
+
+def test_write_not_retried_on_500(server):
+    server.add_fault(Fault("status", status=500, method="POST"))
+    before = server.requests
+    with connect(server):
+        with pytest.raises(ServerError) as info:
+            Project(name="x").save()
+    assert server.requests - before == 1
+    assert info.value.unknown_outcome is True
+
+
+def test_write_retried_on_503_with_retry_after(server):
+    server.add_fault(Fault("status", status=503, method="POST", retry_after=0.05))
+    with connect(server):
+        p = Project(name="after 503").save()
+    assert p.id == 1
+    with connect(server):
+        assert [x.name for x in ProjectCollection().fetch()] == ["after 503"]
+
+
+def test_write_retried_on_429(server):
+    server.add_fault(Fault("status", status=429, method="POST", retry_after=0.01, times=2))
+    with connect(server):
+        assert Project(name="slow down").save().id == 1
+
+
+def test_write_retried_when_connection_refused(server):
+    port = server.port
+    server.stop()
+    threading.Timer(0.3, server.start).start()
+    with connect(server, retries=5, backoff=0.15):
+        assert Project(name="after restart").save().id == 1
+    assert server.port == port
+
+
+def test_refused_after_retries_is_server_unavailable():
+    with Connection("http://127.0.0.1:9", backend="toy", token="t", retries=1, backoff=0.01):
+        with pytest.raises(ServerUnavailable) as info:
+            Project(name="nowhere").save()
+    assert info.value.sent is False
+
+
+def test_write_reset_after_processing_is_unknown_not_repeated(server):
+    server.add_fault(Fault("reset", method="POST", when="after"))
+    before = server.requests
+    with connect(server):
+        with pytest.raises(ServerUnavailable) as info:
+            Project(name="lost reply").save()
+    assert info.value.sent is True
+    assert server.requests - before == 1
+    assert server._app.db.read("SELECT COUNT(*) FROM item")[0][0] == 1  # stored once
+
+
+def test_timeout_on_read_is_retried(server):
+    seed(server, 1)
+    server.add_fault(Fault("stall", method="GET", seconds=0.6))
+    started = time.perf_counter()
+    with connect(server, timeout=0.2):
+        assert Project.fetch(1).name == "item 0"
+    assert time.perf_counter() - started < 3
+
+
+def test_timeout_on_write_is_not_retried(server):
+    server.add_fault(Fault("stall", method="POST", seconds=0.6))
+    before = server.requests
+    with connect(server, timeout=0.2):
+        with pytest.raises(ServerUnavailable, match="no answer within"):
+            Project(name="slow").save()
+    time.sleep(0.7)
+    assert server.requests - before == 1
+
+
+def test_truncated_json_on_read_is_retried(server):
+    seed(server, 1)
+    server.add_fault(Fault("truncate", method="GET", when="after"))
+    with connect(server):
+        assert Project.fetch(1).name == "item 0"
+
+
+def test_truncated_json_without_retries_is_protocol_error(server):
+    seed(server, 1)
+    server.add_fault(Fault("truncate", method="GET", when="after"))
+    with connect(server, retries=0):
+        with pytest.raises(ProtocolError, match="not valid JSON"):
+            Project.fetch(1)
+
+
+@pytest.mark.parametrize(
+    "status,error",
+    [(400, BadRequest), (401, AuthenticationError), (404, NotFound), (409, Conflict)],
+)
+def test_errors_mapped_with_server_message(server, status, error):
+    server.add_fault(Fault("status", status=status, method="GET"))
+    with connect(server):
+        with pytest.raises(error) as info:
+            Project.fetch(5)
+    assert info.value.status == status
+    assert f"injected {status}" in str(info.value)
+    assert info.value.server_message == f"injected {status}"
+
+
+def test_200_with_error_body(server):
+    with connect(server) as conn:
+        with pytest.raises(BadRequest, match="it went wrong inside"):
+            conn.transport.request("GET", "/echo-error")
+
+
+def test_html_error_page(server):
+    server.add_fault(Fault("html", method="GET", times=5))
+    with connect(server, retries=1):
+        with pytest.raises(ServerError) as info:
+            Project.fetch(1)
+    assert info.value.status == 502
+
+
+def test_bad_credentials(server):
+    with Connection(server.url, backend="toy", token="wrong"):
+        with pytest.raises(AuthenticationError, match="bad credentials"):
+            Project.fetch(1)
+
+
+def test_parallel_map_keeps_order_and_reports_each_failure(server):
+    seed(server, 5)
+    with connect(server, max_workers=4) as conn:
+        outcomes = conn.transport.map(lambda i: Project.fetch(i, connection=conn).name, [1, 2, 99, 3, 98, 4])
+    assert [o.value for o in outcomes if o.ok] == ["item 0", "item 1", "item 2", "item 3"]
+    assert [o.item for o in outcomes if not o.ok] == [99, 98]
+    assert all(isinstance(o.error, NotFound) for o in outcomes if not o.ok)
+
+
+def test_debug_log_has_method_path_status_and_no_token(server, caplog):
+    caplog.set_level(logging.DEBUG, logger="neuromodels")
+    seed(server, 1)
+    with connect(server):
+        Project.fetch(1)
+    text = caplog.text
+    assert "GET /items/1 -> 200" in text
+    assert server.token not in text
