@@ -95,6 +95,14 @@ class Collection(MutableSequence[M], Generic[M]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def __eq__(self, other: object) -> bool:
+        # A collection equals a list (or collection) of the same models, as a list would.
+        if isinstance(other, (list, Collection)):
+            return list(self._items) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
     def insert(self, index: int, value: M) -> None:
         self._items.insert(index, self._check(value))
 
