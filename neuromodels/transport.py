@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Ty
 import attrs
 import orjson
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
@@ -70,6 +71,21 @@ def parse_json(response: requests.Response) -> Any:
 
 def parse_text(response: requests.Response) -> str:
     return response.text
+
+
+def _read_body(response: requests.Response) -> None:
+    """Read the whole body in one call and give the connection back to the pool.
+
+    requests' default reads bodies in 10 KiB chunks, which costs more than the parsing on
+    multi-megabyte node tables.
+    """
+    try:
+        response._content = response.raw.read(decode_content=True) or b""
+    except (urllib3.exceptions.HTTPError, OSError) as e:
+        response.close()
+        raise requests.ConnectionError(f"the body was cut off ({type(e).__name__})") from None
+    response._content_consumed = True
+    response.close()  # content consumed: releases the connection for reuse
 
 
 def _refused(error: requests.RequestException) -> bool:
@@ -177,7 +193,9 @@ class Transport:
                     json=json,
                     timeout=timeout or self.timeout,
                     allow_redirects=method == "GET",
+                    stream=True,
                 )
+                _read_body(response)
             except requests.RequestException as e:
                 refused = _refused(e)
                 kind = "refused" if refused else type(e).__name__

@@ -6,9 +6,12 @@ object per node, which is what keeps parsing a million-node response near ``json
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any, Iterable, Mapping, Sequence
 
 import cattrs
+import orjson
 import numpy as np
 import pandas as pd
 
@@ -64,6 +67,97 @@ def nodes_frame(rows: list[list[Any]]) -> pd.DataFrame:
         },
         copy=False,
     )
+
+
+#: Where a skeleton's node list starts in a bulk compact-detail body: ``"<skid>":[[``.
+_SKELETON_START = re.compile(rb'"(\d+)"\s*:\s*\[\s*\[')
+_ROW_BREAK = re.compile(rb"\]\s*,\s*\[")
+_LIST_END = re.compile(rb"\]\s*\]")
+
+
+def _node_tables(segments: list[bytes]) -> list[pd.DataFrame] | None:
+    """Parse node-row segments (``1,null,2,...],[2,1,...``) with pandas' C tokenizer, which
+    makes no Python object per value and releases the GIL. None when the text is not the
+    plain 8-column form (history rows, pretty-printing): callers then use orjson."""
+    counts = [seg.count(b"],[") + 1 if seg.strip() else 0 for seg in segments]
+    text = b"\n".join(seg.replace(b"],[", b"\n") for seg in segments if seg.strip())
+    if not text or b"[" in text or b"]" in text:
+        return None
+    table = pd.read_csv(io.BytesIO(text), header=None, names=NODE_COLUMNS, na_values=["null"],
+                        keep_default_na=False, skipinitialspace=True, engine="c", dtype="float64")
+    if len(table) != sum(counts):
+        return None
+    values = table.to_numpy()
+    frames, start = [], 0
+    for n in counts:
+        part = values[start : start + n]
+        start += n
+        frames.append(_frame_from_array(part))
+    return frames
+
+
+def _frame_from_array(table: np.ndarray) -> pd.DataFrame:
+    if len(table) == 0:
+        return nodes_frame([])
+    parent = table[:, 1]
+    return pd.DataFrame(
+        {
+            "node_id": table[:, 0].astype(np.int64),
+            "parent_id": np.where(np.isnan(parent), -1, parent).astype(np.int64),
+            "creator_id": table[:, 2].astype(np.int64),
+            "x": table[:, 3].copy(),
+            "y": table[:, 4].copy(),
+            "z": table[:, 5].copy(),
+            "radius": table[:, 6].copy(),
+            "confidence": table[:, 7].astype(np.int64),
+        }
+    )
+
+
+def neurons_from_compact_many(body: bytes) -> dict[int, Neuron]:
+    """Neurons from a bulk ``skeletons/compact-detail`` body (``{"skeletons": {skid: detail}}``).
+
+    Node tables are most of the bytes and hold no nested lists, so each is cut out of the body
+    and parsed in C; the small rest (connectors, tags, annotations) goes through orjson.
+    """
+    segments: list[bytes] = []
+    pieces: list[bytes] = []
+    position = 0
+    for match in _SKELETON_START.finditer(body):
+        start = match.end()
+        if body[start : start + 1].isspace() or body[start : start + 1] == b"]":
+            stripped = body[start:].lstrip()
+            if stripped[:1] == b"]":  # an empty node list
+                segments.append(b"")
+                continue
+        if body[start : start + 1] != b"[":
+            return _slow_many(body)
+        end_match = _LIST_END.search(body, start)
+        if end_match is None:
+            return _slow_many(body)
+        segments.append(body[start + 1 : end_match.start()])
+        pieces.append(body[position:start])
+        position = end_match.start() + 1  # keep one "]" to close the emptied node list
+    pieces.append(body[position:])
+    if not segments:
+        return _slow_many(body)
+    tables = _node_tables(segments)
+    if tables is None:
+        return _slow_many(body)
+    rest = orjson.loads(b"".join(pieces)).get("skeletons", {})
+    if len(rest) != len(tables):
+        return _slow_many(body)
+    result = {}
+    for (skid, detail), nodes in zip(rest.items(), tables):
+        neuron = neuron_from_compact(int(skid), [[], *detail[1:]])
+        neuron.nodes = nodes
+        result[int(skid)] = neuron
+    return result
+
+
+def _slow_many(body: bytes) -> dict[int, Neuron]:
+    skeletons = orjson.loads(body).get("skeletons", {})
+    return {int(k): neuron_from_compact(int(k), v) for k, v in skeletons.items()}
 
 
 def connectors_frame(rows: list[list[Any]]) -> pd.DataFrame:

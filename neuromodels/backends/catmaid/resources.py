@@ -133,8 +133,9 @@ class CatmaidNeuron(Resource):
             kind, part = task
             if kind == "detail":
                 data = form_list("skeleton_ids", part) + [("with_connectors", "true"), ("with_tags", "true")]
-                body = api.read(conn, "/skeletons/compact-detail", data)
-                return {int(k): cv.neuron_from_compact(int(k), v) for k, v in body.get("skeletons", {}).items()}
+                body = conn.transport.request("POST", f"/{pid(conn)}/skeletons/compact-detail", data=data,
+                                              read=True, parse=lambda r: r.content)
+                return cv.neurons_from_compact_many(body)
             if kind == "names":
                 return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
             if kind == "neurons":

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import msgpack
 import orjson
@@ -192,18 +192,36 @@ class CatmaidBase:
             (as_json_list(skids),))
         return dict(rows)
 
+    def node_rows_json(self, skids: list[int]) -> dict[int, bytes]:
+        """compact-detail node rows per skeleton as JSON bytes, from the cache or built once."""
+        ids = as_json_list(skids)
+        cached = dict(self.db.read(
+            "SELECT skeleton_id, rows FROM skeleton_nodes_json WHERE skeleton_id IN (SELECT value FROM json_each(?))", (ids,)))
+        missing = [s for s in skids if s not in cached]
+        if missing:
+            rows = self.db.read(
+                "SELECT skeleton_id, id, parent_id, user_id, x, y, z, radius, confidence FROM treenode "
+                "WHERE skeleton_id IN (SELECT value FROM json_each(?)) ORDER BY skeleton_id", (as_json_list(missing),))
+            built = {s: b"[]" for s in missing}
+            for skid, group in itertools.groupby(rows, key=lambda r: r[0]):
+                built[skid] = orjson.dumps([r[1:] for r in group])
+            with self.db.transaction() as cur:
+                cur.executemany("INSERT OR REPLACE INTO skeleton_nodes_json VALUES (?, ?)", list(built.items()))
+            cached.update(built)
+        return cached
+
+    def forget_nodes(self, cur: Any, skids: Iterable[int]) -> None:
+        """Drop cached node rows after nodes of these skeletons changed."""
+        cur.executemany("DELETE FROM skeleton_nodes_json WHERE skeleton_id = ?", [(s,) for s in skids])
+
     def details(self, pid: int, skids: list[int], connectors: bool, tags: bool, annotations: bool) -> dict[int, list[Any]]:
+        """Per existing skeleton ``[node rows JSON bytes, connectors, tags, reviews, annotations]``."""
         ids = as_json_list(skids)
         existing = [r[0] for r in self.db.read(
             "SELECT m.skeleton_id FROM model_of m JOIN class_instance c ON c.id = m.skeleton_id "
             "WHERE c.project_id = ? AND m.skeleton_id IN (SELECT value FROM json_each(?))", (pid, ids))]
-        result: dict[int, list[Any]] = {s: [[], [], {}, [], []] for s in existing}
-        rows = self.db.read(
-            "SELECT skeleton_id, id, parent_id, user_id, x, y, z, radius, confidence FROM treenode "
-            "WHERE skeleton_id IN (SELECT value FROM json_each(?)) ORDER BY skeleton_id", (ids,))
-        for skid, group in itertools.groupby(rows, key=lambda r: r[0]):
-            if skid in result:
-                result[skid][0] = [list(r[1:]) for r in group]
+        nodes = self.node_rows_json(existing) if existing else {}
+        result: dict[int, list[Any]] = {s: [nodes[s], [], {}, [], []] for s in existing}
         if connectors:
             for r in self.db.read(
                 "SELECT tc.skeleton_id, tc.treenode_id, tc.connector_id, rel.name, c.x, c.y, c.z "
@@ -225,6 +243,15 @@ class CatmaidBase:
                 if skid in result:
                     result[skid][4].append([aid])
         return result
+
+    @staticmethod
+    def detail_bytes(entry: list[Any]) -> bytes:
+        """One compact-detail body, the cached node rows spliced in as they are."""
+        return b"[" + entry[0] + b"," + b",".join(orjson.dumps(part) for part in entry[1:]) + b"]"
+
+    @staticmethod
+    def detail_plain(entry: list[Any]) -> list[Any]:
+        return [orjson.loads(entry[0]), *entry[1:]]
 
     def annotation_names(self, ids: list[int]) -> dict[str, str]:
         rows = self.db.read("SELECT id, name FROM class_instance WHERE id IN (SELECT value FROM json_each(?))",

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS treenode_connector (
     creation_time TEXT, edition_time TEXT);
 CREATE INDEX IF NOT EXISTS tc_connector ON treenode_connector(connector_id);
 CREATE INDEX IF NOT EXISTS tc_skeleton ON treenode_connector(skeleton_id);
+-- Node rows of a skeleton as compact-detail JSON, kept so reads need not rebuild them.
+CREATE TABLE IF NOT EXISTS skeleton_nodes_json (skeleton_id INTEGER PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS label (node_id INTEGER, tag TEXT, PRIMARY KEY (node_id, tag));
 CREATE TABLE IF NOT EXISTS volume (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, name TEXT, comment TEXT,

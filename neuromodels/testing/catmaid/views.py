@@ -82,7 +82,9 @@ class CatmaidApp(CatmaidBase):
                              req_bool(args, "with_annotations"))
         if skid not in found:
             raise Http404("No skeleton")
-        return found[skid]
+        if args.get("format") == "msgpack":
+            return self.detail_plain(found[skid])
+        return Response(self.detail_bytes(found[skid]), content_type="application/json")
 
     @route("/<int:pid>/skeletons/compact-detail", drf=True, methods=("POST",))
     def compact_detail_many(self, request: Request, user: int, pid: int) -> Any:
@@ -90,7 +92,11 @@ class CatmaidApp(CatmaidBase):
         skids = req_list(form, "skeleton_ids", int)
         found = self.details(pid, skids, req_bool(form, "with_connectors"), req_bool(form, "with_tags"),
                              req_bool(form, "with_annotations"))
-        return {"skeletons": {str(s): found[s] for s in skids if s in found}}
+        present = [s for s in dict.fromkeys(skids) if s in found]
+        if form.get("format") == "msgpack":
+            return {"skeletons": {str(s): self.detail_plain(found[s]) for s in present}}
+        body = b",".join(b'"%d":%s' % (s, self.detail_bytes(found[s])) for s in present)
+        return Response(b'{"skeletons":{' + body + b"}}", content_type="application/json")
 
     @route("/<int:pid>/skeleton/<int:skid>/neuronname")
     def neuronname(self, request: Request, user: int, pid: int, skid: int) -> Any:
@@ -165,9 +171,10 @@ class CatmaidApp(CatmaidBase):
             cur.execute("INSERT INTO model_of VALUES (?, ?)", (skid, nid))
             new_ids = next_ids(cur, "location", len(rows))
             mapping = {r[0]: i for r, i in zip(rows, new_ids)}
-            cur.executemany(
-                "INSERT INTO treenode VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 5, ?, ?)",
-                [(mapping[r[0]], pid, skid, mapping.get(r[5]), user, r[1], r[2], r[3], r[4], t, t) for r in rows])
+            treenodes = [(mapping[r[0]], pid, skid, mapping.get(r[5]), user, r[1], r[2], r[3], r[4], t, t) for r in rows]
+            cur.executemany("INSERT INTO treenode VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 5, ?, ?)", treenodes)
+            cur.execute("INSERT INTO skeleton_nodes_json VALUES (?, ?)",
+                        (skid, orjson.dumps([[n[0], n[3], user, n[5], n[6], n[7], n[8], 5] for n in treenodes])))
             if annotations:
                 self.annotate(cur, pid, user, [nid], annotations)
         return {"neuron_id": nid, "skeleton_id": skid, "node_id_map": {str(k): v for k, v in mapping.items()}}
@@ -219,6 +226,7 @@ class CatmaidApp(CatmaidBase):
                 cur.execute("DELETE FROM treenode WHERE skeleton_id = ?", (skid,))
                 cur.execute("DELETE FROM class_instance WHERE id = ?", (skid,))
                 cur.execute("DELETE FROM model_of WHERE skeleton_id = ?", (skid,))
+            self.forget_nodes(cur, skids)
             cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
             cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
             self.drop_unused_annotations(cur, used)
@@ -547,6 +555,8 @@ class CatmaidApp(CatmaidBase):
                 if rows:
                     old[table] = []
                 for r in rows:
+                    if table == "treenode":
+                        self.forget_nodes(cur, [r[0] for r in cur.execute("SELECT skeleton_id FROM treenode WHERE id = ?", (r[0],))])
                     x0, y0, z0 = cur.execute(f"SELECT x, y, z FROM {table} WHERE id = ?", (r[0],)).fetchone()
                     cur.execute(f"UPDATE {table} SET x = ?, y = ?, z = ?, edition_time = ? WHERE id = ?", (r[1], r[2], r[3], t, r[0]))
                     old[table].append([r[0], t, x0, y0, z0])
