@@ -238,10 +238,7 @@ class Collection(MutableSequence[M], Generic[M]):
         if new:
             record(new, resource.create_many(conn, new))
         if changed:
-            outcomes = conn.transport.map(
-                lambda m: resource.update(conn, m, m.changes()), changed, desc="updating"
-            )
-            record(changed, [o.error for o in outcomes])
+            record(changed, resource.update_many(conn, changed))
         if failed or unsettled:
             parts = [f"{len(saved)} saved", f"{len(failed)} failed"]
             if unsettled:

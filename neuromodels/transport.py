@@ -225,7 +225,8 @@ class Transport:
                 error = e
             retry_after = _retry_after(response) if response.status_code in (429, 503) else None
             retry = (retry_after is not None) or (
-                safe and type(error) in (ServerError, ServerUnavailable, ProtocolError, RateLimited)
+                safe and (type(error) in (ServerError, ServerUnavailable, RateLimited)
+                          or (type(error) is ProtocolError and response.ok))
             )
             if retry and attempt < self.retries:
                 attempt += 1

@@ -148,6 +148,11 @@ class Resource:
             raise self.refuse("create")
         return [o.error for o in conn.transport.map(lambda m: self.create(conn, m), models, desc="saving")]
 
+    def update_many(self, conn: "Connection", models: Sequence["Model"]) -> list[BaseException | None]:
+        """Send each model's changes; return per model ``None`` (stored) or the error."""
+        outcomes = conn.transport.map(lambda m: self.update(conn, m, m.changes()), models, desc="updating")
+        return [o.error for o in outcomes]
+
     def delete_many(self, conn: "Connection", models: Sequence["Model"]) -> list[BaseException | None]:
         if "delete" in self.not_supported:
             raise self.refuse("delete")

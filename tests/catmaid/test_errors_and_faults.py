@@ -78,7 +78,9 @@ def test_stale_state_is_conflict(bundled):
         c.extra["edition_time"] = "2001-01-01T00:00:00.000Z"
         with pytest.raises(Conflict, match="differs from the database state"):
             c.update(x=4.0)
-        c.delete()
+        with pytest.raises(Conflict):
+            c.delete()  # the same stale time guards the delete
+        Connector.fetch(c.id).delete()
         n.delete()
 
 
@@ -115,3 +117,33 @@ def test_batch_save_partial_failure_then_resume_without_duplicates(bundled):
     assert all(n.id is not None for n in batch)
     assert len({n.id for n in batch}) == 12
     assert [count_skeletons(bundled, n) for n in names] == [1] * 12
+
+
+def test_bulk_fetch_makes_few_requests_not_one_per_neuron(bundled):
+    with conn_for(bundled, max_workers=4):
+        batch = NeuronCollection(Neuron.from_swc(SWC, name=f"n+1 check {i}") for i in range(40)).save()
+        before = bundled.requests
+        fetched = NeuronCollection(ids=[n.id for n in batch]).fetch()
+        used = bundled.requests - before
+        assert len(fetched) == 40 and all(len(n.nodes) == 6 for n in fetched)
+        assert used <= 4 + 3  # compact-detail chunks (one per worker) + names, neuron ids, annotations
+        for n in fetched:
+            n.name = n.name + " renamed"
+        before = bundled.requests
+        fetched.save()
+        assert bundled.requests - before == 1  # one bulk neurons/rename
+        assert {n.name for n in NeuronCollection(ids=[n.id for n in batch]).fetch(nodes=False)} == {
+            f"n+1 check {i} renamed" for i in range(40)}
+        batch.delete()
+
+
+def test_connector_delete_sends_held_state(bundled):
+    with conn_for(bundled):
+        n = Neuron.from_swc(SWC, name="held state").save()
+        c = Connector(x=1.0, y=2.0, z=3.0, links=[(int(n.nodes.node_id.iloc[0]), "presynaptic_to")]).save()
+        assert c.extra["link_state"] and c.extra["edition_time"]
+        c.extra["edition_time"] = "2001-01-01T00:00:00.000Z"  # stale: the server must refuse
+        with pytest.raises(Conflict):
+            c.delete()
+        Connector.fetch(c.id).delete()  # fetched: no held state, nocheck
+        n.delete()

@@ -353,6 +353,31 @@ class CatmaidNeuron(Resource):
             if o.error:
                 raise o.error
 
+    def update_many(self, conn: Connection, models: Sequence[Any]) -> list[BaseException | None]:
+        """Renames go out in one ``neurons/rename`` request; other changes one neuron at a time."""
+        renames = [m for m in models if set(m.changes()) == {"name"}]
+        if len(renames) < 2:
+            return super().update_many(conn, models)
+        errors: dict[int, BaseException | None] = {}
+        try:
+            unmapped = [m.id for m in renames if m.neuron_id is None]
+            mapping = api.require_neuron_ids(conn, unmapped) if unmapped else {}
+            for m in renames:
+                m.neuron_id = m.neuron_id if m.neuron_id is not None else mapping[m.id]
+            body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
+            done = {int(n) for n in body.get("renamed_neurons", [])}
+            from ...errors import NotFound as _NotFound
+
+            for m in renames:
+                errors[id(m)] = None if m.neuron_id in done else _NotFound(f"neuron {m.neuron_id} was not renamed")
+        except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
+            for m in renames:
+                errors[id(m)] = e
+        others = [m for m in models if id(m) not in errors]
+        for m, error in zip(others, super().update_many(conn, others) if others else []):
+            errors[id(m)] = error
+        return [errors[id(m)] for m in models]
+
     def delete(self, conn: Connection, model: Any) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
@@ -580,6 +605,7 @@ class CatmaidConnector(Resource):
         model.confidence = confidence
         model.extra["edition_time"] = body.get("connector_edition_time")
         model.extra["link_ids"] = [row[0] for row in body.get("created_links", [])]
+        model.extra["link_state"] = [[row[0], row[1]] for row in body.get("created_links", [])]
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
         unsupported = set(changes) - {"x", "y", "z", "links"}
@@ -600,12 +626,16 @@ class CatmaidConnector(Resource):
             for node, relation in sorted(before - after):
                 api.write(conn, "/link/delete", {"connector_id": model.id, "treenode_id": node, "state": api.state(None)})
             for node, relation in sorted(after - before):
+                if relation not in relations:
+                    raise ValueError(f"this project has no relation {relation!r}")
                 api.write(conn, "/link/create", {"from_id": node, "to_id": model.id, "link_type": relation,
                                                  "state": api.state(None)})
-            del relations
+            model.extra.pop("link_state", None)  # the held link times no longer cover every link
 
     def delete(self, conn: Connection, model: Any) -> None:
-        api.write(conn, "/connector/delete", {"connector_id": model.id, "state": api.state(None)})
+        known = model.extra.get("edition_time")
+        held = {"edition_time": known, "c_links": model.extra.get("link_state", [])} if known else None
+        api.write(conn, "/connector/delete", {"connector_id": model.id, "state": api.state(held)})
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------

@@ -258,14 +258,20 @@ class CatmaidBase:
                             (as_json_list(ids),))
         return {str(i): n for i, n in rows}
 
-    def check_state(self, cur: Any, state_text: str | None, nodes: dict[int, str]) -> None:
-        """CATMAID's optimistic lock: ``nodes`` maps node id -> its current edition time."""
+    def check_state(self, cur: Any, state_text: str | None, nodes: dict[int, str], self_id: int | None = None) -> None:
+        """CATMAID's optimistic lock: ``nodes`` maps node id -> its current edition time; a dict
+        state's own ``edition_time`` is that of ``self_id``."""
         if state_text is None:
             raise ValueError("No state provided")
         state = json.loads(state_text)
         if isinstance(state, dict) and state.get("nocheck"):
             return
-        pairs = state if isinstance(state, list) else [[k, v] for k, v in (state.get("c_links") or [])]
+        if isinstance(state, list):
+            pairs = state
+        else:
+            pairs = [[k, v] for k, v in (state.get("c_links") or [])]
+            if self_id is not None and state.get("edition_time"):
+                pairs.append([self_id, state["edition_time"]])
         for node_id, edition in pairs:
             current = nodes.get(int(node_id))
             if current is None:

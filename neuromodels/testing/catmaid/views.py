@@ -501,7 +501,7 @@ class CatmaidApp(CatmaidBase):
                 "FROM treenode_connector tc JOIN treenode t ON t.id = tc.treenode_id JOIN relation r ON r.id = tc.relation_id "
                 "WHERE tc.connector_id = ?", (cid,)).fetchall()
             state = {cid: row[4], **{l[5]: l[6] for l in links}}
-            self.check_state(cur, request.form.get("state"), state)
+            self.check_state(cur, request.form.get("state"), state, self_id=cid)
             cur.execute("DELETE FROM treenode_connector WHERE connector_id = ?", (cid,))
             cur.execute("DELETE FROM connector WHERE id = ?", (cid,))
         return {"message": "Removed connector and class_instances", "connector_id": cid, "confidence": row[3],
