@@ -34,8 +34,12 @@ from .resources import (
     Link,
     Neuron,
     NeuronCollection,
+    Ontology,
+    OntologyCollection,
     Project,
     ProjectCollection,
+    Term,
+    TermCollection,
     Volume,
     VolumeCollection,
 )
@@ -46,7 +50,8 @@ __all__ = [
     "Annotation", "AnnotationCollection", "AuthenticationError", "BadRequest", "Collection",
     "Conflict", "Connection", "Connector", "ConnectorCollection", "ImageInstance",
     "ImageInstanceCollection", "Link", "Model", "NeuromodelsError", "Neuron", "NeuronCollection",
-    "NoConnection", "NotFound", "NotSupported", "PartialSaveError", "PermissionDenied", "Project",
+    "NoConnection", "NotFound", "NotSupported", "Ontology", "OntologyCollection", "PartialSaveError",
+    "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
     "Volume", "VolumeCollection",
 ]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .connection import Connection
 from .errors import NeuromodelsError, PartialSaveError, ServerUnavailable
+from .backends.base import UNSETTLED
 from .model import Model
 
 if TYPE_CHECKING:
@@ -217,7 +218,10 @@ class Collection(MutableSequence[M], Generic[M]):
                 log.warning("%d item(s) of an earlier save could not be settled; not resent", len(unknown))
             else:
                 for model, id in zip(unknown, found):
-                    if id is None:
+                    if id is UNSETTLED:
+                        unsettled.append(model)  # the lookup could not tell: not resent
+                    elif id is None:
+                        model._save_state = None
                         new.append(model)  # certainly not stored: send it again
                     else:
                         model.id = id

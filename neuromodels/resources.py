@@ -70,6 +70,8 @@ class Project(Model):
 
     name: str | None = None
     description: str | None = None
+    #: The project's ontology id (Cytomine); None elsewhere.
+    ontology: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
@@ -147,9 +149,32 @@ class ImageInstance(Model):
     width: int | None = None
     height: int | None = None
     depth: int | None = None
-    resolution: tuple[float, float, float] | None = None
+    resolution: tuple[float | None, float | None, float | None] | None = None
     project: Any = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def download(self, path: str | os.PathLike[str], *, connection: Connection | None = None) -> str:
+        """Download the original image file to ``path``; returns the path.
+
+        >>> # ImageInstance.fetch(6836095).download("slide.svs")
+        """
+        conn, resource = self._resource(connection)
+        return resource.download(conn, self, str(path))  # type: ignore[attr-defined]
+
+    def thumbnail(self, path: str | os.PathLike[str] | None = None, *, max_size: int = 512,
+                  connection: Connection | None = None) -> bytes:
+        """A PNG thumbnail (bytes); also written to ``path`` when given.
+
+        >>> # png = ImageInstance.fetch(6836095).thumbnail(max_size=256)
+        """
+        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
+            raise ValueError(f"max_size must be a positive int, not {max_size!r}")
+        conn, resource = self._resource(connection)
+        data: bytes = resource.thumbnail(conn, self, max_size)  # type: ignore[attr-defined]
+        if path is not None:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        return data
 
 
 @attrs.define(slots=False, eq=False)
@@ -178,6 +203,31 @@ class Volume(Model):
     comment: str | None = None
     vertices: np.ndarray | None = attrs.field(default=None, converter=_opt_array(np.float64), repr=False)
     faces: np.ndarray | None = attrs.field(default=None, converter=_opt_array(np.int64), repr=False)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(slots=False, eq=False)
+class Ontology(Model):
+    """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
+
+    >>> # Ontology.fetch(6836019).name
+    """
+
+    name: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define(slots=False, eq=False)
+class Term(Model):
+    """A term of an ontology (Cytomine), e.g. "Tumor".
+
+    >>> # Term(name="Necrosis", ontology=6836019, color="#9E9E9E").save()
+    """
+
+    name: str | None = None
+    ontology: int | None = None
+    color: str | None = None
+    parent: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
@@ -240,6 +290,18 @@ class VolumeCollection(Collection[Volume]):
     """
 
     model = Volume
+
+
+class OntologyCollection(Collection[Ontology]):
+    """Ontologies visible to the user (Cytomine)."""
+
+    model = Ontology
+
+
+class TermCollection(Collection[Term]):
+    """Terms (Cytomine), e.g. ``TermCollection(ontology=6836019).fetch()``."""
+
+    model = Term
 
 
 MODELS: tuple[type[Model], ...] = (Project, Neuron, Annotation, ImageInstance, Connector, Volume)

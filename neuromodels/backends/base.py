@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from ..model import Model
 
 
+#: What :meth:`Resource.settle` returns for a model whose fate it cannot establish.
+UNSETTLED = object()
+
+
 @attrs.frozen
 class Filter:
     """One declared collection filter: its name, the types it accepts and what it means.
@@ -159,9 +163,16 @@ class Resource:
         return [o.error for o in conn.transport.map(lambda m: self.delete(conn, m), models, desc="deleting")]
 
     def settle(self, conn: "Connection", models: Sequence["Model"]) -> list[Any] | None:
-        """For models whose create reply was lost: the id each got on the server, or None where
-        it was certainly not stored. Return None when this backend cannot tell."""
+        """For models whose create reply was lost: per model the id it got on the server,
+        None where it was certainly not stored, or :data:`UNSETTLED` where the lookup cannot
+        tell. Return None when this backend cannot look at all."""
         return None
+
+    def download(self, conn: "Connection", model: "Model", path: str) -> str:
+        raise self.refuse("download")
+
+    def thumbnail(self, conn: "Connection", model: "Model", max_size: int) -> bytes:
+        raise self.refuse("make a thumbnail of")
 
     def validate(self, model: "Model", operation: str) -> None:
         """Check a model before any request is sent; raise ValueError/TypeError."""

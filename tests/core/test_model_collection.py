@@ -115,7 +115,7 @@ def test_negative_id_refused(server):
 
 def test_extra_fields_and_to_dict():
     p = Project(id=1, name="a", extra={"color": "red"})
-    assert p.to_dict() == {"id": 1, "name": "a", "description": None, "extra": {"color": "red"}}
+    assert p.to_dict() == {"id": 1, "name": "a", "description": None, "ontology": None, "extra": {"color": "red"}}
 
 
 # -- collections --------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_modifiers_as_keywords_or_attributes_and_unknown_refused(server):
 def test_to_dataframe_one_row_per_model():
     frame = ProjectCollection([Project(id=1, name="a"), Project(id=2, name="b")]).to_dataframe()
     assert list(frame["name"]) == ["a", "b"] and len(frame) == 2
-    assert list(ProjectCollection().to_dataframe().columns) == ["id", "name", "description"]
+    assert list(ProjectCollection().to_dataframe().columns) == ["id", "name", "description", "ontology"]
 
 
 def test_bad_input_in_batch_refused_before_any_request(server):

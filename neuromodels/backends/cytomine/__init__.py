@@ -1,0 +1,157 @@
+"""The Cytomine backend: declarations in :mod:`.resources`, wire shapes in :mod:`.converter`,
+HMAC signing here. :mod:`.coordinates` converts between image and Cytomine coordinates."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+
+from ...connection import Connection
+from ...errors import NeuromodelsError, error_for_status
+from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
+from ..base import Backend
+from . import resources
+from .coordinates import from_cytomine, to_cytomine
+
+log = logging.getLogger("neuromodels")
+
+SIGNATURES = ("auto", "4.x", "3.x")
+
+
+def signature(private_key: str, method: str, content_type: str, date: str, path_and_query: str | None = None) -> str:
+    """Cytomine's HMAC-SHA1: ``METHOD\\n\\nCONTENT_TYPE\\nDATE`` (4.x servers, since Dec 2025),
+    plus ``\\nPATH?QUERY`` for older servers (3.x clients)."""
+    text = f"{method}\n\n{content_type}\n{date}"
+    if path_and_query is not None:
+        text += "\n" + path_and_query
+    return base64.b64encode(hmac.new(private_key.encode(), text.encode(), hashlib.sha1).digest()).decode()
+
+
+class CytomineAuth(requests.auth.AuthBase):
+    """Signs each request; with ``signature="auto"`` a 401 is answered once with the other
+    variant (an unauthenticated request was not processed, so sending it again is safe)."""
+
+    def __init__(self, public_key: str, private_key: str, variant: str) -> None:
+        self._public = public_key
+        self._private = private_key
+        self.variant = "4.x" if variant == "auto" else variant
+        self.auto = variant == "auto"
+
+    def sign(self, r: requests.PreparedRequest, variant: str) -> None:
+        date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+        ctype = r.headers.get("content-type", "") or ""
+        path = None
+        if variant == "3.x":
+            parts = urlsplit(r.url or "")
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+        r.headers["date"] = date
+        r.headers["authorization"] = f"CYTOMINE {self._public}:{signature(self._private, r.method or 'GET', ctype, date, path)}"
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers.setdefault("accept", "application/json, */*")
+        self.sign(r, self.variant)
+        if self.auto:
+            r.register_hook("response", self._retry_other_variant)
+        return r
+
+    def _retry_other_variant(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        if response.status_code != 401 or not self.auto:
+            return response
+        other = "3.x" if self.variant == "4.x" else "4.x"
+        response.content  # noqa: B018 - drain before reusing the connection
+        response.close()
+        retry = response.request.copy()
+        self.sign(retry, other)
+        again = response.connection.send(retry, **kwargs)
+        again.history.append(response)
+        again.request = retry
+        if again.status_code != 401:
+            log.debug("cytomine: the server takes %s signatures; using them from now on", other)
+            self.variant, self.auto = other, False
+        return again
+
+    def __repr__(self) -> str:
+        return f"<CytomineAuth {self.variant}>"
+
+
+class BearerAuth(requests.auth.AuthBase):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "<BearerAuth>"
+
+
+class CytomineBackend(Backend):
+    name = "cytomine"
+    resources = {
+        Project: resources.CytomineProject,
+        ImageInstance: resources.CytomineImageInstance,
+        Annotation: resources.CytomineAnnotation,
+        Term: resources.CytomineTerm,
+        Ontology: resources.CytomineOntology,
+        Neuron: resources.CytomineNeuron,
+        Connector: resources.CytomineConnector,
+        Volume: resources.CytomineVolume,
+    }
+    #: ``signature``: "4.x" (servers since Dec 2025), "3.x" (older: signs path and query) or
+    #: "auto" (4.x, switching once to 3.x on a 401).
+    options = {"signature": "auto"}
+
+    def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
+        variant = conn.options["signature"]
+        if variant not in SIGNATURES:
+            raise ValueError(f"signature must be one of {', '.join(SIGNATURES)}, not {variant!r}")
+        public, private = conn.keys
+        if public and private:
+            return CytomineAuth(public, private, variant)
+        if public or private:
+            raise ValueError("Cytomine HMAC needs both public_key and private_key")
+        if conn.token:
+            return BearerAuth(conn.token)
+        return None
+
+    def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
+        status = response.status_code
+        if status < 400:
+            return None
+        try:
+            body = orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            body = None
+        message = None
+        if isinstance(body, dict):
+            errors = body.get("errors")
+            if isinstance(errors, dict):
+                message = errors.get("message")
+            elif isinstance(errors, str):
+                message = errors
+            elif "message" in body:
+                message = body["message"]
+            elif "error" in body:  # Spring Boot's error document (401 from the security filter)
+                message = f"{body['error']} ({body.get('path', '')})"
+            elif "detail" in body or "title" in body:  # RFC 7807
+                message = body.get("detail") or body.get("title")
+        if message is None:
+            message = (response.text or response.reason or f"HTTP {status}")[:300]
+        return error_for_status(status)(str(message), server_message=str(message))
+
+    def ping(self, conn: Connection) -> Any:
+        return conn.transport.request("GET", "/server/ping")
+
+
+BACKEND = CytomineBackend
+
+__all__ = ["BACKEND", "CytomineBackend", "from_cytomine", "signature", "to_cytomine"]
