@@ -107,6 +107,9 @@ def test_threads_do_not_see_each_others_connection():
     assert seen == {"a": True, "b": True, "a-after": True, "b-after": True}
 
 
-def test_missing_backend_is_not_supported():
-    with pytest.raises(NotSupported, match="cytomine"):
-        Connection("https://example.org", backend="cytomine")
+def test_backend_missing_from_this_version_is_not_supported(monkeypatch):
+    from neuromodels import connection
+
+    monkeypatch.setitem(connection.BACKENDS, "ghost", "neuromodels.backends.ghost")
+    with pytest.raises(NotSupported, match="ghost"):
+        Connection("https://example.org", backend="ghost")
