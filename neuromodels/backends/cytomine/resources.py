@@ -23,8 +23,8 @@ INT = (int, np.integer)
 BOOL = (bool,)
 #: Rows per page; the server lists in memory or with SQL LIMIT, both fine at this size.
 PAGE = 1000
-#: Annotations per list POST; chunks go out in parallel.
-BATCH = 100
+#: The most annotations per list POST; chunks go out in parallel.
+BATCH = 250
 MAX_NAME = 255
 
 
@@ -242,7 +242,9 @@ class CytomineAnnotation(CommandResource):
 
     def create_many(self, conn: Connection, models: Sequence[Any]) -> list[BaseException | None]:
         """List POSTs in parallel chunks; every reply read; every created id assigned."""
-        chunks = [list(models[i : i + BATCH]) for i in range(0, len(models), BATCH)]
+        # One round of parallel chunks where possible, never more than BATCH items each.
+        size = max(1, min(BATCH, math.ceil(len(models) / conn.max_workers)))
+        chunks = [list(models[i : i + size]) for i in range(0, len(models), size)]
         outcomes = conn.transport.map(lambda chunk: self._save_chunk(conn, chunk), chunks, desc="saving annotations")
         errors: list[BaseException | None] = []
         for chunk, outcome in zip(chunks, outcomes):

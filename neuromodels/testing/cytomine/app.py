@@ -491,14 +491,18 @@ class CytomineApp:
     def add_many(self, word: str, items: list[Any], add: Callable[[Any, Any], Any]) -> Response:
         """ModelService.addMultiple: each item on its own; HTTP 200 with the logical status inside."""
         ids, errors = [], []
-        for item in items:
-            try:
-                with self.db.transaction() as cur:
+        # One transaction, one savepoint per item: each item stands or falls on its own.
+        with self.db.transaction() as cur:
+            for item in items:
+                cur.execute("SAVEPOINT item")
+                try:
                     result = add(cur, item)
-                ids.append(result if isinstance(result, int) else result["id"])
-            except CytomineError as e:
-                echo = {**item, "minPoint": None, "maxPoint": None} if isinstance(item, dict) else item
-                errors.append({"data": echo, "message": e.message})
+                    ids.append(result if isinstance(result, int) else result["id"])
+                except CytomineError as e:
+                    cur.execute("ROLLBACK TO item")
+                    echo = {**item, "minPoint": None, "maxPoint": None} if isinstance(item, dict) else item
+                    errors.append({"data": echo, "message": e.message})
+                cur.execute("RELEASE item")
         listed = ",".join(str(i) for i in ids)
         if not errors:
             return reply({"data": {"message": f"{word} {listed} added"}, "status": 200})

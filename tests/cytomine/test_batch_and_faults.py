@@ -1,0 +1,100 @@
+"""Cytomine batch replies and faults, on the bundled server."""
+
+import pytest
+from shapely.geometry import Point
+
+from conftest import connect_to
+from neuromodels import Annotation, AnnotationCollection, BadRequest, PartialSaveError, Project, ServerError
+from neuromodels.backends.cytomine import converter, resources
+from neuromodels.testing import Fault
+
+
+def stored(server, image):
+    return server._app.db.read("SELECT location FROM annotation WHERE image = ?", (image,))
+
+
+def test_partial_reply_maps_ids_and_errors(cytomine, image, bundled):
+    before = len(stored(bundled, image.id))
+    batch = AnnotationCollection([
+        Annotation(geometry=Point(10, 10), image=image.id),
+        Annotation(geometry=Point(11, 10), image=999999999),       # unknown image: refused
+        Annotation(geometry=Point(12, 10), image=image.id),
+    ])
+    with pytest.raises(PartialSaveError) as info:
+        batch.save()
+    e = info.value
+    assert [a.geometry.x for a in e.saved] == [10, 12] and all(a.id for a in e.saved)
+    assert [(m.image, str(err)) for m, err in e.failed] == [(999999999, "ImageInstance with id 999999999")]
+    assert Annotation.fetch(batch[2].id).geometry.equals(Point(12, 10))
+    assert len(stored(bundled, image.id)) == before + 2
+
+
+def test_all_failed_reply(cytomine, bundled):
+    batch = AnnotationCollection([Annotation(geometry=Point(1, 1), image=999999998)])
+    with pytest.raises(PartialSaveError) as info:
+        batch.save()
+    assert info.value.saved == [] and isinstance(info.value.failed[0][1], BadRequest)
+
+
+def test_ambiguous_reply_falls_back_without_duplicates(cytomine, image, bundled, monkeypatch):
+    real = converter.batch_reply
+
+    def drop_errors(body, status):  # a server whose errors list omits failures
+        status, ids, errors, message = real(body, status)
+        return status, ids, [], message
+
+    monkeypatch.setattr(converter, "batch_reply", drop_errors)
+    before = len(stored(bundled, image.id))
+    batch = AnnotationCollection([
+        Annotation(geometry=Point(20, 20), image=image.id),
+        Annotation(geometry=Point(21, 20), image=999999997),
+        Annotation(geometry=Point(22, 20), image=image.id),
+    ])
+    with pytest.raises(PartialSaveError) as info:
+        batch.save()
+    assert len(info.value.saved) == 2 and len(info.value.failed) == 1
+    assert Annotation.fetch(batch[0].id).geometry.equals(Point(20, 20))
+    assert Annotation.fetch(batch[2].id).geometry.equals(Point(22, 20))
+    assert len(stored(bundled, image.id)) == before + 2  # the ambiguous chunk was undone and redone once
+
+
+def test_lost_reply_is_unknown_then_settled(cytomine, image, bundled, monkeypatch):
+    monkeypatch.setattr(resources, "BATCH", 10)
+    bundled.add_fault(Fault("reset", method="POST", path=r"^/api/annotation\.json$", when="after", skip=1))
+    batch = AnnotationCollection(Annotation(geometry=Point(300 + i, 300), image=image.id) for i in range(30))
+    with connect_to({"url": bundled.url, "project": bundled.project, "public_key": bundled.public_key,
+                     "private_key": bundled.private_key}, max_workers=1):
+        with pytest.raises(PartialSaveError) as info:
+            batch.save()
+        assert (len(info.value.saved), len(info.value.unknown)) == (20, 10)
+        batch.save()  # settles the ten by lookup: no duplicates
+    points = [loc for (loc,) in stored(bundled, image.id) if loc.startswith("POINT (3") and loc.endswith(" 300)")]
+    assert len(points) == 30 == len({a.id for a in batch})
+
+
+def test_write_500_not_repeated(cytomine, bundled):
+    base = Project.fetch(cytomine.project)
+    bundled.add_fault(Fault("status", status=500, method="POST", path=r"^/api/project\.json$", when="after"))
+    with pytest.raises(ServerError):
+        Project(name="five hundred", ontology=base.ontology).save()
+    rows = bundled._app.db.read("SELECT id FROM project WHERE name = 'five hundred'")
+    assert len(rows) == 1
+    Project().delete(id=rows[0][0])
+
+
+def test_only_writable_fields_are_put(cytomine, bundled, monkeypatch):
+    sent = []
+    original = cytomine.transport.request
+
+    def spy(method, path, **kw):
+        if method == "PUT":
+            sent.append(kw.get("json"))
+        return original(method, path, **kw)
+
+    p = Project(name="put check", ontology=Project.fetch(cytomine.project).ontology).save()
+    monkeypatch.setattr(cytomine.transport, "request", spy)
+    p.update(name="put check 2")
+    assert set(sent[0]) <= set(converter.WRITABLE["project"]) and sent[0]["id"] == p.id
+    assert "numberOfImages" not in sent[0] and "class" not in sent[0] and "created" not in sent[0]
+    monkeypatch.undo()
+    p.delete()
