@@ -6,7 +6,7 @@ import uuid
 import numpy as np
 import pytest
 
-from conftest import SWC
+from .conftest import SWC
 from neuromodels import (
     Annotation,
     AnnotationCollection,

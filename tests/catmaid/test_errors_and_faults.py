@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import SWC
+from .conftest import SWC
 from neuromodels import (
     AuthenticationError,
     Conflict,

@@ -5,7 +5,7 @@ Re-record deliberately: ``pytest tests/catmaid/test_recorded.py --record-mode=re
 
 import pytest
 
-from conftest import SWC
+from .conftest import SWC
 from neuromodels import Annotation, Neuron, NeuronCollection, NotFound
 
 pytestmark = pytest.mark.vcr

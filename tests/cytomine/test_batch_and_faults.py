@@ -3,7 +3,7 @@
 import pytest
 from shapely.geometry import Point
 
-from conftest import connect_to
+from .conftest import connect_to
 from neuromodels import Annotation, AnnotationCollection, BadRequest, PartialSaveError, Project, ServerError
 from neuromodels.backends.cytomine import converter, resources
 from neuromodels.testing import Fault

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from shapely.geometry import Point, Polygon, box
 
-from conftest import connect_to
+from .conftest import connect_to
 from neuromodels import (
     Annotation,
     AnnotationCollection,

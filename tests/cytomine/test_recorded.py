@@ -4,7 +4,7 @@
 import pytest
 from shapely.geometry import box
 
-from conftest import connect_to
+from .conftest import connect_to
 from neuromodels import Annotation, AnnotationCollection, ImageInstanceCollection, Project
 
 pytestmark = pytest.mark.vcr
