@@ -200,6 +200,7 @@ class Collection(MutableSequence[M], Generic[M]):
         >>> # batch = AnnotationCollection([Annotation(...), ...]); batch.save()
         """
         conn, resource = self._resource(connection)
+        modifiers = self._checked_modifiers(conn, resource) if self._modifiers else {}
         unknown = [m for m in self._items if m._save_state == "unknown"]
         new = [m for m in self._items if m.id is None and m._save_state != "unknown"]
         changed = [m for m in self._items if m.id is not None and m._save_state != "unknown" and m.changes()]
@@ -240,9 +241,9 @@ class Collection(MutableSequence[M], Generic[M]):
                     failed.append((model, error))
 
         if new:
-            record(new, resource.create_many(conn, new))
+            record(new, resource.create_many(conn, new, modifiers))
         if changed:
-            record(changed, resource.update_many(conn, changed))
+            record(changed, resource.update_many(conn, changed, modifiers))
         if failed or unsettled:
             parts = [f"{len(saved)} saved", f"{len(failed)} failed"]
             if unsettled:

@@ -115,6 +115,14 @@ class Neuron(Model):
             fh.write(text)
         return None
 
+    def morphometry(self, *, connection: Connection | None = None) -> dict[str, Any]:
+        """The server's morphometry of this neuron (NeuroMorpho.org's L-Measure values).
+
+        >>> # Neuron.fetch(1).morphometry()["length"]
+        """
+        conn, resource = self._resource(connection)
+        return resource.morphometry(conn, self)  # type: ignore[attr-defined]
+
     @property
     def n_nodes(self) -> int:
         return 0 if self.nodes is None else len(self.nodes)

@@ -146,13 +146,18 @@ class Resource:
 
     # Bulk forms. The defaults do one request per item in parallel; backends with bulk
     # endpoints override them.
-    def create_many(self, conn: "Connection", models: Sequence["Model"]) -> list[BaseException | None]:
-        """Create every model; return per model ``None`` (stored, id set) or the error."""
+    def create_many(
+        self, conn: "Connection", models: Sequence["Model"], modifiers: Mapping[str, Any] | None = None
+    ) -> list[BaseException | None]:
+        """Create every model; return per model ``None`` (stored, id set) or the error.
+        ``modifiers`` are the collection's (e.g. Clio's ``version``)."""
         if "create" in self.not_supported:
             raise self.refuse("create")
         return [o.error for o in conn.transport.map(lambda m: self.create(conn, m), models, desc="saving")]
 
-    def update_many(self, conn: "Connection", models: Sequence["Model"]) -> list[BaseException | None]:
+    def update_many(
+        self, conn: "Connection", models: Sequence["Model"], modifiers: Mapping[str, Any] | None = None
+    ) -> list[BaseException | None]:
         """Send each model's changes; return per model ``None`` (stored) or the error."""
         outcomes = conn.transport.map(lambda m: self.update(conn, m, m.changes()), models, desc="updating")
         return [o.error for o in outcomes]
@@ -173,6 +178,12 @@ class Resource:
 
     def thumbnail(self, conn: "Connection", model: "Model", max_size: int) -> bytes:
         raise self.refuse("make a thumbnail of")
+
+    def morphometry(self, conn: "Connection", model: "Model") -> dict[str, Any]:
+        raise self.refuse("measure")
+
+    def load_nodes(self, conn: "Connection", models: Sequence["Model"]) -> None:
+        raise self.refuse("load nodes of")
 
     def validate(self, model: "Model", operation: str) -> None:
         """Check a model before any request is sent; raise ValueError/TypeError."""

@@ -353,7 +353,7 @@ class CatmaidNeuron(Resource):
             if o.error:
                 raise o.error
 
-    def update_many(self, conn: Connection, models: Sequence[Any]) -> list[BaseException | None]:
+    def update_many(self, conn: Connection, models: Sequence[Any], modifiers: Mapping[str, Any] | None = None) -> list[BaseException | None]:
         """Renames go out in one ``neurons/rename`` request; other changes one neuron at a time."""
         renames = [m for m in models if set(m.changes()) == {"name"}]
         if len(renames) < 2:

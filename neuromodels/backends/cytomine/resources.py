@@ -240,7 +240,7 @@ class CytomineAnnotation(CommandResource):
         reply = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_to_wire(model, with_terms=True))
         model.assign(cv.annotation_from_wire(cv.command_object(reply, "annotation")))
 
-    def create_many(self, conn: Connection, models: Sequence[Any]) -> list[BaseException | None]:
+    def create_many(self, conn: Connection, models: Sequence[Any], modifiers: Mapping[str, Any] | None = None) -> list[BaseException | None]:
         """List POSTs in parallel chunks; every reply read; every created id assigned."""
         # One round of parallel chunks where possible, never more than BATCH items each.
         size = max(1, min(BATCH, math.ceil(len(models) / conn.max_workers)))

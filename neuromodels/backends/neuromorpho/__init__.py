@@ -1,0 +1,45 @@
+"""The NeuroMorpho.org backend (read-only): declarations in :mod:`.resources`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import requests
+
+from ...connection import Connection
+from ...errors import NeuromodelsError, error_for_status
+from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
+from ..base import Backend
+from . import resources
+
+
+class NeuroMorphoBackend(Backend):
+    name = "neuromorpho"
+    resources = {
+        Neuron: resources.NeuroMorphoNeuron,
+        Project: resources.NeuroMorphoProject,
+        Annotation: resources.NeuroMorphoAnnotation,
+        ImageInstance: resources.NeuroMorphoImageInstance,
+        Connector: resources.NeuroMorphoConnector,
+        Volume: resources.NeuroMorphoVolume,
+    }
+    # Its maintainers ask for about five requests a second: at most four at once by default.
+    default_max_workers = 4
+
+    def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
+        if response.status_code < 400:
+            return None
+        try:
+            body = orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            body = None
+        message = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
+        message = str(message or response.reason or f"HTTP {response.status_code}")
+        return error_for_status(response.status_code)(message, server_message=message)
+
+    def ping(self, conn: Connection) -> Any:
+        return conn.transport.request("GET", "/api/health")
+
+
+BACKEND = NeuroMorphoBackend
