@@ -1,0 +1,94 @@
+"""The Clio backend: declarations in :mod:`.resources`; Bearer tokens checked for expiry here."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import requests
+
+from ...connection import Connection
+from ...errors import AuthenticationError, NeuromodelsError, error_for_status
+from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
+from ..base import Backend
+from . import resources
+
+#: Where a token is looked for when the connection has none.
+TOKEN_ENV = "CLIO_TOKEN"
+TOKEN_FILE = Path("~/.config/neuromodels/clio-token")
+
+
+def token_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT, read without verifying it (None for opaque tokens)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    exp = payload.get("exp") if isinstance(payload, dict) else None
+    return float(exp) if isinstance(exp, (int, float)) else None
+
+
+class ClioAuth(requests.auth.AuthBase):
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self._expires = token_expiry(token)
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._expires is not None and self._expires <= time.time():
+            when = dt.datetime.fromtimestamp(self._expires, dt.timezone.utc).isoformat(timespec="seconds")
+            raise AuthenticationError(f"the Clio token expired at {when}; get a new one (POST /v2/server/token)")
+        r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "<ClioAuth>"
+
+
+class ClioBackend(Backend):
+    name = "clio"
+    resources = {
+        Project: resources.ClioProject,
+        Annotation: resources.ClioAnnotation,
+        Neuron: resources.ClioNeuron,
+        ImageInstance: resources.ClioImageInstance,
+        Connector: resources.ClioConnector,
+        Volume: resources.ClioVolume,
+    }
+    #: ``version``: a tag or UUID for reads and writes (default: the dataset's own);
+    #: ``replace``/``conditional``: write modes (also per collection).
+    options = {"version": None, "replace": False, "conditional": None}
+
+    def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
+        token = conn.token or os.environ.get(TOKEN_ENV)
+        path = TOKEN_FILE.expanduser()
+        if not token and path.is_file():
+            token = path.read_text().strip()
+        return ClioAuth(token) if token else None
+
+    def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
+        status = response.status_code
+        if status < 400:
+            return None
+        try:
+            body = orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            body = None
+        detail = body.get("detail") if isinstance(body, dict) else None
+        if isinstance(detail, list):  # FastAPI validation errors
+            detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail)
+        message = str(detail or response.text[:300] or response.reason or f"HTTP {status}")
+        return error_for_status(status)(message, server_message=message)
+
+    def ping(self, conn: Connection) -> Any:
+        return conn.transport.request("GET", "/v2/datasets")
+
+
+BACKEND = ClioBackend
