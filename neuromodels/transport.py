@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +72,25 @@ def parse_json(response: requests.Response) -> Any:
 
 def parse_text(response: requests.Response) -> str:
     return response.text
+
+
+class NoDHAdapter(HTTPAdapter):
+    """TLS without Diffie-Hellman key exchange, for servers whose DH key OpenSSL refuses as too
+    small. Certificates and host names are still verified."""
+
+    @staticmethod
+    def context() -> ssl.SSLContext:
+        ctx = ssl.create_default_context()
+        ctx.set_ciphers("DEFAULT:!kDHE:!kDHEPSK:!DH")
+        return ctx
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self.context()
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self.context()
+        return super().proxy_manager_for(*args, **kwargs)
 
 
 def _read_body(response: requests.Response) -> None:
@@ -196,6 +216,10 @@ class Transport:
                     stream=True,
                 )
                 _read_body(response)
+            except requests.exceptions.SSLError as e:
+                if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
+                    continue  # the handshake never completed: nothing was sent
+                raise ServerUnavailable(f"TLS handshake failed ({e.__class__.__name__})", method=method, path=path) from None
             except requests.RequestException as e:
                 refused = _refused(e)
                 kind = "refused" if refused else type(e).__name__
@@ -237,6 +261,17 @@ class Transport:
                 # The server got it and answered badly: whether it stored anything is unknown.
                 error.unknown_outcome = response.status_code >= 500 or response.ok  # type: ignore[attr-defined]
             raise error
+
+    def _avoid_dh(self, url: str) -> bool:
+        """Mount the no-DH adapter for this host, once. False when it is already mounted."""
+        parts = urllib3.util.parse_url(url)
+        prefix = f"{parts.scheme}://{parts.netloc}/"
+        if isinstance(self.session.adapters.get(prefix), NoDHAdapter):
+            return False
+        log.warning("%s: its TLS Diffie-Hellman key is too small for OpenSSL; retrying without DH ciphers "
+                    "(certificates are still verified)", parts.host)
+        self.session.mount(prefix, NoDHAdapter(pool_maxsize=max(self.max_workers, 4), max_retries=0))
+        return True
 
     def _error(self, response: requests.Response, method: str, path: str) -> NeuromodelsError | None:
         """The typed error for a response, or None when it is a success."""

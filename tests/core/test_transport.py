@@ -194,3 +194,49 @@ def test_debug_log_has_method_path_status_and_no_token(server, caplog):
     text = caplog.text
     assert "GET /items/1 -> 200" in text
     assert server.token not in text
+
+
+def test_dh_key_too_small_retries_once_without_dh_and_still_verifies(server, monkeypatch, caplog):
+    import ssl
+
+    import requests
+
+    from neuromodels.transport import NoDHAdapter
+
+    seed(server, 1)
+    conn = connect(server)
+    session = conn.transport.session
+    original = requests.Session.request
+    calls = []
+
+    def handshake(self, method, url, **kw):
+        calls.append(url)
+        if len(calls) == 1:
+            raise requests.exceptions.SSLError("[SSL: DH_KEY_TOO_SMALL] dh key too small (_ssl.c:1006)")
+        return original(self, method, url, **kw)
+
+    monkeypatch.setattr(requests.Session, "request", handshake)
+    with conn:
+        assert Project.fetch(1).name == "item 0"
+    assert len(calls) == 2 and "retrying without DH" in caplog.text
+    adapter = session.get_adapter(server.url + "/items/1")
+    assert isinstance(adapter, NoDHAdapter)
+    ctx = NoDHAdapter.context()
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert not [c["name"] for c in ctx.get_ciphers() if c["name"].startswith(("DHE-", "EDH-"))]
+
+
+def test_other_tls_errors_are_not_retried(server, monkeypatch):
+    import requests
+
+    calls = []
+
+    def broken(self, method, url, **kw):
+        calls.append(url)
+        raise requests.exceptions.SSLError("certificate verify failed")
+
+    monkeypatch.setattr(requests.Session, "request", broken)
+    with connect(server):
+        with pytest.raises(ServerUnavailable, match="TLS handshake failed"):
+            Project.fetch(1)
+    assert len(calls) == 1
