@@ -75,8 +75,8 @@ class ClioBackend(Backend):
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         status = response.status_code
-        if status < 400:
-            return None
+        if status < 400 and not response.content.startswith(b'{"detail"'):
+            return None  # FastAPI errors are {"detail": ...}; a 200 carrying one is checked below
         try:
             body = orjson.loads(response.content) if response.content else None
         except orjson.JSONDecodeError:
@@ -84,8 +84,10 @@ class ClioBackend(Backend):
         detail = body.get("detail") if isinstance(body, dict) else None
         if isinstance(detail, list):  # FastAPI validation errors
             detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail)
+        if status < 400 and not (isinstance(body, dict) and set(body) == {"detail"}):
+            return None
         message = str(detail or response.text[:300] or response.reason or f"HTTP {status}")
-        return error_for_status(status)(message, server_message=message)
+        return error_for_status(status if status >= 400 else 400)(message, server_message=message)
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/v2/datasets")

@@ -223,7 +223,12 @@ class ClioAnnotation(Resource):
         except Exception as error:  # noqa: BLE001 - the batch stopped somewhere: find where
             if getattr(error, "sent", False) is False and not getattr(error, "status", None):
                 raise
-            return self._settle_chunk(conn, chunk, records, params, modifiers, error)
+            try:
+                return self._settle_chunk(conn, chunk, records, params, modifiers, error)
+            except Exception:  # noqa: BLE001 - cannot read back now: the outcome stays unknown
+                error.sent = True  # type: ignore[attr-defined]
+                error.unknown_outcome = True  # type: ignore[attr-defined]
+                return [error] * len(chunk)
         for m in chunk:
             m.targets, m.project = [int(m.id)], ds
         return [None] * len(chunk)
@@ -252,6 +257,16 @@ class ClioAnnotation(Resource):
             except Exception as e:  # noqa: BLE001 - per record
                 results.append(e)
         return results
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
+        """A record whose write reply was lost landed if reading it back shows what was sent;
+        otherwise it is resent (writes are keyed by body id, so nothing can be duplicated)."""
+        stored = self._by_ids(conn, [m.id for m in models])
+        result: list[Any] = []
+        for model in models:
+            record = self._record(model, False)
+            result.append(model.id if _landed(stored.get(model.id), record, set()) else None)
+        return result
 
     def delete(self, conn: Connection, model: Any) -> None:
         version = conn.options.get("version")

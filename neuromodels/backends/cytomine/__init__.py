@@ -125,8 +125,8 @@ class CytomineBackend(Backend):
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         status = response.status_code
-        if status < 400:
-            return None
+        if status < 400 and not (b'"errors"' in response.content[:200] and b'"collection"' not in response.content[:200]):
+            return None  # a success (an error document in a 200 is checked below)
         try:
             body = orjson.loads(response.content) if response.content else None
         except orjson.JSONDecodeError:
@@ -144,6 +144,10 @@ class CytomineBackend(Backend):
                 message = f"{body['error']} ({body.get('path', '')})"
             elif "detail" in body or "title" in body:  # RFC 7807
                 message = body.get("detail") or body.get("title")
+        if status < 400:
+            if not (isinstance(body, dict) and "errors" in body and "id" not in body):
+                return None
+            return error_for_status(400)(str(message), server_message=str(message))
         if message is None:
             message = (response.text or response.reason or f"HTTP {status}")[:300]
         return error_for_status(status)(str(message), server_message=str(message))

@@ -28,15 +28,19 @@ class NeuroMorphoBackend(Backend):
     default_max_workers = 4
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
-        if response.status_code < 400:
+        status = response.status_code
+        if status < 400 and b'"error"' not in response.content[:300]:
             return None
         try:
             body = orjson.loads(response.content) if response.content else None
         except orjson.JSONDecodeError:
             body = None
+        is_error_body = isinstance(body, dict) and "error" in body and "message" in body
+        if status < 400 and not is_error_body:
+            return None
         message = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
-        message = str(message or response.reason or f"HTTP {response.status_code}")
-        return error_for_status(response.status_code)(message, server_message=message)
+        message = str(message or response.reason or f"HTTP {status}")
+        return error_for_status(status if status >= 400 else int(body.get("status") or 400))(message, server_message=message)
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/api/health")
