@@ -247,6 +247,10 @@ class Transport:
             except ProtocolError as e:
                 e.method, e.path, e.status = method, path, response.status_code
                 error = e
+            except (ValueError, KeyError, TypeError, IndexError) as e:
+                # The body did not have the shape the API promises (cut off, or changed).
+                error = ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
+                                      method=method, path=path, status=response.status_code)
             retry_after = _retry_after(response) if response.status_code in (429, 503) else None
             retry = (retry_after is not None) or (
                 safe and (type(error) in (ServerError, ServerUnavailable, RateLimited)

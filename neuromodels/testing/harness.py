@@ -17,6 +17,7 @@ fire after it ran, so the write happened but the client never learns it.
 
 from __future__ import annotations
 
+import collections
 import logging
 import re
 import socket
@@ -156,6 +157,8 @@ class LocalServer:
         self.latency = latency
         self.faults: list[Fault] = list(faults or [])
         self.requests = 0
+        #: (method, path) of the most recent requests, for tests that count what was sent.
+        self.log: collections.deque[tuple[str, str]] = collections.deque(maxlen=10000)
         self._lock = threading.Lock()
         self._app = app_factory(db)
         self._server: BaseWSGIServer | None = None
@@ -197,6 +200,11 @@ class LocalServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+    def sent(self, method: str, path_pattern: str) -> int:
+        """How many logged requests match a method and a path regex."""
+        with self._lock:
+            return sum(1 for m, p in self.log if m == method and re.search(path_pattern, p))
+
     def add_fault(self, fault: Fault) -> Fault:
         with self._lock:
             self.faults.append(fault)
@@ -217,6 +225,7 @@ class LocalServer:
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with self._lock:
             self.requests += 1
+            self.log.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
         if self.latency:
             time.sleep(self.latency)
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")

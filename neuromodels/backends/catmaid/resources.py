@@ -133,9 +133,9 @@ class CatmaidNeuron(Resource):
             kind, part = task
             if kind == "detail":
                 data = form_list("skeleton_ids", part) + [("with_connectors", "true"), ("with_tags", "true")]
-                body = conn.transport.request("POST", f"/{pid(conn)}/skeletons/compact-detail", data=data,
-                                              read=True, parse=lambda r: r.content)
-                return cv.neurons_from_compact_many(body)
+                # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
+                return conn.transport.request("POST", f"/{pid(conn)}/skeletons/compact-detail", data=data,
+                                              read=True, parse=lambda r: cv.neurons_from_compact_many(r.content))
             if kind == "names":
                 return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
             if kind == "neurons":

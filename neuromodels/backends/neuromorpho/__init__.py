@@ -40,7 +40,7 @@ class NeuroMorphoBackend(Backend):
             return None
         message = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
         message = str(message or response.reason or f"HTTP {status}")
-        return error_for_status(status if status >= 400 else int(body.get("status") or 400))(message, server_message=message)
+        return error_for_status(status if status >= 400 else 400)(message, server_message=message)
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/api/health")
