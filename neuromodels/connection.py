@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import importlib
 import os
+import threading
 from typing import Any, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +25,10 @@ BACKENDS: dict[str, str] = {
 
 _current: contextvars.ContextVar[tuple["Connection", ...]] = contextvars.ContextVar(
     "neuromodels_connections", default=()
+)
+#: The reset tokens of the ``with`` blocks open in this context (thread or task), innermost last.
+_tokens: contextvars.ContextVar[tuple[contextvars.Token[tuple["Connection", ...]], ...]] = contextvars.ContextVar(
+    "neuromodels_connection_tokens", default=()
 )
 
 
@@ -119,7 +124,8 @@ class Connection:
         self.progress = progress
         #: Per-connection memo for things read once (relation ids, field lists...).
         self.cache: dict[str, Any] = {}
-        self._tokens: list[contextvars.Token[tuple[Connection, ...]]] = []
+        self._active = 0  # open `with` blocks, across threads
+        self._active_lock = threading.Lock()
         self.transport = Transport(
             self.url,
             self.backend,
@@ -179,12 +185,21 @@ class Connection:
 
     # -- current-connection stack ---------------------------------------------------------------
     def __enter__(self) -> "Connection":
-        self._tokens.append(_current.set(_current.get() + (self,)))
+        # The token stack lives in the context, so threads sharing this connection each
+        # restore their own previous connection.
+        _tokens.set(_tokens.get() + (_current.set(_current.get() + (self,)),))
+        with self._active_lock:
+            self._active += 1
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _current.reset(self._tokens.pop())
-        if not self._tokens:
+        stack = _tokens.get()
+        _current.reset(stack[-1])
+        _tokens.set(stack[:-1])
+        with self._active_lock:
+            self._active -= 1
+            last = self._active == 0
+        if last:  # the session closes when no thread is inside a `with` block any more
             self.close()
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ import logging
 import random
 import ssl
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
@@ -157,27 +158,35 @@ class Transport:
         self.progress = progress
         self.headers = dict(headers or {})
         self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
 
     # -- session ---------------------------------------------------------------------------
     @property
     def session(self) -> requests.Session:
-        if self._session is None:
-            session = requests.Session()
-            # The pool must hold one connection per worker, or parallel requests queue on it.
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(self.max_workers, 4), max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.verify = self.verify
-            session.auth = self.auth
-            session.headers.update(self.headers)
-            session.headers["User-Agent"] = "neuromodels"
-            self._session = session
-        return self._session
+        with self._session_lock:
+            return self._session or self._new_session()
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        # One pooled connection per worker; threads beyond that wait for a free one
+        # (pool_block) instead of opening extra connections: a connection never makes more
+        # than max_workers requests at once, however many threads share it.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(self.max_workers, 4), max_retries=0,
+                              pool_block=True)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.verify = self.verify
+        session.auth = self.auth
+        session.headers.update(self.headers)
+        session.headers["User-Agent"] = "neuromodels"
+        self._session = session
+        return session
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        with self._session_lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
 
     # -- one request -------------------------------------------------------------------------
     def request(

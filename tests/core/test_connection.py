@@ -113,3 +113,28 @@ def test_backend_missing_from_this_version_is_not_supported(monkeypatch):
     monkeypatch.setitem(connection.BACKENDS, "ghost", "neuromodels.backends.ghost")
     with pytest.raises(NotSupported, match="ghost"):
         Connection("https://example.org", backend="ghost")
+
+
+def test_threads_sharing_one_connection_each_restore_their_own():
+    shared = make()
+    barrier = threading.Barrier(4, timeout=5)
+    results = []
+
+    def worker():
+        with shared:
+            barrier.wait()
+            results.append(Connection.current() is shared)
+            barrier.wait()
+        try:
+            Connection.current()
+            results.append(False)
+        except NoConnection:
+            results.append(True)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert results.count(True) == 8
+    assert shared.transport._session is None  # closed once the last `with` ended
