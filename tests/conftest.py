@@ -38,8 +38,8 @@ def pytest_recording_configure(config, vcr):
     vcr.register_matcher("form_body", _form_body)
 
 
-@pytest.fixture(scope="module")
-def vcr_config():
+def vcr_settings():
+    """The recording settings every cassette is made with (credentials scrubbed)."""
     return {
         "match_on": ["method", "path", "query", "form_body"],
         "filter_headers": [(h, "<SCRUBBED>") for h in SECRET_HEADERS],
@@ -48,6 +48,11 @@ def vcr_config():
         "decode_compressed_response": True,
         "before_record_response": _scrub_response,
     }
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return vcr_settings()
 
 
 @pytest.fixture(scope="module")
