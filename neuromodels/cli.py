@@ -41,7 +41,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    from . import collection as _  # noqa: F401
     from . import resources
     from .connection import Connection
 

@@ -6,7 +6,7 @@ import contextvars
 import importlib
 import os
 import threading
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests

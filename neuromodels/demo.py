@@ -8,7 +8,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .connection import Connection
 from .resources import (
     Annotation,
     AnnotationCollection,

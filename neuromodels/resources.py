@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from typing import Any
 
 import attrs
 import numpy as np

@@ -189,6 +189,25 @@ class Resource:
         """Check a model before any request is sent; raise ValueError/TypeError."""
 
 
+def absent(reason: str) -> type[Resource]:
+    """A declaration for a model the server does not hold: every operation is NotSupported."""
+
+    class Absent(Resource):
+        not_supported = {op: reason for op in ("fetch", "create", "update", "delete", "list", "count")}
+
+    return Absent
+
+
+def decode_json(response: requests.Response) -> Any:
+    """The body as JSON, or None when it is empty or not JSON (error pages, cut-off bodies)."""
+    import orjson
+
+    try:
+        return orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        return None
+
+
 class Backend:
     """A server kind: its resources, its authentication and its error envelope.
 

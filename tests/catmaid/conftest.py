@@ -3,7 +3,7 @@ import os
 import pytest
 
 from neuromodels import Connection
-from neuromodels.testing import connect, serve
+from neuromodels.testing import serve
 
 SWC = """# contract test neuron
 1 1 5040.0 6010.0 900.0 12.5 -1

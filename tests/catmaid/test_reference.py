@@ -1,7 +1,6 @@
 """The client against responses recorded from a real CATMAID (cassettes built from
 ../shared/reference/catmaid by tests/tools/reference_cassettes.py). No server runs here."""
 
-import numpy as np
 import pytest
 
 from neuromodels import (

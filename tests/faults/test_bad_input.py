@@ -9,7 +9,6 @@ import math
 import time
 
 import numpy as np
-import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon
 

@@ -81,3 +81,17 @@ def relation_ids(conn: Connection) -> dict[str, int]:
         body = get(conn, "/connectors/types/")
         conn.cache[key] = {row["relation"]: int(row["relation_id"]) for row in body}
     return conn.cache[key]
+
+
+def sync_annotations(conn: Connection, before: Iterable[str], after: Iterable[str], *, target: tuple[str, int],
+                     entity: int) -> None:
+    """Add the annotation names new in ``after`` to ``target`` (``("skeleton_ids", skid)`` or
+    ``("entity_ids", id)``) and remove the names gone since ``before`` from ``entity``."""
+    added, removed = sorted(set(after) - set(before)), sorted(set(before) - set(after))
+    if added:
+        write(conn, "/annotations/add", form_list(target[0], [target[1]]) + form_list("annotations", added))
+    if removed:
+        index = annotation_index(conn)
+        ids = [index[name] for name in removed if name in index]
+        if ids:
+            write(conn, "/annotations/remove", form_list("annotation_ids", ids) + form_list("entity_ids", [entity]))

@@ -11,7 +11,7 @@ import orjson
 from ...connection import Connection
 from ...errors import NotFound, NotSupported
 from ...formats.swc import roots
-from ...resources import Annotation, Connector, ImageInstance, Link, Neuron, Project, Volume
+from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Filter, Resource, check_id
 from . import api, converter as cv
 from .api import chunks, form_list, pid
@@ -320,16 +320,8 @@ class CatmaidNeuron(Resource):
         if "name" in changes:
             api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
         if "annotations" in changes:
-            before, after = set(model.original("annotations") or []), set(model.annotations or [])
-            if after - before:
-                api.write(conn, "/annotations/add",
-                          form_list("skeleton_ids", [model.id]) + form_list("annotations", sorted(after - before)))
-            if before - after:
-                index = api.annotation_index(conn)
-                ids = [index[a] for a in sorted(before - after) if a in index]
-                if ids:
-                    api.write(conn, "/annotations/remove",
-                              form_list("annotation_ids", ids) + form_list("entity_ids", [model.neuron_id]))
+            api.sync_annotations(conn, model.original("annotations") or [], model.annotations or [],
+                                 target=("skeleton_ids", model.id), entity=model.neuron_id)
         if "tags" in changes:
             self._write_tags(conn, model.original("tags") or {}, model.tags or {})
 
@@ -522,16 +514,8 @@ class CatmaidAnnotation(Resource):
                 api.write(conn, "/annotations/remove",
                           form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
         if "meta" in changes:
-            before, after = set(model.original("meta") or []), set(model.meta or [])
-            if after - before:
-                api.write(conn, "/annotations/add",
-                          form_list("entity_ids", [model.id]) + form_list("annotations", sorted(after - before)))
-            if before - after:
-                index = api.annotation_index(conn)
-                ids = [index[m] for m in sorted(before - after) if m in index]
-                if ids:
-                    api.write(conn, "/annotations/remove",
-                              form_list("annotation_ids", ids) + form_list("entity_ids", [model.id]))
+            api.sync_annotations(conn, model.original("meta") or [], model.meta or [],
+                                 target=("entity_ids", model.id), entity=model.id)
 
     def delete(self, conn: Connection, model: Any) -> None:
         targets = model.targets if model.targets is not None else self._targets(conn, model.id)

@@ -15,7 +15,7 @@ import requests
 from ...connection import Connection
 from ...errors import AuthenticationError, NeuromodelsError, error_for_status
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import Backend
+from ..base import Backend, decode_json
 from . import resources
 
 #: Where a token is looked for when the connection has none.
@@ -77,10 +77,7 @@ class ClioBackend(Backend):
         status = response.status_code
         if status < 400 and not response.content.startswith(b'{"detail"'):
             return None  # FastAPI errors are {"detail": ...}; a 200 carrying one is checked below
-        try:
-            body = orjson.loads(response.content) if response.content else None
-        except orjson.JSONDecodeError:
-            body = None
+        body = decode_json(response)
         detail = body.get("detail") if isinstance(body, dict) else None
         if isinstance(detail, list):  # FastAPI validation errors
             detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail)

@@ -13,7 +13,7 @@ import orjson
 from ...connection import Connection
 from ...errors import NotFound, NotSupported, ProtocolError
 from ...resources import Annotation, Project
-from ..base import Filter, Resource, check_id
+from ..base import absent, Filter, Resource, check_id
 
 #: Records per write (clio-py uses 50) and ids per id-number read.
 WRITE_CHUNK = 50
@@ -300,14 +300,8 @@ def _landed(stored: Annotation | None, record: Mapping[str, Any], protected: set
     return True
 
 
-def _absent(reason: str) -> type[Resource]:
-    class Absent(Resource):
-        not_supported = {op: reason for op in ("fetch", "create", "update", "delete", "list", "count")}
 
-    return Absent
-
-
-ClioNeuron = _absent("Clio holds body annotations, not skeletons; use Annotation")
-ClioImageInstance = _absent("Clio's images live in neuroglancer layers, not in this API")
-ClioConnector = _absent("Clio has no synaptic connectors")
-ClioVolume = _absent("Clio has no meshes")
+ClioNeuron = absent("Clio holds body annotations, not skeletons; use Annotation")
+ClioImageInstance = absent("Clio's images live in neuroglancer layers, not in this API")
+ClioConnector = absent("Clio has no synaptic connectors")
+ClioVolume = absent("Clio has no meshes")

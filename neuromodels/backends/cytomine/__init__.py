@@ -11,13 +11,12 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 import requests
 
 from ...connection import Connection
 from ...errors import NeuromodelsError, error_for_status
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
-from ..base import Backend
+from ..base import Backend, decode_json
 from . import resources
 from .coordinates import from_cytomine, to_cytomine
 
@@ -127,10 +126,7 @@ class CytomineBackend(Backend):
         status = response.status_code
         if status < 400 and not (b'"errors"' in response.content[:200] and b'"collection"' not in response.content[:200]):
             return None  # a success (an error document in a 200 is checked below)
-        try:
-            body = orjson.loads(response.content) if response.content else None
-        except orjson.JSONDecodeError:
-            body = None
+        body = decode_json(response)
         message = None
         if isinstance(body, dict):
             errors = body.get("errors")

@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from ...connection import Connection
 from ...errors import NotFound, ProtocolError
 from ...resources import Annotation, ImageInstance, Ontology, Project, Term
-from ..base import UNSETTLED, Filter, Resource, check_id
+from ..base import absent, UNSETTLED, Filter, Resource, check_id
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -408,13 +408,6 @@ class CytomineOntology(CommandResource):
 
 
 # -- what Cytomine does not hold -----------------------------------------------------------------------------------
-def _absent(reason: str) -> type[Resource]:
-    class Absent(Resource):
-        not_supported = {op: reason for op in ("fetch", "create", "update", "delete", "list", "count")}
-
-    return Absent
-
-
-CytomineNeuron = _absent("Cytomine holds image annotations, not neuron reconstructions")
-CytomineConnector = _absent("Cytomine has no synaptic connectors")
-CytomineVolume = _absent("Cytomine has no meshes; annotations hold 2-D geometries")
+CytomineNeuron = absent("Cytomine holds image annotations, not neuron reconstructions")
+CytomineConnector = absent("Cytomine has no synaptic connectors")
+CytomineVolume = absent("Cytomine has no meshes; annotations hold 2-D geometries")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import requests
 
 from ...connection import Connection
 from ...errors import NeuromodelsError, error_for_status
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import Backend
+from ..base import Backend, decode_json
 from . import resources
 
 
@@ -31,10 +30,7 @@ class NeuroMorphoBackend(Backend):
         status = response.status_code
         if status < 400 and b'"error"' not in response.content[:300]:
             return None
-        try:
-            body = orjson.loads(response.content) if response.content else None
-        except orjson.JSONDecodeError:
-            body = None
+        body = decode_json(response)
         is_error_body = isinstance(body, dict) and "error" in body and "message" in body
         if status < 400 and not is_error_body:
             return None

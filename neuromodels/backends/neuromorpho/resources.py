@@ -11,7 +11,7 @@ from ...connection import Connection
 from ...errors import NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
 from ...resources import Neuron
-from ..base import Filter, Resource, check_id
+from ..base import absent, Filter, Resource, check_id
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
@@ -150,15 +150,9 @@ class NeuroMorphoNeuron(Resource):
         return int((body.get("page") or {}).get("totalElements", 0))
 
 
-def _absent(reason: str) -> type[Resource]:
-    class Absent(Resource):
-        not_supported = {op: reason for op in ("fetch", "create", "update", "delete", "list", "count")}
 
-    return Absent
-
-
-NeuroMorphoProject = _absent("NeuroMorpho.org has archives, not projects (filter neurons by archive=)")
-NeuroMorphoAnnotation = _absent("NeuroMorpho.org has no annotations; its metadata is on each neuron (neuron.extra)")
-NeuroMorphoImageInstance = _absent("NeuroMorpho.org serves reconstructions, not images")
-NeuroMorphoConnector = _absent("NeuroMorpho.org reconstructions have no synapses")
-NeuroMorphoVolume = _absent("NeuroMorpho.org has no meshes")
+NeuroMorphoProject = absent("NeuroMorpho.org has archives, not projects (filter neurons by archive=)")
+NeuroMorphoAnnotation = absent("NeuroMorpho.org has no annotations; its metadata is on each neuron (neuron.extra)")
+NeuroMorphoImageInstance = absent("NeuroMorpho.org serves reconstructions, not images")
+NeuroMorphoConnector = absent("NeuroMorpho.org reconstructions have no synapses")
+NeuroMorphoVolume = absent("NeuroMorpho.org has no meshes")

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..harness import Database
 from . import store
-from .store import PROJECT_ID, iso_ms, next_ids, now, parse_iso
+from .store import PROJECT_ID, iso_ms, next_ids, parse_iso
 
 SYNAPTIC_CODES = {"presynaptic_to": 0, "postsynaptic_to": 1, "gapjunction_with": 2, "desmosome_with": 3}
 

@@ -17,13 +17,12 @@ from .app import (
     ObjectDoesNotExist,
     PlainResponse,
     as_json_list,
-    json_response,
     req_bool,
     req_list,
     req_rows,
     route,
 )
-from .store import CONNECTOR_TYPES, iso_ms, next_ids, now, placeholders
+from .store import CONNECTOR_TYPES, iso_ms, next_ids, placeholders
 
 
 def _epoch(text: str) -> float:
