@@ -15,7 +15,8 @@ def _serve(args: argparse.Namespace) -> int:
     server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
     # Throwaway credentials of a loopback test server: the one place credentials are printed.
     print(f"URL={server.url}")
-    print(f"PROJECT={server.project}")
+    if server.project is not None:  # NeuroMorpho.org has no projects
+        print(f"PROJECT={server.project}")
     if server.token:
         print(f"TOKEN={server.token}")
     if server.public_key:
