@@ -117,7 +117,7 @@ def main() -> None:
                       f"(server: separate process, {args.latency * 1000:.0f} ms latency per request)")
                 skids = [n.id for n in batch]
                 ours = []
-                for _ in range(3):
+                for _ in range(5):
                     started = time.perf_counter()
                     fetched = NeuronCollection(ids=skids).fetch()
                     ours.append(time.perf_counter() - started)
@@ -126,7 +126,7 @@ def main() -> None:
                       f"(runs: {', '.join(f'{t:.2f}' for t in ours)}), {args.neurons * args.nodes:,} nodes")
             if args.pymaid_python:
                 theirs = []
-                for _ in range(3):
+                for _ in range(5):
                     out = subprocess.run([args.pymaid_python, "-c", PYMAID_SCRIPT, info["URL"], info["PROJECT"],
                                           info["TOKEN"], ",".join(map(str, skids))],
                                          check=True, capture_output=True, text=True).stdout.split()
