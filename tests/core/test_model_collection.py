@@ -2,9 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import toy
 from neuromodels import (
-    Connection,
     Neuron,
     NotFound,
     PartialSaveError,
@@ -15,16 +13,7 @@ from neuromodels import (
 from neuromodels.testing import Fault
 
 
-@pytest.fixture
-def server():
-    with toy.ToyServer() as server:
-        yield server
-
-
-def connect(server, **kw):
-    options = dict(backend="toy", token=server.token, timeout=2, retries=2, backoff=0.01, progress=False)
-    options.update(kw)
-    return Connection(server.url, **options)
+from .conftest import connect
 
 
 def stored(server):

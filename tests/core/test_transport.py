@@ -4,7 +4,6 @@ import time
 
 import pytest
 
-import toy
 from neuromodels import (
     AuthenticationError,
     BadRequest,
@@ -20,16 +19,7 @@ from neuromodels import (
 from neuromodels.testing import Fault
 
 
-@pytest.fixture
-def server():
-    with toy.ToyServer() as server:
-        yield server
-
-
-def connect(server, **kw):
-    options = dict(backend="toy", token=server.token, timeout=2, retries=2, backoff=0.01, progress=False)
-    options.update(kw)
-    return Connection(server.url, **options)
+from .conftest import connect
 
 
 def seed(server, n):
