@@ -134,7 +134,8 @@ def test_collection_filters(catmaid):
         assert NeuronCollection(annotation=tag_b).count() == 2
         assert NeuronCollection(annotation=unique("nobody")).fetch() == []
         aid = next(a.id for a in AnnotationCollection(name=tag_a).fetch())
-        assert len(NeuronCollection(annotation=aid).fetch(nodes=False)) == 2
+        light = NeuronCollection(annotation=aid).fetch(nodes=False)
+        assert sorted(n.annotations for n in light) == sorted([[tag_a], sorted([tag_a, tag_b])])
         frame = NeuronCollection(name=base).fetch().to_dataframe()
         assert len(frame) == 3 and {"id", "name", "n_nodes"} <= set(frame.columns)
     finally:

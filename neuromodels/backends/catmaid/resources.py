@@ -228,7 +228,9 @@ class CatmaidNeuron(Resource):
         form = self._query(conn, modifiers)
         if form is None:
             return
-        for page in self._entity_pages(conn, form, limit):
+        # Without nodes the entities are the neurons, so they must carry their annotations;
+        # with nodes, load() reads the annotations in bulk anyway.
+        for page in self._entity_pages(conn, form, limit, with_annotations=not nodes):
             skids = [s for e in page for s in e.get("skeleton_ids", [])]
             if nodes:
                 found = self.load(conn, skids)
@@ -241,12 +243,14 @@ class CatmaidNeuron(Resource):
                         result.append(Neuron(id=int(s), neuron_id=int(e["id"]), name=e.get("name"), annotations=names))
                 yield result
 
-    def _entity_pages(self, conn: Connection, form: list[tuple[str, str]], limit: int | None) -> Iterator[list[dict[str, Any]]]:
+    def _entity_pages(self, conn: Connection, form: list[tuple[str, str]], limit: int | None, *,
+                      with_annotations: bool = False) -> Iterator[list[dict[str, Any]]]:
         start, total = 0, None
         while total is None or start < total:
             length = PAGE if limit is None else min(PAGE, max(limit - start, 1))
             page_form = form + [("range_start", str(start)), ("range_length", str(length)),
-                                ("sort_by", "id"), ("sort_dir", "asc"), ("with_annotations", "false")]
+                                ("sort_by", "id"), ("sort_dir", "asc"),
+                                ("with_annotations", cv.flag(with_annotations))]
             body = api.read(conn, "/annotations/query-targets", page_form)
             total = int(body.get("totalRecords", 0))
             entities = body.get("entities", [])
