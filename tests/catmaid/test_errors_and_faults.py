@@ -147,3 +147,18 @@ def test_connector_delete_sends_held_state(bundled):
             c.delete()
         Connector.fetch(c.id).delete()  # fetched: no held state, nocheck
         n.delete()
+
+
+def test_lost_import_settled_per_neuron(bundled):
+    with conn_for(bundled, max_workers=1):
+        # A different neuron already has the name: it must not be mistaken for the lost import.
+        Neuron.from_swc(SWC + "7 3 1 1 1 1 6\n", name="settle twin").save()
+        bundled.add_fault(Fault("reset", path="skeletons/import", when="after"))          # stored, reply lost
+        bundled.add_fault(Fault("reset", path="skeletons/import", when="before", skip=1))  # never stored
+        batch = NeuronCollection([Neuron.from_swc(SWC, name="settle twin"), Neuron.from_swc(SWC, name="settle other")])
+        with pytest.raises(PartialSaveError) as info:
+            batch.save()
+        assert len(info.value.unknown) == 2
+        batch.save()  # the first is found, the second resent
+    assert count_skeletons(bundled, "settle twin") == 2 and count_skeletons(bundled, "settle other") == 1
+    assert all(n.id for n in batch)

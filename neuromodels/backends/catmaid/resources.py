@@ -12,7 +12,7 @@ from ...connection import Connection
 from ...errors import NotFound, NotSupported
 from ...formats.swc import roots
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import Filter, Resource, check_id
+from ..base import UNSETTLED, Filter, Resource, check_id
 from . import api, converter as cv
 from .api import chunks, form_list, pid
 
@@ -388,32 +388,24 @@ class CatmaidNeuron(Resource):
         return super().delete_many(conn, models)
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
-        """An import whose reply was lost is found by its exact name, node count and root
-        position; ambiguous or absent matches count as not stored only when no neuron of that
-        name exists at all."""
+        """An import whose reply was lost is looked up by its exact name, node count and root
+        position: one match settles it, none means it was not stored, several cannot be told
+        apart and stay unknown."""
         result: list[Any] = []
         for model in models:
             form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
-            entities = self._entities(conn, form, None)
-            skids = [s for e in entities for s in e.get("skeleton_ids", [])]
-            if not skids:
-                result.append(None)
-                continue
-            found = self.load(conn, skids)
+            skids = [s for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])]
             root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
             matches = []
-            for skid, neuron in found.items():
-                if len(neuron.nodes) != len(model.nodes):
-                    continue
-                r = neuron.nodes.loc[neuron.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-                if np.allclose(r, root):
+            for neuron in (self.load(conn, skids) if skids else {}).values():
+                candidate = neuron.nodes.loc[neuron.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+                if len(neuron.nodes) == len(model.nodes) and np.allclose(candidate, root):
                     matches.append(neuron)
-            if len(matches) != 1:
-                return None  # cannot tell with certainty: leave them unknown
-            match = matches[0]
-            model.neuron_id = match.neuron_id
-            model.nodes = match.nodes
-            result.append(match.id)
+            if len(matches) == 1:
+                model.neuron_id, model.nodes = matches[0].neuron_id, matches[0].nodes
+                result.append(matches[0].id)
+            else:
+                result.append(None if not matches else UNSETTLED)
         return result
 
 
