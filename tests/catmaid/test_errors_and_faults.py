@@ -155,10 +155,11 @@ def test_lost_import_settled_per_neuron(bundled):
         Neuron.from_swc(SWC + "7 3 1 1 1 1 6\n", name="settle twin").save()
         bundled.add_fault(Fault("reset", path="skeletons/import", when="after"))          # stored, reply lost
         bundled.add_fault(Fault("reset", path="skeletons/import", when="before", skip=1))  # never stored
-        batch = NeuronCollection([Neuron.from_swc(SWC, name="settle twin"), Neuron.from_swc(SWC, name="settle other")])
+        # Sent in order: "settle other" is stored but its reply lost; "settle twin" never arrives.
+        batch = NeuronCollection([Neuron.from_swc(SWC, name="settle other"), Neuron.from_swc(SWC, name="settle twin")])
         with pytest.raises(PartialSaveError) as info:
             batch.save()
         assert len(info.value.unknown) == 2
-        batch.save()  # the first is found, the second resent
+        batch.save()  # the first is found, the second resent although a neuron of its name exists
     assert count_skeletons(bundled, "settle twin") == 2 and count_skeletons(bundled, "settle other") == 1
     assert all(n.id for n in batch)
