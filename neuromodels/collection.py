@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, Mu
 import pandas as pd
 
 from .connection import Connection
-from .errors import NeuromodelsError, PartialSaveError, ServerUnavailable
+from .errors import PartialSaveError, ServerUnavailable
 from .backends.base import UNSETTLED
 from .model import Model
 
@@ -276,11 +276,3 @@ class Collection(MutableSequence[M], Generic[M]):
                 unknown=[],
             )
 
-
-def raise_first(errors: list[BaseException | None]) -> None:
-    for error in errors:
-        if error is not None:
-            raise error
-
-
-__all__ = ["Collection", "NeuromodelsError", "outcome_unknown"]

@@ -321,6 +321,14 @@ class Transport:
             return total > 1 and sys.stderr.isatty()
         return bool(self.progress) and total > 1
 
+    def map_values(self, fn: Callable[[T], R], items: Iterable[T], *, desc: str | None = None) -> list[R]:
+        """:meth:`map` for callers that need every value: the first error is raised."""
+        outcomes = self.map(fn, items, desc=desc)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                raise outcome.error
+        return [outcome.value for outcome in outcomes]
+
     def map(
         self,
         fn: Callable[[T], R],

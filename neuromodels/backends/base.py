@@ -43,7 +43,7 @@ class Filter:
     check: Callable[[Any], None] | None = None
 
     def validate(self, value: Any) -> None:
-        values = value if self.many and isinstance(value, (list, tuple, set)) else [value]
+        values = as_list(value) if self.many else [value]
         if self.many and isinstance(value, (list, tuple, set)) and not value:
             raise ValueError(f"filter {self.name!r} got an empty list")
         for v in values:
@@ -59,6 +59,25 @@ class Filter:
     def _type_names(self) -> str:
         names = " or ".join(t.__name__ for t in self.types)
         return names + (" (or a list of them)" if self.many else "")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A filter value as a list: a list, tuple or set as it is, anything else as one item."""
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+#: The longest name the servers keep (CATMAID and Cytomine store names as varchar(255)).
+MAX_NAME = 255
+
+
+def check_name(name: Any, what: str) -> None:
+    """A name is a non-empty string of at most :data:`MAX_NAME` characters."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, not {type(name).__name__}")
+    if not name.strip():
+        raise ValueError(f"{what} must not be empty")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"{what} is {len(name)} characters; the server keeps at most {MAX_NAME}")
 
 
 def check_id(value: Any, id_type: type, what: str = "id") -> Any:

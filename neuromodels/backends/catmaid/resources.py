@@ -9,16 +9,14 @@ import numpy as np
 import orjson
 
 from ...connection import Connection
-from ...errors import NotFound, NotSupported
+from ...errors import NotFound, NotSupported, ProtocolError
 from ...formats.swc import roots
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import UNSETTLED, Filter, Resource, check_id
+from ..base import UNSETTLED, Filter, Resource, as_list, check_id, check_name
 from . import api, converter as cv
 from .api import chunks, form_list, pid
 
 INT = (int, np.integer)
-#: Names are CATMAID class_instance names: varchar(255).
-MAX_NAME = 255
 #: Skeletons per bulk compact-detail request (several requests run in parallel).
 DETAIL_CHUNK = 25
 #: Entities per query-targets page.
@@ -29,15 +27,10 @@ KNOWN_RELATIONS = frozenset(
 )
 
 
-def _check_name(name: Any, what: str, *, pipe: bool = True) -> None:
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a str, not {type(name).__name__}")
-    if not name.strip():
-        raise ValueError(f"{what} must not be empty")
-    if len(name) > MAX_NAME:
-        raise ValueError(f"{what} is {len(name)} characters; CATMAID keeps at most {MAX_NAME}")
-    if pipe and "|" in name:
-        raise ValueError(f"{what} must not contain '|' (CATMAID refuses it): {name!r}")
+def _check_neuron_name(name: Any) -> None:
+    check_name(name, "a CATMAID neuron name")
+    if "|" in name:
+        raise ValueError(f"a CATMAID neuron name must not contain '|' (CATMAID refuses it): {name!r}")
 
 
 def _check_coordinate(value: Any, what: str) -> None:
@@ -48,8 +41,7 @@ def _check_coordinate(value: Any, what: str) -> None:
 
 
 def _ids(value: Any) -> list[int]:
-    values = value if isinstance(value, (list, tuple, set)) else [value]
-    return [check_id(v, int, "skeleton id") for v in values]
+    return [check_id(v, int, "skeleton id") for v in as_list(value)]
 
 
 # -- Project -----------------------------------------------------------------------------------------
@@ -96,11 +88,7 @@ class CatmaidImageInstance(Resource):
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
         stacks = conn.transport.request("GET", f"/{project}/stacks")
-        outcomes = conn.transport.map(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
-        for o in outcomes:
-            if o.error:
-                raise o.error
-        yield [o.value for o in outcomes]
+        yield conn.transport.map_values(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         project = int(modifiers.get("project", pid(conn)))
@@ -114,7 +102,6 @@ class CatmaidNeuron(Resource):
         "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them", many=True),
         "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
     }
-    not_supported = {}
 
     # reading ------------------------------------------------------------------------------------
     def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Neuron]:
@@ -142,24 +129,21 @@ class CatmaidNeuron(Resource):
                 return api.read(conn, "/neurons/from-models", form_list("model_ids", part))
             return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part))
 
-        outcomes = conn.transport.map(run, tasks, desc="loading neurons" if nodes else None)
-        for o in outcomes:
-            if o.error is not None:
-                raise o.error
+        values = conn.transport.map_values(run, tasks, desc="loading neurons" if nodes else None)
         details: dict[int, Neuron] = {}
         names: dict[str, str] = {}
         nids: dict[str, int] = {}
         annotations: dict[int, list[str]] = {}
-        for (kind, _), o in zip(tasks, outcomes):
+        for (kind, _), value in zip(tasks, values):
             if kind == "detail":
-                details.update(o.value)
+                details.update(value)
             elif kind == "names":
-                names.update(o.value)
+                names.update(value)
             elif kind == "neurons":
-                nids.update(o.value)
+                nids.update(value)
             else:
-                label = o.value.get("annotations", {})
-                for skid, rows in o.value.get("skeletons", {}).items():
+                label = value.get("annotations", {})
+                for skid, rows in value.get("skeletons", {}).items():
                     annotations[int(skid)] = sorted(label.get(str(r["id"]), str(r["id"])) for r in rows)
         result: dict[int, Neuron] = {}
         for skid in skids:
@@ -193,7 +177,7 @@ class CatmaidNeuron(Resource):
         form: list[tuple[str, str]] = [("types[0]", "neuron")]
         wanted = modifiers.get("annotation")
         if wanted is not None:
-            wanted = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+            wanted = as_list(wanted)
             index = api.annotation_index(conn) if any(isinstance(a, str) for a in wanted) else {}
             ids = []
             for a in wanted:
@@ -276,12 +260,12 @@ class CatmaidNeuron(Resource):
     # writing -------------------------------------------------------------------------------------
     def validate(self, model: Any, operation: str) -> None:
         if model.name is not None or operation == "create":
-            _check_name(model.name, "a CATMAID neuron name")
+            _check_neuron_name(model.name)
         for a in model.annotations or []:
-            _check_name(a, "an annotation name", pipe=False)
+            check_name(a, "an annotation name")
         if model.tags:
             for tag, nodes in model.tags.items():
-                _check_name(tag, "a tag", pipe=False)
+                check_name(tag, "a tag")
                 if "," in tag:
                     raise ValueError(f"CATMAID sends tags comma-separated, so a tag cannot contain ',': {tag!r}")
         if operation == "create":
@@ -340,14 +324,11 @@ class CatmaidNeuron(Resource):
 
         old, new = by_node(before), by_node(after)
         changed = [n for n in set(old) | set(new) if old.get(n, set()) != new.get(n, set())]
-        outcomes = conn.transport.map(
+        conn.transport.map_values(
             lambda n: api.write(conn, f"/label/treenode/{n}/update",
                                 {"tags": ",".join(sorted(new.get(n, set()))), "delete_existing": "true"}),
             sorted(changed),
         )
-        for o in outcomes:
-            if o.error:
-                raise o.error
 
     def update_many(self, conn: Connection, models: Sequence[Any], modifiers: Mapping[str, Any] | None = None) -> list[BaseException | None]:
         """Renames go out in one ``neurons/rename`` request; other changes one neuron at a time."""
@@ -362,10 +343,8 @@ class CatmaidNeuron(Resource):
                 m.neuron_id = m.neuron_id if m.neuron_id is not None else mapping[m.id]
             body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
             done = {int(n) for n in body.get("renamed_neurons", [])}
-            from ...errors import NotFound as _NotFound
-
             for m in renames:
-                errors[id(m)] = None if m.neuron_id in done else _NotFound(f"neuron {m.neuron_id} was not renamed")
+                errors[id(m)] = None if m.neuron_id in done else NotFound(f"neuron {m.neuron_id} was not renamed")
         except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
             for m in renames:
                 errors[id(m)] = e
@@ -415,7 +394,6 @@ class CatmaidAnnotation(Resource):
         "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
         "name": Filter("name", (str,), "exact annotation name", many=True),
     }
-    not_supported = {}
 
     def _targets(self, conn: Connection, aid: int) -> list[int]:
         form = [("types[0]", "neuron")] + form_list("annotated_with", [aid])
@@ -429,11 +407,9 @@ class CatmaidAnnotation(Resource):
 
     def _complete(self, conn: Connection, annotations: list[Annotation]) -> None:
         """Load targets and meta-annotations for each, in parallel."""
-        outcomes = conn.transport.map(lambda a: (self._targets(conn, a.id), self._meta(conn, a.id)), annotations)
-        for a, o in zip(annotations, outcomes):
-            if o.error:
-                raise o.error
-            a.targets, a.meta = o.value
+        values = conn.transport.map_values(lambda a: (self._targets(conn, a.id), self._meta(conn, a.id)), annotations)
+        for a, (targets, meta) in zip(annotations, values):
+            a.targets, a.meta = targets, meta
 
     def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
         names = {v: k for k, v in api.annotation_index(conn).items()}
@@ -445,8 +421,7 @@ class CatmaidAnnotation(Resource):
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         project = pid(conn)
-        wanted = modifiers.get("name")
-        wanted = None if wanted is None else set(wanted if isinstance(wanted, (list, tuple, set)) else [wanted])
+        wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
         if "neuron" in modifiers:
             skids = _ids(modifiers["neuron"])
             body = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids))
@@ -473,13 +448,13 @@ class CatmaidAnnotation(Resource):
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
     def validate(self, model: Any, operation: str) -> None:
-        _check_name(model.name, "an annotation name", pipe=False)
+        check_name(model.name, "an annotation name")
         if operation == "create" and not model.targets:
             raise ValueError("a CATMAID annotation is created on neurons: give targets=[skeleton ids]")
         for t in model.targets or []:
             check_id(t, int, "target skeleton id")
         for m in model.meta or []:
-            _check_name(m, "a meta-annotation name", pipe=False)
+            check_name(m, "a meta-annotation name")
 
     def create(self, conn: Connection, model: Any) -> None:
         form = form_list("skeleton_ids", model.targets) + form_list("annotations", [model.name])
@@ -489,8 +464,6 @@ class CatmaidAnnotation(Resource):
             if a.get("name") == model.name:
                 model.id = int(a["id"])
         if model.id is None:
-            from ...errors import ProtocolError
-
             raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
         model.project = pid(conn)
 
@@ -529,7 +502,6 @@ class CatmaidConnector(Resource):
         "neuron": Filter("neuron", INT, "skeleton id(s) linked to the connectors", many=True),
         "relation": Filter("relation", (str,), "only connectors linked with this relation (e.g. presynaptic_to)"),
     }
-    not_supported = {}
 
     def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
         try:
@@ -548,13 +520,10 @@ class CatmaidConnector(Resource):
             base.append(("relation_type", modifiers["relation"]))
         skids = _ids(modifiers["neuron"]) if "neuron" in modifiers else None
         forms = [form_list("skeleton_ids", part) + base for part in chunks(skids, 500)] if skids else [base]
-        outcomes = conn.transport.map(lambda f: api.read(conn, "/connectors/", f), forms)
         seen: set[int] = set()
         result = []
-        for o in outcomes:
-            if o.error:
-                raise o.error
-            for c in cv.connectors_from_list(o.value, names):
+        for body in conn.transport.map_values(lambda f: api.read(conn, "/connectors/", f), forms):
+            for c in cv.connectors_from_list(body, names):
                 if c.id not in seen:
                     seen.add(c.id)
                     result.append(c)
@@ -621,14 +590,12 @@ class CatmaidConnector(Resource):
 # -- Volume ---------------------------------------------------------------------------------------------------------
 class CatmaidVolume(Resource):
     filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
-    not_supported = {}
 
     def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
         model.assign(cv.volume_from_detail(api.get(conn, f"/volumes/{id}/")))
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Volume]]:
-        wanted = modifiers.get("name")
-        wanted = None if wanted is None else set(wanted if isinstance(wanted, (list, tuple, set)) else [wanted])
+        wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
         volumes = cv.volumes_from_table(api.get(conn, "/volumes/"))
         yield [v for v in volumes if wanted is None or v.name in wanted]
 
@@ -636,7 +603,7 @@ class CatmaidVolume(Resource):
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
     def validate(self, model: Any, operation: str) -> None:
-        _check_name(model.name, "a volume name", pipe=False)
+        check_name(model.name, "a volume name")
         if operation == "create" or model.vertices is not None:
             v, f = model.vertices, model.faces
             if v is None or f is None:

@@ -13,7 +13,7 @@ import orjson
 from ...connection import Connection
 from ...errors import NotFound, NotSupported, ProtocolError
 from ...resources import Annotation, Project
-from ..base import absent, Filter, Resource, check_id
+from ..base import absent, as_list, Filter, Resource, check_id
 
 #: Records per write (clio-py uses 50) and ids per id-number read.
 WRITE_CHUNK = 50
@@ -86,14 +86,12 @@ class ClioAnnotation(Resource):
         ds = dataset(conn)
         params = _version_params(conn, modifiers)
         parts = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
-        outcomes = conn.transport.map(
+        bodies = conn.transport.map_values(
             lambda part: conn.transport.request("GET", f"/v2/json-annotations/{ds}/neurons/id-number/{','.join(map(str, part))}",
                                                 params=params or None), parts)
         found: dict[int, Annotation] = {}
-        for o in outcomes:
-            if o.error is not None:
-                raise o.error
-            for record in o.value or []:
+        for body in bodies:
+            for record in body or []:
                 a = annotation_from_record(record, ds)
                 found[a.id] = a
         return found
@@ -119,7 +117,7 @@ class ClioAnnotation(Resource):
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         ds = dataset(conn)
         if "ids" in modifiers:
-            ids = [check_id(i, int, "body id") for i in (modifiers["ids"] if isinstance(modifiers["ids"], (list, tuple, set)) else [modifiers["ids"]])]
+            ids = [check_id(i, int, "body id") for i in as_list(modifiers["ids"])]
             found = self._by_ids(conn, ids, modifiers)
             missing = [i for i in ids if i not in found]
             if missing:

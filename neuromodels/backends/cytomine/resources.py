@@ -14,9 +14,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
-from ...errors import NotFound, ProtocolError
-from ...resources import Annotation, ImageInstance, Ontology, Project, Term
-from ..base import absent, UNSETTLED, Filter, Resource, check_id
+from ...errors import BadRequest, NotFound, NotSupported, ProtocolError
+from ...resources import Annotation, Project
+from ..base import UNSETTLED, Filter, Resource, absent, check_id, check_name
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -25,7 +25,6 @@ BOOL = (bool,)
 PAGE = 1000
 #: The most annotations per list POST; chunks go out in parallel.
 BATCH = 250
-MAX_NAME = 255
 
 
 def _param(value: Any) -> Any:
@@ -67,15 +66,6 @@ def _total(conn: Connection, path: str, params: Mapping[str, Any]) -> int:
     return int(body.get("size", 0))
 
 
-def _check_name(name: Any, what: str) -> None:
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a str, not {type(name).__name__}")
-    if not name.strip():
-        raise ValueError(f"{what} must not be empty")
-    if len(name) > MAX_NAME:
-        raise ValueError(f"{what} is {len(name)} characters; at most {MAX_NAME}")
-
-
 class CommandResource(Resource):
     """A Cytomine domain with the usual show / add / edit / delete routes."""
 
@@ -106,6 +96,19 @@ class CommandResource(Resource):
     def delete(self, conn: Connection, model: Any) -> None:
         conn.transport.request("DELETE", f"/api/{self.route}/{model.id}.json")
 
+    # Collections: a path (and query) per filter set, paged by the server's size.
+    def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
+        return f"/api/{self.route}.json"
+
+    def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
+        yield from paged(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), limit, self.from_wire)
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))
+
 
 # -- Project -----------------------------------------------------------------------------------------
 class CytomineProject(CommandResource):
@@ -120,11 +123,11 @@ class CytomineProject(CommandResource):
         return cv.project_to_wire(model)
 
     def validate(self, model: Any, operation: str) -> None:
-        _check_name(model.name, "a project name")
+        check_name(model.name, "a project name")
         if model.ontology is not None:
             check_id(model.ontology, int, "ontology id")
 
-    def _path(self, modifiers: Mapping[str, Any]) -> str:
+    def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         if "user" in modifiers:
             return f"/api/user/{modifiers['user']}/project.json"
         if "ontology" in modifiers:
@@ -132,14 +135,15 @@ class CytomineProject(CommandResource):
         return "/api/project.json"
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
+        # Both filters: the user's projects, narrowed to the ontology here.
         ontology = modifiers.get("ontology") if "user" in modifiers else None
-        for page in paged(conn, self._path(modifiers), {}, limit, cv.project_from_wire):
+        for page in super().pages(conn, modifiers, limit):
             yield [p for p in page if ontology is None or p.ontology == ontology]
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         if "user" in modifiers and "ontology" in modifiers:
             return sum(len(p) for p in self.pages(conn, modifiers, None))
-        return _total(conn, self._path(modifiers), {})
+        return super().count(conn, modifiers)
 
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
@@ -162,15 +166,10 @@ class CytomineImageInstance(CommandResource):
     def delete(self, conn: Connection, model: Any) -> None:
         raise self.refuse("delete")
 
-    def _project(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        project = modifiers.get("project", conn.project)
-        return check_id(project, int, "project id (set project= on the connection or the filter)")
-
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
-        yield from paged(conn, f"/api/project/{self._project(conn, modifiers)}/imageinstance.json", {}, limit, cv.image_from_wire)
-
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return _total(conn, f"/api/project/{self._project(conn, modifiers)}/imageinstance.json", {})
+    def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
+        project = check_id(modifiers.get("project", conn.project), int,
+                           "project id (set project= on the connection or the filter)")
+        return f"/api/project/{project}/imageinstance.json"
 
     def download(self, conn: Connection, model: Any, path: str) -> str:
         data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content)
@@ -184,6 +183,12 @@ class CytomineImageInstance(CommandResource):
 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
+def _check_bbox(value: Any) -> None:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+            raise ValueError("bbox must be (minX, minY, maxX, maxY) of finite numbers")
+
+
 _SHOW = ("showBasic", "showMeta", "showWKT", "showGIS", "showTerm", "showImage", "showUser", "showSlice", "showTrack", "showDefault")
 _ANNOTATION_FILTERS = {
     "project": Filter("project", INT, "project id (default: the connection's)"),
@@ -199,7 +204,8 @@ _ANNOTATION_FILTERS = {
     "multipleTerm": Filter("multipleTerm", BOOL, "annotations with two or more terms"),
     "tag": Filter("tag", INT, "annotations with this tag id"),
     "tags": Filter("tags", INT, "annotations with these tag ids", many=True),
-    "bbox": Filter("bbox", (tuple, list, str, BaseGeometry), "(minX, minY, maxX, maxY), a WKT polygon or a geometry"),
+    "bbox": Filter("bbox", (tuple, list, str, BaseGeometry), "(minX, minY, maxX, maxY), a WKT polygon or a geometry",
+                   check=_check_bbox),
     "reviewed": Filter("reviewed", BOOL, "list reviewed annotations instead"),
     "notReviewedOnly": Filter("notReviewedOnly", BOOL, "only annotations not reviewed yet"),
     "afterThan": Filter("afterThan", (int, str), "created after (epoch ms or ISO time)"),
@@ -208,16 +214,10 @@ _ANNOTATION_FILTERS = {
 }
 
 
-def _check_bbox(value: Any) -> None:
-    if isinstance(value, (tuple, list)):
-        if len(value) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
-            raise ValueError("bbox must be (minX, minY, maxX, maxY) of finite numbers")
-
-
 class CytomineAnnotation(CommandResource):
     route, key = "annotation", "annotation"
     from_wire = staticmethod(cv.annotation_from_wire)
-    filters = {**_ANNOTATION_FILTERS, "bbox": Filter("bbox", (tuple, list, str, BaseGeometry), _ANNOTATION_FILTERS["bbox"].doc, check=_check_bbox)}
+    filters = _ANNOTATION_FILTERS
 
     def validate(self, model: Any, operation: str) -> None:
         g = model.geometry
@@ -252,17 +252,12 @@ class CytomineAnnotation(CommandResource):
         return errors
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
-        from ...errors import BadRequest
-
         payload = [cv.annotation_to_wire(m, with_terms=True) for m in chunk]
-        status_seen: dict[str, int] = {}
-
-        def parse(response: Any) -> Any:
-            status_seen["http"] = response.status_code
-            return response.json() if response.content else None
-
-        body = conn.transport.request("POST", "/api/annotation.json", json=payload, parse=parse)
-        status, ids, problems, message = cv.batch_reply(body, status_seen.get("http", 200))
+        # The legacy core answers with the status on the HTTP line: keep it with the body.
+        http_status, body = conn.transport.request(
+            "POST", "/api/annotation.json", json=payload,
+            parse=lambda r: (r.status_code, r.json() if r.content else None))
+        status, ids, problems, message = cv.batch_reply(body, http_status)
         if status == 200 and len(ids) == len(chunk):
             for model, new_id in zip(chunk, ids):  # ids come in input order
                 model.id = new_id
@@ -300,8 +295,6 @@ class CytomineAnnotation(CommandResource):
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
         unsupported = set(changes) - {"geometry", "image", "terms"}
         if unsupported:
-            from ...errors import NotSupported
-
             raise NotSupported(f"cytomine annotations have no writable {', '.join(sorted(unsupported))}")
         if {"geometry", "image"} & set(changes):
             reply = conn.transport.request("PUT", f"/api/annotation/{model.id}.json", json=cv.annotation_put(model))
@@ -316,7 +309,7 @@ class CytomineAnnotation(CommandResource):
             for term in sorted(before - after):
                 conn.transport.request("DELETE", f"/api/annotation/{model.id}/term/{term}.json")
 
-    def _params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
+    def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         params = dict(modifiers)
         if not any(k in params for k in ("project", "image", "images", "slice", "slices")):
             params["project"] = check_id(conn.project, int, "project id (set project= on the connection or the filter)")
@@ -327,12 +320,6 @@ class CytomineAnnotation(CommandResource):
         if isinstance(bbox, (tuple, list)):
             params["bbox"] = ",".join(f"{v:g}" for v in bbox)
         return params
-
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
-        yield from paged(conn, "/api/annotation.json", self._params(conn, modifiers), limit, cv.annotation_from_wire)
-
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return _total(conn, "/api/annotation.json", self._params(conn, modifiers))
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
         """A create whose reply was lost is looked up among its image's annotations by equal
@@ -368,23 +355,17 @@ class CytomineTerm(CommandResource):
         return cv.term_to_wire(model)
 
     def validate(self, model: Any, operation: str) -> None:
-        _check_name(model.name, "a term name")
+        check_name(model.name, "a term name")
         check_id(model.ontology, int, "term ontology id")
         if model.color is not None and (not isinstance(model.color, str) or not model.color.startswith("#")):
             raise ValueError(f"a term color is '#RRGGBB', not {model.color!r}")
 
-    def _path(self, modifiers: Mapping[str, Any]) -> str:
+    def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         if "ontology" in modifiers:
             return f"/api/ontology/{modifiers['ontology']}/term.json"
         if "project" in modifiers:
             return f"/api/project/{modifiers['project']}/term.json"
         return "/api/term.json"
-
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Term]]:
-        yield from paged(conn, self._path(modifiers), {}, limit, cv.term_from_wire)
-
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return _total(conn, self._path(modifiers), {})
 
 
 class CytomineOntology(CommandResource):
@@ -398,13 +379,7 @@ class CytomineOntology(CommandResource):
         return body
 
     def validate(self, model: Any, operation: str) -> None:
-        _check_name(model.name, "an ontology name")
-
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Ontology]]:
-        yield from paged(conn, "/api/ontology.json", {}, limit, cv.ontology_from_wire)
-
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return _total(conn, "/api/ontology.json", {})
+        check_name(model.name, "an ontology name")
 
 
 # -- what Cytomine does not hold -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ...connection import Connection
 from ...errors import NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
 from ...resources import Neuron
-from ..base import absent, Filter, Resource, check_id
+from ..base import absent, as_list, Filter, Resource, check_id
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
@@ -74,11 +74,9 @@ class NeuroMorphoNeuron(Resource):
 
     def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
         """One visible, parallel, progress-barred step (at most ``max_workers`` requests)."""
-        outcomes = conn.transport.map(lambda n: self._swc(conn, n), neurons, desc="loading SWC files")
-        for neuron, outcome in zip(neurons, outcomes):
-            if outcome.error is not None:
-                raise outcome.error
-            neuron.nodes = outcome.value
+        files = conn.transport.map_values(lambda n: self._swc(conn, n), neurons, desc="loading SWC files")
+        for neuron, nodes in zip(neurons, files):
+            neuron.nodes = nodes
 
     def morphometry(self, conn: Connection, model: Any) -> dict[str, Any]:
         return cv.morphometry(conn.transport.request("GET", f"/api/morphometry/id/{model.id}"))
@@ -97,11 +95,9 @@ class NeuroMorphoNeuron(Resource):
         for key, value in modifiers.items():
             if key in ("sort", "ids"):
                 continue
-            values = value if isinstance(value, (list, tuple, set)) else [value]
-            query[key] = [v.item() if hasattr(v, "item") else v for v in values]
+            query[key] = [v.item() if hasattr(v, "item") else v for v in as_list(value)]
         if "ids" in modifiers:
-            ids = modifiers["ids"] if isinstance(modifiers["ids"], (list, tuple, set)) else [modifiers["ids"]]
-            query["neuron_id"] = [int(i) for i in ids]
+            query["neuron_id"] = [int(i) for i in as_list(modifiers["ids"])]
         return query
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = False,
@@ -139,11 +135,8 @@ class NeuroMorphoNeuron(Resource):
             total_pages = min(total_pages, math.ceil(limit / size))
         if total_pages <= 1:
             return
-        outcomes = conn.transport.map(lambda p: self._select(conn, query, p, size, sort), range(1, total_pages))
-        for o in outcomes:
-            if o.error is not None:
-                raise o.error
-            yield [cv.neuron_from_record(r) for r in (o.value.get("_embedded") or {}).get("neuronResources", [])]
+        for body in conn.transport.map_values(lambda p: self._select(conn, query, p, size, sort), range(1, total_pages)):
+            yield [cv.neuron_from_record(r) for r in (body.get("_embedded") or {}).get("neuronResources", [])]
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         body = self._select(conn, self._query(modifiers), 0, 1, None)
