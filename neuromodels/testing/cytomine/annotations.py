@@ -99,7 +99,7 @@ class AnnotationViews(CytomineBase):
             with self.db.transaction() as cur:
                 aid = self.make_annotation(cur, user, data)
             obj = self.annotation_json(self.db.read("SELECT * FROM annotation WHERE id = ?", (aid,))[0])
-            filename = self.image_row(obj["image"])[4]
+            filename = self.image_name(obj["image"])
             return self.command("Add", "userAnnotation", "annotation", obj,
                                 f"{grouped(user)} added an annotation in {filename} on layer Local Admin (admin)")
         return self.listing(request)
@@ -107,8 +107,13 @@ class AnnotationViews(CytomineBase):
     def listing(self, request: Request) -> Response:
         args = request.args
         self.paging(request)  # refuses repeated parameters
-        flag = lambda name: args.get(name, "").lower() == "true"  # noqa: E731
-        ids = lambda name: [int(v) for v in args.get(name, "").replace("_", ",").split(",") if v]  # noqa: E731
+
+        def flag(name: str) -> bool:
+            return str(args.get(name, "")).lower() == "true"
+
+        def ids(name: str) -> list[int]:
+            return [int(v) for v in str(args.get(name, "")).replace("_", ",").split(",") if v]
+
         where, params = ["1"], []
         scoped = False
         for single, many, column in (("project", None, "project"), ("image", "images", "image"), ("slice", "slices", "slice"),
@@ -169,7 +174,7 @@ class AnnotationViews(CytomineBase):
                             (geometry.wkt, data["image"], now_ms(), target))
             obj = self.annotation_json(self.db.read("SELECT * FROM annotation WHERE id = ?", (target,))[0])
             return self.command("Edit", "userAnnotation", "annotation", obj,
-                                f"{grouped(user)} edited annotation from {self.image_row(obj['image'])[4]} on layer Local Admin (admin)")
+                                f"{grouped(user)} edited annotation from {self.image_name(obj['image'])} on layer Local Admin (admin)")
         if request.method == "DELETE":
             rows = self.db.read("SELECT * FROM annotation WHERE id = ?", (id,))
             if not rows:
@@ -179,7 +184,7 @@ class AnnotationViews(CytomineBase):
                 cur.execute("DELETE FROM annotation_term WHERE annotation = ?", (id,))
                 cur.execute("DELETE FROM annotation WHERE id = ?", (id,))
             return self.command("Delete", "userAnnotation", "annotation", obj,
-                                f"{grouped(user)} deleted an annotation in {self.image_row(obj['image'])[4]} on layer Local Admin (admin)")
+                                f"{grouped(user)} deleted an annotation in {self.image_name(obj['image'])} on layer Local Admin (admin)")
         raise CytomineError(405, "Method not allowed")
 
 

@@ -18,5 +18,5 @@ from .users import UserViews
 __all__ = ["CytomineApp", "CytomineError", "reply", "signature"]
 
 
-class CytomineApp(UserViews, ProjectViews, OntologyViews, UploadViews, ImageViews, AnnotationViews, MetaViews, SocialViews):
+class CytomineApp(UserViews, OntologyViews, ProjectViews, UploadViews, ImageViews, AnnotationViews, MetaViews, SocialViews):
     """Every endpoint the bundled Cytomine serves (paths exactly as Cytomine spells them)."""

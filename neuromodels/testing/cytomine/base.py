@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -50,11 +50,14 @@ def grouped(n: int) -> str:
     return f"{n:,}"  # MessageFormat prints Long arguments with digit grouping
 
 
-def route(*paths: str, methods: tuple[str, ...] | None = None, public: bool = False) -> Callable[[Any], Any]:
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def route(*paths: str, methods: tuple[str, ...] | None = None, public: bool = False) -> Callable[[View], View]:
     """Declare a view: ``@route("/api/tag.json", "/api/tag/<int:id>.json")``; ``public`` skips HMAC."""
 
-    def mark(func: Any) -> Any:
-        func._route = (paths, methods, {"public": public})
+    def mark(func: View) -> View:
+        func._route = (paths, methods, {"public": public})  # type: ignore[attr-defined]
         return func
 
     return mark
@@ -233,6 +236,10 @@ class CytomineBase:
     def image_row(self, iid: Any) -> tuple[Any, ...] | None:
         rows = self.db.read("SELECT * FROM image WHERE id = ?", (iid,))
         return rows[0] if rows else None
+
+    def image_name(self, iid: Any) -> str:
+        row = self.image_row(iid)
+        return str(row[4]) if row else ""
 
     def user_row(self, uid: Any) -> tuple[Any, ...] | None:
         rows = self.db.read("SELECT * FROM user WHERE id = ?", (uid,))

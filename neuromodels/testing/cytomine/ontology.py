@@ -6,11 +6,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, grouped, not_found, reply, route
+from .base import CytomineError, grouped, not_found, reply, route
+from .projects import ProjectViews
 from .store import next_ids, now_ms
 
 
-class OntologyViews(CytomineBase):
+class OntologyViews(ProjectViews):  # an ontology lists the projects using it
     def term_json(self, row: tuple[Any, ...]) -> dict[str, Any]:
         tid, name, ontology, color, parent, comment, created, updated = row
         return {"class": "be.cytomine.domain.ontology.Term", "id": tid, "created": created, "updated": updated,
@@ -76,7 +77,7 @@ class OntologyViews(CytomineBase):
             with self.db.transaction() as cur:
                 cur.execute("UPDATE ontology SET name = ?, updated = ? WHERE id = ?", (data.get("name"), now_ms(), target))
             obj = self.ontology_json(self.db.read("SELECT * FROM ontology WHERE id = ?", (target,))[0])
-            return self.command("Edit", "ontology", "ontology", obj, f"Ontology {grouped(target)} ({obj['name']}) edited")
+            return self.command("Edit", "ontology", "ontology", obj, f"Ontology {grouped(int(target or 0))} ({obj['name']}) edited")
         raise CytomineError(405, "Method not allowed")
 
 

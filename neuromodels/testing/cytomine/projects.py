@@ -96,7 +96,7 @@ class ProjectViews(CytomineBase):
                     raise CytomineError(409, f"Project {data['name']} already exist!", wrapper=True) from None
                 raise
             obj = self.project_rows("WHERE id = ?", (target,))[0]
-            return self.command("Edit", "project", "project", obj, f"Project {grouped(target)}  ({obj['name']}) edited")
+            return self.command("Edit", "project", "project", obj, f"Project {grouped(int(target or 0))}  ({obj['name']}) edited")
         if request.method == "DELETE":
             if not rows:
                 raise CytomineError(404, f"class be.cytomine.domain.project.Project {id} not found", wrapper=True)
