@@ -183,6 +183,7 @@ class AnnotationViews(CytomineBase):
             with self.db.transaction() as cur:
                 cur.execute("DELETE FROM annotation_term WHERE annotation = ?", (id,))
                 cur.execute("DELETE FROM annotation WHERE id = ?", (id,))
+                self.delete_attached(cur, "be.cytomine.domain.ontology.UserAnnotation", id)
             return self.command("Delete", "userAnnotation", "annotation", obj,
                                 f"{grouped(user)} deleted an annotation in {self.image_name(obj['image'])} on layer Local Admin (admin)")
         raise CytomineError(405, "Method not allowed")

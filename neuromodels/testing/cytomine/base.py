@@ -227,6 +227,17 @@ class CytomineBase:
     def doc_delete(cur: sqlite3.Connection, ids: Iterable[int]) -> None:
         cur.executemany("DELETE FROM doc WHERE id = ?", [(i,) for i in ids])
 
+    def delete_attached(self, cur: sqlite3.Connection, class_name: str, ident: int) -> None:
+        """deleteDependencies: what hangs off a domain object (properties, description, attached
+        files, tag associations) goes with it."""
+        rows = cur.execute("SELECT id, data FROM doc WHERE kind IN ('property', 'description', 'attachedfile', 'tagdomainassociation')").fetchall()
+        gone = []
+        for did, data in rows:
+            doc = json.loads(data)
+            if doc.get("domainClassName") == class_name and doc.get("domainIdent") == ident:
+                gone.append(did)
+        self.doc_delete(cur, gone)
+
     @staticmethod
     def _doc_row(row: tuple[Any, ...]) -> dict[str, Any]:
         did, data, created, updated = row

@@ -96,6 +96,7 @@ class ImageViews(CytomineBase):
             cur.execute("DELETE FROM annotation WHERE image = ?", (id,))
             self.doc_delete(cur, [d["id"] for kind in ("sliceinstance", "track") for d in self.docs(kind, cur, image=id)])
             cur.execute("DELETE FROM image WHERE id = ?", (id,))
+            self.delete_attached(cur, "be.cytomine.domain.image.ImageInstance", id)
         return self.command("Delete", "imageInstance", "imageinstance", obj, f"Image {id} ({obj['instanceFilename']}) deleted")
 
     @route("/api/imageinstance/<int:id>/thumb.<fmt>", methods=("GET",))

@@ -105,6 +105,7 @@ class ProjectViews(CytomineBase):
                 cur.execute("DELETE FROM annotation WHERE project = ?", (id,))
                 cur.execute("DELETE FROM image WHERE project = ?", (id,))
                 cur.execute("DELETE FROM project WHERE id = ?", (id,))
+                self.delete_attached(cur, "be.cytomine.domain.project.Project", id)
                 self.doc_delete(cur, [d["id"] for d in self.docs("projectuser", cur, project=id)])
             return self.command("Delete", "project", "project", rows[0], f"Project {grouped(id)} ({rows[0]['name']}) deleted")
         raise CytomineError(405, "Method not allowed")

@@ -70,7 +70,7 @@ class UserViews(CytomineBase):
     def signature_of(self, request: Request, user: int) -> Response:
         """The signature the current user's key gives a request described by the query."""
         args = request.args
-        _, _, public, private = (self.user_row(user) or ())[:4]
+        public, private = (self.user_row(user) or ("", "", "", "", ""))[3:5]
         ctype = args.get("content-type") or args.get("content-Type") or ""
         return reply({"signature": signature(private, args.get("method", "GET"), ctype, args.get("date", ""), None),
                       "publicKey": public})
