@@ -39,10 +39,11 @@ class MetaViews(CytomineBase):
                 "domainClassName": doc["domainClassName"], "key": doc["key"], "value": doc["value"]}
 
     def property_of(self, name: str, ident: int, id: int | None = None, key: str | None = None) -> dict[str, Any]:
-        match = {"id": id} if id is not None else {"key": key}
+        match: dict[str, Any] = {"id": id} if id is not None else {"key": key}
         found = self.docs("property", domainClassName=name, domainIdent=ident, **match)
         if not found:
-            raise CytomineError(404, f"Property not found with filters : {match}")
+            field, value = next(iter(match.items()))
+            raise CytomineError(404, f"Property not found with filters : {{{field}={value}}}")
         return found[0]
 
     @route("/api/domain/<cls>/<int:ident>/property.json", methods=("GET", "POST"))
