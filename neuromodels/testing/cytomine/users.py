@@ -63,7 +63,8 @@ class UserViews(CytomineBase):
         column, value = ("id", id) if id is not None else ("public_key", public)
         rows = self.db.read(f"SELECT public_key, private_key FROM user WHERE {column} = ?", (value,))
         if not rows:
-            raise CytomineError(404, f"User not found with filters : {{{column}={value}}}")
+            # The real server echoes the key it was given; a key never goes into a message here.
+            raise CytomineError(404, f"User not found with filters : {{{column}={id if id is not None else '<key>'}}}")
         return reply({"privateKey": rows[0][1], "publicKey": rows[0][0]})
 
     @route("/api/signature.json", methods=("GET",))
