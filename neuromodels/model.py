@@ -60,7 +60,7 @@ class hybridmethod(Generic[P, R]):
 
     def __init__(self, func: Callable[Concatenate[Any, P], R]) -> None:
         self.func = func
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
     def __get__(self, obj: Any, owner: type) -> Callable[P, R]:
         return types.MethodType(self.func, owner() if obj is None else obj)
@@ -72,7 +72,7 @@ class hybridfetch(Generic[P]):
 
     def __init__(self, func: Callable[Concatenate[Any, P], Any]) -> None:
         self.func = func
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
     @overload
     def __get__(self, obj: None, owner: type[T]) -> Callable[P, T]: ...
@@ -155,15 +155,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_CONVERTERS: dict[type, dict[str, Any]] = {}
+
+
 def _public_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
+    return _FIELDS[cls]
 
 
-@functools.lru_cache(maxsize=None)
 def _converters(cls: type) -> dict[str, Any]:
     """Field name -> its converter (None when it has none), for assignments."""
-    return {f.name: f.converter for f in attrs.fields(cls)}
+    if cls not in _CONVERTERS:
+        _CONVERTERS[cls] = {f.name: f.converter for f in attrs.fields(cls)}
+    return _CONVERTERS[cls]
 
 
 @dataclass_transform(field_specifiers=(attrs.field,), eq_default=False)
