@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from .views.annotations import AnnotationViews
 from .views.basics import BasicViews
+from .views.connectivity import ConnectivityViews
 from .views.connectors import ConnectorViews
+from .views.nodes import NodeViews
+from .views.reviews import ReviewViews
 from .views.skeletons import SkeletonViews
+from .views.spatial import SpatialViews
+from .views.stats import StatsViews
 from .views.tags import TagViews
 from .views.volumes import VolumeViews
 
 
-class CatmaidApp(BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews):
+class CatmaidApp(BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews, NodeViews,
+                 ConnectivityViews, ReviewViews, SpatialViews, StatsViews):
     """Every endpoint the bundled CATMAID serves (paths exactly as CATMAID spells them)."""

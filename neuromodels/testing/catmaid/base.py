@@ -219,9 +219,31 @@ class CatmaidBase(App):
                 cur.execute("INSERT INTO class_instance VALUES (?, ?, 'annotation', ?, ?, ?, ?)", (aid, pid, name, user, t, t))
                 ids[name] = aid
                 new.append(aid)
-            cur.executemany("INSERT OR IGNORE INTO annotated_with (project_id, entity_id, annotation_id, user_id) VALUES (?, ?, ?, ?)",
-                            [(pid, e, ids[name], user) for e in entity_ids])
+            cur.executemany("INSERT OR IGNORE INTO annotated_with (project_id, entity_id, annotation_id, user_id, creation_time) "
+                            "VALUES (?, ?, ?, ?, ?)", [(pid, e, ids[name], user, t) for e in entity_ids])
         return ids, new, existing
+
+    def log_operation(self, cur: Any, pid: int, user: int, operation: str, xyz: Iterable[float] | None, text: str) -> None:
+        """One row of the project's operation log (logs/list)."""
+        x, y, z = xyz if xyz is not None else (0.0, 0.0, 0.0)
+        cur.execute("INSERT INTO log (project_id, user_id, operation, time, x, y, z, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (pid, user, operation, iso_ms(), x, y, z, text))
+
+    def label_id(self, cur: Any, pid: int, user: int, name: str) -> int:
+        """The id of the label (tag) class instance of this name, created when new."""
+        row = cur.execute("SELECT id FROM class_instance WHERE project_id = ? AND kind = 'label' AND name = ?", (pid, name)).fetchone()
+        if row:
+            return int(row[0])
+        (lid,) = next_ids(cur, "ci")
+        t = iso_ms()
+        cur.execute("INSERT INTO class_instance VALUES (?, ?, 'label', ?, ?, ?, ?)", (lid, pid, name, user, t, t))
+        return lid
+
+    def skeleton_of(self, node: int) -> int:
+        rows = self.db.read("SELECT skeleton_id FROM treenode WHERE id = ?", (node,))
+        if not rows:
+            raise ValueError(f"Could not find node #{node}")
+        return int(rows[0][0])
 
     def drop_unused_annotations(self, cur: Any, ids: list[int]) -> list[int]:
         gone = []

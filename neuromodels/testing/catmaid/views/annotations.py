@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .. import store
 from ..base import CatmaidBase, route
 from ..store import placeholders
 from ..wire import as_json_list, req_bool, req_list
@@ -196,3 +197,22 @@ class AnnotationViews(CatmaidBase):
             entities.setdefault(str(eid), []).append({"id": aid, "uid": uid})
             names[str(aid)] = aname
         return {"entities": entities, "annotations": names}
+
+    @route("/<int:pid>/annotations/table-list")
+    def table_list(self, request: Request, user: int, pid: int) -> Any:
+        """DataTables rows [name, last use (ISO), uses, user, id] of annotations on a neuron or by a user."""
+        values = request.values
+        sql = ("SELECT c.name, MAX(aw.creation_time), COUNT(*), aw.user_id, c.id FROM annotated_with aw "
+               "JOIN class_instance c ON c.id = aw.annotation_id WHERE aw.project_id = ?")
+        params: list[Any] = [pid]
+        if values.get("neuron_id"):
+            sql += " AND aw.entity_id = ?"
+            params.append(int(values["neuron_id"]))
+        if values.get("user_id"):
+            sql += " AND aw.user_id = ?"
+            params.append(int(values["user_id"]))
+        rows = self.db.read(sql + " GROUP BY c.id, aw.user_id ORDER BY MIN(aw.id)", params)
+        start, length = int(values.get("iDisplayStart", 0) or 0), int(values.get("iDisplayLength", -1) or -1)
+        page = rows[start:] if length < 0 else rows[start : start + length]
+        data = [[n, store.iso_us(t) if t else None, k, u, i] for n, t, k, u, i in page]
+        return {"recordsTotal": len(rows), "recordsFiltered": len(rows), "data": data}

@@ -204,5 +204,6 @@ class ConnectorViews(CatmaidBase):
                 elif names.get(rel) == "postsynaptic_to":
                     entry["postsynaptic_to"].append(skid)
                     entry["postsynaptic_to_node"].append(node)
-            result.append([cid, entry])
+            if entry["presynaptic_to"] is not None or entry["postsynaptic_to"]:
+                result.append([cid, entry])
         return result

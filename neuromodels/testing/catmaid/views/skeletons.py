@@ -110,11 +110,14 @@ class SkeletonViews(CatmaidBase):
             new_ids = next_ids(cur, "location", len(rows))
             mapping = {r[0]: i for r, i in zip(rows, new_ids)}
             treenodes = [(mapping[r[0]], pid, skid, mapping.get(r[5]), user, r[1], r[2], r[3], r[4], t, t) for r in rows]
-            cur.executemany("INSERT INTO treenode VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 5, ?, ?)", treenodes)
+            cur.executemany("INSERT INTO treenode VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 5, ?, ?, ?)", [(*n, user) for n in treenodes])
             cur.execute("INSERT INTO skeleton_nodes_json VALUES (?, ?)",
                         (skid, orjson.dumps([[n[0], n[3], user, n[5], n[6], n[7], n[8], 5] for n in treenodes])))
             if annotations:
                 self.annotate(cur, pid, user, [nid], annotations)
+            root = next(n for n in treenodes if n[3] is None)
+            self.log_operation(cur, pid, user, "create_neuron", root[5:8],
+                               f"Create neuron {nid} and skeleton {skid} via import. {', '.join(annotations)}")
         return {"neuron_id": nid, "skeleton_id": skid, "node_id_map": {str(k): v for k, v in mapping.items()}}
 
     @route("/<int:pid>/skeleton/<int:skid>/swc", drf=True, methods=("GET",))
@@ -158,8 +161,11 @@ class SkeletonViews(CatmaidBase):
                 raise ObjectDoesNotExist(f"Could not find neuron #{nid}")
             skids = [r[0] for r in cur.execute("SELECT skeleton_id FROM model_of WHERE neuron_id = ?", (nid,))]
             used = [r[0] for r in cur.execute("SELECT annotation_id FROM annotated_with WHERE entity_id = ?", (nid,))]
+            roots = [cur.execute("SELECT x, y, z FROM treenode WHERE skeleton_id = ? AND parent_id IS NULL", (s,)).fetchone()
+                     for s in skids]
             for skid in skids:
                 cur.execute("DELETE FROM label WHERE node_id IN (SELECT id FROM treenode WHERE skeleton_id = ?)", (skid,))
+                cur.execute("DELETE FROM review WHERE skeleton_id = ?", (skid,))
                 cur.execute("DELETE FROM treenode_connector WHERE skeleton_id = ?", (skid,))
                 cur.execute("DELETE FROM treenode WHERE skeleton_id = ?", (skid,))
                 cur.execute("DELETE FROM class_instance WHERE id = ?", (skid,))
@@ -168,4 +174,6 @@ class SkeletonViews(CatmaidBase):
             cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
             cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
             self.drop_unused_annotations(cur, used)
+            self.log_operation(cur, pid, user, "remove_neuron", next((r for r in roots if r), None),
+                               f"Deleted neuron {nid} and skeleton(s) {', '.join(map(str, skids))}.")
         return {"skeleton_ids": skids, "success": f"Deleted neuron #{nid} as well as its skeletons and annotations."}

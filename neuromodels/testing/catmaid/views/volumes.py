@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 from werkzeug.wrappers import Request, Response
 
 from ....formats.x3d import to_indexed_triangle_set
@@ -14,15 +15,27 @@ from ..store import iso_ms
 from ..wire import Http404
 
 
+def mesh_measures(vertices: list[list[float]], faces: list[list[int]]) -> tuple[float, float, bool]:
+    """Surface area, enclosed volume and whether every edge is shared by exactly two faces."""
+    v, f = np.asarray(vertices, dtype=float), np.asarray(faces, dtype=int)
+    a, b, c = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
+    area = float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum() / 2)
+    volume = float(abs(np.einsum("ij,ij->i", a, np.cross(b, c)).sum()) / 6)
+    edges = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(edges, axis=0, return_counts=True)
+    return area, volume, bool(np.all(counts == 2))
+
+
 class VolumeViews(CatmaidBase):
     @route("/<int:pid>/volumes/", drf=True, methods=("GET",))
     def volumes(self, request: Request, user: int, pid: int) -> Any:
         columns = ["id", "name", "comment", "user_id", "editor_id", "project_id", "creation_time", "edition_time",
                    "annotations", "area", "volume", "watertight", "meta_computed"]
-        rows = self.db.read("SELECT id, name, comment, user_id, project_id, creation_time, edition_time FROM volume "
+        rows = self.db.read("SELECT id, name, comment, user_id, project_id, creation_time, edition_time, vertices, faces FROM volume "
                             "WHERE project_id = ? ORDER BY id", (pid,))
         return {"columns": columns,
-                "data": [[i, n, c, u, u, p, ct, et, None, None, None, None, False] for i, n, c, u, p, ct, et in rows]}
+                "data": [[i, n, c, u, u, p, ct, et, None, *mesh_measures(json.loads(vs), json.loads(fs)), True]
+                         for i, n, c, u, p, ct, et, vs, fs in rows]}
 
     @staticmethod
     def _mesh(data: Any) -> tuple[str, str]:
