@@ -6,6 +6,7 @@ from .views.annotations import AnnotationViews
 from .views.basics import BasicViews
 from .views.connectivity import ConnectivityViews
 from .views.connectors import ConnectorViews
+from .views.edits import EditViews
 from .views.nodes import NodeViews
 from .views.reviews import ReviewViews
 from .views.skeletons import SkeletonViews
@@ -16,5 +17,5 @@ from .views.volumes import VolumeViews
 
 
 class CatmaidApp(BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews, NodeViews,
-                 ConnectivityViews, ReviewViews, SpatialViews, StatsViews):
+                 ConnectivityViews, ReviewViews, SpatialViews, StatsViews, EditViews):
     """Every endpoint the bundled CATMAID serves (paths exactly as CATMAID spells them)."""

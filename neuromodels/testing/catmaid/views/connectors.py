@@ -7,6 +7,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from .. import store
+from .. import state
 from ..base import CatmaidBase, route
 from ..store import CONNECTOR_TYPES, iso_ms, next_ids
 from ..wire import Http404, ObjectDoesNotExist, as_json_list, req_bool, req_list, req_rows
@@ -120,7 +121,9 @@ class ConnectorViews(CatmaidBase):
                     if row is None:
                         raise ValueError(f"Could not find {table} #{r[0]}")
                     current[r[0]] = row[0]
-            self.check_state(cur, form.get("state"), current)
+            state.check_multinode(cur, form.get("state"), [r[0] for r in treenodes + connectors])
+            # Moved nodes lose their reviews.
+            cur.executemany("DELETE FROM review WHERE treenode_id = ?", [(r[0],) for r in treenodes])
             old: dict[str, Any] = {"treenode": None, "connector": None}
             for table, rows in (("treenode", treenodes), ("connector", connectors)):
                 if rows:
@@ -129,7 +132,8 @@ class ConnectorViews(CatmaidBase):
                     if table == "treenode":
                         self.forget_nodes(cur, [r[0] for r in cur.execute("SELECT skeleton_id FROM treenode WHERE id = ?", (r[0],))])
                     x0, y0, z0 = cur.execute(f"SELECT x, y, z FROM {table} WHERE id = ?", (r[0],)).fetchone()
-                    cur.execute(f"UPDATE {table} SET x = ?, y = ?, z = ?, edition_time = ? WHERE id = ?", (r[1], r[2], r[3], t, r[0]))
+                    cur.execute(f"UPDATE {table} SET x = ?, y = ?, z = ?, edition_time = ?, editor_id = ? WHERE id = ?",
+                                (r[1], r[2], r[3], t, user, r[0]))
                     old[table].append([r[0], t, x0, y0, z0])
         return {"updated": len(treenodes) + len(connectors), "old_treenodes": old["treenode"], "old_connectors": old["connector"]}
 

@@ -78,6 +78,7 @@ class NodeViews(CatmaidBase):
 
     @route("/<int:pid>/node/list")
     def node_list(self, request: Request, user: int, pid: int) -> Any:
+        """Nodes in a box (plus the forced ones), connectors in it or linked to its nodes, with links."""
         v = request.values
         box = [float(v[k]) for k in ("left", "right", "top", "bottom", "z1", "z2")]
         inside = "x BETWEEN ? AND ? AND y BETWEEN ? AND ? AND z BETWEEN ? AND ?"
@@ -88,7 +89,9 @@ class NodeViews(CatmaidBase):
         nodes = [node_row(r) for r in treenodes]
         connectors = self.db.read(
             f"SELECT id, x, y, z, confidence, edition_time, user_id FROM connector WHERE project_id = ? AND (({inside}) "
-            "OR id IN (SELECT value FROM json_each(?)))", (pid, *box, as_json_list(req_list(v, "connector_ids", int))))
+            "OR id IN (SELECT value FROM json_each(?)) "
+            "OR id IN (SELECT connector_id FROM treenode_connector WHERE treenode_id IN (SELECT value FROM json_each(?))))",
+            (pid, *box, as_json_list(req_list(v, "connector_ids", int)), as_json_list([n[0] for n in nodes])))
         links: dict[int, list[Any]] = {}
         used: set[int] = set()
         for cid, node, rel, conf, et, lid in self.db.read(

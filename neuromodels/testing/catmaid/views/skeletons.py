@@ -7,9 +7,15 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
+from .. import store
 from ..base import CatmaidBase, route
 from ..store import iso_ms, next_ids
 from ..wire import Http404, ObjectDoesNotExist, PlainResponse, as_json_list, req_bool, req_list, req_rows
+
+
+def pg_time(text: str) -> str:
+    """A stored time as PostgreSQL prints a timestamptz (space, microseconds, +00:00)."""
+    return store.parse_iso(text).isoformat(sep=" ", timespec="microseconds")
 
 
 class SkeletonViews(CatmaidBase):
@@ -20,6 +26,11 @@ class SkeletonViews(CatmaidBase):
                              req_bool(args, "with_annotations"))
         if skid not in found:
             raise Http404("No skeleton")
+        if req_bool(args, "with_history"):
+            # Live rows only (ordering 1: valid_from = edition time, valid_to = creation time); no past versions.
+            found[skid][0] = orjson.dumps([[*r[:8], pg_time(r[8]), pg_time(r[9]), 1] for r in self.db.read(
+                "SELECT id, parent_id, user_id, x, y, z, radius, confidence, edition_time, creation_time FROM treenode "
+                "WHERE skeleton_id = ? ORDER BY id", (skid,))])
         if args.get("format") == "msgpack":
             return self.detail_plain(found[skid])
         return Response(self.detail_bytes(found[skid]), content_type="application/json")
