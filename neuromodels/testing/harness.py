@@ -242,14 +242,14 @@ class App:
     def __call__(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
-            endpoint, args = adapter.match()
+            endpoint, matched = adapter.match()
         except RequestRedirect as e:
             return self.redirect(request, e.new_url)
         except MethodNotAllowed:
             return self.method_not_allowed(request, None)
         except NotFound:
             return self.not_found(request)
-        view = self.views[endpoint]
+        view, args = self.views[endpoint], dict(matched)
         user = self.authenticate(request, view, args)
         if isinstance(user, Response):
             return user
@@ -345,7 +345,7 @@ class LocalServer:
         if self._server is not None:
             return self
         server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        server.daemon_threads = True
+        server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's, on the threaded server
         self.port = server.server_port
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -168,7 +168,8 @@ class CatmaidBase(App):
     @staticmethod
     def detail_bytes(entry: list[Any]) -> bytes:
         """One compact-detail body, the cached node rows spliced in as they are."""
-        return b"[" + entry[0] + b"," + b",".join(orjson.dumps(part) for part in entry[1:]) + b"]"
+        nodes: bytes = entry[0]
+        return b"[" + nodes + b"," + b",".join(orjson.dumps(part) for part in entry[1:]) + b"]"
 
     @staticmethod
     def detail_plain(entry: list[Any]) -> list[Any]:

@@ -112,7 +112,7 @@ def seed(db: sqlite3.Connection, token: str | None = None) -> str:
     """Fill an empty database: a project with a stack, the users, the relations. Returns the token."""
     row = db.execute("SELECT token FROM auth_user WHERE id = ?", (ADMIN_ID,)).fetchone()
     if row is not None:
-        return row[0]
+        return str(row[0])
     token = token or secrets.token_hex(20)
     db.executemany("INSERT INTO seq VALUES (?, ?)", [("ci", 100), ("location", 1000)])
     db.executemany(

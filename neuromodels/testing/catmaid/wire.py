@@ -51,13 +51,13 @@ HTML_CSRF = ('\n<!DOCTYPE html>\n<html lang="en">\n<head>\n  <meta http-equiv="c
 
 
 # -- request list encodings (CATMAID's get_request_list) -------------------------------------------------
-def req_list(form: MultiDict, name: str, cast: Callable[[str], Any] = str, default: Any = None) -> Any:
+def req_list(form: MultiDict[str, str], name: str, cast: Callable[[str], Any] = str, default: Any = None) -> Any:
     indexed: dict[int, str] = {}
     pattern = re.compile(re.escape(name) + r"\[(\d+)\]$")
     for key in form.keys():
         match = pattern.match(key)
         if match:
-            indexed[int(match.group(1))] = form.get(key)
+            indexed[int(match.group(1))] = form[key]
     if indexed:
         return [cast(indexed[i]) for i in sorted(indexed)]
     if f"{name}[]" in form:
@@ -68,17 +68,17 @@ def req_list(form: MultiDict, name: str, cast: Callable[[str], Any] = str, defau
     return [] if default is None else default
 
 
-def req_rows(form: MultiDict, name: str) -> list[list[str]]:
+def req_rows(form: MultiDict[str, str], name: str) -> list[list[str]]:
     rows: dict[int, dict[int, str]] = {}
     pattern = re.compile(re.escape(name) + r"\[(\d+)\]\[(\d+)\]$")
     for key in form.keys():
         match = pattern.match(key)
         if match:
-            rows.setdefault(int(match.group(1)), {})[int(match.group(2))] = form.get(key)
+            rows.setdefault(int(match.group(1)), {})[int(match.group(2))] = form[key]
     return [[row[j] for j in sorted(row)] for _, row in sorted(rows.items())]
 
 
-def req_bool(form: MultiDict, name: str, default: bool = False) -> bool:
+def req_bool(form: MultiDict[str, str], name: str, default: bool = False) -> bool:
     """CATMAID reads ``true``/``True``/``1`` as true (pymaid sends all three forms)."""
     value = form.get(name)
     return default if value is None else value.strip().lower() in ("true", "1")

@@ -74,7 +74,8 @@ class ClioApp(App):
         rows = self.db.read("SELECT meta FROM dataset WHERE name = ?", (dataset,))
         if not rows:
             raise ClioError(404, f"dataset {dataset} not found")
-        return json.loads(rows[0][0])
+        meta: dict[str, Any] = json.loads(rows[0][0])
+        return meta
 
     def node(self, dataset: str, version: str | None) -> tuple[str, bool]:
         """The DVID node a version names: a tag (starting with 'v'), a UUID prefix, or the default."""

@@ -47,13 +47,14 @@ def check_token(secret: str, token: str) -> str | None:
     payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
     if payload.get("exp", 0) <= time.time():
         return None
-    return payload.get("email")
+    email = payload.get("email")
+    return str(email) if email is not None else None
 
 
 def seed(cur: Any) -> str:
     row = cur.execute("SELECT value FROM secret").fetchone()
     if row:
-        return row[0]
+        return str(row[0])
     secret = b64(hashlib.sha256(str(time.time_ns()).encode()).digest())
     cur.execute("INSERT INTO secret VALUES (?)", (secret,))
     meta = {"title": "Synthetic adult nerve cord", "description": "Bundled test dataset", "tag": "v0.3.32",

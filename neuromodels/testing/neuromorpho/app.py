@@ -68,7 +68,10 @@ class NeuroMorphoApp(App):
                       reverse=direction.lower() == "desc")
         total_pages = math.ceil(len(rows) / size)
         chunk = rows[page * size : (page + 1) * size]
-        link = lambda p: {"href": f"{base}{request.path}?page={p}&size={size}"}  # noqa: E731
+
+        def link(p: int) -> dict[str, str]:
+            return {"href": f"{base}{request.path}?page={p}&size={size}"}
+
         links = {"first": link(0), "self": link(page), "next": link(min(page + 1, max(total_pages - 1, 0))),
                  "last": link(max(total_pages - 1, 0))}
         if page > 0:
@@ -154,7 +157,8 @@ class NeuroMorphoApp(App):
             raise BadQuery(f"Invalid field: {field}")
         values: list[Any] = []
         for r in self.records():
-            for v in (r.get(field) if isinstance(r.get(field), list) else [r.get(field)]):
+            have = r.get(field)
+            for v in (have if isinstance(have, list) else [have]):
                 if v not in values:
                     values.append(v)
         page, size = int(request.args.get("page", 0)), min(int(request.args.get("size", 50)), 500)

@@ -72,7 +72,7 @@ class AnnotationViews(CatmaidBase):
         values = request.values
         sql = "SELECT c.id, c.name FROM class_instance c WHERE c.project_id = ? AND c.kind = 'annotation'"
         params: list[Any] = [pid]
-        entity = values.get("neuron_id") or None
+        entity: int | None = int(values["neuron_id"]) if values.get("neuron_id") else None
         if values.get("skeleton_id"):
             entity = self.neuron_of([int(values["skeleton_id"])]).get(int(values["skeleton_id"]), -1)
         if entity is not None:
@@ -81,7 +81,7 @@ class AnnotationViews(CatmaidBase):
         rows = self.db.read(sql + " ORDER BY c.id", params)
         if req_bool(values, "simple"):
             return {"annotations": [{"id": i, "name": n} for i, n in rows]}
-        users = {}
+        users: dict[int, list[dict[str, Any]]] = {}
         for aid, uid, login in self.db.read(
             "SELECT DISTINCT aw.annotation_id, u.id, u.login FROM annotated_with aw JOIN auth_user u ON u.id = aw.user_id"):
             users.setdefault(aid, []).append({"id": uid, "name": login})

@@ -21,7 +21,7 @@ class BasicViews(CatmaidBase):
     def projects(self, request: Request, user: int) -> Any:
         if user == store.ANONYMOUS_ID:
             return []
-        result = [{"comment": None, "id": -1, "stackgroups": [], "stacks": [], "title": "Classification dummy project"}]
+        result: list[dict[str, Any]] = [{"comment": None, "id": -1, "stackgroups": [], "stacks": [], "title": "Classification dummy project"}]
         for pid, title, comment in self.db.read("SELECT id, title, comment FROM project ORDER BY id"):
             stacks = [{"comment": c, "dimensions": [dx, dy, dz], "id": sid, "title": t}
                       for sid, t, c, dx, dy, dz in self.db.read(

@@ -6,8 +6,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .. import store
-from .. import state
+from .. import state, store
 from ..base import CatmaidBase, route
 from ..store import CONNECTOR_TYPES, iso_ms, next_ids
 from ..wire import Http404, ObjectDoesNotExist, as_json_list, req_bool, req_list, req_rows
@@ -110,8 +109,8 @@ class ConnectorViews(CatmaidBase):
     @route("/<int:pid>/node/update")
     def node_update(self, request: Request, user: int, pid: int) -> Any:
         form = request.form
-        treenodes = [[int(r[0])] + [float(v) for v in r[1:4]] for r in req_rows(form, "t")]
-        connectors = [[int(r[0])] + [float(v) for v in r[1:4]] for r in req_rows(form, "c")]
+        treenodes: list[list[Any]] = [[int(r[0])] + [float(v) for v in r[1:4]] for r in req_rows(form, "t")]
+        connectors: list[list[Any]] = [[int(r[0])] + [float(v) for v in r[1:4]] for r in req_rows(form, "c")]
         t = iso_ms()
         with self.db.transaction() as cur:
             current: dict[int, str] = {}
@@ -191,8 +190,7 @@ class ConnectorViews(CatmaidBase):
             "tc.edition_time FROM treenode_connector tc JOIN connector c ON c.id = tc.connector_id "
             "WHERE tc.skeleton_id IN (SELECT value FROM json_each(?)) AND tc.relation_id = ? ORDER BY tc.id",
             (as_json_list(skids), relation))
-        iso = lambda t: store.parse_iso(t).isoformat()  # noqa: E731
-        return {"links": [[*r[:8], iso(r[8]), iso(r[9])] for r in rows], "tags": {}}
+        return {"links": [[*r[:8], store.iso_us(r[8]), store.iso_us(r[9])] for r in rows], "tags": {}}
 
     @route("/<int:pid>/connector/skeletons")
     def connector_skeletons(self, request: Request, user: int, pid: int) -> Any:

@@ -255,7 +255,7 @@ class EditViews(CatmaidBase):
             current = row[3]
         if len(path) == 1:
             raise ValueError(f":Node #{node} is already root!")
-        updates = [(None, 5, t, user, node)]
+        updates: list[tuple[int | None, int, str, int, int]] = [(None, 5, t, user, node)]
         for (child, _, confidence), (up, _, _) in zip(path, path[1:]):
             updates.append((child, confidence, t, user, up))
         cur.executemany("UPDATE treenode SET parent_id = ?, confidence = ?, edition_time = ?, editor_id = ? WHERE id = ?", updates)

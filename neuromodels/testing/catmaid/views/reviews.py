@@ -119,7 +119,10 @@ class ReviewViews(CatmaidBase):
                 "AND relation_id = ? GROUP BY user_id", (ids, rel.get(name, -1)))))
         reviews = Counter(dict(self.db.read("SELECT reviewer_id, COUNT(*) FROM review WHERE skeleton_id IN "
                                             "(SELECT value FROM json_each(?)) GROUP BY reviewer_id", (ids,))))
-        keyed = lambda c: {str(k): v for k, v in sorted(c.items())}  # noqa: E731
+
+        def keyed(c: Counter[int]) -> dict[str, int]:
+            return {str(k): v for k, v in sorted(c.items())}
+
         return {"construction_minutes": 1 if nodes else 0, "min_review_minutes": 0, "multiuser_review_minutes": 0,
                 "n_nodes": sum(nodes.values()), "node_contributors": keyed(nodes),
                 "n_pre": sum(links["presynaptic_to"].values()), "n_post": sum(links["postsynaptic_to"].values()),

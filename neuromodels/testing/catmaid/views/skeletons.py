@@ -146,7 +146,7 @@ class SkeletonViews(CatmaidBase):
         if row is None:
             raise ObjectDoesNotExist(f"Could not find neuron #{nid}")
         cur.execute("UPDATE class_instance SET name = ?, edition_time = ? WHERE id = ?", (name, iso_ms(), nid))
-        return row[0]
+        return str(row[0])
 
     @route("/<int:pid>/neurons/<int:nid>/rename", drf=True, methods=("POST",))
     def rename(self, request: Request, user: int, pid: int, nid: int) -> Any:

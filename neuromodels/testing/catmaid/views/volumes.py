@@ -102,7 +102,10 @@ class VolumeViews(CatmaidBase):
         v, f = json.loads(vertices), json.loads(faces)
         lo = [min(p[k] for p in v) for k in range(3)]
         hi = [max(p[k] for p in v) for k in range(3)]
-        micro = lambda t: store.parse_iso(t).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # noqa: E731
+
+        def micro(t: str) -> str:
+            return store.parse_iso(t).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
         return {"id": i, "project_id": p, "name": name, "comment": comment, "user_id": u, "editor_id": u,
                 "creation_time": micro(ct), "edition_time": micro(et),
                 "bbox": {"min": dict(zip("xyz", lo)), "max": dict(zip("xyz", hi))},
