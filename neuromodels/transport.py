@@ -51,6 +51,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -413,6 +414,16 @@ def _where(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}"
 
 
+def _result(future: "Future[Outcome]") -> Outcome:
+    """Wait for a future in short slices: Ctrl-C is delivered to whichever thread the kernel
+    picks, and the main thread only raises it when it runs, not while blocked in one long wait."""
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except FutureTimeout:
+            continue
+
+
 class Transport:
     """Sends requests for one connection. Created by :class:`~neuromodels.Connection`.
 
@@ -491,7 +502,7 @@ class Transport:
         files: Any = None,
         json: Any = None,
         read: bool = False,
-        parse: Callable[[requests.Response], T] = parse_json,  # type: ignore[assignment]
+        parse: Callable[[requests.Response], T] = parse_json,
         timeout: float | None = None,
     ) -> T:
         """Send one request and return its parsed body, or raise the typed error.
@@ -549,7 +560,7 @@ class Transport:
             else:
                 retryable = (retry_after is not None) or (
                     safe and (type(error) in (ServerError, ServerUnavailable, RateLimited)
-                              or (type(error) is ProtocolError and response.ok))
+                              or (type(error) is ProtocolError and response.status_code < 300))
                 )
             if retryable and self._may_retry(attempt):
                 attempt += 1
@@ -773,7 +784,7 @@ class Transport:
         try:
             try:
                 for i, future in enumerate(futures):
-                    outcomes[i] = future.result()
+                    outcomes[i] = _result(future)
                     if bar is not None:
                         bar.update()
             except KeyboardInterrupt:
@@ -785,9 +796,10 @@ class Transport:
                 try:
                     for i, future in enumerate(futures):
                         if outcomes[i] is None:
-                            outcomes[i] = Outcome(items[i], error=NotSent()) if future.cancelled() else future.result()
-                except KeyboardInterrupt:
+                            outcomes[i] = Outcome(items[i], error=NotSent()) if future.cancelled() else _result(future)
+                except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, the operation ends here
                     pool.shutdown(wait=False, cancel_futures=True)
+                    _interrupt.set(None)
                     raise
         finally:
             pool.shutdown(wait=False)

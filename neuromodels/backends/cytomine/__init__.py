@@ -48,6 +48,7 @@ class CytomineAuth(requests.auth.AuthBase):
     def sign(self, r: requests.PreparedRequest, variant: str) -> None:
         date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
         ctype = r.headers.get("content-type", "") or ""
+        ctype = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
         path = None
         if variant == "3.x":
             parts = urlsplit(r.url or "")
