@@ -70,3 +70,11 @@ def test_sphinx_builds_without_warnings(tmp_path):
                             str(DOCS), str(tmp_path / "html")], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr[-3000:]
     assert (tmp_path / "html" / "backends" / "clio.html").exists()
+
+
+def test_readme_renders_without_warnings():
+    core = pytest.importorskip("docutils.core")
+    text = (ROOT / "README.rst").read_text(encoding="utf-8")
+    html = core.publish_string(text, writer_name="html",
+                               settings_overrides={"halt_level": 2, "report_level": 2, "output_encoding": "unicode"})
+    assert "neuromodels demo" in html
