@@ -20,6 +20,7 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
+from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .model import Model
 
 
@@ -76,7 +77,7 @@ class Project(Model):
 
 
 @attrs.define(slots=False, eq=False)
-class Neuron(Model):
+class Neuron(NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     >>> # n = Neuron.fetch(16); n.nodes.head(); n.update(name="PN VA6 left")
@@ -201,7 +202,7 @@ class Connector(Model):
 
 
 @attrs.define(slots=False, eq=False)
-class Volume(Model):
+class Volume(TrimeshVolumeMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
     >>> # Volume(name="box", vertices=v, faces=f).save()
@@ -245,7 +246,7 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(Collection[Neuron]):
+class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     >>> # pns = NeuronCollection(annotation="PN").fetch(); pns.load_nodes()
