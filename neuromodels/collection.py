@@ -11,6 +11,7 @@ from .connection import Connection
 from .errors import PartialSaveError, ServerUnavailable
 from .backends.base import UNSETTLED
 from .model import Model
+from .transfer import CopyCollectionMixin
 
 if TYPE_CHECKING:
     from .backends.base import Resource
@@ -27,7 +28,7 @@ def outcome_unknown(error: BaseException) -> bool:
     return bool(getattr(error, "unknown_outcome", False))
 
 
-class Collection(MutableSequence[M], Generic[M]):
+class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """A list of models plus the query that fills it.
 
     Query modifiers go in as keywords or as attributes, and are checked against what the

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .backends.base import check_id
 from .connection import Connection
+from .transfer import CopyModelMixin
 
 if TYPE_CHECKING:
     from .backends.base import Resource
@@ -90,7 +91,7 @@ def _plain(value: Any) -> Any:
 
 
 @attrs.define(slots=False, eq=False)
-class Model:
+class Model(CopyModelMixin):
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
     What a server returns beyond the declared fields stays in ``extra``.
