@@ -28,6 +28,8 @@ def restart(server, seconds: float = 5.0):
     import time
 
     deadline = time.monotonic() + seconds
+    while server.running and time.monotonic() < deadline:  # the stop runs in its own thread
+        time.sleep(0.02)
     while True:
         try:
             return server.start()
