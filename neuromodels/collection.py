@@ -19,6 +19,7 @@ from .backends.resource import Settle, Settlement, did_you_mean
 from .connection import Connection
 from .errors import NeuromodelsError, NotFound, PartialSaveError, ServerUnavailable
 from .model import Model, SaveState
+from .transfer import CopyCollectionMixin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +46,7 @@ def not_sent(error: BaseException) -> bool:
     return type(error).__name__ == "NotSent"
 
 
-class Collection(MutableSequence[M], Generic[M]):
+class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """A list of models plus the query that fills it.
 
     Query modifiers go in as keywords or as attributes, and are checked against what the

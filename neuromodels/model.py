@@ -25,6 +25,7 @@ from .backends.resource import Delete, Resource, did_you_mean
 from .connection import Connection
 from .errors import NotFound
 from . import operations
+from .transfer import CopyModelMixin
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -180,7 +181,7 @@ def model(cls: type[M]) -> type[M]:
 
 
 @model
-class Model:
+class Model(CopyModelMixin):
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
     What a server returns beyond the declared fields stays in ``extra``.
@@ -189,6 +190,8 @@ class Model:
     id: Any = None
     _snapshot: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
     _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
+    #: Where a copy came from (set by ``copy_to``).
+    _copied_from: Any = attrs.field(default=None, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})
