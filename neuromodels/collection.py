@@ -225,15 +225,23 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         conn, resource = self._resource(connection)
         return operations.count(conn, resource, self._modifiers)
 
-    def to_dataframe(self) -> "pd.DataFrame":
-        """One row per model.
+    def to_dataframe(self, *, connection: Connection | None = None) -> "pd.DataFrame":
+        """One row per model, with the backend's own metadata as typed columns (when a
+        connection is current or given; else the models' fields).
 
         >>> NeuronCollection(annotation="PN").fetch().to_dataframe().columns[0]
         'id'
         """
         import pandas as pd
 
-        rows = [m.to_row() for m in self._items]
+        try:
+            conn: Connection | None = Connection.current(connection)
+        except NeuromodelsError:
+            conn = None
+        if conn is not None:
+            rows = conn.backend.resource(self.model).rows(conn, list(self._items))
+        else:
+            rows = [m.to_row() for m in self._items]
         if not rows:
             return pd.DataFrame(columns=[n for n in self.model.field_names() if n != "extra"])
         return pd.DataFrame(rows)
