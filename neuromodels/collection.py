@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
 
 from . import operations
-from .backends.resource import Settle, Settlement, did_you_mean
+from .backends.resource import Create, Delete, Settle, Settlement, Update, did_you_mean
 from .connection import Connection
 from .errors import NeuromodelsError, NotFound, NotSent, PartialSaveError, ServerUnavailable
 from .model import Model, SaveState
@@ -172,8 +172,10 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         On a slice, refreshes its members from the server instead.
 
         >>> pns = NeuronCollection(annotation="PN").fetch()
-        >>> len(pns) > 0, pns[0].annotations
-        (True, ['PN'])
+        >>> sorted(n.name for n in pns)
+        ['PN VA6 left', 'PN VA6 right']
+        >>> pns[0].annotations
+        ['PN']
         """
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
@@ -199,7 +201,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                           **options: Any) -> C:
         """Set one filter and fetch, as in the Cytomine client.
 
-        >>> # ImageInstanceCollection().fetch_with_filter("project", 42)
+        >>> stacks = ImageInstanceCollection().fetch_with_filter("project", conn.project)
+        >>> stacks[0].name
+        'Synthetic EM stack'
         """
         self._modifiers[key] = value
         return self.fetch(connection=connection, **options)
@@ -270,9 +274,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                    if m.id is not None and m.state in (SaveState.NEW, SaveState.STORED) and m.changes()]
         # What the backend cannot do, and bad input, are refused before anything is sent.
         if new:
-            resource.require(operations.Create)
+            resource.require(Create)
         if changed:
-            resource.require(operations.Update)
+            resource.require(Update)
         for m in new:
             operations.check_writable(resource, m, list(m.changes()), "create")
             resource.validate(m, "create")
@@ -359,7 +363,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         members = [m for m in self._items if m.id is not None and m.state is not SaveState.DELETED]
         if not members:
             return
-        resource.require(operations.Delete)
+        resource.require(Delete)
         errors = operations.delete_many(conn, resource, members)
         done: list[Any] = []
         failed: list[tuple[Any, BaseException]] = []
