@@ -12,7 +12,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply
 
 SHORTCUTS = {"project": "be.cytomine.domain.project.Project", "imageinstance": "be.cytomine.domain.image.ImageInstance",
              "annotation": "be.cytomine.domain.ontology.UserAnnotation"}
@@ -66,7 +67,8 @@ class MetaViews(CytomineBase):
            "/api/annotation/<int:ident>/property.json", methods=("GET",))
     def properties_short(self, request: Request, user: int, ident: int) -> Response:
         cls = SHORTCUTS[request.path.split("/")[2]]
-        return self.properties(request, user, cls, ident)
+        listed: Response = self.properties(request, user, cls, ident)
+        return listed
 
     @route("/api/domain/<cls>/<int:ident>/property/<int:id>.json", methods=("GET", "PUT", "DELETE"))
     def property(self, request: Request, user: int, cls: str, ident: int, id: int) -> Response:
@@ -95,12 +97,14 @@ class MetaViews(CytomineBase):
     @route("/api/project/<int:ident>/property/<int:id>.json", "/api/imageinstance/<int:ident>/property/<int:id>.json",
            "/api/annotation/<int:ident>/property/<int:id>.json", methods=("GET",))
     def property_short(self, request: Request, user: int, ident: int, id: int) -> Response:
-        return self.property(request, user, SHORTCUTS[request.path.split("/")[2]], ident, id)
+        shown: Response = self.property(request, user, SHORTCUTS[request.path.split("/")[2]], ident, id)
+        return shown
 
     @route("/api/project/<int:ident>/key/<key>/property.json", "/api/imageinstance/<int:ident>/key/<key>/property.json",
            "/api/annotation/<int:ident>/key/<key>/property.json", methods=("GET",))
     def property_by_key_short(self, request: Request, user: int, ident: int, key: str) -> Response:
-        return self.property_by_key(request, user, SHORTCUTS[request.path.split("/")[2]], ident, key)
+        found: Response = self.property_by_key(request, user, SHORTCUTS[request.path.split("/")[2]], ident, key)
+        return found
 
     # -- descriptions: one rich text per domain object --------------------------------------------
     def description_json(self, doc: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any, Callable
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply
 
 #: The fields a client may write, per kind (everything else in a PUT body is read-only and ignored).
 WRITABLE = {
