@@ -52,16 +52,26 @@ class MetaViews(CytomineBase):
         name, ident = self.domain(cls, ident)
         if request.method == "GET":
             return self.envelope(request, [self.property_json(d) for d in self.docs("property", domainClassName=name, domainIdent=ident)])
-        data = self.body_dict(request)
-        if not data.get("key"):
-            raise CytomineError(400, "Property key is required", wrapper=True)
+        data = self.body(request)
+        if isinstance(data, list):  # RestPropertyController.addProperty: a list goes to addMultiple
+            return self.add_many("properties", data, lambda cur, item: self.add_property(cur, name, ident, item))
         with self.db.transaction() as cur:
-            if self.docs("property", cur, domainClassName=name, domainIdent=ident, key=data["key"]):
-                raise CytomineError(409, f"Property {data['key']} already exist for this domain", wrapper=True)
-            pid = self.doc_add(cur, "property", {"domainClassName": name, "domainIdent": ident, "key": data["key"],
-                                                 "value": data.get("value")})
-            obj = self.property_json(self.doc("property", pid, cur) or {})
+            obj = self.add_property(cur, name, ident, data)
         return self.command("Add", "property", "property", obj, f"Property {obj['key']} added to {name} {ident}")
+
+    def add_property(self, cur: Any, name: str, ident: int, data: Any) -> dict[str, Any]:
+        """Key and value must not be blank (Property's @NotBlank). A second property with the same
+        key on one object is refused: the core does not check it, but its key lookup then fails."""
+        if not isinstance(data, dict):
+            raise CytomineError(400, "Json not valid", wrapper=True)
+        for field in ("key", "value"):
+            if not str(data.get(field) or "").strip():
+                raise CytomineError(400, f"Property {field} must not be blank", wrapper=True)
+        if self.docs("property", cur, domainClassName=name, domainIdent=ident, key=data["key"]):
+            raise CytomineError(409, f"Property {data['key']} already exist for this domain", wrapper=True)
+        pid = self.doc_add(cur, "property", {"domainClassName": name, "domainIdent": ident, "key": data["key"],
+                                             "value": data["value"]})
+        return self.property_json(self.doc("property", pid, cur) or {})
 
     @route("/api/project/<int:ident>/property.json", "/api/imageinstance/<int:ident>/property.json",
            "/api/annotation/<int:ident>/property.json", methods=("GET",))
@@ -79,6 +89,8 @@ class MetaViews(CytomineBase):
         if request.method == "PUT":
             data = self.body_dict(request)
             key = data.get("key") or doc["key"]
+            if not str(data.get("value") or "").strip():
+                raise CytomineError(400, "Property value must not be blank", wrapper=True)
             with self.db.transaction() as cur:
                 if any(d["id"] != id for d in self.docs("property", cur, domainClassName=name, domainIdent=ident, key=key)):
                     raise CytomineError(409, f"Property {key} already exist for this domain", wrapper=True)
