@@ -5,6 +5,14 @@ command envelope ``{message, callback, printMessage, <class name lower-cased>: o
 (ResponseService.createResponseMessage); a list answers with ``{collection, offset, perPage, size,
 totalPages}``; a missing object is 404. Where a shape was inferred rather than read from a
 controller, the test's docstring says so.
+
+Inferred as a whole: at commit ea68d6f94 the core hands ontologies, terms, term relations,
+storages and uploaded files to a separate repository service, which answers writes with
+``{printMessage, data, commandId, command}`` and takes no list bodies, and has no GET for a term
+relation by its two terms. The bundled server keeps the core's own ModelService shapes for them
+(command envelope under the class name, list POSTs through addMultiple, the GET the client's
+``RelationTerm.fetch`` calls): the 4.3.0 client reads both (it falls back to ``data``), and so does
+this library's client.
 """
 
 from __future__ import annotations
