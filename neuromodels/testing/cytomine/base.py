@@ -205,11 +205,12 @@ class CytomineBase(App):
         return self._doc_row(rows[0]) if rows else None
 
     def docs(self, kind: str, cur: sqlite3.Connection | None = None, **match: Any) -> list[dict[str, Any]]:
-        """Every document of a kind whose data fields equal ``match`` (oldest first)."""
-        sql, params = "SELECT id, data, created, updated FROM doc WHERE kind = ? ORDER BY id", (kind,)
+        """Every document of a kind whose data fields equal ``match`` (oldest first), filtered in SQL."""
+        where = "".join(f" AND json_extract(data, '$.{field}') IS ?" for field in match)
+        params = (kind, *(int(v) if isinstance(v, bool) else v for v in match.values()))
+        sql = f"SELECT id, data, created, updated FROM doc WHERE kind = ?{where} ORDER BY id"
         rows = cur.execute(sql, params).fetchall() if cur is not None else self.db.read(sql, params)
-        found = [self._doc_row(r) for r in rows]
-        return [d for d in found if all(d.get(k) == v for k, v in match.items())]
+        return [self._doc_row(r) for r in rows]
 
     @staticmethod
     def doc_update(cur: sqlite3.Connection, id: int, data: Mapping[str, Any]) -> None:
@@ -222,13 +223,10 @@ class CytomineBase(App):
     def delete_attached(self, cur: sqlite3.Connection, class_name: str, ident: int) -> None:
         """deleteDependencies: what hangs off a domain object (properties, description, attached
         files, tag associations) goes with it."""
-        rows = cur.execute("SELECT id, data FROM doc WHERE kind IN ('property', 'description', 'attachedfile', 'tagdomainassociation')").fetchall()
-        gone = []
-        for did, data in rows:
-            doc = json.loads(data)
-            if doc.get("domainClassName") == class_name and doc.get("domainIdent") == ident:
-                gone.append(did)
-        self.doc_delete(cur, gone)
+        rows = cur.execute("SELECT id FROM doc WHERE kind IN ('property', 'description', 'attachedfile', 'tagdomainassociation') "
+                           "AND json_extract(data, '$.domainIdent') = ? AND json_extract(data, '$.domainClassName') = ?",
+                           (ident, class_name)).fetchall()
+        self.doc_delete(cur, [r[0] for r in rows])
 
     @staticmethod
     def _doc_row(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -40,11 +40,14 @@ class MetaViews(CytomineBase):
                 "domainClassName": doc["domainClassName"], "key": doc["key"], "value": doc["value"]}
 
     def property_of(self, name: str, ident: int, id: int | None = None, key: str | None = None) -> dict[str, Any]:
-        match: dict[str, Any] = {"id": id} if id is not None else {"key": key}
-        found = self.docs("property", domainClassName=name, domainIdent=ident, **match)
+        if id is not None:
+            doc = self.doc("property", id)
+            if doc is None or (doc["domainClassName"], doc["domainIdent"]) != (name, ident):
+                raise CytomineError(404, f"Property not found with filters : {{id={id}}}")
+            return doc
+        found = self.docs("property", domainClassName=name, domainIdent=ident, key=key)
         if not found:
-            field, value = next(iter(match.items()))
-            raise CytomineError(404, f"Property not found with filters : {{{field}={value}}}")
+            raise CytomineError(404, f"Property not found with filters : {{key={key}}}")
         return found[0]
 
     @route("/api/domain/<cls>/<int:ident>/property.json", methods=("GET", "POST"))
