@@ -23,8 +23,9 @@ import attrs
 from .backends.base import check_id
 from .backends.resource import Delete, Resource, did_you_mean
 from .connection import Connection
-from .errors import NotFound
+from .errors import NeuromodelsError, NotFound, ServerUnavailable
 from . import operations
+from .transfer import CopyModelMixin
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -180,7 +181,7 @@ def model(cls: type[M]) -> type[M]:
 
 
 @model
-class Model:
+class Model(CopyModelMixin):
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
     What a server returns beyond the declared fields stays in ``extra``.
@@ -189,6 +190,8 @@ class Model:
     id: Any = None
     _snapshot: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
     _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
+    #: Where a copy came from (set by ``copy_to``).
+    _copied_from: Any = attrs.field(default=None, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})
@@ -346,8 +349,8 @@ class Model:
         except NotFound:
             if self._state is not SaveState.DELETING:
                 raise
-        except BaseException as e:
-            if getattr(e, "outcome_unknown", False) or getattr(e, "unknown_outcome", False):
+        except NeuromodelsError as e:
+            if e.outcome_unknown or (isinstance(e, ServerUnavailable) and e.sent):
                 self._state = SaveState.DELETING
             raise
         self._state = SaveState.DELETED
