@@ -198,3 +198,28 @@ def test_named_profiles(tmp_path, monkeypatch):
     assert Connection.from_profile("cyto").keys == ("pub", "priv")
     with pytest.raises(ValueError, match="did you mean 'lab'"):
         Connection.from_profile("labb")
+
+
+@pytest.mark.parametrize("make_it", ["bad backend", "misspelt option", "from_env", "bad option value"])
+def test_a_refused_construction_keeps_no_credential_in_its_frames(make_it, monkeypatch):
+    url = "https://lab-user:" + SECRET + "@example.org"
+    try:
+        if make_it == "bad backend":
+            Connection(url, backend="nope", token=SECRET)
+        elif make_it == "misspelt option":
+            Connection(url, backend="catmaid", api_token=SECRET)
+        elif make_it == "bad option value":
+            Connection(url, backend="catmaid", token=SECRET, timeout=math.nan)
+        else:
+            monkeypatch.setenv("NEUROMODELS_URL", url)
+            monkeypatch.setenv("NEUROMODELS_TOKEN", SECRET)
+            monkeypatch.setenv("NEUROMODELS_BACKEND", "nope")
+            Connection.from_env()
+    except (TypeError, ValueError) as e:
+        error = e
+    assert SECRET not in str(error)
+    tb, texts = error.__traceback__.tb_next, []  # the frames below this test's own
+    while tb is not None:
+        texts += [f"{name}={value!r}" for name, value in tb.tb_frame.f_locals.items()]
+        tb = tb.tb_next
+    assert texts and not [t for t in texts if SECRET in t]

@@ -118,6 +118,27 @@ def test_redirect_to_another_port_is_refused_and_the_token_stays_home():
     assert elsewhere.seen == []  # not even a request without credentials
 
 
+CREDENTIALS = {
+    "catmaid": dict(token=TOKEN, http_user="u", http_password=TOKEN),
+    "clio": dict(token=TOKEN),
+    "cytomine": dict(public_key=TOKEN, private_key=TOKEN + "2"),
+    "neuromorpho": dict(http_user="u", http_password=TOKEN),
+}
+
+
+@pytest.mark.parametrize("backend", sorted(CREDENTIALS))
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_no_backend_sends_credentials_to_another_origin(backend, status):
+    with Hostile(lambda h: h.reply(200, {"stolen": True})) as elsewhere:
+        with Hostile(lambda h: h.reply(status, headers={"Location": elsewhere.url + "/x"})) as server:
+            conn = Connection(server.url, backend=backend, retries=1, timeout=2, **CREDENTIALS[backend])
+            with pytest.raises(RedirectRefused):
+                conn.transport.request("GET", "/api/x")
+    sent = {k.lower() for k in server.seen[0][2]}
+    assert sent & {"authorization", "x-authorization"}  # the credentials went where they belong ...
+    assert elsewhere.seen == []  # ... and nowhere else
+
+
 def test_redirect_to_another_host_name_is_refused():
     # localhost and 127.0.0.1 reach the same socket, but they are different origins
     with Hostile(lambda h: h.reply(200, {"ok": True}) if h.path.startswith("/b") else
