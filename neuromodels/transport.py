@@ -300,6 +300,10 @@ class _TooLarge(Exception):
     pass
 
 
+class _Garbled(Exception):
+    """The body does not decode as its Content-Encoding says."""
+
+
 def _read_body(response: requests.Response, deadline: float, max_body: int | None) -> None:
     """Read the whole body (in large pieces: requests' 10 KiB chunks cost more than parsing
     multi-megabyte node tables), within the deadline and the size cap, and give the connection
@@ -323,6 +327,9 @@ def _read_body(response: requests.Response, deadline: float, max_body: int | Non
             if time.monotonic() > deadline:
                 response.close()
                 raise _TooSlow()
+    except urllib3.exceptions.DecodeError:
+        response.close()
+        raise _Garbled() from None
     except (urllib3.exceptions.HTTPError, OSError) as e:
         response.close()
         if time.monotonic() > deadline:
@@ -530,11 +537,11 @@ class Transport:
                 if kind == "dh":
                     continue  # the handshake never completed: nothing was sent
                 refused = kind == "refused"
-                if kind in ("refused", "timeout", "failed") and (refused or safe) and self._may_retry(attempt):
+                if kind in ("refused", "timeout", "failed", "garbled") and (refused or safe) and self._may_retry(attempt):
                     attempt += 1
                     self._sleep(attempt, None)
                     continue
-                raise self._failure(kind, detail, method, path, url, limit)
+                raise self._failure(kind, detail, method, path, url, limit, safe)
             elapsed = (time.perf_counter() - started) * 1e3
             log.debug("%s %s -> %s in %.1f ms", method, path, response.status_code, elapsed)
             if response.status_code in _REDIRECTS and follow and response.headers.get("Location"):
@@ -600,6 +607,8 @@ class Transport:
             return ("large", str(e))
         except _TooSlow:
             return ("slow", "")
+        except _Garbled:
+            return ("garbled", "")
         except requests.exceptions.SSLError as e:
             if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
                 return ("dh", "")
@@ -617,7 +626,8 @@ class Transport:
                 _WATCHDOG.cancel(entry)
             _local.deadline, _local.watches = None, []
 
-    def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float) -> NeuromodelsError:
+    def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float,
+                 safe: bool) -> NeuromodelsError:
         where = urlsplit(url).netloc.rsplit("@", 1)[-1]
         if kind == "refused":
             return ServerUnavailable(f"the server at {where} refused the connection (is it running, and is "
@@ -632,13 +642,15 @@ class Transport:
         elif kind == "slow":
             error = ServerUnavailable(f"the whole reply did not arrive within {limit:g} s (the server answers too "
                                       "slowly)", method=method, path=path)
+        elif kind == "garbled":
+            error = ProtocolError("the body does not decode as its Content-Encoding says", method=method, path=path)
         elif kind == "timeout":
             error = ServerUnavailable(f"no answer within {limit:g} s", method=method, path=path)
         else:
             error = ServerUnavailable(f"the connection failed ({detail})", method=method, path=path)
         # The request reached the server: a write may or may not have been stored.
         error.sent = True
-        error.outcome_unknown = method not in ("GET", "HEAD", "OPTIONS")
+        error.outcome_unknown = not safe
         return error
 
     def _outcome(self, response: requests.Response, method: str, path: str, parse: Callable[[requests.Response], T]) -> Any:

@@ -287,6 +287,16 @@ def test_a_gzip_bomb_stops_at_the_cap():
     assert peak < 12 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB while decoding"
 
 
+def test_a_body_that_lies_about_its_encoding_is_a_protocol_error():
+    with Hostile(lambda h: h.reply(200, b"this is not gzip at all", headers={"Content-Encoding": "gzip"})) as server:
+        with pytest.raises(ProtocolError, match="Content-Encoding"):
+            catmaid(server.url, retries=1).transport.request("GET", "/x")
+        assert len(server.seen) == 2  # a read: tried again once
+        with pytest.raises(ProtocolError) as info:
+            catmaid(server.url, retries=1).transport.request("POST", "/x")
+    assert info.value.outcome_unknown is True and len(server.seen) == 3
+
+
 def test_an_announced_huge_body_is_refused_without_reading_it():
     def script(h: Handler) -> None:
         h.send_response(200)
