@@ -81,6 +81,12 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
+    def __copy__(self) -> "Secret":
+        return self  # immutable: copies share it
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Secret":
+        return self
+
     def __reduce__(self) -> Any:
         raise TypeError("a Secret is not pickled: pass the credential again where it is needed")
 

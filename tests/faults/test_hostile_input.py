@@ -94,6 +94,9 @@ def test_secrets_are_masked_in_vars_and_never_pickled():
     assert isinstance(vars(conn)["_token"], Secret) and repr(vars(conn)["_token"]) == "Secret('***')"
     with pytest.raises(TypeError):
         pickle.dumps(Secret(SECRET))
+    import copy
+
+    assert copy.deepcopy(conn.transport.auth) is not None  # copies share the secret, never fail
 
 
 def test_a_cytomine_connection_needs_keys_or_a_token():
