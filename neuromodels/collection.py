@@ -19,6 +19,7 @@ from .backends.resource import Settle, Settlement, did_you_mean
 from .connection import Connection
 from .errors import NeuromodelsError, NotFound, PartialSaveError, ServerUnavailable
 from .model import Model, SaveState
+from .transfer import CopyCollectionMixin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +46,7 @@ def not_sent(error: BaseException) -> bool:
     return type(error).__name__ == "NotSent"
 
 
-class Collection(MutableSequence[M], Generic[M]):
+class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """A list of models plus the query that fills it.
 
     Query modifiers go in as keywords or as attributes, and are checked against what the
@@ -127,7 +128,7 @@ class Collection(MutableSequence[M], Generic[M]):
     def __getitem__(self: C, index: slice) -> C: ...
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            part = type(self)(self._items[index])
+            part = type(self)(self._items[index], **self._modifiers)
             object.__setattr__(part, "_members_only", True)
             return part
         return self._items[index]
@@ -192,9 +193,11 @@ class Collection(MutableSequence[M], Generic[M]):
         if not members:
             return
         conn, resource = self._resource(connection)
-        fresh = list(operations.iterate(conn, resource, {"ids": [m.id for m in members]}, None, options))
-        for model, new in zip(members, fresh):
-            model.assign(new)
+        opts = operations.check_options(resource.list_options, options, f"{resource.model_name} collection fetch")
+        context = {k: v for k, v in self._modifiers.items() if k in resource.context_modifiers}
+        fresh = operations.fetch_ids(conn, resource, [m.id for m in members], context, opts)
+        for model in members:
+            model.assign(fresh[model.id])
             model.mark_clean()
 
     def fetch_with_filter(self: C, key: str, value: Any, *, connection: Connection | None = None,

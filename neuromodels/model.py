@@ -25,6 +25,7 @@ from .backends.resource import Delete, Resource, did_you_mean
 from .connection import Connection
 from .errors import NotFound
 from . import operations
+from .transfer import CopyModelMixin
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -60,7 +61,7 @@ class hybridmethod(Generic[P, R]):
 
     def __init__(self, func: Callable[Concatenate[Any, P], R]) -> None:
         self.func = func
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
     def __get__(self, obj: Any, owner: type) -> Callable[P, R]:
         return types.MethodType(self.func, owner() if obj is None else obj)
@@ -72,7 +73,7 @@ class hybridfetch(Generic[P]):
 
     def __init__(self, func: Callable[Concatenate[Any, P], Any]) -> None:
         self.func = func
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
     @overload
     def __get__(self, obj: None, owner: type[T]) -> Callable[P, T]: ...
@@ -155,15 +156,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_CONVERTERS: dict[type, dict[str, Any]] = {}
+
+
 def _public_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
+    return _FIELDS[cls]
 
 
-@functools.lru_cache(maxsize=None)
 def _converters(cls: type) -> dict[str, Any]:
     """Field name -> its converter (None when it has none), for assignments."""
-    return {f.name: f.converter for f in attrs.fields(cls)}
+    if cls not in _CONVERTERS:
+        _CONVERTERS[cls] = {f.name: f.converter for f in attrs.fields(cls)}
+    return _CONVERTERS[cls]
 
 
 @dataclass_transform(field_specifiers=(attrs.field,), eq_default=False)
@@ -174,7 +181,7 @@ def model(cls: type[M]) -> type[M]:
 
 
 @model
-class Model:
+class Model(CopyModelMixin):
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
     What a server returns beyond the declared fields stays in ``extra``.
@@ -183,6 +190,8 @@ class Model:
     id: Any = None
     _snapshot: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
     _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
+    #: Where a copy came from (set by ``copy_to``).
+    _copied_from: Any = attrs.field(default=None, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})

@@ -118,16 +118,23 @@ def _paged(pages: Iterator[Sequence["Model"]], resource: Resource, limit: int | 
                 return
 
 
-def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Mapping[str, Any],
-            limit: int | None, opts: Mapping[str, Any]) -> Iterator["Model"]:
-    ids = [check_id(i, resource.id_type, f"{resource.model_name} id") for i in as_list(modifiers["ids"])]
-    unique = list(dict.fromkeys(ids))
-    context = {k: v for k, v in modifiers.items() if k in resource.context_modifiers}
-    found = resource.require(Fetch).fetch_many(conn, unique, context, **opts)
+def fetch_ids(conn: "Connection", resource: Resource, ids: Sequence[Any], context: Mapping[str, Any],
+              options: Mapping[str, Any]) -> dict[Any, "Model"]:
+    """The objects with these ids (each once), or :class:`NotFound` listing the missing ones."""
+    unique = list(dict.fromkeys(check_id(i, resource.id_type, f"{resource.model_name} id") for i in ids))
+    found = resource.require(Fetch).fetch_many(conn, unique, context, **options)
     missing = [i for i in unique if i not in found]
     if missing:
         raise NotFound(f"{len(missing)} of {len(unique)} {resource.model_name} id(s) not found: {missing[:10]}",
                        missing=missing)
+    return dict(found)
+
+
+def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Mapping[str, Any],
+            limit: int | None, opts: Mapping[str, Any]) -> Iterator["Model"]:
+    ids = [check_id(i, resource.id_type, f"{resource.model_name} id") for i in as_list(modifiers["ids"])]
+    context = {k: v for k, v in modifiers.items() if k in resource.context_modifiers}
+    found = fetch_ids(conn, resource, ids, context, opts)
     rest = {k: v for k, v in modifiers.items() if k != "ids" and k not in resource.context_modifiers}
     keep = lister.match_ids(conn, {**context, **rest}) if rest else None
     n = 0
