@@ -90,6 +90,11 @@ MAX_RETRY_AFTER = 60.0
 MAX_REDIRECTS = 5
 #: The default cap on a decoded response body, in bytes (``max_body=None`` lifts it).
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
+#: A body that decodes to more than this many times its size on the wire, past BOMB_SIZE bytes,
+#: is a compression bomb (JSON node tables compress about 5-10 times), refused like one over
+#: ``max_body`` (``max_body=None`` lifts both).
+BOMB_RATIO = 100
+BOMB_SIZE = 32 * 1024 * 1024
 #: How much of an error page is read for its message.
 ERROR_TEXT = 500
 _CHUNK = 1024 * 1024
@@ -324,6 +329,9 @@ def _read_body(response: requests.Response, deadline: float, max_body: int | Non
             if max_body is not None and size > max_body:
                 response.close()
                 raise _TooLarge(f"more than {max_body} bytes after decoding")
+            if max_body is not None and size > BOMB_SIZE and size > BOMB_RATIO * max(response.raw.tell(), 1):
+                response.close()
+                raise _TooLarge(f"{size} bytes decoded from {response.raw.tell()} on the wire: a compression bomb")
             if time.monotonic() > deadline:
                 response.close()
                 raise _TooSlow()
@@ -511,10 +519,13 @@ class Transport:
         read: bool = False,
         parse: Callable[[requests.Response], T] = parse_json,
         timeout: float | None = None,
+        max_body: int | None | object = ...,
     ) -> T:
         """Send one request and return its parsed body, or raise the typed error.
 
         ``read=True`` declares a POST that only reads, so it may be retried like a GET.
+        ``timeout`` and ``max_body`` override the connection's for this call (``max_body=None``:
+        no cap, e.g. for a whole-slide image).
         """
         method = method.upper()
         if interrupted() and not _in_item.get():
@@ -522,13 +533,14 @@ class Transport:
         safe = method in ("GET", "HEAD", "OPTIONS") or read
         follow = method in ("GET", "HEAD")
         limit = float(timeout or self.timeout)
+        cap: int | None = self.max_body if max_body is ... else max_body  # type: ignore[assignment]
         url = self.base_url + path
         attempt = 0
         hops = 0
         while True:
             started = time.perf_counter()
             deadline = time.monotonic() + limit
-            failure = self._send(method, url, params, data, files, json, follow, limit, deadline)
+            failure = self._send(method, url, params, data, files, json, limit, deadline, cap)
             if isinstance(failure, requests.Response):
                 response = failure
             else:
@@ -541,7 +553,7 @@ class Transport:
                     attempt += 1
                     self._sleep(attempt, None)
                     continue
-                raise self._failure(kind, detail, method, path, url, limit, safe)
+                raise self._failure(kind, detail, method, path, url, limit, safe, cap)
             elapsed = (time.perf_counter() - started) * 1e3
             log.debug("%s %s -> %s in %.1f ms", method, path, response.status_code, elapsed)
             if response.status_code in _REDIRECTS and follow and response.headers.get("Location"):
@@ -581,8 +593,8 @@ class Transport:
             raise error
 
     def _send(
-        self, method: str, url: str, params: Any, data: Any, files: Any, json: Any, follow: bool, limit: float,
-        deadline: float,
+        self, method: str, url: str, params: Any, data: Any, files: Any, json: Any, limit: float, deadline: float,
+        max_body: int | None,
     ) -> requests.Response | tuple[str, str]:
         """One attempt: the response with its body read, or ``(kind, detail)`` of the failure."""
         # The watchdog cuts a little after the deadline, so that a server sending nothing at all
@@ -601,7 +613,7 @@ class Transport:
                 stream=True,
                 verify=self.verify,  # per request: REQUESTS_CA_BUNDLE cannot override it
             )
-            _read_body(response, deadline, self.max_body)
+            _read_body(response, deadline, max_body)
             return response
         except _TooLarge as e:
             return ("large", str(e))
@@ -627,7 +639,7 @@ class Transport:
             _local.deadline, _local.watches = None, []
 
     def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float,
-                 safe: bool) -> NeuromodelsError:
+                 safe: bool, cap: int | None) -> NeuromodelsError:
         where = urlsplit(url).netloc.rsplit("@", 1)[-1]
         if kind == "refused":
             return ServerUnavailable(f"the server at {where} refused the connection (is it running, and is "
@@ -635,10 +647,9 @@ class Transport:
         if kind == "tls":
             return ServerUnavailable(f"TLS handshake failed with {where} ({detail})", method=method, path=path)
         if kind == "large":
-            limit_bytes = self.max_body
             error: NeuromodelsError = ResponseTooLarge(
-                f"the response is larger than max_body={limit_bytes} bytes ({detail}); raise max_body= on the "
-                "Connection if this is expected", limit=limit_bytes, method=method, path=path)
+                f"the response is too large ({detail}; max_body={cap}); raise max_body= on the Connection if "
+                "this is expected", limit=cap, method=method, path=path)
         elif kind == "slow":
             error = ServerUnavailable(f"the whole reply did not arrive within {limit:g} s (the server answers too "
                                       "slowly)", method=method, path=path)

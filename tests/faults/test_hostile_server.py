@@ -287,6 +287,29 @@ def test_a_gzip_bomb_stops_at_the_cap():
     assert peak < 12 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB while decoding"
 
 
+def test_a_gzip_bomb_is_caught_by_its_ratio_under_the_default_cap():
+    bomb = gzip.compress(b"\0" * (96 * 1024 * 1024), compresslevel=9)  # 96 MiB from about 100 kB
+    with Hostile(lambda h: h.reply(200, bomb, headers={"Content-Encoding": "gzip"})) as server:
+        conn = catmaid(server.url, retries=0, timeout=30)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLarge, match="compression bomb"):
+                conn.transport.request("GET", "/bomb")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 48 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_max_body_can_be_lifted_for_one_call():
+    body = b'"' + b"ab" * 1024 * 1024 + b'"'
+    with Hostile(lambda h: h.reply(200, body)) as server:
+        conn = catmaid(server.url, max_body=1024 * 1024, retries=0)
+        with pytest.raises(ResponseTooLarge):
+            conn.transport.request("GET", "/big")
+        assert len(conn.transport.request("GET", "/big", max_body=None)) == 2 * 1024 * 1024
+
+
 def test_a_body_that_lies_about_its_encoding_is_a_protocol_error():
     with Hostile(lambda h: h.reply(200, b"this is not gzip at all", headers={"Content-Encoding": "gzip"})) as server:
         with pytest.raises(ProtocolError, match="Content-Encoding"):
