@@ -141,25 +141,47 @@ def body_text(response: requests.Response, limit: int = ERROR_TEXT) -> str:
 
 
 # -- the interrupt flag --------------------------------------------------------------------------
-#: Set when Ctrl-C interrupted a map in this context; shared with that map's workers.
-_interrupt: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
-    "neuromodels_interrupt", default=None
-)
+class _Flag(threading.Event):
+    """Set when Ctrl-C interrupted a map in this context; shared with that map's workers."""
+
+    #: ``sys.last_value`` when it was set (see :func:`_live_flag`).
+    before: object = None
+
+    def record(self) -> None:
+        self.before = getattr(sys, "last_value", None)
+        self.set()
+
+
+_interrupt: contextvars.ContextVar[_Flag | None] = contextvars.ContextVar("neuromodels_interrupt", default=None)
 #: True inside an item of a map that had started before any interrupt: it may finish its work.
 _in_item: contextvars.ContextVar[bool] = contextvars.ContextVar("neuromodels_in_item", default=False)
 
 
-def _interrupt_flag() -> threading.Event:
+def _live_flag() -> _Flag | None:
+    """This context's flag. A recorded interrupt is forgotten once a ``KeyboardInterrupt`` has
+    reached the top of an interactive session (the REPL and IPython keep it as
+    ``sys.last_value``): the operation it stopped is over, even if no code re-raised it through
+    :meth:`Transport.reraise_interrupt`."""
     flag = _interrupt.get()
+    if flag is not None and flag.is_set() and not _in_item.get():
+        last = getattr(sys, "last_value", None)
+        if isinstance(last, KeyboardInterrupt) and last is not flag.before:
+            _interrupt.set(None)
+            return None
+    return flag
+
+
+def _interrupt_flag() -> _Flag:
+    flag = _live_flag()
     if flag is None:
-        flag = threading.Event()
+        flag = _Flag()
         _interrupt.set(flag)
     return flag
 
 
 def interrupted() -> bool:
     """True when Ctrl-C interrupted the current operation and nothing more may be sent."""
-    flag = _interrupt.get()
+    flag = _live_flag()
     return flag is not None and flag.is_set()
 
 
@@ -811,7 +833,7 @@ class Transport:
                     if bar is not None:
                         bar.update()
             except KeyboardInterrupt:
-                flag.set()
+                flag.record()
                 cancelled = sum(future.cancel() for future in futures)
                 running = sum(1 for future in futures if not future.done())
                 log.warning("interrupted: %d requests cancelled, waiting for the %d in flight "

@@ -75,3 +75,16 @@ def test_activate_lasts_across_cells_until_deactivated(kernel):
         assert run(kernel, f"conn.activate(); Project.fetch({server.project}).id")["result"] == str(server.project)
         assert run(kernel, "conn.close()")["error"] is None
         assert run(kernel, "Connection.current()")["error"] == "NoConnection"
+
+
+def test_an_interrupt_shown_to_the_user_is_forgotten_by_the_next_cell(kernel):
+    # Code that stops on Ctrl-C with a bare `raise KeyboardInterrupt` (instead of
+    # Transport.reraise_interrupt()) must not leave the next cells unable to send anything.
+    stopped = run(kernel, (
+        "from neuromodels.transport import _interrupt_flag, interrupted\n"
+        "_interrupt_flag().record()\n"
+        "assert interrupted()\n"
+        "raise KeyboardInterrupt"
+    ))
+    assert stopped["error"] == "KeyboardInterrupt"
+    assert run(kernel, "interrupted()")["result"] == "False"
