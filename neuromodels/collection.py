@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, Mu
 from . import operations
 from .backends.resource import Settle, Settlement, did_you_mean
 from .connection import Connection
-from .errors import NeuromodelsError, NotFound, PartialSaveError, ServerUnavailable
+from .errors import NeuromodelsError, NotFound, NotSent, PartialSaveError, ServerUnavailable
 from .model import Model, SaveState
 from .transfer import CopyCollectionMixin
 
@@ -36,14 +36,9 @@ _NO_VALUE: Any = object()
 
 def outcome_unknown(error: BaseException) -> bool:
     """True when a write was sent but its reply lost, so it may or may not be stored."""
-    if getattr(error, "outcome_unknown", False) or getattr(error, "unknown_outcome", False):
-        return True
-    return isinstance(error, ServerUnavailable) and bool(getattr(error, "sent", False))
-
-
-def not_sent(error: BaseException) -> bool:
-    """True for the error of an item that was never sent because the work was interrupted."""
-    return type(error).__name__ == "NotSent"
+    if not isinstance(error, NeuromodelsError):
+        return False
+    return error.outcome_unknown or (isinstance(error, ServerUnavailable) and error.sent)
 
 
 class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
@@ -230,15 +225,23 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         conn, resource = self._resource(connection)
         return operations.count(conn, resource, self._modifiers)
 
-    def to_dataframe(self) -> "pd.DataFrame":
-        """One row per model.
+    def to_dataframe(self, *, connection: Connection | None = None) -> "pd.DataFrame":
+        """One row per model, with the backend's own metadata as typed columns (when a
+        connection is current or given; else the models' fields).
 
         >>> NeuronCollection(annotation="PN").fetch().to_dataframe().columns[0]
         'id'
         """
         import pandas as pd
 
-        rows = [m.to_row() for m in self._items]
+        try:
+            conn: Connection | None = Connection.current(connection)
+        except NeuromodelsError:
+            conn = None
+        if conn is not None:
+            rows = conn.backend.resource(self.model).rows(conn, list(self._items))
+        else:
+            rows = [m.to_row() for m in self._items]
         if not rows:
             return pd.DataFrame(columns=[n for n in self.model.field_names() if n != "extra"])
         return pd.DataFrame(rows)
@@ -300,7 +303,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                 if error is None:
                     model.mark_clean()
                     saved.append(model)
-                elif not_sent(error):
+                elif isinstance(error, NotSent):
                     interrupted = True  # never sent: left as it was, for the next save()
                 elif outcome_unknown(error):
                     model.set_state(SaveState.UNKNOWN)
@@ -312,6 +315,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             record(new, operations.create_many(conn, resource, new, modifiers))
         if changed:
             record(changed, operations.update_many(conn, resource, changed, modifiers))
+        conn.transport.reraise_interrupt()  # what was and was not sent is recorded above
         if interrupted:
             raise KeyboardInterrupt
         if failed or unsettled:
@@ -365,7 +369,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             if error is None or (isinstance(error, NotFound) and model.state is SaveState.DELETING):
                 model.set_state(SaveState.DELETED)
                 done.append(model)
-            elif not_sent(error):
+            elif isinstance(error, NotSent):
                 interrupted = True
             elif outcome_unknown(error):
                 model.set_state(SaveState.DELETING)
@@ -374,6 +378,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                 failed.append((model, error))
         gone = {id(m) for m in done}
         self._items = [m for m in self._items if id(m) not in gone]
+        conn.transport.reraise_interrupt()
         if interrupted:
             raise KeyboardInterrupt
         if failed or unknown:

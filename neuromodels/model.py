@@ -23,7 +23,7 @@ import attrs
 from .backends.base import check_id
 from .backends.resource import Delete, Resource, did_you_mean
 from .connection import Connection
-from .errors import NotFound
+from .errors import NeuromodelsError, NotFound, ServerUnavailable
 from . import operations
 from .transfer import CopyModelMixin
 
@@ -349,8 +349,8 @@ class Model(CopyModelMixin):
         except NotFound:
             if self._state is not SaveState.DELETING:
                 raise
-        except BaseException as e:
-            if getattr(e, "outcome_unknown", False) or getattr(e, "unknown_outcome", False):
+        except NeuromodelsError as e:
+            if e.outcome_unknown or (isinstance(e, ServerUnavailable) and e.sent):
                 self._state = SaveState.DELETING
             raise
         self._state = SaveState.DELETED

@@ -160,6 +160,12 @@ class Resource:
     def validate(self, model: "Model", operation: str) -> None:
         """Check a model before any request is sent; raise ValueError/TypeError."""
 
+    def rows(self, conn: "Connection | None", models: Sequence["Model"]) -> list[dict[str, Any]]:
+        """One dict per model for ``to_dataframe()``: this backend's own metadata as typed
+        columns, and no column that is always empty on this backend. ``conn`` is None when no
+        connection is current (then only what the models hold is used)."""
+        return [m.to_row() for m in models]
+
     def prepare(self, conn: "Connection", models: Sequence["Model"], operation: str) -> None:
         """Called once before a batch of ``operation`` ("update", "delete") is sent: resolve in
         bulk what every item's request needs (CATMAID maps skeleton ids to neuron ids here)."""
