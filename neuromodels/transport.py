@@ -296,7 +296,8 @@ class Adapter(HTTPAdapter):
 
     def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
         manager = super().proxy_manager_for(*args, **kwargs)
-        manager.pool_classes_by_scheme = _POOLS
+        if "socks" not in type(manager).__name__.lower():  # SOCKS brings its own connection classes
+            manager.pool_classes_by_scheme = _POOLS
         return manager
 
 
