@@ -239,6 +239,10 @@ class App:
         return Response(b"", status=status, content_type=content_type, headers=headers)
 
     # -- dispatch ------------------------------------------------------------------------------------
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The app as a plain WSGI callable (no latency, no faults): for werkzeug's test client."""
+        return self(Request(environ))(environ, start_response)
+
     def __call__(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
