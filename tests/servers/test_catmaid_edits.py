@@ -240,3 +240,16 @@ def test_tags_replace_and_remove(scene):
     assert (status, kind) == (400, "ValueError") and "does not have a label" in error
     assert "deleted_link" in c.post(f"/label/treenode/{a[6]}/remove", tag="x")
     assert c.post("/labels-for-nodes", treenode_ids=f"{a[6]},{a[5]}") == {str(a[6]): ["y"]}
+
+
+def test_deleting_a_neuron_keeps_its_annotations(scene):
+    c, skid, a, skid_b, b, _ = scene
+    nid = c.get(f"/skeleton/{skid_b}/neuronname")["neuronid"]
+    added = c.post("/annotations/add", **{"entity_ids[0]": nid, "annotations[0]": "only-on-b"})
+    aid = added["annotations"][0]["id"]
+    assert c.get(f"/neuron/{nid}/delete")["skeleton_ids"] == [skid_b]
+    listed = {x["name"]: x for x in c.get("/annotations/")["annotations"]}
+    assert listed["only-on-b"]["id"] == aid and listed["only-on-b"]["users"] == []
+    again = c.post("/annotations/add", **{"entity_ids[0]": c.get(f"/skeleton/{skid}/neuronname")["neuronid"],
+                                          "annotations[0]": "only-on-b"})
+    assert again["new_annotations"] == [] and again["annotations"][0]["id"] == aid

@@ -171,7 +171,6 @@ class SkeletonViews(CatmaidBase):
             if not cur.execute("SELECT 1 FROM class_instance WHERE id = ? AND kind = 'neuron'", (nid,)).fetchone():
                 raise ObjectDoesNotExist(f"Could not find neuron #{nid}")
             skids = [r[0] for r in cur.execute("SELECT skeleton_id FROM model_of WHERE neuron_id = ?", (nid,))]
-            used = [r[0] for r in cur.execute("SELECT annotation_id FROM annotated_with WHERE entity_id = ?", (nid,))]
             roots = [cur.execute("SELECT x, y, z FROM treenode WHERE skeleton_id = ? AND parent_id IS NULL", (s,)).fetchone()
                      for s in skids]
             for skid in skids:
@@ -184,7 +183,7 @@ class SkeletonViews(CatmaidBase):
             self.forget_nodes(cur, skids)
             cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
             cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
-            self.drop_unused_annotations(cur, used)
+            # The annotations stay, even unused (observed: a rebuilt dataset got its old annotation ids back).
             self.log_operation(cur, pid, user, "remove_neuron", next((r for r in roots if r), None),
                                f"Deleted neuron {nid} and skeleton(s) {', '.join(map(str, skids))}.")
         return {"skeleton_ids": skids, "success": f"Deleted neuron #{nid} as well as its skeletons and annotations."}
