@@ -253,3 +253,18 @@ def test_deleting_a_neuron_keeps_its_annotations(scene):
     again = c.post("/annotations/add", **{"entity_ids[0]": c.get(f"/skeleton/{skid}/neuronname")["neuronid"],
                                           "annotations[0]": "only-on-b"})
     assert again["new_annotations"] == [] and again["annotations"][0]["id"] == aid
+
+
+def test_compact_detail_with_history_keeps_past_versions(scene):
+    c, skid, a, *_ = scene
+    before = c.et(a[6])
+    c.post("/node/update", **{"t[0][0]": a[6], "t[0][1]": 8510, "t[0][2]": 7800, "t[0][3]": 600,
+                              "state": json.dumps([[a[6], before]])})
+    c.post("/treenode/delete", treenode_id=a[6], state=c.neighborhood(a[6]))
+    nodes, connectors = c.get(f"/skeletons/{skid}/compact-detail", with_history="true", with_connectors="true")[:2]
+    live = [r for r in nodes if r[10] == 1]
+    past = [r for r in nodes if r[10] == 2 and r[0] == a[6]]
+    assert len(live) == 8 and a[6] not in {r[0] for r in live}
+    assert [r[3] for r in past] == [8500.0, 8510.0]  # before the move, then before the delete
+    assert past[0][9] == past[1][8] and " " in past[0][8] and past[0][8].endswith("+00:00")
+    assert all(len(r) == 8 for r in connectors)

@@ -27,13 +27,32 @@ class SkeletonViews(CatmaidBase):
         if skid not in found:
             raise Http404("No skeleton")
         if req_bool(args, "with_history"):
-            # Live rows only (ordering 1: valid_from = edition time, valid_to = creation time); no past versions.
-            found[skid][0] = orjson.dumps([[*r[:8], pg_time(r[8]), pg_time(r[9]), 1] for r in self.db.read(
-                "SELECT id, parent_id, user_id, x, y, z, radius, confidence, edition_time, creation_time FROM treenode "
-                "WHERE skeleton_id = ? ORDER BY id", (skid,))])
+            self.with_history(found[skid], skid, req_bool(args, "with_connectors"))
         if args.get("format") == "msgpack":
             return self.detail_plain(found[skid])
         return Response(self.detail_bytes(found[skid]), content_type="application/json")
+
+    def with_history(self, entry: list[Any], skid: int, connectors: bool) -> None:
+        """Node rows [..8 columns, valid_from, valid_to, ordering]: 1 for the live rows (valid_from
+        = edition time, valid_to = creation time, as CATMAID answers), 2 for past versions; the
+        connector rows likewise gain [valid_from, valid_to]."""
+        live = [[*r[:8], pg_time(r[8]), pg_time(r[9]), 1] for r in self.db.read(
+            "SELECT id, parent_id, user_id, x, y, z, radius, confidence, edition_time, creation_time FROM treenode "
+            "WHERE skeleton_id = ? ORDER BY id", (skid,))]
+        past = [[*r[:8], pg_time(r[8]), pg_time(r[9]), 2] for r in self.db.read(
+            "SELECT id, parent_id, user_id, x, y, z, radius, confidence, valid_from, valid_to FROM treenode_history "
+            "WHERE skeleton_id = ? ORDER BY rowid", (skid,))]
+        entry[0] = orjson.dumps(live + past)
+        if connectors:
+            codes = {"presynaptic_to": 0, "postsynaptic_to": 1, "gapjunction_with": 2, "desmosome_with": 3}
+            rows = self.db.read(
+                "SELECT l.treenode_id, l.connector_id, r.name, c.x, c.y, c.z, l.edition_time, l.creation_time "
+                "FROM treenode_connector l JOIN relation r ON r.id = l.relation_id JOIN connector c ON c.id = l.connector_id "
+                "WHERE l.skeleton_id = ? UNION ALL "
+                "SELECT h.treenode_id, h.connector_id, r.name, c.x, c.y, c.z, h.valid_from, h.valid_to "
+                "FROM link_history h JOIN relation r ON r.id = h.relation_id JOIN connector c ON c.id = h.connector_id "
+                "WHERE h.skeleton_id = ?", (skid, skid))
+            entry[1] = [[n, cid, codes[rel], x, y, z, pg_time(a), pg_time(b)] for n, cid, rel, x, y, z, a, b in rows if rel in codes]
 
     @route("/<int:pid>/skeletons/compact-detail", drf=True, methods=("POST",))
     def compact_detail_many(self, request: Request, user: int, pid: int) -> Any:
