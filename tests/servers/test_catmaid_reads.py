@@ -128,3 +128,15 @@ def test_stack_info_is_indented():
         c = Client(server)
         text = c.session.get(f"{c.base}/stack/1/info", timeout=5).text
         assert text.startswith('{\n    "') and json.loads(text)["sid"] == 1
+
+
+def test_drf_views_say_so_in_their_headers_and_names_come_sorted(data):
+    c, skid, a, skid_b, b, synapses, _ = data
+    drf = c.session.post(f"{c.base}/skeleton/neuronnames", data={"skids[0]": skid_b, "skids[1]": skid}, timeout=5)
+    assert drf.headers["Allow"] == "POST, OPTIONS" and drf.headers["Vary"] == "Accept"
+    assert list(drf.json()) == [str(skid), str(skid_b)]
+    plain = c.session.get(f"{c.base}/skeleton/{skid}/neuronname", timeout=5)
+    assert "Allow" not in plain.headers
+    listing = c.post("/skeleton/annotationlist", metaannotations=0, neuronnames=0,
+                     **{"skeleton_ids[0]": skid, "skeleton_ids[1]": skid_b})
+    assert list(listing["skeletons"]) == [str(skid_b), str(skid)]

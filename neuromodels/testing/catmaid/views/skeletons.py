@@ -78,7 +78,7 @@ class SkeletonViews(CatmaidBase):
     def neuronnames(self, request: Request, user: int, pid: int) -> Any:
         skids = req_list(request.form, "skids", int)
         rows = self.db.read("SELECT m.skeleton_id, c.name FROM model_of m JOIN class_instance c ON c.id = m.neuron_id "
-                            "WHERE m.skeleton_id IN (SELECT value FROM json_each(?))", (as_json_list(skids),))
+                            "WHERE m.skeleton_id IN (SELECT value FROM json_each(?)) ORDER BY m.skeleton_id", (as_json_list(skids),))
         return {str(s): n for s, n in rows}
 
     @route("/<int:pid>/skeletons/", drf=True, methods=("GET",))
