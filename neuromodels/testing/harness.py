@@ -294,7 +294,10 @@ def _reset_socket(environ: dict[str, Any]) -> None:
 class LocalServer:
     """A bundled server on 127.0.0.1: ``.url``, credentials, ``.stop()`` and ``.start()``.
 
-    >>> # with serve("catmaid") as server: print(server.url)
+    >>> from neuromodels.testing import serve
+    >>> with serve("neuromorpho") as server:
+    ...     server.url.startswith("http://127.0.0.1:")
+    True
     """
 
     backend: str = ""
