@@ -41,7 +41,7 @@ import os
 import re
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .resources import Annotation, Connector, Neuron, Volume
 
 log = logging.getLogger("neuromodels")
+MT = TypeVar("MT", bound="Model")
 
 MARKER_PREFIX = "copied from "
 _MARKER = re.compile(r"^copied from (?P<source>\S+)#(?P<kind>[a-z_]+)/(?P<id>\S+)$")
@@ -117,7 +118,8 @@ class Transform:
     offset: Any = 0.0
 
     def __call__(self, xyz: Any) -> np.ndarray:
-        return np.asarray(xyz, dtype=float) * np.asarray(self.scale, dtype=float) + np.asarray(self.offset, dtype=float)
+        result: np.ndarray = np.asarray(xyz, dtype=float) * np.asarray(self.scale, dtype=float) + np.asarray(self.offset, dtype=float)
+        return result
 
     @property
     def radius_scale(self) -> float | None:
@@ -275,7 +277,7 @@ def _origin(job: _Job, kind: str, model: "Model") -> Origin:
     return Origin(job.key, kind, model.id)
 
 
-def _mark(model: "Model", origin: Origin) -> "Model":
+def _mark(model: MT, origin: Origin) -> MT:
     model.__dict__["_copied_from"] = origin
     return model
 
@@ -543,14 +545,14 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
     for i, origin in enumerate(origins):
         found = existing.get(str(origin.id))
         if found is not None:
-            copies[i] = _mark(found, origin)  # type: ignore[assignment]
+            copies[i] = _mark(found, origin)
             report.existing.append(origin)
         else:
             todo.append(i)
     if job.dry_run:
         for i in todo:
             n = models[i]
-            copies[i] = _mark(Neuron(name=_neuron_name(n), annotations=[origins[i].marker]), origins[i])  # type: ignore[assignment]
+            copies[i] = _mark(Neuron(name=_neuron_name(n), annotations=[origins[i].marker]), origins[i])
             report.created.append(origins[i])
         return [c for c in copies if c is not None]
 
@@ -579,7 +581,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
                 stored = _save(job, NeuronCollection, [c for _, c in built], [origins[i] for i, _ in built])
                 for (i, copy), ok in zip(built, stored):
                     if ok:
-                        copies[i] = _mark(copy, origins[i])  # type: ignore[assignment]
+                        copies[i] = _mark(copy, origins[i])
                         report.created.append(origins[i])
                         src_nodes = models[i].nodes
                         assert src_nodes is not None and copy.nodes is not None
@@ -652,7 +654,9 @@ def _copy_connectors(job: _Job, models: list["Neuron"], copies: list["Neuron | N
     for c in source_connectors:
         links = []
         for link in c.links or []:
-            node = node_maps.get(link.skeleton_id, {}).get(link.node_id) if link.skeleton_id in copied else None
+            if link.skeleton_id is None or link.skeleton_id not in copied:
+                continue
+            node = node_maps.get(link.skeleton_id, {}).get(link.node_id)
             if node is not None:
                 links.append(Link(node_id=node, relation=link.relation, skeleton_id=copied[link.skeleton_id],
                                   confidence=link.confidence))
@@ -704,13 +708,13 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
     todo = []
     for i, origin in enumerate(origins):
         if str(origin.id) in existing:
-            copies[i] = _mark(existing[str(origin.id)], origin)  # type: ignore[assignment]
+            copies[i] = _mark(existing[str(origin.id)], origin)
             report.existing.append(origin)
         else:
             todo.append(i)
     if job.dry_run:
         for i in todo:
-            copies[i] = _mark(Volume(name=models[i].name), origins[i])  # type: ignore[assignment]
+            copies[i] = _mark(Volume(name=models[i].name), origins[i])
             report.created.append(origins[i])
         return [c for c in copies if c is not None]
     need_mesh = [models[i] for i in todo if models[i].vertices is None or models[i].faces is None]
@@ -725,7 +729,7 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
     stored = _save(job, VolumeCollection, [c for _, c in built], [origins[i] for i, _ in built])
     for (i, copy), ok in zip(built, stored):
         if ok:
-            copies[i] = _mark(copy, origins[i])  # type: ignore[assignment]
+            copies[i] = _mark(copy, origins[i])
             report.created.append(origins[i])
     return [c for c in copies if c is not None]
 
@@ -749,7 +753,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     origins = [_origin(job, "annotation", a) for a in models]
     for a in models:
         if a.geometry is None:
-            a.fetch(connection=job.source)
+            a.fetch(connection=job.source)  # type: ignore[call-arg]  # (hybridmethod: bound here)
 
     def target_image(a: Annotation) -> int:
         if images is None:
@@ -760,23 +764,24 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
 
     # Terms: source ids -> names -> target ids (by name, in the target project's ontology).
     wanted_images = sorted({target_image(a) for a in models})
-    target_projects = {i: ImageInstance.fetch(i, connection=job.target).project for i in wanted_images}
+    target_projects: dict[int, Any] = {i: ImageInstance(id=i).fetch(connection=job.target).project  # type: ignore[call-arg]
+                       for i in wanted_images}
     target_terms: dict[Any, dict[str, int]] = {}
     ontologies: dict[Any, Any] = {}
     for project in set(target_projects.values()):
-        ontology = Project.fetch(project, connection=job.target).ontology
+        ontology = Project().fetch(project, connection=job.target).ontology
         ontologies[project] = ontology
-        terms = TermCollection(ontology=ontology).fetch(connection=job.target) if ontology is not None else []
-        target_terms[project] = {t.name: t.id for t in terms}
+        vocabulary = TermCollection(ontology=ontology).fetch(connection=job.target) if ontology is not None else []
+        target_terms[project] = {str(term.name): term.id for term in vocabulary}
     source_ids = sorted({t for a in models for t in a.terms or []})
     source_terms: dict[int, Any] = {}
     if source_ids:
         for project in sorted({a.project for a in models if a.project is not None}):
-            for t in TermCollection(project=project).fetch(connection=job.source):
-                source_terms[t.id] = t
-        for t in source_ids:
-            if t not in source_terms:
-                source_terms[t] = Term.fetch(t, connection=job.source)
+            for term in TermCollection(project=project).fetch(connection=job.source):
+                source_terms[term.id] = term
+        for term_id in source_ids:
+            if term_id not in source_terms:
+                source_terms[term_id] = Term(id=term_id).fetch(connection=job.source)  # type: ignore[call-arg]
     for project, names in target_terms.items():
         missing = sorted({source_terms[t].name for t in source_ids} - set(names))
         if not missing:
@@ -787,7 +792,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                    for n in missing]
             if not job.dry_run:
                 TermCollection(new).save(connection=job.target)
-                names.update({t.name: t.id for t in new})
+                names.update({str(term.name): term.id for term in new})
             report.created_terms.extend(n for n in missing if n not in report.created_terms)
         else:
             report.missing_terms.extend(n for n in missing if n not in report.missing_terms)
@@ -795,9 +800,9 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     # What is there: the target images' annotations, by geometry.
     there: dict[tuple[int, str], list[Annotation]] = {}
     for i in wanted_images:
-        for t in AnnotationCollection(image=i).fetch(connection=job.target):
-            if t.geometry is not None:
-                there.setdefault((i, _geometry_key(t.geometry)), []).append(t)
+        for held in AnnotationCollection(image=i).fetch(connection=job.target):
+            if held.geometry is not None:
+                there.setdefault((i, _geometry_key(held.geometry)), []).append(held)
     copies: list[Annotation | None] = [None] * len(models)
     new_copies: list[tuple[int, Annotation]] = []
     fixes: list[Annotation] = []
@@ -806,8 +811,8 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
         img = target_image(a)
         project = target_projects[img]
         geometry = _transform_geometry(job.transform, a.geometry)
-        terms = sorted({target_terms[project][source_terms[t].name] for t in a.terms or []
-                        if source_terms[t].name in target_terms[project]})
+        terms: list[int] = sorted({target_terms[project][source_terms[t].name] for t in a.terms or []
+                                   if source_terms[t].name in target_terms[project]})
         hits = there.get((img, _geometry_key(geometry)))
         if hits:
             found = hits.pop(0)
@@ -816,12 +821,12 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                 found.terms = sorted(set(found.terms or []) | set(terms))
                 fixes.append(found)
                 fixed.append(origin)
-            copies[k] = _mark(found, origin)  # type: ignore[assignment]
+            copies[k] = _mark(found, origin)
         else:
             new_copies.append((k, Annotation(geometry=geometry, image=img, project=project, terms=terms)))
     if job.dry_run:
         for k, copy in new_copies:
-            copies[k] = _mark(copy, origins[k])  # type: ignore[assignment]
+            copies[k] = _mark(copy, origins[k])
             report.created.append(origins[k])
         return [c for c in copies if c is not None]
     if fixes:
@@ -830,7 +835,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     stored = _save(job, AnnotationCollection, [c for _, c in new_copies], [origins[k] for k, _ in new_copies])
     for (k, copy), ok in zip(new_copies, stored):
         if ok:
-            copies[k] = _mark(copy, origins[k])  # type: ignore[assignment]
+            copies[k] = _mark(copy, origins[k])
             report.created.append(origins[k])
     return [c for c in copies if c is not None]
 
@@ -880,7 +885,7 @@ def _copy_clio_annotations(models: list["Annotation"], job: _Job) -> list["Annot
         found = there.get(int(a.id))
         if found is not None and all(found.properties is not None and found.properties.get(k) == v for k, v in props.items()):
             report.existing.append(origin)
-            copies.append(_mark(found, origin))  # type: ignore[arg-type]
+            copies.append(_mark(found, origin))
             continue
         copy = Annotation(id=int(a.id), properties=props)
         if found is not None:
@@ -889,7 +894,7 @@ def _copy_clio_annotations(models: list["Annotation"], job: _Job) -> list["Annot
             copy.properties = {**(found.properties or {}), **props}
         writes.append(copy)
         written.append(origin)
-        copies.append(_mark(copy, origin))  # type: ignore[arg-type]
+        copies.append(_mark(copy, origin))
     if job.dry_run:
         report.created.extend(written)
         return copies

@@ -62,5 +62,6 @@ class TrimeshVolumeMixin:
             name = getattr(mesh, "name", None) or metadata.get("name")
         if comment is None:
             comment = metadata.get("comment")
-        return cls(name=name, comment=comment, vertices=np.asarray(vertices, dtype=np.float64),  # type: ignore[call-arg]
-                   faces=np.asarray(faces, dtype=np.int64), **fields)
+        volume: Volume = cls(name=name, comment=comment, vertices=np.asarray(vertices, dtype=np.float64),  # type: ignore[call-arg,assignment]
+                             faces=np.asarray(faces, dtype=np.int64), **fields)
+        return volume

@@ -119,7 +119,7 @@ class NavisNeuronMixin:
         if neuron.nodes is None:
             if neuron.id is None:
                 raise ValueError("this neuron has neither nodes nor an id to load them by")
-            neuron.fetch(connection=connection)
+            neuron.fetch(connection=connection)  # type: ignore[call-arg]  # (hybridmethod: bound here)
         nodes = neuron.nodes.copy().reset_index(drop=True)  # type: ignore[union-attr]
         for column in ("node_id", "parent_id"):
             nodes[column] = nodes[column].astype("int64")
@@ -205,8 +205,7 @@ class NavisCollectionMixin:
                 units = BACKEND_UNITS.get(Connection.current(connection).backend.name)
             except Exception:  # noqa: BLE001 - no connection: each neuron's own units
                 units = None
-        return navis.NeuronList([n.to_navis(units=units if not n.extra.get("units") else None)  # type: ignore[attr-defined]
-                                 for n in members])
+        return navis.NeuronList([n.to_navis(units=units if not n.extra.get("units") else None) for n in members])
 
     @classmethod
     def from_navis(cls, neurons: Iterable[Any]) -> "NeuronCollection":
