@@ -41,6 +41,7 @@ import os
 import re
 import sys
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -205,14 +206,20 @@ class CopyReport:
 
 
 # -- mixins for the models and collections ------------------------------------------------------------
+#: Copy -> its origin. Models are slotted and refuse unknown attributes, so the origin lives
+#: beside them, for as long as the copy does.
+_ORIGINS: "weakref.WeakKeyDictionary[Any, Origin]" = weakref.WeakKeyDictionary()
+
+
 class CopyModelMixin:
     """``model.copy_to(target)`` and ``model.copied_from``."""
+
+    __slots__ = ()
 
     @property
     def copied_from(self) -> Origin | None:
         """Where this model was copied from (set on what ``copy_to`` returns), else None."""
-        value = self.__dict__.get("_copied_from")
-        return value if isinstance(value, Origin) else None
+        return _ORIGINS.get(self)
 
     def copy_to(self, target: "Connection", *, connection: "Connection | None" = None, **options: Any) -> Any:
         """Save a copy of this model on ``target`` (or find the one made before) and return it.
@@ -278,7 +285,7 @@ def _origin(job: _Job, kind: str, model: "Model") -> Origin:
 
 
 def _mark(model: MT, origin: Origin) -> MT:
-    model.__dict__["_copied_from"] = origin
+    _ORIGINS[model] = origin
     return model
 
 

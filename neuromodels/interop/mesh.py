@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 class TrimeshVolumeMixin:
     """``Volume.to_trimesh()``, ``Volume.from_trimesh(mesh, name=...)`` and ``Volume.to_navis()``."""
 
+    __slots__ = ()
+
     def to_trimesh(self, **options: Any) -> Any:
         """This volume's mesh as a ``trimesh.Trimesh`` (vertices and faces as they are; the
         name, id and comment in ``mesh.metadata``). ``options`` go to ``trimesh.Trimesh``.

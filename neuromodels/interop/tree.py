@@ -102,6 +102,8 @@ def _our_connectors(table: pd.DataFrame) -> pd.DataFrame:
 class NavisNeuronMixin:
     """``Neuron.to_navis()`` and ``Neuron.from_navis(tn)`` (navis is imported on first use)."""
 
+    __slots__ = ()
+
     def to_navis(self, *, units: Any = None, connection: "Connection | None" = None) -> Any:
         """This neuron as a ``navis.TreeNeuron``: nodes, connectors, tags, soma, name, id, units.
 
@@ -176,7 +178,7 @@ class NavisNeuronMixin:
         neuron = cls(  # type: ignore[call-arg]
             name=name if name is not None else (str(tn.name) if tn.name is not None else None),
             nodes=nodes,
-            connectors=_our_connectors(connectors) if connectors is not None else None,
+            connectors=_our_connectors(connectors) if connectors is not None and len(connectors) else None,
             tags={str(k): [int(v) for v in vs] for k, vs in tags.items()} if tags else None,
             annotations=list(annotations) if isinstance(annotations, (list, tuple)) else None,
             extra=extra,
