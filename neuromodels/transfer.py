@@ -760,7 +760,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     origins = [_origin(job, "annotation", a) for a in models]
     for a in models:
         if a.geometry is None:
-            a.fetch(connection=job.source)  # type: ignore[call-arg]  # (hybridmethod: bound here)
+            a.fetch(connection=job.source)
 
     def target_image(a: Annotation) -> int:
         if images is None:
@@ -771,7 +771,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
 
     # Terms: source ids -> names -> target ids (by name, in the target project's ontology).
     wanted_images = sorted({target_image(a) for a in models})
-    target_projects: dict[int, Any] = {i: ImageInstance(id=i).fetch(connection=job.target).project  # type: ignore[call-arg]
+    target_projects: dict[int, Any] = {i: ImageInstance(id=i).fetch(connection=job.target).project
                        for i in wanted_images}
     target_terms: dict[Any, dict[str, int]] = {}
     ontologies: dict[Any, Any] = {}
@@ -788,7 +788,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                 source_terms[term.id] = term
         for term_id in source_ids:
             if term_id not in source_terms:
-                source_terms[term_id] = Term(id=term_id).fetch(connection=job.source)  # type: ignore[call-arg]
+                source_terms[term_id] = Term(id=term_id).fetch(connection=job.source)
     for project, names in target_terms.items():
         missing = sorted({source_terms[t].name for t in source_ids} - set(names))
         if not missing:

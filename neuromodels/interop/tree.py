@@ -121,7 +121,7 @@ class NavisNeuronMixin:
         if neuron.nodes is None:
             if neuron.id is None:
                 raise ValueError("this neuron has neither nodes nor an id to load them by")
-            neuron.fetch(connection=connection)  # type: ignore[call-arg]  # (hybridmethod: bound here)
+            neuron.fetch(connection=connection)
         nodes = neuron.nodes.copy().reset_index(drop=True)  # type: ignore[union-attr]
         for column in ("node_id", "parent_id"):
             nodes[column] = nodes[column].astype("int64")
