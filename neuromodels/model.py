@@ -190,6 +190,8 @@ class Model(CopyModelMixin):
     id: Any = None
     _snapshot: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
     _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
+    #: Where a copy came from (set by ``copy_to``).
+    _copied_from: Any = attrs.field(default=None, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})

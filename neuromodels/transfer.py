@@ -41,7 +41,6 @@ import os
 import re
 import sys
 import time
-import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -206,20 +205,18 @@ class CopyReport:
 
 
 # -- mixins for the models and collections ------------------------------------------------------------
-#: Copy -> its origin. Models are slotted and refuse unknown attributes, so the origin lives
-#: beside them, for as long as the copy does.
-_ORIGINS: "weakref.WeakKeyDictionary[Any, Origin]" = weakref.WeakKeyDictionary()
-
-
 class CopyModelMixin:
-    """``model.copy_to(target)`` and ``model.copied_from``."""
+    """``model.copy_to(target)`` and ``model.copied_from`` (kept in the model's private
+    ``_copied_from`` field)."""
 
     __slots__ = ()
+    _copied_from: Any
 
     @property
     def copied_from(self) -> Origin | None:
         """Where this model was copied from (set on what ``copy_to`` returns), else None."""
-        return _ORIGINS.get(self)
+        value = getattr(self, "_copied_from", None)
+        return value if isinstance(value, Origin) else None
 
     def copy_to(self, target: "Connection", *, connection: "Connection | None" = None, **options: Any) -> Any:
         """Save a copy of this model on ``target`` (or find the one made before) and return it.
@@ -285,7 +282,7 @@ def _origin(job: _Job, kind: str, model: "Model") -> Origin:
 
 
 def _mark(model: MT, origin: Origin) -> MT:
-    _ORIGINS[model] = origin
+    object.__setattr__(model, "_copied_from", origin)  # models refuse unknown attributes; this is a field
     return model
 
 

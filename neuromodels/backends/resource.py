@@ -200,7 +200,8 @@ class BulkFetch(Fetch):
     def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> "Model":
         found = self.fetch_many(conn, [id], {}, **options)
         if id not in found:
-            raise NotFound(f"no {self.model_name} {id!r} on this {self.backend_name} server", missing=[id])
+            where = f" in project {conn.project!r}" if conn.project is not None else ""
+            raise NotFound(f"no {self.model_name} {id!r}{where} on this {self.backend_name} server", missing=[id])
         return found[id]
 
 
