@@ -359,12 +359,18 @@ def copy_models(
     """
     from .collection import Collection
     from .connection import Connection
-    from .errors import PartialSaveError
+    from .errors import NoConnection, PartialSaveError
     from .resources import COLLECTIONS
 
     if not isinstance(target, Connection):
         raise TypeError(f"copy_to needs the target Connection, not {type(target).__name__}")
-    src = Connection.current(source)
+    if source is None and isinstance(items, Collection):
+        source = items.__dict__.get("_connection")  # where the collection was fetched, if it says
+    try:
+        src = Connection.current(source)
+    except NoConnection:
+        raise NoConnection("copy_to needs the connection the models live on: pass connection=<source> "
+                           "or call it inside `with source:`") from None
     if src is target:
         raise ValueError("the source and the target are the same connection")
     if connectors not in (True, False, "between", "any"):

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from neuromodels import Neuron, NeuronCollection, NotSupported, PartialSaveError, ServerUnavailable
+from neuromodels import Neuron, NeuronCollection, NoConnection, NotSupported, PartialSaveError, ServerUnavailable
 from neuromodels.testing import Fault
 from neuromodels.transfer import Origin, Transform
 
@@ -120,3 +120,5 @@ def test_paths_that_do_not_map_say_why(pair):
         rats.copy_to(nmo, connection=cat)
     with pytest.raises(ValueError, match="same connection"):
         rats.copy_to(nmo, connection=nmo)
+    with pytest.raises(NoConnection, match="connection=<source>"):
+        rats.copy_to(cat)
