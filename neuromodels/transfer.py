@@ -388,6 +388,11 @@ def copy_models(
         if not isinstance(m, model):
             raise TypeError(f"copy_to copies models of one kind; found {type(m).__name__} among {model.__name__}s")
     route = _route(model, src, target)
+    if not models and isinstance(items, Collection) and items.modifiers:
+        # A query not run yet: run it on the source (neurons without nodes: those are loaded
+        # only for what is missing on the target).
+        options = {"nodes": False} if model.__name__ == "Neuron" else {}
+        models = list(items.fetch(connection=src, **options))
     key = source_key or source_name(src)
     report = CopyReport(source=key, target=source_name(target), kind=model.__name__.lower(), dry_run=dry_run)
     job = _Job(src, target, key, report, as_transform(transform), dry_run,
@@ -568,6 +573,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
 
     from_catmaid = job.source.backend.name == "catmaid"
     node_maps: dict[int, dict[int, int]] = {}  # source skeleton -> source node -> target node
+    loaded_here = {i for i in todo if models[i].nodes is None}  # ours to drop once copied
     size = job.options["chunk"]
     steps = [todo[k : k + size] for k in range(0, len(todo), size)]
     bar = job.progress(len(todo), "copying neurons")
@@ -595,13 +601,15 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
                         report.created.append(origins[i])
                         src_nodes = models[i].nodes
                         assert src_nodes is not None and copy.nodes is not None
-                        node_maps[models[i].id] = dict(zip(src_nodes["node_id"].astype(int).tolist(),
-                                                           copy.nodes["node_id"].astype(int).tolist()))
+                        if from_catmaid:  # (the import kept the row order: node ids pair up)
+                            node_maps[models[i].id] = dict(zip(src_nodes["node_id"].astype(int).tolist(),
+                                                               copy.nodes["node_id"].astype(int).tolist()))
                 bar.update(len(step))
-                # The source nodes of copied neurons are no longer needed (200 neurons add up).
+                # Nodes this copy downloaded are not needed once copied (200 neurons add up);
+                # those the caller had loaded stay.
                 if not from_catmaid:
                     for i in step:
-                        if copies[i] is not None:
+                        if copies[i] is not None and i in loaded_here:
                             models[i].nodes = None
     finally:
         bar.close()

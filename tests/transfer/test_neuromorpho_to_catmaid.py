@@ -122,3 +122,19 @@ def test_paths_that_do_not_map_say_why(pair):
         rats.copy_to(nmo, connection=nmo)
     with pytest.raises(NoConnection, match="connection=<source>"):
         rats.copy_to(cat)
+
+
+def test_a_query_not_run_yet_runs_on_the_source(pair):
+    source, target = pair
+    nmo, cat = connect(source), connect(target)
+    copies = NeuronCollection(species="rat").copy_to(cat, connection=nmo)
+    assert len(copies) == 7 and len(copies.copy_report.created) == 7
+
+
+def test_nodes_the_caller_loaded_stay_loaded(pair):
+    source, target = pair
+    nmo, cat = connect(source), connect(target)
+    rats = NeuronCollection(species="rat").fetch(connection=nmo)
+    rats[:2].load_nodes(connection=nmo)
+    rats.copy_to(cat, connection=nmo)
+    assert [n.nodes is not None for n in rats] == [True, True] + [False] * 5
