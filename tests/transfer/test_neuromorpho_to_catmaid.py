@@ -137,3 +137,25 @@ def test_nodes_the_caller_loaded_stay_loaded(pair):
     rats[:2].load_nodes(connection=nmo)
     rats.copy_to(cat, connection=nmo)
     assert [n.nodes is not None for n in rats] == [True, True] + [False] * 5
+
+
+def test_ctrl_c_mid_copy_then_resumed(pair):
+    """Ctrl-C while the second step is being built: the first step is stored, the second run
+    copies the rest."""
+    source, target = pair
+    nmo, cat = connect(source), connect(target)
+    calls = []
+
+    def interrupting(xyz):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return xyz * 1000
+
+    with pytest.raises(KeyboardInterrupt):
+        NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=interrupting, chunk_size=3)
+    assert sum(markers_on(target).values()) == 3
+    copies = NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=Transform(scale=1000), chunk_size=3)
+    assert (len(copies.copy_report.existing), len(copies.copy_report.created)) == (3, 4)
+    counts = markers_on(target)
+    assert len(counts) == 7 and set(counts.values()) == {1}
