@@ -928,7 +928,7 @@ _ENV_FIELDS = {"URL": "url", "BACKEND": "backend", "PROJECT": "project", "TOKEN"
 
 
 def connection_from_name(name: str, environ: Mapping[str, str] | None = None) -> "Connection":
-    """A connection named on the command line: ``env`` (the ``NEUROMODELS_*`` variables),
+    """A connection named on the command line: ``env`` (``Connection.from_env()``),
     ``env:PREFIX`` (``PREFIX_URL``, ``PREFIX_BACKEND``, ``PREFIX_PROJECT``, ``PREFIX_TOKEN``,
     ``PREFIX_PUBLIC_KEY``, ``PREFIX_PRIVATE_KEY``, ``PREFIX_HTTP_USER``, ``PREFIX_HTTP_PASSWORD``),
     or a profile name (``Connection.from_profile``, where this version has profiles).
@@ -939,6 +939,8 @@ def connection_from_name(name: str, environ: Mapping[str, str] | None = None) ->
     """
     from .connection import Connection
 
+    if name == "env" and environ is None:
+        return Connection.from_env()  # (also pymaid's CATMAID_* variables)
     env = os.environ if environ is None else environ
     prefix = "NEUROMODELS" if name == "env" else (name[4:] if name.startswith("env:") else None)
     if prefix is not None:
