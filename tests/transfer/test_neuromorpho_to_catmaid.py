@@ -159,3 +159,11 @@ def test_ctrl_c_mid_copy_then_resumed(pair):
     assert (len(copies.copy_report.existing), len(copies.copy_report.created)) == (3, 4)
     counts = markers_on(target)
     assert len(counts) == 7 and set(counts.values()) == {1}
+
+
+def test_progress_bar_when_asked(pair, capsys):
+    source, target = pair
+    NeuronCollection(species="rat").copy_to(connect(target, progress=True), connection=connect(source))
+    assert "copying neurons" in capsys.readouterr().err
+    NeuronCollection(species="mouse").copy_to(connect(target, progress=False), connection=connect(source))
+    assert "copying neurons" not in capsys.readouterr().err
