@@ -223,7 +223,14 @@ class CopyModelMixin:
         ``connection`` is where this model lives (default: the current connection); the options
         are those of :func:`copy_models`.
 
-        >>> # copy = Neuron.fetch(16).copy_to(other_catmaid); copy.copied_from.id
+        >>> from neuromodels import Neuron, NeuronCollection
+        >>> from neuromodels.testing import serve, connect
+        >>> other = serve("catmaid").start()
+        >>> pn = NeuronCollection(annotation="PN").fetch(nodes=False)[0]   # on the current connection
+        >>> copy = Neuron.fetch(pn.id).copy_to(connect(other, progress=False))
+        >>> copy.copied_from.id == pn.id, copy.name == pn.name, copy.id is not None
+        (True, True, True)
+        >>> other.stop()
         """
         from .resources import COLLECTIONS
 
@@ -248,7 +255,17 @@ class CopyCollectionMixin:
         the same kind, ``.copy_report`` telling what happened). ``connection`` is where the
         members live (default: the current connection). See :func:`copy_models` for options.
 
-        >>> # copies = NeuronCollection(species="rat").fetch().copy_to(catmaid, transform=Transform(scale=1000))
+        >>> from neuromodels import NeuronCollection
+        >>> from neuromodels.testing import serve, connect
+        >>> other = serve("catmaid").start()
+        >>> pns = NeuronCollection(annotation="PN").fetch()                 # on the current connection
+        >>> copies = pns.copy_to(connect(other, progress=False), transform=Transform(offset=(0, 0, 40)))
+        >>> len(copies), len(copies.copy_report.created), sorted(copies.id_map()) == sorted(n.id for n in pns)
+        (2, 2, True)
+        >>> again = pns.copy_to(connect(other, progress=False), transform=Transform(offset=(0, 0, 40)))
+        >>> len(again.copy_report.existing), [c.id for c in again] == [c.id for c in copies]
+        (2, True)
+        >>> other.stop()
         """
         return copy_models(self, target, source=connection, **options)  # type: ignore[arg-type]
 
@@ -977,8 +994,19 @@ def cli_copy(argv: list[str]) -> int:
     filters select from SOURCE to TARGET, print the report; 0 when everything is there, 1 when
     some items failed, 2 for a usage error. SOURCE/TARGET: ``env``, ``env:PREFIX`` or a profile.
 
-    >>> # SRC_URL=neuromorpho+https://neuromorpho.org DST_URL=catmaid+https://... DST_PROJECT=1 DST_TOKEN=...
-    >>> # neuromodels copy env:SRC env:DST neuron species=rat --scale 1000 --dry-run
+    >>> import os
+    >>> from neuromodels.testing import serve
+    >>> nmo, lab = serve("neuromorpho").start(), serve("catmaid").start()
+    >>> os.environ.update(SRC_URL=f"neuromorpho+{nmo.url}", DST_URL=f"catmaid+{lab.url}",
+    ...                   DST_PROJECT=str(lab.project), DST_TOKEN=lab.token)
+    >>> cli_copy(["env:SRC", "env:DST", "neuron", "species=rat", "--scale", "1000", "--dry-run"])
+    copy of neurons from http://127.0.0.1:... to http://127.0.0.1:.../1: would create 7, 0 already there (... s)
+    neuron 1001 -> (new)
+    ...
+    0
+    >>> for name in ("SRC_URL", "DST_URL", "DST_PROJECT", "DST_TOKEN"):
+    ...     del os.environ[name]
+    >>> nmo.stop(); lab.stop()
     """
     from . import resources
     from .errors import NeuromodelsError, PartialSaveError
