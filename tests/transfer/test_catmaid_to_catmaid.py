@@ -127,6 +127,8 @@ def test_volumes(pair):
     VolumeCollection([Volume(name="LH", comment="lateral horn", vertices=cube * 10, faces=faces),
                       Volume(name="AL", vertices=cube * 5, faces=faces)]).save(connection=a)
     volumes = VolumeCollection().fetch(connection=a)
+    plan = volumes.copy_to(b, connection=a, dry_run=True)
+    assert len(plan.copy_report.created) == 2 and len(VolumeCollection().fetch(connection=b)) == 0
     copies = volumes.copy_to(b, connection=a, transform=Transform(scale=2))
     assert [v.name for v in copies] == [v.name for v in volumes] and len(copies.copy_report.created) == 2
     lh = Volume.fetch(copies.id_map()[next(v.id for v in volumes if v.name == "LH")], connection=b)
