@@ -154,8 +154,8 @@ def plain(value: Any) -> Any:
     """
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
+    if isinstance(value, float):  # numpy.float64 too: a subclass of float
+        return None if math.isnan(value) else float(value)
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
