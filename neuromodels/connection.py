@@ -1,27 +1,43 @@
-"""Connection: one server, its credentials and options, and the current-connection stack."""
+"""Connection: one server, its credentials and options, and the current-connection stack.
+
+Backends are found through the entry-point group ``neuromodels.backends`` (the four built-in
+ones are declared in the package's own metadata); :func:`register_backend` adds one at run time
+(for test backends, or a backend living in a script).
+"""
 
 from __future__ import annotations
 
+import base64
+import configparser
 import contextvars
+import difflib
 import importlib
+import math
 import os
 import threading
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
 from .backends.base import Backend
-from .errors import NoConnection
-from .transport import Transport
+from .errors import NoConnection, NotSupported
+from .transport import DEFAULT_MAX_BODY, Transport
 
-#: Backend name -> module holding its ``BACKEND`` class. Imported on first use only.
+#: The entry-point group backends are declared in.
+ENTRY_POINT_GROUP = "neuromodels.backends"
+#: Backends by module path (``name -> "package.module"`` whose ``BACKEND`` is the class): the
+#: built-in ones, for code and tests written before the entry points, and for a source tree
+#: that was never installed. Looked at after :func:`register_backend` and the entry points.
 BACKENDS: dict[str, str] = {
     "catmaid": "neuromodels.backends.catmaid",
     "cytomine": "neuromodels.backends.cytomine",
     "neuromorpho": "neuromodels.backends.neuromorpho",
     "clio": "neuromodels.backends.clio",
 }
+_registered: dict[str, "Callable[[], Backend] | str"] = {}
 
 _current: contextvars.ContextVar[tuple["Connection", ...]] = contextvars.ContextVar(
     "neuromodels_connections", default=()
@@ -30,25 +46,177 @@ _current: contextvars.ContextVar[tuple["Connection", ...]] = contextvars.Context
 _tokens: contextvars.ContextVar[tuple[contextvars.Token[tuple["Connection", ...]], ...]] = contextvars.ContextVar(
     "neuromodels_connection_tokens", default=()
 )
+#: The connection made current by :meth:`Connection.activate` (process-wide, under any ``with``).
+_activated: "Connection | None" = None
+_activated_lock = threading.Lock()
 
 
-def load_backend(name: str) -> Backend:
-    if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; the backends are: {', '.join(sorted(BACKENDS))}")
-    try:
-        module = importlib.import_module(BACKENDS[name])
-    except ModuleNotFoundError as e:
-        from .errors import NotSupported
+# -- secrets ---------------------------------------------------------------------------------------
+class Secret:
+    """A credential that never shows itself: its ``repr``/``str`` are masked, so ``vars(conn)``,
+    tracebacks with local variables and error reports show nothing of it.
 
-        raise NotSupported(f"the {name} backend is not part of this version of neuromodels") from e
-    return module.BACKEND()
+    >>> s = Secret("tok-123")
+    >>> s, str(s), s.reveal()
+    (Secret('***'), '***', 'tok-123')
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret is not pickled: pass the credential again where it is needed")
+
+
+def _secret(name: str, value: "str | Secret | None", *, strip: bool = True) -> Secret | None:
+    """Wrap a credential; surrounding whitespace (a trailing newline read from a file) is
+    stripped; characters that cannot go into a header are refused without echoing the value."""
+    if value is None:
+        return None
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if strip:
+        value = value.strip()
+    if not value:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"{name} contains a line break or another control character (it is not shown here); "
+                         "check how it was read or pasted")
+    if strip and any(c.isspace() for c in value):
+        raise ValueError(f"{name} contains whitespace inside it (it is not shown here); a {name} is one word")
+    return Secret(value)
+
+
+def _reveal(secret: Secret | None) -> str | None:
+    return None if secret is None else secret.reveal()
+
+
+def _split_userinfo(url: str) -> tuple[str, str | None, Secret | None]:
+    """``https://user:pw@host/x`` -> (``https://host/x``, user, Secret(pw))."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    clean = urlunsplit(parts._replace(netloc=host))
+    return clean, unquote(user) or None, Secret(unquote(password)) if password else None
 
 
 def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if "@" in parts.netloc:
-        parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
-    return urlunsplit(parts)
+    return _split_userinfo(url)[0]
+
+
+# -- backends --------------------------------------------------------------------------------------
+def register_backend(name: str, factory: "Callable[[], Backend] | str") -> None:
+    """Make a backend available as ``Connection(..., backend=name)`` without an installed
+    package: ``factory`` is a :class:`~neuromodels.backends.base.Backend` subclass (or any
+    callable returning a backend), or ``"module:attribute"``.
+
+    Installed packages declare theirs instead in the ``neuromodels.backends`` entry-point
+    group (``mylab = mylab.neuromodels:MyBackend``).
+
+    >>> from neuromodels.backends.base import Backend
+    >>> class Mine(Backend):
+    ...     name = "mine"
+    >>> register_backend("mine", Mine)
+    >>> Connection("http://127.0.0.1:9", backend="mine").backend.name
+    'mine'
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError("a backend name is a non-empty string")
+    _registered[name] = factory
+
+
+@lru_cache(maxsize=1)
+def _entry_points() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available_backends() -> list[str]:
+    """The names ``backend=`` accepts."""
+    return sorted({*_entry_points(), *_registered, *BACKENDS})
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    module = importlib.import_module(module_name.strip())
+    if not attribute:
+        return module.BACKEND
+    value: Any = module
+    for part in attribute.strip().split("."):
+        value = getattr(value, part)
+    return value
+
+
+def load_backend(name: str) -> Backend:
+    """A fresh backend object for ``name`` (registered, an entry point, or :data:`BACKENDS`)."""
+    target: Any = _registered.get(name) or _entry_points().get(name) or BACKENDS.get(name)
+    if target is None:
+        hint = difflib.get_close_matches(name, available_backends(), n=1) if isinstance(name, str) else []
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ValueError(f"unknown backend {name!r}{extra}; the backends are: {', '.join(available_backends())}")
+    if isinstance(target, str):
+        try:
+            target = _load(target)
+        except ModuleNotFoundError:
+            message = f"the {name} backend is not part of this version of neuromodels"
+        else:
+            return target()  # type: ignore[no-any-return]
+        raise NotSupported(message)
+    backend = target()
+    if not isinstance(backend, Backend):
+        raise TypeError(f"the factory registered for backend {name!r} did not return a Backend")
+    return backend
+
+
+# -- options ---------------------------------------------------------------------------------------
+#: The keywords every backend accepts (besides ``url`` and ``backend``).
+COMMON_OPTIONS = ("project", "token", "http_user", "http_password", "timeout", "max_workers", "retries",
+                  "backoff", "verify", "progress", "public_key", "private_key", "max_body")
+#: Other clients' names for our keywords.
+ALIASES = {"api_token": "token", "project_id": "project", "server": "url", "max_threads": "max_workers",
+           "username": "http_user", "password": "http_password", "dataset": "project", "ssl_verify": "verify",
+           "verify_ssl": "verify", "retry": "retries", "workers": "max_workers"}
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    if name in ALIASES and ALIASES[name] in known + ["url"]:
+        return f"{name!r} (did you mean {ALIASES[name]}=?)"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"{name!r} (did you mean {close[0]}=?)" if close else repr(name)
+
+
+def _number(name: str, value: Any, *, minimum: float, whole: bool = False, strictly: bool = False) -> None:
+    """Refuse booleans, non-numbers, non-finite and out-of-range values for a numeric option."""
+    kinds = (int,) if whole else (int, float)
+    ok = isinstance(value, kinds) and not isinstance(value, bool)
+    if ok:
+        ok = math.isfinite(value) and (value > minimum if strictly else value >= minimum)
+    if not ok:
+        what = "a whole number" if whole else "a finite number"
+        bound = f"> {minimum:g}" if strictly else f">= {minimum:g}"
+        raise ValueError(f"{name} must be {what} {bound}, not {value!r}")
 
 
 class Connection:
@@ -61,7 +229,20 @@ class Connection:
 
     Use it as a context manager to make it current for the code inside (nesting restores the
     previous one; other threads never see it), or pass ``connection=`` to any model call.
+    In a notebook, :meth:`activate` makes it current for the rest of the session instead.
     Constructing a connection sends nothing.
+
+    Credentials (``token``, ``public_key``, ``private_key``, ``http_password``, or a password in
+    the URL as ``https://user:password@host``) are kept in :class:`Secret` wrappers: never in
+    ``conn.url``, ``repr(conn)``, ``vars(conn)``, log lines or error texts. Surrounding
+    whitespace is stripped from tokens and keys. ``timeout`` bounds each request as a whole
+    (body included); ``max_body`` caps a decoded response (bytes, default 256 MiB, ``None`` for
+    no cap). ``verify`` is ``True``, ``False`` or the path of a CA bundle, and holds whatever
+    ``REQUESTS_CA_BUNDLE`` says.
+
+    Worker threads you start yourself do not inherit a ``with`` block: give them the connection
+    explicitly, either ``Neuron.fetch(16, connection=conn)`` or ``with conn:`` inside the thread.
+    (A connection made current with :meth:`activate` is seen by every thread.)
     """
 
     def __init__(
@@ -70,21 +251,34 @@ class Connection:
         backend: str | None = None,
         *,
         project: Any = None,
-        token: str | None = None,
+        token: "str | Secret | None" = None,
         http_user: str | None = None,
-        http_password: str | None = None,
+        http_password: "str | Secret | None" = None,
         timeout: float = 30.0,
         max_workers: int | None = None,
         retries: int = 3,
         backoff: float = 0.5,
         verify: bool | str = True,
         progress: bool | None = None,
-        public_key: str | None = None,
-        private_key: str | None = None,
+        public_key: "str | Secret | None" = None,
+        private_key: "str | Secret | None" = None,
+        max_body: int | None = DEFAULT_MAX_BODY,
         **backend_options: Any,
     ) -> None:
+        # Credentials are wrapped first, rebinding the argument names, so that no frame of a
+        # traceback raised from here on holds them in clear.
+        token = _secret("token", token)
+        public_key = _secret("public_key", public_key)
+        private_key = _secret("private_key", private_key)
+        http_password = _secret("http_password", http_password, strip=False)
         if not isinstance(url, str) or not url:
             raise TypeError("url must be a non-empty string")
+        url, url_user, url_password = _split_userinfo(url.strip())
+        if url_user is not None:
+            if http_user is not None and http_user != url_user:
+                raise ValueError("the URL names another http_user than http_user=")
+            http_user = url_user
+            http_password = http_password or url_password
         scheme, sep, rest = url.partition("://")
         if "+" in scheme:
             prefix, scheme = scheme.split("+", 1)
@@ -94,24 +288,30 @@ class Connection:
         if not sep or scheme not in ("http", "https"):
             raise ValueError("url must start with http:// or https:// (optionally 'backend+' before it)")
         if backend is None:
-            raise ValueError(f"say which server this is: backend= one of {', '.join(sorted(BACKENDS))}")
-        if not (isinstance(timeout, (int, float)) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        if not (isinstance(retries, int) and retries >= 0):
-            raise ValueError(f"retries must be a whole number >= 0, not {retries!r}")
-        if max_workers is not None and not (isinstance(max_workers, int) and max_workers >= 1):
-            raise ValueError(f"max_workers must be a whole number >= 1, not {max_workers!r}")
+            if backend_options:
+                self._refuse_unknown(backend_options, [])
+            raise ValueError(f"say which server this is: backend= one of {', '.join(available_backends())}")
+        _number("timeout", timeout, minimum=0, strictly=True)
+        _number("backoff", backoff, minimum=0)
+        _number("retries", retries, minimum=0, whole=True)
+        if max_workers is not None:
+            _number("max_workers", max_workers, minimum=1, whole=True)
+        if max_body is not None:
+            _number("max_body", max_body, minimum=1, whole=True)
         if not isinstance(verify, (bool, str)):
             raise TypeError("verify must be True, False or the path of a CA bundle")
+        if isinstance(verify, str) and not os.path.exists(os.path.expanduser(verify)):
+            raise ValueError(f"verify={verify!r}: no such CA bundle file or directory")
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"progress must be True, False or None, not {progress!r}")
         self.backend: Backend = load_backend(backend)
         unknown = set(backend_options) - set(self.backend.options)
         if unknown:
-            allowed = ", ".join(sorted(self.backend.options)) or "none"
-            raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))} for {backend}; its own options: {allowed}")
+            self._refuse_unknown({k: backend_options[k] for k in unknown}, list(self.backend.options))
         self.options: dict[str, Any] = {**self.backend.options, **backend_options}
         self.url = f"{scheme}://{rest}".rstrip("/")
         self.project = project
-        # Credentials live in private attributes and never reach repr, logs or errors.
+        # Credentials live in Secret wrappers and never reach repr, logs or errors.
         self._token = token
         self._http_user = http_user
         self._http_password = http_password
@@ -120,8 +320,9 @@ class Connection:
         self.timeout = float(timeout)
         self.max_workers = max_workers or self.backend.default_max_workers
         self.retries = retries
-        self.verify = verify
+        self.verify: bool | str = os.path.expanduser(verify) if isinstance(verify, str) else verify
         self.progress = progress
+        self.max_body = max_body
         #: Per-connection memo for things read once (relation ids, field lists...).
         self.cache: dict[str, Any] = {}
         self._active = 0  # open `with` blocks, across threads
@@ -134,37 +335,51 @@ class Connection:
             retries=retries,
             backoff=backoff,
             max_workers=self.max_workers,
-            verify=verify,
+            verify=self.verify,
             progress=progress,
+            max_body=max_body,
         )
+
+    def _refuse_unknown(self, given: Mapping[str, Any], own: list[str]) -> None:
+        known = list(COMMON_OPTIONS) + own
+        names = ", ".join(_suggest(name, known) for name in sorted(given))
+        mine = f"; this backend's own options: {', '.join(sorted(own))}" if own else ""
+        raise TypeError(f"Connection() got unknown option(s) {names}{mine}")
 
     # Read access for backends; deliberately not shown anywhere.
     @property
     def token(self) -> str | None:
-        return self._token
+        return _reveal(self._token)
 
     @property
     def http_auth(self) -> tuple[str, str] | None:
         if self._http_user is None:
             return None
-        return (self._http_user, self._http_password or "")
+        return (self._http_user, _reveal(self._http_password) or "")
 
     @property
     def keys(self) -> tuple[str | None, str | None]:
-        return (self._public_key, self._private_key)
+        return (_reveal(self._public_key), _reveal(self._private_key))
 
+    # -- other ways to make one ---------------------------------------------------------------------
     @classmethod
     def from_env(cls, **overrides: Any) -> "Connection":
-        """A connection from ``NEUROMODELS_*`` environment variables (keywords override them).
+        """A connection from environment variables (keywords override them).
 
-        >>> # NEUROMODELS_URL=catmaid+https://catmaid.example.org NEUROMODELS_PROJECT=1 ...
-        >>> # conn = Connection.from_env()
+        ``NEUROMODELS_URL``, ``NEUROMODELS_BACKEND``, ``NEUROMODELS_PROJECT``,
+        ``NEUROMODELS_TOKEN``, ``NEUROMODELS_PUBLIC_KEY``, ``NEUROMODELS_PRIVATE_KEY``,
+        ``NEUROMODELS_HTTP_USER``, ``NEUROMODELS_HTTP_PASSWORD``. Without ``NEUROMODELS_URL``,
+        pymaid's variables are read (``CATMAID_SERVER``, ``CATMAID_API_TOKEN``,
+        ``CATMAID_HTTP_USER``, ``CATMAID_HTTP_PASSWORD``) for a CATMAID connection to project 1
+        unless ``NEUROMODELS_PROJECT`` or ``project=`` says otherwise, as in pymaid.
+
+        >>> import os
+        >>> os.environ.update(NEUROMODELS_URL="catmaid+http://127.0.0.1:8000", NEUROMODELS_PROJECT="1")
+        >>> Connection.from_env()
+        <Connection catmaid http://127.0.0.1:8000 project=1>
+        >>> for name in ("NEUROMODELS_URL", "NEUROMODELS_PROJECT"):
+        ...     del os.environ[name]
         """
-        env = os.environ
-        url = overrides.pop("url", None) or env.get("NEUROMODELS_URL")
-        if not url:
-            raise ValueError("NEUROMODELS_URL is not set")
-        kwargs: dict[str, Any] = {}
         names = {
             "backend": "NEUROMODELS_BACKEND",
             "project": "NEUROMODELS_PROJECT",
@@ -174,13 +389,85 @@ class Connection:
             "http_user": "NEUROMODELS_HTTP_USER",
             "http_password": "NEUROMODELS_HTTP_PASSWORD",
         }
+        url = overrides.pop("url", None) or os.environ.get("NEUROMODELS_URL")
+        if not url and os.environ.get("CATMAID_SERVER"):
+            url = os.environ["CATMAID_SERVER"]
+            names.update(token="CATMAID_API_TOKEN", http_user="CATMAID_HTTP_USER",
+                         http_password="CATMAID_HTTP_PASSWORD")
+            overrides.setdefault("backend", "catmaid")
+            if not os.environ.get("NEUROMODELS_PROJECT"):
+                overrides.setdefault("project", 1)
+        if not url:
+            raise ValueError("NEUROMODELS_URL is not set (nor pymaid's CATMAID_SERVER)")
+        kwargs: dict[str, Any] = {}
         for key, var in names.items():
-            if env.get(var):
-                kwargs[key] = env[var]
+            if os.environ.get(var):
+                value = os.environ[var]
+                kwargs[key] = Secret(value) if key in ("token", "public_key", "private_key", "http_password") else value
         project = kwargs.get("project")
         if isinstance(project, str) and project.lstrip("-").isdigit():
             kwargs["project"] = int(project)
         kwargs.update(overrides)
+        return cls(url, **kwargs)
+
+    @staticmethod
+    def profiles_path() -> Path:
+        """Where named profiles live: ``$XDG_CONFIG_HOME/neuromodels/profiles.ini``
+        (``~/.config/neuromodels/profiles.ini`` by default)."""
+        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        return Path(base) / "neuromodels" / "profiles.ini"
+
+    @classmethod
+    def from_profile(cls, name: str, *, path: "str | os.PathLike[str] | None" = None, **overrides: Any) -> "Connection":
+        """A connection from a named profile (keywords override it).
+
+        A profile is a section of an INI file (:meth:`profiles_path`; keep it readable by you
+        only, ``chmod 600``) whose keys are :class:`Connection`'s keywords, plus ``url`` and
+        ``token_file`` (a file holding the token, read and stripped)::
+
+            [lab]
+            url = https://catmaid.lab.example.org
+            backend = catmaid
+            project = 3
+            token_file = ~/.config/neuromodels/lab-token
+
+        >>> import pathlib, tempfile
+        >>> ini = pathlib.Path(tempfile.mkdtemp()) / "profiles.ini"
+        >>> _ = ini.write_text("[local]\\nurl = http://127.0.0.1:8000\\nbackend = catmaid\\nproject = 2\\n")
+        >>> Connection.from_profile("local", path=ini)
+        <Connection catmaid http://127.0.0.1:8000 project=2>
+        """
+        file = Path(path) if path is not None else cls.profiles_path()
+        parser = configparser.ConfigParser(interpolation=None)
+        if not parser.read(file, encoding="utf-8"):
+            raise ValueError(f"no profiles file at {file}")
+        if not parser.has_section(name):
+            close = difflib.get_close_matches(name, parser.sections(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"no profile {name!r} in {file}{hint}; its profiles: {', '.join(parser.sections()) or 'none'}")
+        section = dict(parser.items(name))
+        kwargs: dict[str, Any] = {}
+        token_file = section.pop("token_file", None)
+        if token_file:
+            kwargs["token"] = Secret(Path(token_file).expanduser().read_text(encoding="utf-8").strip())
+        for key, value in section.items():
+            if key in ("token", "public_key", "private_key", "http_password"):
+                kwargs[key] = Secret(value)
+            elif key in ("timeout", "backoff"):
+                kwargs[key] = float(value)
+            elif key in ("retries", "max_workers", "max_body"):
+                kwargs[key] = int(value)
+            elif key == "project":
+                kwargs[key] = int(value) if value.lstrip("-").isdigit() else value
+            elif key in ("verify", "progress"):
+                lowered = value.strip().lower()
+                kwargs[key] = {"true": True, "yes": True, "false": False, "no": False}.get(lowered, value)
+            else:
+                kwargs[key] = value
+        kwargs.update(overrides)
+        url = kwargs.pop("url", None)
+        if not url:
+            raise ValueError(f"profile {name!r} in {file} has no url")
         return cls(url, **kwargs)
 
     # -- current-connection stack ---------------------------------------------------------------
@@ -199,26 +486,56 @@ class Connection:
         with self._active_lock:
             self._active -= 1
             last = self._active == 0
-        if last:  # the session closes when no thread is inside a `with` block any more
-            self.close()
+        if last and _activated is not self:  # closes when no thread uses it any more
+            self.transport.close()
+
+    def activate(self) -> "Connection":
+        """Make this the current connection for the rest of the session (a notebook or a
+        script), without a ``with`` block; returns the connection.
+
+        Every thread sees it wherever no ``with`` block says otherwise; ``with other:`` still
+        takes precedence inside its block. :meth:`deactivate` or :meth:`close` ends it.
+
+        >>> conn = Connection("catmaid+http://127.0.0.1:8000", project=1).activate()
+        >>> Connection.current() is conn
+        True
+        >>> conn.deactivate()
+        """
+        global _activated
+        with _activated_lock:
+            _activated = self
+        return self
+
+    def deactivate(self) -> None:
+        """Stop being the session's current connection (if it is)."""
+        global _activated
+        with _activated_lock:
+            if _activated is self:
+                _activated = None
 
     def close(self) -> None:
-        """Close the HTTP session (a later request opens a new one)."""
+        """Close the HTTP session (a later request opens a new one) and :meth:`deactivate`."""
+        self.deactivate()
         self.transport.close()
 
     @staticmethod
     def current(connection: "Connection | None" = None) -> "Connection":
-        """The connection to use: ``connection`` if given, else the innermost ``with``."""
+        """The connection to use: ``connection`` if given, else the innermost ``with``, else the
+        one made current by :meth:`activate`."""
         if connection is not None:
             if not isinstance(connection, Connection):
                 raise TypeError(f"connection= must be a Connection, not {type(connection).__name__}")
             return connection
         stack = _current.get()
-        if not stack:
-            raise NoConnection(
-                "no current connection: use `with Connection(...):` or pass connection=..."
-            )
-        return stack[-1]
+        if stack:
+            return stack[-1]
+        active = _activated
+        if active is not None:
+            return active
+        raise NoConnection(
+            "no current connection. Either open one around the code: `with Connection(url, backend=...) as conn:`"
+            " (or call conn.activate() once, in a notebook), or pass it to the call: `connection=conn`"
+        )
 
     # -- conveniences -----------------------------------------------------------------------------
     def ping(self) -> Any:
@@ -232,7 +549,31 @@ class Connection:
     __str__ = __repr__
 
 
-def basic_auth(conn: Connection) -> requests.auth.HTTPBasicAuth | None:
+class BasicAuth(requests.auth.AuthBase):
+    """HTTP basic auth whose password stays in a :class:`Secret` until the header is built."""
+
+    def __init__(self, user: str, password: "Secret | str | None") -> None:
+        self._user = user
+        self._password = password if isinstance(password, Secret) or password is None else Secret(password)
+
+    def header(self) -> str:
+        pair = f"{self._user}:{_reveal(self._password) or ''}".encode("utf-8")
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = self.header()
+        return r
+
+    def __repr__(self) -> str:
+        return "<BasicAuth>"
+
+
+def basic_auth(conn: Connection) -> BasicAuth | None:
     """HTTP basic auth from the connection's ``http_user``/``http_password``, if any."""
-    pair = conn.http_auth
-    return requests.auth.HTTPBasicAuth(*pair) if pair else None
+    if conn._http_user is None:
+        return None
+    return BasicAuth(conn._http_user, conn._http_password)
+
+
+__all__ = ["BACKENDS", "BasicAuth", "COMMON_OPTIONS", "ENTRY_POINT_GROUP", "Connection", "Secret", "available_backends",
+           "basic_auth", "load_backend", "register_backend"]

@@ -1,12 +1,22 @@
 """The exception tree. Every error the library raises derives from :class:`NeuromodelsError`.
 
 HTTP errors keep the status code, the server's own message, and the request's method and path
-(never its query string or headers, where credentials may travel).
+(never its query string or headers, where credentials may travel). Every error also says what is
+known about the request's fate: ``sent`` (it reached the server) and ``outcome_unknown`` (a write
+may or may not have been stored). Every error pickles, so a report survives a process pool.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """Unpickle an error without calling its ``__init__`` (whose keywords pickle cannot know)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class NeuromodelsError(Exception):
@@ -28,6 +38,8 @@ class NeuromodelsError(Exception):
         path: str | None = None,
         server_message: str | None = None,
         error_type: str | None = None,
+        sent: bool = False,
+        outcome_unknown: bool = False,
     ) -> None:
         self.message = message
         self.status = status
@@ -35,7 +47,23 @@ class NeuromodelsError(Exception):
         self.path = path
         self.server_message = server_message
         self.error_type = error_type
+        #: The request reached the server (it was sent and not refused at the door).
+        self.sent = sent
+        #: A write may or may not have been stored: settle it by looking, never by resending.
+        self.outcome_unknown = outcome_unknown
         super().__init__(message)
+
+    @property
+    def unknown_outcome(self) -> bool:
+        """The older name of :attr:`outcome_unknown`, kept for callers written before it."""
+        return self.outcome_unknown
+
+    @unknown_outcome.setter
+    def unknown_outcome(self, value: bool) -> None:
+        self.outcome_unknown = bool(value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
     def __str__(self) -> str:
         where = ""
@@ -51,6 +79,16 @@ class NoConnection(NeuromodelsError):
     """A model or collection was used outside ``with Connection(...)`` and without ``connection=``."""
 
 
+class NotSent(NeuromodelsError):
+    """The request was never sent: the work was interrupted (Ctrl-C) before it started.
+
+    Nothing reached the server, so sending it again later is safe.
+    """
+
+    def __init__(self, message: str = "not sent: the work was interrupted", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+
+
 class NotSupported(NeuromodelsError):
     """The backend cannot do this operation; the message says why."""
 
@@ -61,6 +99,12 @@ class AuthenticationError(NeuromodelsError):
 
 class PermissionDenied(NeuromodelsError):
     """The credentials were accepted but lack the permission (403)."""
+
+
+class CredentialsRequired(AuthenticationError, PermissionDenied):
+    """The server refused a request sent without credentials (CATMAID's "CSRF Failed" or
+    ``AnonymousUser`` refusals, a 401 to a request without a token); the message says how to
+    give them. Also a :class:`PermissionDenied`, which is how such a 403 was reported before."""
 
 
 class NotFound(NeuromodelsError):
@@ -96,6 +140,27 @@ class ProtocolError(NeuromodelsError):
     """The response is not what the API promises (bad JSON, unexpected shape, a redirect on a write)."""
 
 
+class RedirectRefused(ProtocolError):
+    """The server redirected to another origin (host, port, or from https to http).
+
+    Not followed, so that no credential goes anywhere but the server it was given for.
+    ``location`` is where the server tried to send the request (without its query string).
+    """
+
+    def __init__(self, message: str = "", *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class ResponseTooLarge(ProtocolError):
+    """The decoded response body is larger than the connection's ``max_body`` (a gzip bomb, or
+    a query far larger than intended). ``limit`` is the cap in bytes."""
+
+    def __init__(self, message: str = "", *, limit: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
 class PartialSaveError(NeuromodelsError):
     """A batch save stored some items but not all.
 
@@ -111,8 +176,9 @@ class PartialSaveError(NeuromodelsError):
         saved: list[Any],
         failed: list[tuple[Any, BaseException]],
         unknown: list[Any],
+        **kwargs: Any,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, **kwargs)
         self.saved = saved
         self.failed = failed
         self.unknown = unknown

@@ -3,45 +3,93 @@
 Change tracking compares the current field values with a snapshot taken when the model was
 loaded or last saved. Comparing (rather than hooking ``__setattr__``) also catches in-place
 changes to lists, dicts and DataFrames, which never pass through an attribute assignment.
+
+The snapshot of a DataFrame costs no memory until it is edited: with pandas' copy-on-write
+(the default from pandas 3), a shallow copy shares the data, and an in-place edit copies only the
+edited block. On older pandas without copy-on-write the snapshot is a deep copy.
 """
 
 from __future__ import annotations
 
 import copy
+import enum
 import functools
 import math
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, TypeVar
+import types
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 import attrs
-import numpy as np
-import pandas as pd
 
 from .backends.base import check_id
+from .backends.resource import Delete, Resource, did_you_mean
 from .connection import Connection
+from .errors import NotFound
+from . import operations
 
 if TYPE_CHECKING:
-    from .backends.base import Resource
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
+        return lambda f: f
 
 M = TypeVar("M", bound="Model")
-F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class hybridmethod(Generic[F]):
-    """A method that works on the class and on an instance: ``Neuron.fetch(16)`` is
-    ``Neuron().fetch(16)``."""
+class SaveState(enum.Enum):
+    """Where a model stands with respect to the server."""
 
-    def __init__(self, func: F) -> None:
+    #: Never stored: ``save()`` creates it.
+    NEW = "new"
+    #: As loaded from or last saved to the server (it may have local changes since).
+    STORED = "stored"
+    #: A create was sent but its reply was lost: the next ``save()`` looks it up before resending.
+    UNKNOWN = "unknown"
+    #: A delete was sent but its reply was lost: the next ``delete()`` finishes it.
+    DELETING = "deleting"
+    #: Deleted on the server.
+    DELETED = "deleted"
+
+
+class hybridmethod(Generic[P, R]):
+    """A method that works on the class and on an instance: ``Neuron.delete(id=5)`` is
+    ``Neuron().delete(id=5)``. Accessed either way it is a real bound method, so ``help()``
+    and :func:`inspect.signature` show its own docstring and parameters."""
+
+    def __init__(self, func: Callable[Concatenate[Any, P], R]) -> None:
         self.func = func
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
-    def __get__(self, obj: Any, cls: type) -> F:
-        target = cls() if obj is None else obj
-        return functools.partial(self.func, target)  # type: ignore[return-value]
+    def __get__(self, obj: Any, owner: type) -> Callable[P, R]:
+        return types.MethodType(self.func, owner() if obj is None else obj)
+
+
+class hybridfetch(Generic[P]):
+    """:class:`hybridmethod` for a method returning the model itself, typed as the class it is
+    called on: ``Neuron.fetch(16)`` is a ``Neuron`` to mypy and IDEs."""
+
+    def __init__(self, func: Callable[Concatenate[Any, P], Any]) -> None:
+        self.func = func
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+
+    @overload
+    def __get__(self, obj: None, owner: type[T]) -> Callable[P, T]: ...
+    @overload
+    def __get__(self, obj: T, owner: type[T]) -> Callable[P, T]: ...
+    def __get__(self, obj: Any, owner: type[T]) -> Callable[P, T]:
+        return types.MethodType(self.func, owner() if obj is None else obj)
 
 
 def _frozen_copy(value: Any) -> Any:
+    """A snapshot of a field value that later in-place edits of the value do not reach."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, pd.DataFrame):
-        return value.copy(deep=True)
+        # Copy-on-write: a shallow copy is a snapshot that costs nothing until an edit.
+        return value.copy(deep=not _copy_on_write())
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (list, dict, set, tuple)):
@@ -49,10 +97,25 @@ def _frozen_copy(value: Any) -> Any:
     return value  # scalars and immutable values (shapely geometries) are shared
 
 
+@functools.lru_cache(maxsize=1)
+def _copy_on_write() -> bool:
+    import pandas as pd
+
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    try:
+        return bool(pd.get_option("mode.copy_on_write"))
+    except (KeyError, ValueError):  # pandas < 1.5 has no such option
+        return False
+
+
 def same(a: Any, b: Any) -> bool:
     """Value equality that understands DataFrames, arrays, geometries and NaN."""
     if a is b:
         return True
+    import numpy as np
+    import pandas as pd
+
     if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
         return isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame) and a.equals(b)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -72,6 +135,9 @@ def same(a: Any, b: Any) -> bool:
 
 def _plain(value: Any) -> Any:
     """Plain Python data for ``to_dict``."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, pd.DataFrame):
         return value.to_dict("records")
     if isinstance(value, np.ndarray):
@@ -89,7 +155,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@attrs.define(slots=False, eq=False)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_CONVERTERS: dict[type, dict[str, Any]] = {}
+
+
+def _public_fields(cls: type) -> tuple[str, ...]:
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if not f.name.startswith("_"))
+    return _FIELDS[cls]
+
+
+def _converters(cls: type) -> dict[str, Any]:
+    """Field name -> its converter (None when it has none), for assignments."""
+    if cls not in _CONVERTERS:
+        _CONVERTERS[cls] = {f.name: f.converter for f in attrs.fields(cls)}
+    return _CONVERTERS[cls]
+
+
+@dataclass_transform(field_specifiers=(attrs.field,), eq_default=False)
+def model(cls: type[M]) -> type[M]:
+    """Declare a model class: an attrs class with slots, whose unknown attributes are refused
+    (``n.nmae = "x"`` raises ``AttributeError`` naming ``name``)."""
+    return attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)  # type: ignore[no-any-return]
+
+
+@model
 class Model:
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
@@ -97,24 +187,44 @@ class Model:
     """
 
     id: Any = None
+    _snapshot: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
+    _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})
 
-    def __attrs_post_init__(self) -> None:
-        self._snapshot: dict[str, Any] | None = None
-        #: "unknown" when a batch save sent this model but lost the reply.
-        self._save_state: str | None = None
+    def __setattr__(self, name: str, value: Any) -> None:
+        convert = _converters(type(self))
+        if name not in convert:
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}"
+                                 f"{did_you_mean(name, _public_fields(type(self)))}; "
+                                 f"its fields: {', '.join(_public_fields(type(self)))}")
+        converter = convert[name]
+        object.__setattr__(self, name, value if converter is None else converter(value))
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> SaveState:
+        """Where this model stands with respect to the server (:class:`SaveState`)."""
+        return self._state
+
+    def set_state(self, state: SaveState) -> None:
+        self._state = state
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The model's fields, in order."""
+        return _public_fields(cls)
 
     # -- change tracking -----------------------------------------------------------------------
     @classmethod
     def tracked_fields(cls) -> list[str]:
-        return [f.name for f in attrs.fields(cls) if f.name not in cls.untracked]
+        return [name for name in _public_fields(cls) if name not in cls.untracked]
 
     def mark_clean(self) -> None:
         """Take the snapshot that later changes are compared with (called after load/save)."""
         self._snapshot = {name: _frozen_copy(getattr(self, name)) for name in self.tracked_fields()}
-        self._save_state = None
+        self._state = SaveState.STORED
 
     def changes(self) -> dict[str, Any]:
         """Fields that differ from the last loaded or saved state (all set fields for a new model)."""
@@ -132,42 +242,53 @@ class Model:
 
     def assign(self, other: "Model") -> None:
         """Copy every field of ``other`` (a freshly converted model) into this one."""
-        for f in attrs.fields(type(self)):
-            setattr(self, f.name, getattr(other, f.name))
+        for name in _public_fields(type(self)):
+            setattr(self, name, getattr(other, name))
 
     # -- resolving where a call goes ---------------------------------------------------------------
     @classmethod
-    def _resource(cls, connection: Connection | None) -> tuple[Connection, "Resource"]:
+    def _resource(cls, connection: Connection | None) -> tuple[Connection, Resource]:
         conn = Connection.current(connection)
         return conn, conn.backend.resource(cls)
 
     # -- active record -----------------------------------------------------------------------------
-    @hybridmethod
-    def fetch(self: M, id: Any = None, *, connection: Connection | None = None, **options: Any) -> M:
+    @hybridfetch
+    def fetch(self, id: Any = None, *, connection: Connection | None = None, **options: Any) -> Any:
         """Load this model from the server; works on the class and on an instance.
 
-        >>> # n = Neuron.fetch(16); n = Neuron().fetch(id=16); n.fetch()  # refresh
+        ``options`` are the backend's (CATMAID and NeuroMorpho: ``nodes=``; NeuroMorpho also
+        ``name=``); an unknown one is a ``TypeError`` naming those accepted.
+
+        >>> n = Neuron.fetch(16)
+        >>> n.id, n.name
+        (16, 'PN VA6 right')
+        >>> n.fetch().id            # refresh from the server
+        16
         """
         conn, resource = self._resource(connection)
         if id is None and not options:
             id = self.id
             if id is None:
                 raise ValueError(f"{type(self).__name__}.fetch needs an id")
-        if id is not None:
-            id = check_id(id, resource.id_type, f"{type(self).__name__} id")
-        resource.fetch(conn, self, id, **options)
+        loaded = operations.fetch_one(conn, resource, id, options)
+        self.assign(loaded)
         self.mark_clean()
         return self
 
     def save(self: M, *, connection: Connection | None = None) -> M:
         """Create the model when it has no id, else send what changed. Returns the model.
 
-        >>> # new = Neuron.from_swc("cell.swc", name="imported").save(); new.id
+        >>> new = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="doctest").save()
+        >>> new.id is not None
+        True
+        >>> new.delete()
         """
         conn, resource = self._resource(connection)
         if self.id is None:
+            creator = resource.require(operations.Create)
+            operations.check_writable(resource, self, list(self.changes()), "create")
             resource.validate(self, "create")
-            resource.create(conn, self)
+            creator.create(conn, self, {})
             self.mark_clean()
             return self
         return self.update(connection=connection)
@@ -177,12 +298,16 @@ class Model:
 
         Nothing changed: no request is sent.
 
-        >>> # n.update(name="PN VA6 left")
+        >>> n = Neuron.fetch(16)
+        >>> n.update(name="PN VA6 left").name
+        'PN VA6 left'
+        >>> n.update(name="PN VA6 right").name
+        'PN VA6 right'
         """
-        names = {f.name for f in attrs.fields(type(self))}
-        unknown = set(changes) - names
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field(s) {', '.join(sorted(unknown))}")
+        names = _public_fields(type(self))
+        for name in changes:
+            if name not in names:
+                raise TypeError(f"{type(self).__name__} has no field {name!r}{did_you_mean(name, names)}")
         conn, resource = self._resource(connection)
         if self.id is None:
             raise ValueError(f"this {type(self).__name__} has no id yet; save() creates it")
@@ -192,8 +317,10 @@ class Model:
         diff = self.changes()
         if not diff:
             return self
+        updater = resource.require(operations.Update)
+        operations.check_writable(resource, self, list(diff), "update")
         resource.validate(self, "update")
-        resource.update(conn, self, diff)
+        updater.update(conn, self, diff, {})
         self.mark_clean()
         return self
 
@@ -201,30 +328,47 @@ class Model:
     def delete(self, id: Any = None, *, connection: Connection | None = None) -> None:
         """Delete this model (or the one with ``id``) on the server.
 
-        >>> # n.delete(); Neuron().delete(id=123)
+        A delete whose reply was lost leaves the model in :attr:`SaveState.DELETING`; calling
+        ``delete()`` again finishes it (an object already gone counts as deleted).
+
+        >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="doomed").save().delete()
         """
         conn, resource = self._resource(connection)
+        deleter = resource.require(Delete)
         if id is not None:
             self.id = id
         if self.id is None:
             raise ValueError(f"{type(self).__name__}.delete needs an id")
         self.id = check_id(self.id, resource.id_type, f"{type(self).__name__} id")
-        resource.delete(conn, self)
+        try:
+            resource.prepare(conn, [self], "delete")
+            deleter.delete(conn, self)
+        except NotFound:
+            if self._state is not SaveState.DELETING:
+                raise
+        except BaseException as e:
+            if getattr(e, "outcome_unknown", False) or getattr(e, "unknown_outcome", False):
+                self._state = SaveState.DELETING
+            raise
+        self._state = SaveState.DELETED
 
     # -- plain data ----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain Python data (DataFrames as lists of records, geometries as WKT)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in attrs.fields(type(self))}
+        return {name: _plain(getattr(self, name)) for name in _public_fields(type(self))}
 
     def to_row(self) -> dict[str, Any]:
         """One DataFrame row: scalar fields as they are, tables and arrays by their length."""
+        import numpy as np
+        import pandas as pd
+
         row: dict[str, Any] = {}
-        for f in attrs.fields(type(self)):
-            if f.name == "extra":
+        for name in _public_fields(type(self)):
+            if name == "extra":
                 continue
-            value = getattr(self, f.name)
+            value = getattr(self, name)
             if isinstance(value, (pd.DataFrame, np.ndarray)):
-                row[f"n_{f.name}"] = len(value)
+                row[f"n_{name}"] = len(value)
             else:
-                row[f.name] = value
+                row[name] = value
         return row

@@ -20,7 +20,8 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
-from .model import Model
+from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
+from .model import Model, model
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -61,7 +62,7 @@ def _links(value: Any) -> Any:
     return links
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Project(Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
@@ -75,7 +76,7 @@ class Project(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Neuron(Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
@@ -121,14 +122,14 @@ class Neuron(Model):
         >>> # Neuron.fetch(1).morphometry()["length"]
         """
         conn, resource = self._resource(connection)
-        return resource.morphometry(conn, self)  # type: ignore[attr-defined]
+        return resource.require(Morphometry).morphometry(conn, self)
 
     @property
     def n_nodes(self) -> int:
         return 0 if self.nodes is None else len(self.nodes)
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Annotation(Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
@@ -146,7 +147,7 @@ class Annotation(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class ImageInstance(Model):
     """An image (CATMAID stack, Cytomine image instance).
 
@@ -167,7 +168,7 @@ class ImageInstance(Model):
         >>> # ImageInstance.fetch(6836095).download("slide.svs")
         """
         conn, resource = self._resource(connection)
-        return resource.download(conn, self, str(path))  # type: ignore[attr-defined]
+        return resource.require(Download).download(conn, self, str(path))
 
     def thumbnail(self, path: str | os.PathLike[str] | None = None, *, max_size: int = 512,
                   connection: Connection | None = None) -> bytes:
@@ -178,14 +179,14 @@ class ImageInstance(Model):
         if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
             raise ValueError(f"max_size must be a positive int, not {max_size!r}")
         conn, resource = self._resource(connection)
-        data: bytes = resource.thumbnail(conn, self, max_size)  # type: ignore[attr-defined]
+        data = resource.require(Thumbnail).thumbnail(conn, self, max_size)
         if path is not None:
             with open(path, "wb") as fh:
                 fh.write(data)
         return data
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Connector(Model):
     """A connector (synapse) with its links to neurons' nodes.
 
@@ -200,7 +201,7 @@ class Connector(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Volume(Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
@@ -214,7 +215,7 @@ class Volume(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Ontology(Model):
     """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
 
@@ -225,7 +226,7 @@ class Ontology(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@attrs.define(slots=False, eq=False)
+@model
 class Term(Model):
     """A term of an ontology (Cytomine), e.g. "Tumor".
 
@@ -256,9 +257,10 @@ class NeuronCollection(Collection[Neuron]):
     def load_nodes(self, *, connection: Connection | None = None) -> "NeuronCollection":
         """Load the nodes of every member in one parallel step (visible, with a progress bar)."""
         conn, resource = self._resource(connection)
+        loader = resource.require(LoadNodes)
         missing = [n for n in self._items if n.nodes is None]
         if missing:
-            resource.load_nodes(conn, missing)  # type: ignore[attr-defined]
+            loader.load_nodes(conn, missing)
             for n in missing:
                 n.mark_clean()
         return self

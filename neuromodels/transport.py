@@ -1,4 +1,4 @@
-"""HTTP in one place: session, timeouts, retries with backoff, error mapping, a parallel map.
+"""HTTP in one place: session, deadlines, retries with backoff, error mapping, a parallel map.
 
 Retry policy (the one rule every backend inherits):
 
@@ -6,33 +6,70 @@ Retry policy (the one rule every backend inherits):
   on 5xx, connection resets, timeouts and responses that cannot be parsed.
 * *Every* request, writes included, is retried when the server certainly did not process it:
   a refused connection, or 429/503 with ``Retry-After``.
-* A write whose fate is unknown (reset or timed out after it was sent) is never repeated; it
-  raises :class:`ServerUnavailable` with ``sent=True`` so batch code can report it as unknown.
-* Redirects are followed for GETs only: following a 301 turns a POST into a GET.
+* A write whose fate is unknown (reset or timed out after it was sent, or a reply that arrived
+  but cannot be read) is never repeated; it raises with ``sent=True, outcome_unknown=True`` so
+  batch code reports it as unknown and settles it by looking.
+
+Deadlines and sizes:
+
+* ``timeout`` bounds each attempt as a whole: connecting, the headers *and* the body. A server
+  that answers a few bytes at a time is cut off when the time is up, and such a slow answer is
+  not retried (it would be as slow again). A server that sends nothing at all for ``timeout``
+  seconds is retried like any other timeout.
+* ``Retry-After`` is read as seconds or as an HTTP date; nonsense (``nan``, negative, garbage)
+  counts as no hint, and a wait longer than ``timeout`` ends the call at once instead of
+  sleeping.
+* ``max_body`` caps the *decoded* size of a body (a gzip bomb stops at the cap):
+  :class:`~neuromodels.errors.ResponseTooLarge`.
+
+Redirects are followed for reads only, and only within the origin the connection was made for
+(same host and port; ``http`` may become ``https`` on the same host, never the reverse).
+Anything else raises :class:`~neuromodels.errors.RedirectRefused` naming the target, so no
+credential of any kind travels to another server. Following re-applies the connection's
+authentication to the new request (Cytomine signs each path anew).
+
+Ctrl-C: a ``KeyboardInterrupt`` while :meth:`Transport.map` waits stops sending at once: items
+not yet started are cancelled and come back with :class:`~neuromodels.errors.NotSent`, items in
+flight finish (without further retries) or time out. The interrupt is remembered in the current
+context, so later requests of the same operation send nothing (they raise ``NotSent``) until
+:meth:`Transport.reraise_interrupt` turns it back into the ``KeyboardInterrupt``. A second
+Ctrl-C while waiting for the requests in flight gives up on them at once.
 """
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
+import email.utils
+import heapq
 import logging
+import math
 import random
+import socket
 import ssl
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import attrs
 import orjson
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
     NeuromodelsError,
+    NotSent,
     ProtocolError,
     RateLimited,
+    RedirectRefused,
+    ResponseTooLarge,
     ServerError,
     ServerUnavailable,
     error_for_status,
@@ -46,8 +83,19 @@ log = logging.getLogger("neuromodels")
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: The longest pause a ``Retry-After`` header can impose on us, in seconds.
+#: The longest pause a ``Retry-After`` header can impose on us, in seconds (and never more than
+#: the connection's timeout).
 MAX_RETRY_AFTER = 60.0
+#: Redirects followed within one call.
+MAX_REDIRECTS = 5
+#: The default cap on a decoded response body, in bytes (``max_body=None`` lifts it).
+DEFAULT_MAX_BODY = 256 * 1024 * 1024
+#: How much of an error page is read for its message.
+ERROR_TEXT = 500
+_CHUNK = 1024 * 1024
+_GRACE = 0.1
+_REDIRECTS = (301, 302, 303, 307, 308)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @attrs.frozen
@@ -68,14 +116,164 @@ def parse_json(response: requests.Response) -> Any:
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError as e:
-        raise ProtocolError(f"the server sent a body that is not valid JSON ({e})") from e
+        message = f"the server sent a body that is not valid JSON ({e})"
+    raise ProtocolError(message)
 
 
 def parse_text(response: requests.Response) -> str:
     return response.text
 
 
-class NoDHAdapter(HTTPAdapter):
+def body_text(response: requests.Response, limit: int = ERROR_TEXT) -> str:
+    """The first ``limit`` characters of a body, decoded without guessing over all of it
+    (requests' ``.text`` runs charset detection over the whole body when none is declared)."""
+    content = response.content[: limit * 4] if response.content else b""
+    try:
+        text = content.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:
+        text = content.decode("utf-8", errors="replace")
+    return text[:limit]
+
+
+# -- the interrupt flag --------------------------------------------------------------------------
+#: Set when Ctrl-C interrupted a map in this context; shared with that map's workers.
+_interrupt: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "neuromodels_interrupt", default=None
+)
+#: True inside an item of a map that had started before any interrupt: it may finish its work.
+_in_item: contextvars.ContextVar[bool] = contextvars.ContextVar("neuromodels_in_item", default=False)
+
+
+def _interrupt_flag() -> threading.Event:
+    flag = _interrupt.get()
+    if flag is None:
+        flag = threading.Event()
+        _interrupt.set(flag)
+    return flag
+
+
+def interrupted() -> bool:
+    """True when Ctrl-C interrupted the current operation and nothing more may be sent."""
+    flag = _interrupt.get()
+    return flag is not None and flag.is_set()
+
+
+# -- the deadline watchdog -----------------------------------------------------------------------
+class _Watch:
+    __slots__ = ("deadline", "sock", "active", "fired")
+
+    def __init__(self, deadline: float, sock: socket.socket) -> None:
+        self.deadline = deadline
+        self.sock = sock
+        self.active = True
+        self.fired = False
+
+    def __lt__(self, other: "_Watch") -> bool:
+        return self.deadline < other.deadline
+
+
+class _Watchdog:
+    """One thread that shuts a socket down when its request's deadline has passed, so a reader
+    blocked on a server that drips bytes returns at once (a socket timeout only bounds the wait
+    for each single packet)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[_Watch] = []
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, sock: socket.socket) -> _Watch:
+        entry = _Watch(deadline, sock)
+        with self._cond:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="neuromodels-deadlines", daemon=True)
+                self._thread.start()
+            if self._heap[0] is entry:
+                self._cond.notify()
+        return entry
+
+    def cancel(self, entry: _Watch) -> bool:
+        """Stop watching; True when the deadline had already cut the socket."""
+        with self._cond:
+            entry.active = False
+            return entry.fired
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and not self._heap[0].active:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait(30.0)
+                    if not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                wait = self._heap[0].deadline - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                entry = heapq.heappop(self._heap)
+                entry.fired = True
+                entry.active = False
+                try:  # the plain socket's shutdown, also under TLS: wakes the blocked reader
+                    socket.socket.shutdown(entry.sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+_WATCHDOG = _Watchdog()
+_local = threading.local()
+
+
+def _watch_current_socket(sock: Any) -> None:
+    deadline = getattr(_local, "deadline", None)
+    if deadline is not None and isinstance(sock, socket.socket):
+        _local.watches.append(_WATCHDOG.watch(deadline, sock))
+
+
+def _watched(conn: Any) -> Any:
+    """Wrap a new connection's ``getresponse`` so its socket is watched while a reply arrives.
+    (On the instance, not by subclassing the connection: recorders such as vcrpy replace the
+    pools' connection classes, and must keep doing so.)"""
+    original = conn.getresponse
+
+    def getresponse(*args: Any, **kwargs: Any) -> Any:
+        _watch_current_socket(getattr(conn, "sock", None))
+        return original(*args, **kwargs)
+
+    object.__setattr__(conn, "getresponse", getresponse)  # vcrpy's stubs forward plain setattr
+    return conn
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    def _new_conn(self) -> Any:
+        return _watched(super()._new_conn())
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    def _new_conn(self) -> Any:
+        return _watched(super()._new_conn())
+
+
+_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class Adapter(HTTPAdapter):
+    """requests' adapter whose connections are cut off at the request's deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(*args, **kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+class NoDHAdapter(Adapter):
     """TLS without Diffie-Hellman key exchange, for servers whose DH key OpenSSL refuses as too
     small. Certificates and host names are still verified."""
 
@@ -94,17 +292,43 @@ class NoDHAdapter(HTTPAdapter):
         return super().proxy_manager_for(*args, **kwargs)
 
 
-def _read_body(response: requests.Response) -> None:
-    """Read the whole body in one call and give the connection back to the pool.
+class _TooSlow(Exception):
+    """The reply was arriving, but not all of it within the deadline."""
 
-    requests' default reads bodies in 10 KiB chunks, which costs more than the parsing on
-    multi-megabyte node tables.
-    """
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_body(response: requests.Response, deadline: float, max_body: int | None) -> None:
+    """Read the whole body (in large pieces: requests' 10 KiB chunks cost more than parsing
+    multi-megabyte node tables), within the deadline and the size cap, and give the connection
+    back to the pool."""
+    declared = response.headers.get("Content-Length", "")
+    if max_body is not None and declared.isdigit() and int(declared) > max_body:
+        response.close()
+        raise _TooLarge(f"the server announced {int(declared)} bytes")
+    chunks: list[bytes] = []
+    size = 0
     try:
-        response._content = response.raw.read(decode_content=True) or b""
+        while True:
+            chunk = response.raw.read(_CHUNK, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if max_body is not None and size > max_body:
+                response.close()
+                raise _TooLarge(f"more than {max_body} bytes after decoding")
+            if time.monotonic() > deadline:
+                response.close()
+                raise _TooSlow()
     except (urllib3.exceptions.HTTPError, OSError) as e:
         response.close()
+        if time.monotonic() > deadline:
+            raise _TooSlow() from None
         raise requests.ConnectionError(f"the body was cut off ({type(e).__name__})") from None
+    response._content = b"".join(chunks)
     response._content_consumed = True
     response.close()  # content consumed: releases the connection for reuse
 
@@ -117,20 +341,98 @@ def _refused(error: requests.RequestException) -> bool:
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delay seconds or an HTTP date).
+
+    None when there is no usable hint: missing, garbage, ``nan``, infinite. A negative delay or
+    a date in the past means "now" (0.0). Huge values are returned as they are; the caller
+    decides whether to wait that long.
+
+    >>> parse_retry_after("2.5"), parse_retry_after("-3"), parse_retry_after("nan")
+    (2.5, 0.0, None)
+    >>> parse_retry_after("Thu, 01 Jan 1970 00:00:10 GMT", now=0.0)
+    10.0
+    """
     if value is None:
         return None
+    value = value.strip()
+    if not value or len(value) > 64:
+        return None
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        seconds = float(value)
     except ValueError:
-        return None  # an HTTP date: treated as "no hint", plain backoff applies
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def same_origin(base: str, target: str) -> bool:
+    """May a request to ``base`` follow a redirect to ``target`` with its credentials?
+
+    Only to the same host and port with the same scheme, or from ``http`` to ``https`` on the
+    same host (same port, or https's default port).
+
+    >>> same_origin("http://a.org:8000/x", "http://a.org:8000/y")
+    True
+    >>> same_origin("http://a.org/x", "https://a.org/y"), same_origin("https://a.org/x", "http://a.org/y")
+    (True, False)
+    >>> same_origin("http://a.org:8000/x", "http://a.org:8001/x"), same_origin("http://a.org/", "http://b.org/")
+    (False, False)
+    """
+    scheme, host, port = _origin(base)
+    to_scheme, to_host, to_port = _origin(target)
+    if not host or host != to_host or to_port is None or port is None:
+        return False
+    if to_scheme == scheme:
+        return to_port == port
+    return scheme == "http" and to_scheme == "https" and to_port in (port, 443)
+
+
+def _where(url: str) -> str:
+    """A URL as errors may show it: no credentials, no query string."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def _result(future: "Future[Outcome]") -> Outcome:
+    """Wait for a future in short slices: Ctrl-C is delivered to whichever thread the kernel
+    picks, and the main thread only raises it when it runs, not while blocked in one long wait."""
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except FutureTimeout:
+            continue
 
 
 class Transport:
     """Sends requests for one connection. Created by :class:`~neuromodels.Connection`.
 
-    >>> # conn.transport.request("GET", "/version")  -> parsed JSON
+    >>> from neuromodels import Connection
+    >>> from neuromodels.testing import serve
+    >>> with serve("neuromorpho") as server:
+    ...     conn = Connection(server.url, backend="neuromorpho")
+    ...     conn.transport.request("GET", "/api/health")["status"]
+    'UP'
     """
 
     def __init__(
@@ -146,6 +448,7 @@ class Transport:
         verify: bool | str,
         progress: bool | None,
         headers: Mapping[str, str] | None = None,
+        max_body: int | None = DEFAULT_MAX_BODY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.backend = backend
@@ -156,6 +459,7 @@ class Transport:
         self.max_workers = max_workers
         self.verify = verify
         self.progress = progress
+        self.max_body = max_body
         self.headers = dict(headers or {})
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
@@ -171,8 +475,7 @@ class Transport:
         # One pooled connection per worker; threads beyond that wait for a free one
         # (pool_block) instead of opening extra connections: a connection never makes more
         # than max_workers requests at once, however many threads share it.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(self.max_workers, 4), max_retries=0,
-                              pool_block=True)
+        adapter = Adapter(pool_connections=4, pool_maxsize=max(self.max_workers, 4), max_retries=0, pool_block=True)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.verify = self.verify
@@ -199,7 +502,7 @@ class Transport:
         files: Any = None,
         json: Any = None,
         read: bool = False,
-        parse: Callable[[requests.Response], T] = parse_json,  # type: ignore[assignment]
+        parse: Callable[[requests.Response], T] = parse_json,
         timeout: float | None = None,
     ) -> T:
         """Send one request and return its parsed body, or raise the typed error.
@@ -207,73 +510,155 @@ class Transport:
         ``read=True`` declares a POST that only reads, so it may be retried like a GET.
         """
         method = method.upper()
+        if interrupted() and not _in_item.get():
+            raise NotSent(method=method, path=path)
         safe = method in ("GET", "HEAD", "OPTIONS") or read
+        follow = method in ("GET", "HEAD")
+        limit = float(timeout or self.timeout)
         url = self.base_url + path
         attempt = 0
+        hops = 0
         while True:
             started = time.perf_counter()
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    files=files,
-                    json=json,
-                    timeout=timeout or self.timeout,
-                    allow_redirects=method == "GET",
-                    stream=True,
-                )
-                _read_body(response)
-            except requests.exceptions.SSLError as e:
-                if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
-                    continue  # the handshake never completed: nothing was sent
-                raise ServerUnavailable(f"TLS handshake failed ({e.__class__.__name__})", method=method, path=path) from None
-            except requests.RequestException as e:
-                refused = _refused(e)
-                kind = "refused" if refused else type(e).__name__
+            deadline = time.monotonic() + limit
+            failure = self._send(method, url, params, data, files, json, follow, limit, deadline)
+            if isinstance(failure, requests.Response):
+                response = failure
+            else:
+                kind, detail = failure
                 log.debug("%s %s -> %s after %.1f ms", method, path, kind, (time.perf_counter() - started) * 1e3)
-                if (refused or safe) and attempt < self.retries:
+                if kind == "dh":
+                    continue  # the handshake never completed: nothing was sent
+                refused = kind == "refused"
+                if kind in ("refused", "timeout", "failed") and (refused or safe) and self._may_retry(attempt):
                     attempt += 1
                     self._sleep(attempt, None)
                     continue
-                if refused:
-                    message = "the server refused the connection"
-                elif isinstance(e, requests.Timeout):
-                    message = f"no answer within {timeout or self.timeout} s"
-                else:
-                    message = f"the connection failed ({type(e).__name__})"
-                err = ServerUnavailable(message, method=method, path=path)
-                # A write that may have reached the server: batch code reports it as unknown.
-                err.sent = not refused  # type: ignore[attr-defined]
-                raise err from None
+                raise self._failure(kind, detail, method, path, url, limit)
             elapsed = (time.perf_counter() - started) * 1e3
             log.debug("%s %s -> %s in %.1f ms", method, path, response.status_code, elapsed)
-            try:
-                error = self._error(response, method, path)
-                if error is None:
-                    return parse(response)
-            except ProtocolError as e:
-                e.method, e.path, e.status = method, path, response.status_code
-                error = e
-            except (ValueError, KeyError, TypeError, IndexError) as e:
-                # The body did not have the shape the API promises (cut off, or changed).
-                error = ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
-                                      method=method, path=path, status=response.status_code)
-            retry_after = _retry_after(response) if response.status_code in (429, 503) else None
-            retry = (retry_after is not None) or (
-                safe and (type(error) in (ServerError, ServerUnavailable, RateLimited)
-                          or (type(error) is ProtocolError and response.ok))
-            )
-            if retry and attempt < self.retries:
+            if response.status_code in _REDIRECTS and follow and response.headers.get("Location"):
+                target = urljoin(url, response.headers["Location"])
+                if not same_origin(url, target):
+                    raise RedirectRefused(
+                        f"the server redirected to {_where(target)}, another origin than {_where(url)}; "
+                        "not followed, so that the credentials stay with the server they are for",
+                        location=_where(target), status=response.status_code, method=method, path=path, sent=True,
+                    )
+                if hops < MAX_REDIRECTS:
+                    hops += 1
+                    url, params = target, None  # the Location carries its own query string
+                    continue
+            error = self._outcome(response, method, path, parse)
+            if not isinstance(error, NeuromodelsError):
+                return error  # type: ignore[no-any-return]
+            retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
+            if retry_after is not None and retry_after > min(limit, MAX_RETRY_AFTER):
+                error.message += f" (the server asked to wait {retry_after:.0f} s, longer than the timeout of {limit:g} s)"
+                error.args = (error.message,)
+                retry_after, retryable = None, False
+            else:
+                retryable = (retry_after is not None) or (
+                    safe and (type(error) in (ServerError, ServerUnavailable, RateLimited)
+                              or (type(error) is ProtocolError and response.status_code < 300))
+                )
+            if retryable and self._may_retry(attempt):
                 attempt += 1
                 self._sleep(attempt, retry_after)
                 continue
-            error.sent = True  # type: ignore[attr-defined]
-            if type(error) in (ServerError, ServerUnavailable, ProtocolError) and not safe:
-                # The server got it and answered badly: whether it stored anything is unknown.
-                error.unknown_outcome = response.status_code >= 500 or response.ok  # type: ignore[attr-defined]
+            error.sent = True
+            if not safe and (type(error) in (ServerError, ServerUnavailable) or isinstance(error, ProtocolError)):
+                # The server got it and answered badly, or its reply cannot be read: whether it
+                # stored anything is unknown (never a certain failure, so never resent blindly).
+                error.outcome_unknown = response.status_code >= 500 or response.status_code < 400
             raise error
+
+    def _send(
+        self, method: str, url: str, params: Any, data: Any, files: Any, json: Any, follow: bool, limit: float,
+        deadline: float,
+    ) -> requests.Response | tuple[str, str]:
+        """One attempt: the response with its body read, or ``(kind, detail)`` of the failure."""
+        # The watchdog cuts a little after the deadline, so that a server sending nothing at all
+        # ends in the socket's own timeout (retried), and only a dripping one is cut (not retried).
+        _local.deadline, _local.watches = deadline + _GRACE, []
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                files=files,
+                json=json,
+                timeout=(limit, limit),
+                allow_redirects=False,
+                stream=True,
+                verify=self.verify,  # per request: REQUESTS_CA_BUNDLE cannot override it
+            )
+            _read_body(response, deadline, self.max_body)
+            return response
+        except _TooLarge as e:
+            return ("large", str(e))
+        except _TooSlow:
+            return ("slow", "")
+        except requests.exceptions.SSLError as e:
+            if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
+                return ("dh", "")
+            return ("tls", type(e).__name__)
+        except requests.RequestException as e:
+            if _refused(e):
+                return ("refused", "")
+            if any(entry.fired for entry in _local.watches) or (
+                time.monotonic() > deadline and not isinstance(e, requests.Timeout)
+            ):
+                return ("slow", "")
+            return ("timeout" if isinstance(e, requests.Timeout) else "failed", type(e).__name__)
+        finally:
+            for entry in _local.watches:
+                _WATCHDOG.cancel(entry)
+            _local.deadline, _local.watches = None, []
+
+    def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float) -> NeuromodelsError:
+        where = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        if kind == "refused":
+            return ServerUnavailable(f"the server at {where} refused the connection (is it running, and is "
+                                     "the host and port right?)", method=method, path=path)
+        if kind == "tls":
+            return ServerUnavailable(f"TLS handshake failed with {where} ({detail})", method=method, path=path)
+        if kind == "large":
+            limit_bytes = self.max_body
+            error: NeuromodelsError = ResponseTooLarge(
+                f"the response is larger than max_body={limit_bytes} bytes ({detail}); raise max_body= on the "
+                "Connection if this is expected", limit=limit_bytes, method=method, path=path)
+        elif kind == "slow":
+            error = ServerUnavailable(f"the whole reply did not arrive within {limit:g} s (the server answers too "
+                                      "slowly)", method=method, path=path)
+        elif kind == "timeout":
+            error = ServerUnavailable(f"no answer within {limit:g} s", method=method, path=path)
+        else:
+            error = ServerUnavailable(f"the connection failed ({detail})", method=method, path=path)
+        # The request reached the server: a write may or may not have been stored.
+        error.sent = True
+        error.outcome_unknown = method not in ("GET", "HEAD", "OPTIONS")
+        return error
+
+    def _outcome(self, response: requests.Response, method: str, path: str, parse: Callable[[requests.Response], T]) -> Any:
+        """The parsed body, or the typed error (returned, not raised, so no context is kept)."""
+        try:
+            error = self._error(response, method, path)
+            if error is None:
+                return parse(response)
+        except ProtocolError as e:
+            e.method, e.path, e.status = method, path, response.status_code
+            return e
+        except (ValueError, KeyError, TypeError, IndexError) as e:
+            # The body did not have the shape the API promises (cut off, or changed).
+            return ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
+                                 method=method, path=path, status=response.status_code)
+        return error
+
+    def _may_retry(self, attempt: int) -> bool:
+        """Another attempt is allowed: retries left, and no Ctrl-C since the call began."""
+        return attempt < self.retries and not interrupted()
 
     def _avoid_dh(self, url: str) -> bool:
         """Mount the no-DH adapter for this host, once. False when it is already mounted."""
@@ -291,15 +676,16 @@ class Transport:
         if 300 <= response.status_code < 400:
             where = response.headers.get("Location", "?")
             return ProtocolError(
-                f"the server redirected to {where} (a missing trailing slash?); not followed",
+                f"the server redirected to {_where(where)} (a missing trailing slash?); not followed",
                 status=response.status_code,
                 method=method,
                 path=path,
             )
         error = self.backend.error_from_response(response)
         if error is None and response.status_code >= 400:
+            text = body_text(response)
             error = error_for_status(response.status_code)(
-                response.reason or f"HTTP {response.status_code}", server_message=response.text[:500]
+                response.reason or f"HTTP {response.status_code}", server_message=text
             )
         if error is not None:
             error.status = response.status_code
@@ -313,7 +699,12 @@ class Transport:
         else:
             # Exponential backoff with jitter so parallel workers do not retry in lockstep.
             delay = self.backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-        time.sleep(delay)
+        delay = min(max(delay, 0.0), MAX_RETRY_AFTER)
+        flag = _interrupt.get()
+        if flag is not None:
+            flag.wait(delay)  # Ctrl-C ends the pause (and the retry: see _may_retry)
+        else:
+            time.sleep(delay)
 
     # -- many requests -------------------------------------------------------------------------
     def show_progress(self, total: int) -> bool:
@@ -321,9 +712,25 @@ class Transport:
             return total > 1 and sys.stderr.isatty()
         return bool(self.progress) and total > 1
 
+    @staticmethod
+    def reraise_interrupt() -> None:
+        """Raise ``KeyboardInterrupt`` if Ctrl-C interrupted a map of this operation (and forget
+        it, so the next operation sends again). Batch code calls it once it has recorded what
+        was and was not sent."""
+        flag = _interrupt.get()
+        if flag is not None and flag.is_set():
+            _interrupt.set(None)  # workers still finishing keep the old flag, which stays set
+            raise KeyboardInterrupt
+
     def map_values(self, fn: Callable[[T], R], items: Iterable[T], *, desc: str | None = None) -> list[R]:
-        """:meth:`map` for callers that need every value: the first error is raised."""
+        """:meth:`map` for callers that need every value: the first error is raised, and
+        ``KeyboardInterrupt`` when Ctrl-C stopped the work."""
         outcomes = self.map(fn, items, desc=desc)
+        if any(isinstance(o.error, NotSent) for o in outcomes):
+            if _in_item.get():  # inside another map's item: that item reports it
+                raise NotSent()
+            _interrupt.set(None)
+            raise KeyboardInterrupt
         for outcome in outcomes:
             if outcome.error is not None:
                 raise outcome.error
@@ -339,40 +746,67 @@ class Transport:
     ) -> list[Outcome]:
         """Apply ``fn`` to every item with at most ``max_workers`` in parallel, keeping order.
 
-        ``fn`` runs in the worker threads, so responses are parsed there too. One failure never
-        throws away the others: each item gets an :class:`Outcome` with its value or error.
+        ``fn`` runs in worker threads (in a copy of the caller's context, so the current
+        connection is seen there too), and responses are parsed there. One failure never throws
+        away the others: each item gets an :class:`Outcome` with its value or error. On Ctrl-C
+        the items never started get :class:`~neuromodels.errors.NotSent` (see the module
+        docstring).
         """
         items = list(items)
-        workers = max(1, min(max_workers or self.max_workers, len(items) or 1))
+        flag = _interrupt_flag()
+        if flag.is_set():
+            return [Outcome(item, error=NotSent()) for item in items]
+        if not items:
+            return []
+        workers = max(1, min(max_workers or self.max_workers, len(items)))
 
         def run(item: T) -> Outcome:
+            if flag.is_set():
+                return Outcome(item, error=NotSent())
+            _in_item.set(True)
             try:
                 return Outcome(item, fn(item))
             except Exception as e:  # noqa: BLE001 - reported per item, never lost
                 return Outcome(item, error=e)
+            except KeyboardInterrupt:  # raised on purpose inside the item: it stopped short
+                return Outcome(item, error=NotSent())
 
         bar = None
         if desc and self.show_progress(len(items)):
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(items), desc=desc, unit="req")
+        # A fresh pool per call: nested maps can never starve each other of workers. Every item
+        # runs in a pool thread, so Ctrl-C always reaches this thread while it only waits.
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="neuromodels")
+        futures: list[Future[Outcome]] = [pool.submit(contextvars.copy_context().run, run, item) for item in items]
+        outcomes: list[Outcome | None] = [None] * len(items)
         try:
-            if workers == 1:
-                outcomes = []
-                for item in items:
-                    outcomes.append(run(item))
+            try:
+                for i, future in enumerate(futures):
+                    outcomes[i] = _result(future)
                     if bar is not None:
                         bar.update()
-                return outcomes
-            # A fresh pool per call: nested maps can never starve each other of workers.
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="neuromodels") as pool:
-                futures = [pool.submit(run, item) for item in items]
-                outcomes = []
-                for future in futures:
-                    outcomes.append(future.result())
-                    if bar is not None:
-                        bar.update()
-                return outcomes
+            except KeyboardInterrupt:
+                flag.set()
+                cancelled = sum(future.cancel() for future in futures)
+                running = sum(1 for future in futures if not future.done())
+                log.warning("interrupted: %d requests cancelled, waiting for the %d in flight "
+                            "(Ctrl-C again to stop waiting)", cancelled, running)
+                try:
+                    for i, future in enumerate(futures):
+                        if outcomes[i] is None:
+                            outcomes[i] = Outcome(items[i], error=NotSent()) if future.cancelled() else _result(future)
+                except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, the operation ends here
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    _interrupt.set(None)
+                    raise
         finally:
+            pool.shutdown(wait=False)
             if bar is not None:
                 bar.close()
+        return [o if o is not None else Outcome(items[i], error=NotSent()) for i, o in enumerate(outcomes)]
+
+
+__all__ = ["DEFAULT_MAX_BODY", "Outcome", "Transport", "body_text", "interrupted", "parse_json",
+           "parse_retry_after", "parse_text", "same_origin"]

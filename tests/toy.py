@@ -14,7 +14,8 @@ import requests
 from werkzeug.wrappers import Request, Response
 
 from neuromodels import Project
-from neuromodels.backends.base import Backend, Filter, Resource
+from neuromodels.backends.base import Backend, Filter
+from neuromodels.backends.resource import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
 from neuromodels.connection import BACKENDS
 from neuromodels.errors import NeuromodelsError, error_for_status
 from neuromodels.testing.harness import Database, LocalServer
@@ -99,11 +100,11 @@ def item(row: Mapping[str, Any]) -> Project:
     return Project(id=row["id"], name=row["name"], description=row.get("description"))
 
 
-class ToyItems(Resource):
+class ToyItems(Fetch, List, Count, Create, Update, Delete, Settle):
     filters = {"name": Filter("name", (str,), "exact name")}
 
-    def fetch(self, conn: Any, model: Any, id: Any, **options: Any) -> None:
-        model.assign(item(conn.transport.request("GET", f"/items/{id}")))
+    def fetch_one(self, conn: Any, id: Any, **options: Any) -> Project:
+        return item(conn.transport.request("GET", f"/items/{id}"))
 
     def pages(self, conn: Any, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
         offset = 0
@@ -122,19 +123,19 @@ class ToyItems(Resource):
         if not isinstance(model.name, str) or not model.name:
             raise ValueError("an item needs a name")
 
-    def create(self, conn: Any, model: Any) -> None:
+    def create(self, conn: Any, model: Any, modifiers: Mapping[str, Any]) -> None:
         body = conn.transport.request("POST", "/items", json={"name": model.name, "description": model.description})
         model.id = body["id"]
 
-    def update(self, conn: Any, model: Any, changes: Mapping[str, Any]) -> None:
+    def update(self, conn: Any, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         conn.transport.request("PATCH", f"/items/{model.id}", json=dict(changes))
 
     def delete(self, conn: Any, model: Any) -> None:
         conn.transport.request("DELETE", f"/items/{model.id}")
 
-    def settle(self, conn: Any, models: Sequence[Any]) -> list[Any] | None:
+    def settle(self, conn: Any, models: Sequence[Any]) -> list[Settlement]:
         names = {p.name: p.id for page in self.pages(conn, {}, None) for p in page}
-        return [names.get(m.name) for m in models]
+        return [Settlement.stored(names[m.name]) if m.name in names else Settlement.absent() for m in models]
 
 
 class ToyBackend(Backend):

@@ -1,19 +1,18 @@
 """What a backend declares.
 
-A backend maps the shared models onto one server's wire format. It is a set of
-:class:`Resource` declarations — one per model — plus an error parser and authentication.
-A resource says what it can do by the mixins on its class line, and what it accepts as data:
-``id_type``, ``filters``. Whatever it does not declare raises :class:`NotSupported` with the
-reason given in ``not_supported``.
+A backend maps the shared models onto one server's wire format. It is a set of resource
+declarations (:mod:`neuromodels.backends.resource`) — one per model — plus an error parser and
+authentication. This module holds what those declarations are made of: :class:`Filter`, the
+id and name checks, and the :class:`Backend` class.
 
-Backends hold no state: everything per-connection lives on the :class:`~neuromodels.Connection`
-(``conn.cache`` for things read once, such as CATMAID's relation ids).
+Backends hold no state: what is read once per connection (CATMAID's relation ids, the fields a
+server lists) lives in a typed :class:`~neuromodels.backends.resource.ConnectionState`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 import attrs
 import requests
@@ -22,11 +21,7 @@ from ..errors import NeuromodelsError, NotSupported
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..model import Model
-
-
-#: What :meth:`Resource.settle` returns for a model whose fate it cannot establish.
-UNSETTLED = object()
+    from .resource import Resource
 
 
 @attrs.frozen
@@ -80,6 +75,17 @@ def check_name(name: Any, what: str) -> None:
         raise ValueError(f"{what} is {len(name)} characters; the server keeps at most {MAX_NAME}")
 
 
+def segment(value: Any) -> str:
+    """A user value as one URL path segment: every reserved character percent-encoded, so that
+    ``"VNC#x"`` or ``"a?b=1"`` can never reach another resource; dot segments and NUL refused."""
+    from urllib.parse import quote
+
+    text = str(value)
+    if text in ("", ".", "..") or "\x00" in text:
+        raise ValueError(f"{text!r} cannot be a name in a URL path")
+    return quote(text, safe="")
+
+
 def check_id(value: Any, id_type: type, what: str = "id") -> Any:
     """Check an id against the backend's id type before any request is sent."""
     if id_type is int:
@@ -101,120 +107,6 @@ def check_id(value: Any, id_type: type, what: str = "id") -> Any:
     if not isinstance(value, id_type):
         raise TypeError(f"{what} must be {id_type.__name__}, not {type(value).__name__}")
     return value
-
-
-class Resource:
-    """How one model maps onto one backend. Subclasses mix in what the server can do.
-
-    Every operation receives the connection; a resource never stores it.
-    """
-
-    #: The id type of this resource on this backend (int, or str for names).
-    id_type: ClassVar[type] = int
-    #: Collection filters this backend offers for the model.
-    filters: ClassVar[Mapping[str, Filter]] = {}
-    #: Why an operation is not supported, by operation name ("create", "update", "delete", ...).
-    not_supported: ClassVar[Mapping[str, str]] = {}
-    #: The backend's name, set by :class:`Backend`.
-    backend_name: ClassVar[str] = ""
-    #: The model's name, for messages.
-    model_name: ClassVar[str] = ""
-
-    def refuse(self, operation: str) -> NotSupported:
-        reason = self.not_supported.get(operation) or f"this server has no way to {operation} it"
-        return NotSupported(f"{self.backend_name} cannot {operation} {self.model_name}: {reason}")
-
-    # Operations. The mixins below override the ones a server has.
-    def fetch(self, conn: "Connection", model: "Model", id: Any, **options: Any) -> None:
-        """Fill ``model`` from the server."""
-        raise self.refuse("fetch")
-
-    def create(self, conn: "Connection", model: "Model") -> None:
-        raise self.refuse("create")
-
-    def update(self, conn: "Connection", model: "Model", changes: Mapping[str, Any]) -> None:
-        raise self.refuse("update")
-
-    def delete(self, conn: "Connection", model: "Model") -> None:
-        raise self.refuse("delete")
-
-    def allowed_filters(self, conn: "Connection") -> Mapping[str, Filter]:
-        """The filters a collection may use (servers that list their own fields override this)."""
-        return self.filters
-
-    def check_modifiers(self, conn: "Connection", modifiers: Mapping[str, Any]) -> None:
-        """Refuse unknown filters and wrong value types before any request."""
-        allowed = self.allowed_filters(conn)
-        for name, value in modifiers.items():
-            spec = allowed.get(name)
-            if spec is None:
-                names = ", ".join(sorted(allowed)) or "none"
-                raise ValueError(
-                    f"unknown filter {name!r} for {self.model_name} on {self.backend_name}; allowed: {names}"
-                )
-            spec.validate(value)
-
-    def pages(
-        self, conn: "Connection", modifiers: Mapping[str, Any], limit: int | None, **options: Any
-    ) -> Iterator[Sequence["Model"]]:
-        """Yield pages of models matching ``modifiers`` until complete (or ``limit`` items)."""
-        raise self.refuse("list")
-
-    def count(self, conn: "Connection", modifiers: Mapping[str, Any]) -> int:
-        raise self.refuse("count")
-
-    # Bulk forms. The defaults do one request per item in parallel; backends with bulk
-    # endpoints override them.
-    def create_many(
-        self, conn: "Connection", models: Sequence["Model"], modifiers: Mapping[str, Any] | None = None
-    ) -> list[BaseException | None]:
-        """Create every model; return per model ``None`` (stored, id set) or the error.
-        ``modifiers`` are the collection's (e.g. Clio's ``version``)."""
-        if "create" in self.not_supported:
-            raise self.refuse("create")
-        return [o.error for o in conn.transport.map(lambda m: self.create(conn, m), models, desc="saving")]
-
-    def update_many(
-        self, conn: "Connection", models: Sequence["Model"], modifiers: Mapping[str, Any] | None = None
-    ) -> list[BaseException | None]:
-        """Send each model's changes; return per model ``None`` (stored) or the error."""
-        outcomes = conn.transport.map(lambda m: self.update(conn, m, m.changes()), models, desc="updating")
-        return [o.error for o in outcomes]
-
-    def delete_many(self, conn: "Connection", models: Sequence["Model"]) -> list[BaseException | None]:
-        if "delete" in self.not_supported:
-            raise self.refuse("delete")
-        return [o.error for o in conn.transport.map(lambda m: self.delete(conn, m), models, desc="deleting")]
-
-    def settle(self, conn: "Connection", models: Sequence["Model"]) -> list[Any] | None:
-        """For models whose create reply was lost: per model the id it got on the server,
-        None where it was certainly not stored, or :data:`UNSETTLED` where the lookup cannot
-        tell. Return None when this backend cannot look at all."""
-        return None
-
-    def download(self, conn: "Connection", model: "Model", path: str) -> str:
-        raise self.refuse("download")
-
-    def thumbnail(self, conn: "Connection", model: "Model", max_size: int) -> bytes:
-        raise self.refuse("make a thumbnail of")
-
-    def morphometry(self, conn: "Connection", model: "Model") -> dict[str, Any]:
-        raise self.refuse("measure")
-
-    def load_nodes(self, conn: "Connection", models: Sequence["Model"]) -> None:
-        raise self.refuse("load nodes of")
-
-    def validate(self, model: "Model", operation: str) -> None:
-        """Check a model before any request is sent; raise ValueError/TypeError."""
-
-
-def absent(reason: str) -> type[Resource]:
-    """A declaration for a model the server does not hold: every operation is NotSupported."""
-
-    class Absent(Resource):
-        not_supported = {op: reason for op in ("fetch", "create", "update", "delete", "list", "count")}
-
-    return Absent
 
 
 def decode_json(response: requests.Response) -> Any:

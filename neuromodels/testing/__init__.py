@@ -32,7 +32,8 @@ def server_class(backend: str) -> type[LocalServer]:
         from ..errors import NotSupported
 
         raise NotSupported(f"this version of neuromodels has no bundled {backend} server yet") from e
-    return module.SERVER
+    server: type[LocalServer] = module.SERVER
+    return server
 
 
 def serve(

@@ -1,5 +1,37 @@
-"""The machinery every bundled server shares: a threaded loopback WSGI server on SQLite,
-injected latency, and scripted faults.
+"""The frame every bundled server shares: an :class:`App` with a route table on SQLite, and a
+threaded loopback :class:`LocalServer` around it with injected latency and scripted faults.
+
+A server is declared as an app (schema, seed, routes, three hooks) and a server class::
+
+    from neuromodels.testing.harness import App, LocalServer, route
+
+    class NotesApp(App):
+        schema = "CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, text TEXT);"
+
+        def seed(self, cur):                      # once, in the first transaction
+            cur.execute("INSERT OR IGNORE INTO note VALUES (1, 'hello')")
+
+        def authenticate(self, request, view, args):   # a user, or a Response that refuses
+            if request.headers.get("Authorization") != "Bearer notes":
+                return self.json({"detail": "not authenticated"}, 401)
+            return "someone"
+
+        def error(self, request, view, exc):      # the backend's error envelope (None: re-raise)
+            return self.json({"detail": str(exc)}, 400) if isinstance(exc, KeyError) else None
+
+        @route("/notes/<int:nid>", methods=("GET",))
+        def note(self, request, user, nid):       # a body (rendered as JSON) or a Response
+            return {"id": nid, "text": self.db.read("SELECT text FROM note WHERE id = ?", (nid,))[0][0]}
+
+    class NotesServer(LocalServer):
+        backend = "notes"
+        app = NotesApp
+
+    with NotesServer(latency=0.01) as server:     # server.url, server.sent("GET", "/notes")
+        ...
+
+Views may live on mixin classes (one module per resource) that the app class lists; ``route``
+takes extra keyword options that the hooks read from ``view.options`` (e.g. CATMAID's DRF views).
 
 A fault is matched per request (method and a path regex) and fires ``times`` times::
 
@@ -12,7 +44,8 @@ A fault is matched per request (method and a path regex) and fires ``times`` tim
     Fault("stop", when="after")                          # store, then stop the whole server
 
 ``when="before"`` faults fire before the view runs (nothing is stored); ``when="after"`` faults
-fire after it ran, so the write happened but the client never learns it.
+fire after it ran, so the write happened but the client never learns it. An injected status
+carries the backend's own error body (:meth:`App.fault_body`).
 """
 
 from __future__ import annotations
@@ -29,6 +62,9 @@ import time
 from typing import Any, Callable, Iterable
 
 import attrs
+import orjson
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -107,6 +143,129 @@ class _Transaction:
             self.db.write_lock.release()
 
 
+# -- the app frame -----------------------------------------------------------------------------------
+@attrs.define
+class View:
+    """One route of an app: its endpoint name, path patterns, methods (None: any) and options."""
+
+    name: str
+    paths: tuple[str, ...]
+    methods: tuple[str, ...] | None
+    options: dict[str, Any]
+
+
+def route(*paths: str, methods: tuple[str, ...] | None = None, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a view method: ``@route("/a/<int:x>", "/a/<int:x>/", methods=("GET",), public=True)``.
+
+    Path patterns are werkzeug rules; ``methods=None`` lets every method through to the view."""
+
+    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
+        func._route = (paths, methods, options)  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+class App:
+    """A bundled server's WSGI application (Request -> Response) on its own SQLite database.
+
+    Subclasses declare ``schema``, ``seed``, views with :func:`route`, and override the hooks
+    ``authenticate``, ``error``, ``render``, ``not_found``, ``method_not_allowed``, ``redirect`` and
+    ``fault_body`` where their server differs from the defaults."""
+
+    schema: str = ""
+    #: Whether ``/x`` and ``/x/`` are different paths (True: the other one redirects or 404s).
+    strict_slashes: bool = False
+
+    def __init__(self, db_path: str) -> None:
+        self.db = Database(db_path, self.schema)
+        with self.db.transaction() as cur:
+            self.seed(cur)
+        self.views: dict[str, View] = {}
+        rules = []
+        for klass in reversed(type(self).__mro__):
+            for name, func in vars(klass).items():
+                spec = getattr(func, "_route", None)
+                if spec is not None:
+                    self.views[name] = View(name, spec[0], spec[1], dict(spec[2]))
+        for view in self.views.values():
+            rules += [Rule(path, endpoint=view.name) for path in view.paths]
+        self.url_map = Map(rules, strict_slashes=self.strict_slashes, merge_slashes=False)
+
+    # -- hooks ---------------------------------------------------------------------------------------
+    def seed(self, cur: sqlite3.Connection) -> None:
+        """Fill a new database (called in a transaction on every start: check before inserting)."""
+
+    def credentials(self) -> dict[str, Any]:
+        """What the server object shows: any of project, token, public_key, private_key."""
+        return {}
+
+    def authenticate(self, request: Request, view: View, args: dict[str, Any]) -> Any:
+        """The user a request acts as, or a Response that refuses it. Default: nobody, allowed."""
+        return None
+
+    def error(self, request: Request, view: View, exc: Exception) -> Response | None:
+        """The backend's error envelope for an exception a view raised (None: let it propagate)."""
+        return None
+
+    def render(self, request: Request, view: View, result: Any) -> Response:
+        """A view's return value as a response (JSON unless it is a Response already)."""
+        return result if isinstance(result, Response) else self.json(result)
+
+    def not_found(self, request: Request) -> Response:
+        return self.json({"detail": "Not Found"}, 404)
+
+    def method_not_allowed(self, request: Request, view: View | None) -> Response:
+        return self.json({"detail": "Method Not Allowed"}, 405)
+
+    def redirect(self, request: Request, location: str) -> Response:
+        return self.status(301, Location=location)
+
+    def fault_body(self, status: int) -> str:
+        """The error body an injected fault of this status carries."""
+        return '{"error": "injected fault"}'
+
+    # -- reply helpers --------------------------------------------------------------------------------
+    @staticmethod
+    def json(body: Any, status: int = 200, content_type: str = "application/json", **headers: str) -> Response:
+        return Response(orjson.dumps(body), status=status, content_type=content_type, headers=headers)
+
+    @staticmethod
+    def text(body: str | bytes, status: int = 200, content_type: str = "text/plain", **headers: str) -> Response:
+        return Response(body, status=status, content_type=content_type, headers=headers)
+
+    @staticmethod
+    def status(status: int, content_type: str = "text/html; charset=utf-8", **headers: str) -> Response:
+        return Response(b"", status=status, content_type=content_type, headers=headers)
+
+    # -- dispatch ------------------------------------------------------------------------------------
+    def __call__(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, matched = adapter.match()
+        except RequestRedirect as e:
+            return self.redirect(request, e.new_url)
+        except MethodNotAllowed:
+            return self.method_not_allowed(request, None)
+        except NotFound:
+            return self.not_found(request)
+        view, args = self.views[endpoint], dict(matched)
+        user = self.authenticate(request, view, args)
+        if isinstance(user, Response):
+            return user
+        if view.methods is not None and request.method not in view.methods:
+            return self.method_not_allowed(request, view)
+        try:
+            # Looked up per request, so a test can replace one view on an app instance.
+            result = getattr(self, endpoint)(request, user, **args)
+        except Exception as e:
+            response = self.error(request, view, e)
+            if response is None:
+                raise
+            return response
+        return self.render(request, view, result)
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log on stderr
         pass
@@ -135,6 +294,8 @@ class LocalServer:
     """
 
     backend: str = ""
+    #: The app class (or any callable db_path -> app) this server runs.
+    app: Callable[[str], Callable[[Request], Response]] | None = None
     project: Any = None
     token: str | None = None
     public_key: str | None = None
@@ -142,7 +303,7 @@ class LocalServer:
 
     def __init__(
         self,
-        app_factory: Callable[[str], Callable[[Request], Response]],
+        app_factory: Callable[[str], Callable[[Request], Response]] | None = None,
         *,
         db: str | None = None,
         port: int = 0,
@@ -160,7 +321,13 @@ class LocalServer:
         #: (method, path) of the most recent requests, for tests that count what was sent.
         self.log: collections.deque[tuple[str, str]] = collections.deque(maxlen=10000)
         self._lock = threading.Lock()
-        self._app = app_factory(db)
+        factory = app_factory or type(self).app
+        if factory is None:
+            raise TypeError(f"{type(self).__name__} declares no app")
+        self._app = factory(db)
+        if isinstance(self._app, App):
+            for key, value in self._app.credentials().items():
+                setattr(self, key, value)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -178,7 +345,7 @@ class LocalServer:
         if self._server is not None:
             return self
         server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        server.daemon_threads = True
+        server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's, on the threaded server
         self.port = server.server_port
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -269,7 +436,9 @@ class LocalServer:
         return None
 
     def error_body(self, status: int) -> str:
-        """The backend's own error body for an injected status (overridden per backend)."""
+        """The backend's own error body for an injected status."""
+        if isinstance(self._app, App):
+            return self._app.fault_body(status)
         return '{"error": "injected fault"}'
 
 

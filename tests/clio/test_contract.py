@@ -145,7 +145,7 @@ def test_non_atomic_batch_reports_each_record(clio, bundled):
 def test_batch_stopping_midway_is_settled_by_reading_back(clio, bundled, monkeypatch):
     from neuromodels.backends.clio import resources
 
-    monkeypatch.setattr(resources, "WRITE_CHUNK", 10)
+    monkeypatch.setattr(resources.ClioAnnotation, "batch_size", 10)
     app = bundled._app
     real_write = app.write
     calls = []

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 import neuromodels
-from neuromodels.backends.base import Resource
+from neuromodels import Ontology, Term
+from neuromodels.backends.resource import BASIC_OPERATIONS, CAPABILITIES, Count, List, Resource
 from neuromodels.connection import BACKENDS
 from neuromodels.resources import MODELS
 
@@ -46,10 +47,28 @@ def test_backend_declares_every_resource(backend):
     assert set(MODELS) <= set(declared), f"{backend} leaves {set(MODELS) - set(declared)} undeclared"
     for model, resource in declared.items():
         assert issubclass(resource, Resource)
-        for op in resource.not_supported:
-            assert resource.not_supported[op].strip(), f"{backend} {model.__name__}: empty reason for {op}"
+        present = {c.operation for c in CAPABILITIES if issubclass(resource, c)}
+        if issubclass(resource, List):
+            present.add(Count.operation)  # the core counts the pages
+        for op, reason in resource.not_supported.items():
+            assert reason.strip(), f"{backend} {model.__name__}: empty reason for {op}"
+            # A reason is for an absent capability (or a field it cannot store), never both.
+            assert op not in present, f"{backend} {model.__name__}: {op} is mixed in and also refused"
+            if op.startswith("field "):
+                field = op[len("field "):]
+                assert field in model.field_names(), f"{backend} {model.__name__}: no field {field}"
+        for op in BASIC_OPERATIONS:
+            assert op in present or op in resource.not_supported, f"{backend} {model.__name__}: {op} has no reason"
         for name, spec in resource.filters.items():
             assert spec.name == name and spec.doc, f"{backend} {model.__name__}: filter {name} undocumented"
+        for fields in (resource.writable, resource.creatable):
+            assert fields is None or fields <= set(model.field_names()), f"{backend} {model.__name__}: {fields}"
+
+
+def test_term_and_ontology_are_declared_where_they_exist():
+    module = importlib.import_module(BACKENDS["cytomine"])
+    for model in (Term, Ontology):
+        assert issubclass(module.BACKEND.resources[model], List)
 
 
 def test_public_surface_has_docstrings_with_examples():

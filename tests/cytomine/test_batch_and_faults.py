@@ -59,7 +59,7 @@ def test_ambiguous_reply_falls_back_without_duplicates(cytomine, image, bundled,
 
 
 def test_lost_reply_is_unknown_then_settled(cytomine, image, bundled, monkeypatch):
-    monkeypatch.setattr(resources, "BATCH", 10)
+    monkeypatch.setattr(resources.CytomineAnnotation, "batch_size", 10)
     bundled.add_fault(Fault("reset", method="POST", path=r"^/api/annotation\.json$", when="after", skip=1))
     batch = AnnotationCollection(Annotation(geometry=Point(300 + i, 300), image=image.id) for i in range(30))
     with connect_to({"url": bundled.url, "project": bundled.project, "public_key": bundled.public_key,

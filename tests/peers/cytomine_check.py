@@ -11,16 +11,46 @@ import sys
 
 
 def main(url: str, public_key: str, private_key: str, project_id: int) -> int:
+    import os
+    import tempfile
+    import uuid
+
     from cytomine import Cytomine
     from cytomine.models import (
+        AbstractImage,
+        AbstractSlice,
+        AbstractSliceCollection,
         Annotation,
         AnnotationCollection,
+        AnnotationTerm,
+        AttachedFile,
+        AttachedFileCollection,
         CurrentUser,
+        Description,
+        ImageInstance,
         ImageInstanceCollection,
+        Ontology,
+        OntologyCollection,
         Project,
         ProjectCollection,
+        Property,
+        PropertyCollection,
+        RelationTerm,
+        RoleCollection,
+        SliceInstanceCollection,
+        Storage,
+        Tag,
+        TagDomainAssociation,
+        TagDomainAssociationCollection,
         TermCollection,
+        Track,
+        UploadedFile,
+        User,
+        UserRole,
     )
+
+    def unique(prefix):
+        return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
     checks = 0
 
@@ -66,6 +96,78 @@ def main(url: str, public_key: str, private_key: str, project_id: int) -> int:
         ok("project fetch after create", Project().fetch(created.id).name == "made by the Cytomine client")
         ok("project delete", Project().delete(created.id) is not False)
         ok("deleted project is gone", Project().fetch(created.id) is False)
+
+        # Users, keys and roles.
+        me = CurrentUser().fetch()
+        ok("current user carries its keys", me.keys()["privateKey"] == me.privateKey == private_key)
+        ok("signature", me.signature()["publicKey"] == public_key)
+        someone = User(unique("user"), "Ada", "Lovelace", "ada@example.org", "pw").save()
+        ok("user create", someone and someone.id)
+        ok("projects of a new user", len(ProjectCollection().fetch_with_filter("user", someone.id)) == 0)
+        roles = RoleCollection().fetch()
+        admin = [r for r in roles if r.authority == "ROLE_ADMIN"][0]
+        ok("user role add", UserRole(someone.id, admin.id).save().authority == "ROLE_ADMIN")
+        ok("user role fetch", UserRole().fetch(someone.id, admin.id).role == admin.id)
+        ok("user delete", User().delete(someone.id) and User().fetch(someone.id) is False)
+
+        # From a storage to an image instance, and back.
+        storage = Storage(unique("storage"), me.id).save()
+        upload = UploadedFile("slide.tif", unique("slide"), 1, "tif", "image/tiff", project_id, storage.id, me.id).save()
+        ok("uploaded file", upload and upload.projects == [project_id])
+        abstract = AbstractImage("slide.tif", upload.id, width=64, height=48).save()
+        ok("abstract image", abstract and abstract.uploadedFile == upload.id)
+        base_slice = AbstractSlice(abstract.id, upload.id, 0, 0, 0, mime="image/tiff").save()
+        ok("abstract slice by image", [s.id for s in AbstractSliceCollection().fetch_with_filter("abstractimage", abstract.id)]
+           == [base_slice.id])
+        instance = ImageInstance(abstract.id, project_id).save()
+        ok("image instance create", instance and instance.width == 64)
+        ok("its slice instance", [s.baseSlice for s in SliceInstanceCollection().fetch_with_filter("imageinstance", instance.id)]
+           == [base_slice.id])
+        instance.instanceFilename = "renamed.tif"
+        instance.update()
+        ok("image instance update persists", ImageInstance().fetch(instance.id).instanceFilename == "renamed.tif")
+        track = Track(unique("track"), instance.id, "#FF0000").save()
+        ok("track", track and track.project == project_id)
+        ok("image instance delete", instance.delete() and ImageInstance().fetch(instance.id) is False)
+
+        # Ontologies in a batch, term relations, terms of an annotation.
+        batch = OntologyCollection()
+        batch.append(Ontology(unique("ontology")))
+        batch.append(Ontology(unique("ontology")))
+        ok("ontology list POST", batch.save() is not False)
+        relation = RelationTerm(terms[0].id, terms[1].id).save()
+        ok("relation term", relation and RelationTerm().fetch(terms[0].id, terms[1].id).term2 == terms[1].id)
+        ok("relation term delete", relation.delete() and RelationTerm().fetch(terms[0].id, terms[1].id) is False)
+        ok("annotation term fetch", AnnotationTerm().fetch(single.id, terms[0].id).term == terms[0].id)
+        ok("terms of an annotation", [t.id for t in TermCollection().fetch_with_filter("annotation", single.id)] == [terms[0].id])
+
+        # Properties, descriptions, attached files, tags.
+        prop = Property(project, "stain", "H&E").save()
+        ok("property create", prop and prop.value == "H&E")
+        ok("property by key", Property(project).fetch(key="stain").id == prop.id)
+        prop.value = "IHC"
+        prop.update()
+        ok("property update", PropertyCollection(project).fetch().as_dict()["stain"].value == "IHC")
+        ok("property delete", prop.delete() and Property(project).fetch(prop.id) is False)
+        annotation_prop = Property(single, "cell", "T").save()
+        ok("annotation property", PropertyCollection(single).fetch().as_dict()["cell"].id == annotation_prop.id)
+        description = Description(project, "<p>about</p>").save()
+        ok("description", Description(project).fetch().data == "<p>about</p>" and description.delete())
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "notes.txt")
+            with open(path, "w") as f:
+                f.write("attached\n")
+            attached = AttachedFile(project, path).save()
+            ok("attached file upload", attached and attached.filename == "notes.txt")
+            ok("attached files of the project", attached.id in [a.id for a in AttachedFileCollection(project).fetch()])
+            target = os.path.join(folder, "back.txt")
+            ok("attached file download", attached.download(target) and open(target).read() == "attached\n")
+        ok("tag without a name is refused", Tag().save() is False)
+        tag = Tag(unique("tag")).save()
+        association = TagDomainAssociation(project, tag.id).save()
+        ok("tag association", association and association.id and association.tag == tag.id)
+        ok("tag associations of the project", association.id in [a.id for a in TagDomainAssociationCollection(project).fetch()])
+        ok("tag delete takes its associations", tag.delete() and TagDomainAssociation(project).fetch(association.id) is False)
     print(f"{checks} passed, 0 failed")
     return 0
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from ...connection import Connection
+from ...connection import BasicAuth, Connection, Secret, basic_auth
 from ...errors import NeuromodelsError
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Backend
@@ -16,15 +16,15 @@ from . import errors, resources
 class CatmaidAuth(requests.auth.AuthBase):
     """``X-Authorization: Token ...`` plus optional HTTP basic auth in front of the server."""
 
-    def __init__(self, token: str | None, basic: tuple[str, str] | None) -> None:
-        self._token = token
-        self._basic = requests.auth.HTTPBasicAuth(*basic) if basic else None
+    def __init__(self, token: str | None, basic: BasicAuth | None) -> None:
+        self._token = Secret(token) if token else None
+        self._basic = basic
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self._basic is not None:
             request = self._basic(request)
-        if self._token:
-            request.headers["X-Authorization"] = f"Token {self._token}"
+        if self._token is not None:
+            request.headers["X-Authorization"] = f"Token {self._token.reveal()}"
         return request
 
     def __repr__(self) -> str:
@@ -45,7 +45,7 @@ class CatmaidBackend(Backend):
     def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
         if conn.token is None and conn.http_auth is None:
             return None  # anonymous reads of public servers
-        return CatmaidAuth(conn.token, conn.http_auth)
+        return CatmaidAuth(conn.token, basic_auth(conn))
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         return errors.error_from_response(response)

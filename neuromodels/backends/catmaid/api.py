@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
+import attrs
 import orjson
 
 from ...connection import Connection
 from ...errors import NotFound
+from ..resource import ConnectionState
 from .converter import form_list
 
 log = logging.getLogger("neuromodels")
@@ -74,13 +76,21 @@ def annotation_index(conn: Connection) -> dict[str, int]:
     return {a["name"]: int(a["id"]) for a in body.get("annotations", [])}
 
 
+@attrs.define
+class CatmaidState(ConnectionState):
+    """What a CATMAID connection reads once: each project's relation ids."""
+
+    relations: dict[int, dict[str, int]] = attrs.field(factory=dict)
+
+
 def relation_ids(conn: Connection) -> dict[str, int]:
     """Connector relation name -> the project's numeric relation id, read once per connection."""
-    key = f"catmaid.relations.{pid(conn)}"
-    if key not in conn.cache:
+    state = CatmaidState.of(conn)
+    project = pid(conn)
+    if project not in state.relations:
         body = get(conn, "/connectors/types/")
-        conn.cache[key] = {row["relation"]: int(row["relation_id"]) for row in body}
-    return conn.cache[key]
+        state.relations[project] = {row["relation"]: int(row["relation_id"]) for row in body}
+    return state.relations[project]
 
 
 def sync_annotations(conn: Connection, before: Iterable[str], after: Iterable[str], *, target: tuple[str, int],

@@ -9,10 +9,14 @@ import numpy as np
 import orjson
 
 from ...connection import Connection
-from ...errors import NotFound, NotSupported, ProtocolError
+from ...errors import NotFound, ProtocolError
 from ...formats.swc import roots
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import UNSETTLED, Filter, Resource, as_list, check_id, check_name
+from ..base import Filter, as_list, check_id, check_name
+from ..resource import (
+    BulkFetch, BulkUpdate, Count, Create, Delete, Errors, Fetch, List, LoadNodes, Settle, Settlement, Update,
+    did_you_mean,
+)
 from . import api, converter as cv
 from .api import chunks, form_list, pid
 
@@ -45,7 +49,7 @@ def _ids(value: Any) -> list[int]:
 
 
 # -- Project -----------------------------------------------------------------------------------------
-class CatmaidProject(Resource):
+class CatmaidProject(Fetch, List):
     not_supported = {
         "create": "CATMAID projects are created by administrators",
         "update": "CATMAID projects are edited by administrators",
@@ -56,22 +60,18 @@ class CatmaidProject(Resource):
         rows = conn.transport.request("GET", "/projects/")
         return [cv.project_from_wire(row) for row in rows if row.get("id", -1) >= 0]
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
         for project in self._all(conn):
             if project.id == id:
-                model.assign(project)
-                return
+                return project
         raise NotFound(f"no project {id} visible to this user", missing=[id])
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
         yield self._all(conn)
 
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return len(self._all(conn))
-
 
 # -- ImageInstance (stack) -----------------------------------------------------------------------------
-class CatmaidImageInstance(Resource):
+class CatmaidImageInstance(Fetch, List, Count):
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
         "create": "CATMAID stacks are created by administrators",
@@ -82,8 +82,8 @@ class CatmaidImageInstance(Resource):
     def _info(self, conn: Connection, project: int, sid: int) -> ImageInstance:
         return cv.image_from_stack_info(conn.transport.request("GET", f"/{project}/stack/{sid}/info"))
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
-        model.assign(self._info(conn, pid(conn), id))
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> ImageInstance:
+        return self._info(conn, pid(conn), id)
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
@@ -96,7 +96,17 @@ class CatmaidImageInstance(Resource):
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
-class CatmaidNeuron(Resource):
+class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes):
+    fetch_options = list_options = {"nodes": True}
+    writable = frozenset({"name", "annotations", "tags"})
+    creatable = frozenset({"name", "nodes", "annotations", "tags"})
+    not_supported = {
+        "field nodes": "CATMAID neurons are not edited node by node here yet; delete the neuron and save a new one",
+        "field connectors": "connectors are models of their own on CATMAID: save Connector objects",
+        "field neuron_id": "the server assigns neuron ids",
+    }
+    #: Renames go out in one bulk request.
+    batch_size, spread_chunks = 2000, False
     filters = {
         "ids": Filter("ids", INT, "skeleton ids, results in the order given", many=True),
         "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them", many=True),
@@ -157,11 +167,9 @@ class CatmaidNeuron(Resource):
             result[skid] = neuron
         return result
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
-        found = self.load(conn, [id])
-        if id not in found:
-            raise NotFound(f"no skeleton {id} in project {pid(conn)}", missing=[id])
-        model.assign(found[id])
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], *, nodes: bool = True,
+                   **options: Any) -> dict[Any, Neuron]:
+        return dict(self.load(conn, ids, nodes=nodes))
 
     def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
         found = self.load(conn, [n.id for n in neurons])
@@ -192,23 +200,11 @@ class CatmaidNeuron(Resource):
             form.append(("name", modifiers["name"]))
         return form
 
+    def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
+        form = self._query(conn, modifiers)
+        return set() if form is None else {int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = True, **options: Any) -> Iterator[Sequence[Neuron]]:
-        if options:
-            raise TypeError(f"unknown fetch option(s): {', '.join(options)}")
-        if "ids" in modifiers:
-            skids = _ids(modifiers["ids"])
-            found = self.load(conn, skids, nodes=nodes)
-            missing = [s for s in skids if s not in found]
-            if missing:
-                raise NotFound(f"{len(missing)} of {len(skids)} skeleton(s) not found: {missing[:10]}", missing=missing)
-            # Other filters narrow an id list client-side.
-            rest = {k: v for k, v in modifiers.items() if k != "ids"}
-            keep = None
-            if rest:
-                form = self._query(conn, rest)
-                keep = set() if form is None else {s for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
-            yield [found[s] for s in skids if keep is None or s in keep]
-            return
         form = self._query(conn, modifiers)
         if form is None:
             return
@@ -250,7 +246,7 @@ class CatmaidNeuron(Resource):
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         if "ids" in modifiers:
-            return len(_ids(modifiers["ids"]))
+            return len(self.match_ids(conn, modifiers)) if len(modifiers) > 1 else len(set(_ids(modifiers["ids"])))
         form = self._query(conn, modifiers)
         if form is None:
             return 0
@@ -278,7 +274,7 @@ class CatmaidNeuron(Resource):
             if not np.isfinite(coords).all():
                 raise ValueError("node coordinates must be finite (found NaN or infinity)")
 
-    def create(self, conn: Connection, model: Any) -> None:
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         data = [("name", model.name)] + form_list("annotations", model.annotations or [])
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         body = api.write(conn, "/skeletons/import", data, files=files)
@@ -296,13 +292,7 @@ class CatmaidNeuron(Resource):
             self._write_tags(conn, {}, tags)
             model.tags = tags
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
-        unsupported = set(changes) - {"name", "annotations", "tags"}
-        if unsupported:
-            raise NotSupported(
-                f"catmaid cannot update a neuron's {', '.join(sorted(unsupported))} in place; "
-                "delete it and save a new one"
-            )
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
         if "name" in changes:
@@ -330,47 +320,46 @@ class CatmaidNeuron(Resource):
             sorted(changed),
         )
 
-    def update_many(self, conn: Connection, models: Sequence[Any], modifiers: Mapping[str, Any] | None = None) -> list[BaseException | None]:
+    def prepare(self, conn: Connection, models: Sequence[Any], operation: str) -> None:
+        """Skeleton ids -> neuron ids for every model in one request (renames and deletes
+        address the neuron)."""
+        unmapped = [m.id for m in models if m.neuron_id is None]
+        mapping = api.neuron_ids(conn, unmapped) if unmapped else {}
+        for m in models:
+            if m.neuron_id is None and m.id in mapping:
+                m.neuron_id = mapping[m.id]
+
+    def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
         """Renames go out in one ``neurons/rename`` request; other changes one neuron at a time."""
-        renames = [m for m in models if set(m.changes()) == {"name"}]
-        if len(renames) < 2:
-            return super().update_many(conn, models)
+        renames = [m for m in chunk if set(m.changes()) == {"name"} and m.neuron_id is not None]
         errors: dict[int, BaseException | None] = {}
-        try:
-            unmapped = [m.id for m in renames if m.neuron_id is None]
-            mapping = api.require_neuron_ids(conn, unmapped) if unmapped else {}
-            for m in renames:
-                m.neuron_id = m.neuron_id if m.neuron_id is not None else mapping[m.id]
-            body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
-            done = {int(n) for n in body.get("renamed_neurons", [])}
-            for m in renames:
-                errors[id(m)] = None if m.neuron_id in done else NotFound(f"neuron {m.neuron_id} was not renamed")
-        except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
-            for m in renames:
-                errors[id(m)] = e
-        others = [m for m in models if id(m) not in errors]
-        for m, error in zip(others, super().update_many(conn, others) if others else []):
-            errors[id(m)] = error
-        return [errors[id(m)] for m in models]
+        if len(renames) > 1:
+            try:
+                body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
+                done = {int(n) for n in body.get("renamed_neurons", [])}
+                for m in renames:
+                    errors[id(m)] = None if m.neuron_id in done else NotFound(f"neuron {m.neuron_id} was not renamed")
+            except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
+                errors.update({id(m): e for m in renames})
+        for m in chunk:
+            if id(m) not in errors:
+                try:
+                    self.update(conn, m, m.changes(), modifiers)
+                    errors[id(m)] = None
+                except Exception as e:  # noqa: BLE001 - per neuron
+                    errors[id(m)] = e
+        return [errors[id(m)] for m in chunk]
 
     def delete(self, conn: Connection, model: Any) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
         api.write(conn, f"/neuron/{model.neuron_id}/delete")
 
-    def delete_many(self, conn: Connection, models: Sequence[Any]) -> list[BaseException | None]:
-        unmapped = [m.id for m in models if m.neuron_id is None]
-        mapping = api.neuron_ids(conn, unmapped) if unmapped else {}
-        for m in models:
-            if m.neuron_id is None and m.id in mapping:
-                m.neuron_id = mapping[m.id]
-        return super().delete_many(conn, models)
-
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """An import whose reply was lost is looked up by its exact name, node count and root
         position: one match settles it, none means it was not stored, several cannot be told
         apart and stay unknown."""
-        result: list[Any] = []
+        result: list[Settlement] = []
         for model in models:
             form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
             skids = [s for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])]
@@ -382,14 +371,19 @@ class CatmaidNeuron(Resource):
                     matches.append(neuron)
             if len(matches) == 1:
                 model.neuron_id, model.nodes = matches[0].neuron_id, matches[0].nodes
-                result.append(matches[0].id)
+                result.append(Settlement.stored(matches[0].id))
+            elif not matches:
+                result.append(Settlement.absent())
             else:
-                result.append(None if not matches else UNSETTLED)
+                result.append(Settlement.unknown(f"{len(matches)} neurons named {model.name!r} have its nodes"))
         return result
 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
-class CatmaidAnnotation(Resource):
+class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
+    writable = frozenset({"targets", "meta"})
+    creatable = frozenset({"name", "targets", "meta", "project"})
+    not_supported = {"field name": "CATMAID cannot rename an annotation; create one with the new name"}
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
         "name": Filter("name", (str,), "exact annotation name", many=True),
@@ -411,13 +405,13 @@ class CatmaidAnnotation(Resource):
         for a, (targets, meta) in zip(annotations, values):
             a.targets, a.meta = targets, meta
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Annotation:
         names = {v: k for k, v in api.annotation_index(conn).items()}
         if id not in names:
             raise NotFound(f"no annotation {id} in project {pid(conn)}", missing=[id])
         annotation = Annotation(id=id, name=names[id], project=pid(conn))
         self._complete(conn, [annotation])
-        model.assign(annotation)
+        return annotation
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         project = pid(conn)
@@ -444,9 +438,6 @@ class CatmaidAnnotation(Resource):
             self._complete(conn, result)  # a named few: worth loading what they annotate
         yield result
 
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return sum(len(p) for p in self.pages(conn, modifiers, None))
-
     def validate(self, model: Any, operation: str) -> None:
         check_name(model.name, "an annotation name")
         if operation == "create" and not model.targets:
@@ -456,7 +447,7 @@ class CatmaidAnnotation(Resource):
         for m in model.meta or []:
             check_name(m, "a meta-annotation name")
 
-    def create(self, conn: Connection, model: Any) -> None:
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         form = form_list("skeleton_ids", model.targets) + form_list("annotations", [model.name])
         form += form_list("meta_annotations", model.meta or [])
         body = api.write(conn, "/annotations/add", form)
@@ -467,12 +458,7 @@ class CatmaidAnnotation(Resource):
             raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
         model.project = pid(conn)
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
-        if "name" in changes:
-            raise NotSupported("catmaid cannot rename an annotation; create one with the new name")
-        unsupported = set(changes) - {"targets", "meta"}
-        if unsupported:
-            raise NotSupported(f"catmaid annotations have no {', '.join(sorted(unsupported))}")
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if "targets" in changes:
             before, after = set(model.original("targets") or []), set(model.targets or [])
             if after - before:
@@ -497,13 +483,16 @@ class CatmaidAnnotation(Resource):
 
 
 # -- Connector ---------------------------------------------------------------------------------------------------
-class CatmaidConnector(Resource):
+class CatmaidConnector(Fetch, List, Create, Update, Delete):
+    writable = frozenset({"x", "y", "z", "links"})
+    creatable = frozenset({"x", "y", "z", "confidence", "links"})
+    not_supported = {"field confidence": "CATMAID sets a connector's confidence when it is created"}
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) linked to the connectors", many=True),
         "relation": Filter("relation", (str,), "only connectors linked with this relation (e.g. presynaptic_to)"),
     }
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Connector:
         try:
             body = api.get(conn, f"/connectors/{id}/")
         except NotFound as e:
@@ -511,7 +500,7 @@ class CatmaidConnector(Resource):
                 f"no connector {id} with links (CATMAID answers 404 for a connector without links)",
                 missing=[id], status=e.status, method=e.method, path=e.path,
             ) from e
-        model.assign(cv.connector_from_detail(body))
+        return cv.connector_from_detail(body)
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Connector]]:
         names = {v: k for k, v in api.relation_ids(conn).items()}
@@ -529,9 +518,6 @@ class CatmaidConnector(Resource):
                     result.append(c)
         yield sorted(result, key=lambda c: c.id)
 
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return sum(len(p) for p in self.pages(conn, modifiers, None))
-
     def validate(self, model: Any, operation: str) -> None:
         for axis in ("x", "y", "z"):
             _check_coordinate(getattr(model, axis), f"connector {axis}")
@@ -542,7 +528,7 @@ class CatmaidConnector(Resource):
             if link.relation not in KNOWN_RELATIONS:
                 raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
 
-    def create(self, conn: Connection, model: Any) -> None:
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         relations = api.relation_ids(conn)
         confidence = model.confidence or 5
         rows = [(link.node_id, relations[link.relation], link.confidence or 5) for link in model.links or []]
@@ -556,10 +542,7 @@ class CatmaidConnector(Resource):
         model.extra["link_ids"] = [row[0] for row in body.get("created_links", [])]
         model.extra["link_state"] = [[row[0], row[1]] for row in body.get("created_links", [])]
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
-        unsupported = set(changes) - {"x", "y", "z", "links"}
-        if unsupported:
-            raise NotSupported(f"catmaid cannot change a connector's {', '.join(sorted(unsupported))}")
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"x", "y", "z"} & set(changes):
             known = model.extra.get("edition_time")
             form = cv.form_rows("c", [(model.id, float(model.x), float(model.y), float(model.z))])
@@ -588,19 +571,16 @@ class CatmaidConnector(Resource):
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
-class CatmaidVolume(Resource):
+class CatmaidVolume(Fetch, List, Create, Update, Delete):
     filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
-        model.assign(cv.volume_from_detail(api.get(conn, f"/volumes/{id}/")))
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Volume:
+        return cv.volume_from_detail(api.get(conn, f"/volumes/{id}/"))
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Volume]]:
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
         volumes = cv.volumes_from_table(api.get(conn, "/volumes/"))
         yield [v for v in volumes if wanted is None or v.name in wanted]
-
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return sum(len(p) for p in self.pages(conn, modifiers, None))
 
     def validate(self, model: Any, operation: str) -> None:
         check_name(model.name, "a volume name")
@@ -617,13 +597,13 @@ class CatmaidVolume(Resource):
             if f.min() < 0 or f.max() >= len(v):
                 raise ValueError("a face refers to a vertex that does not exist")
 
-    def create(self, conn: Connection, model: Any) -> None:
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         form = {"type": "trimesh", "title": model.name, "comment": model.comment or "",
                 "mesh": orjson.dumps(cv.mesh_for_wire(model)).decode()}
         body = api.write(conn, "/volumes/add", form)
         model.id = int(body["volume_id"])
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         form: dict[str, str] = {}
         if "name" in changes:
             form["title"] = model.name

@@ -10,10 +10,15 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import orjson
 
+import attrs
+
 from ...connection import Connection
-from ...errors import NotFound, NotSupported, ProtocolError
+from ...errors import BadRequest, NotFound, NotSupported, PermissionDenied, ProtocolError
 from ...resources import Annotation, Project
-from ..base import absent, as_list, Filter, Resource, check_id
+from ..base import Filter, check_id, segment
+from ..resource import (
+    BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
+)
 
 #: Records per write (clio-py uses 50) and ids per id-number read.
 WRITE_CHUNK = 50
@@ -36,7 +41,14 @@ def annotation_from_record(record: Mapping[str, Any], ds: str) -> Annotation:
     return Annotation(id=body, targets=[body], properties=properties, project=ds)
 
 
-class ClioProject(Resource):
+@attrs.define
+class ClioState(ConnectionState):
+    """The annotation fields each dataset lists, read once per connection."""
+
+    fields: dict[str, dict[str, Filter]] = attrs.field(factory=dict)
+
+
+class ClioProject(Fetch, List):
     id_type = str
     not_supported = {op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")}
 
@@ -48,22 +60,25 @@ class ClioProject(Resource):
                         extra={k: v for k, v in meta.items() if k not in ("title", "description")})
                 for name, meta in body.items()]
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
         for project in self._all(conn):
             if project.id == id:
-                model.assign(project)
-                return
+                return project
         raise NotFound(f"no Clio dataset {id!r} readable with this token", missing=[id])
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
         yield self._all(conn)
 
-    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return len(self._all(conn))
 
-
-class ClioAnnotation(Resource):
+class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Settle):
     id_type = int
+    writable = frozenset({"properties", "targets", "project"})
+    context_modifiers = frozenset({"version", "replace", "conditional"})
+    batch_size, spread_chunks = WRITE_CHUNK, False
+    not_supported = {
+        **{f"field {name}": "a Clio annotation keeps its fields in properties"
+           for name in ("name", "geometry", "image", "terms", "meta")},
+    }
     fixed_filters = {
         "ids": Filter("ids", (int, np.integer), "body ids, results in the order given", many=True),
         "version": Filter("version", (str,), "a version tag ('v0.3.33') or DVID UUID, on reads and writes"),
@@ -72,14 +87,14 @@ class ClioAnnotation(Resource):
     }
 
     def allowed_filters(self, conn: Connection) -> Mapping[str, Filter]:
-        key = f"clio.fields.{dataset(conn)}"
-        if key not in conn.cache:
-            names = conn.transport.request("GET", f"/v2/json-annotations/{dataset(conn)}/neurons/fields")
+        state, ds = ClioState.of(conn), dataset(conn)
+        if ds not in state.fields:
+            names = conn.transport.request("GET", f"/v2/json-annotations/{segment(ds)}/neurons/fields")
             if not isinstance(names, list):
                 raise ProtocolError("the Clio fields endpoint did not return a list")
-            conn.cache[key] = {n: Filter(n, VALUE, "annotation field (a list means any of them)", many=True)
-                               for n in names if n and n != "bodyid"}
-        return {**conn.cache[key], **self.fixed_filters}
+            state.fields[ds] = {n: Filter(n, VALUE, "annotation field (a list means any of them)", many=True)
+                                for n in names if n and n != "bodyid"}
+        return {**state.fields[ds], **self.fixed_filters}
 
     # reading -------------------------------------------------------------------------------------
     def _by_ids(self, conn: Connection, ids: Sequence[int], modifiers: Mapping[str, Any] | None = None) -> dict[int, Annotation]:
@@ -87,7 +102,7 @@ class ClioAnnotation(Resource):
         params = _version_params(conn, modifiers)
         parts = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
         bodies = conn.transport.map_values(
-            lambda part: conn.transport.request("GET", f"/v2/json-annotations/{ds}/neurons/id-number/{','.join(map(str, part))}",
+            lambda part: conn.transport.request("GET", f"/v2/json-annotations/{segment(ds)}/neurons/id-number/{','.join(map(str, part))}",
                                                 params=params or None), parts)
         found: dict[int, Annotation] = {}
         for body in bodies:
@@ -96,11 +111,8 @@ class ClioAnnotation(Resource):
                 found[a.id] = a
         return found
 
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
-        found = self._by_ids(conn, [id])
-        if id not in found:
-            raise NotFound(f"body {id} has no annotation in {dataset(conn)}", missing=[id])
-        model.assign(found[id])
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Annotation]:
+        return dict(self._by_ids(conn, ids, context))
 
     @staticmethod
     def _query(modifiers: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,22 +126,17 @@ class ClioAnnotation(Resource):
                 query[key] = value.item() if hasattr(value, "item") else value
         return query
 
+    def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
+        ids = [m.id for m in next(iter(self.pages(conn, modifiers, None)))]
+        return set(ids)
+
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         ds = dataset(conn)
-        if "ids" in modifiers:
-            ids = [check_id(i, int, "body id") for i in as_list(modifiers["ids"])]
-            found = self._by_ids(conn, ids, modifiers)
-            missing = [i for i in ids if i not in found]
-            if missing:
-                raise NotFound(f"{len(missing)} of {len(ids)} bodies have no annotation: {missing[:10]}", missing=missing)
-            rest = self._query(modifiers)
-            yield [found[i] for i in ids if all(_matches(found[i].properties, k, v) for k, v in rest.items())]
-            return
         query = self._query(modifiers)
         if not query:
-            records = conn.transport.request("GET", f"/v2/json-annotations/{ds}/neurons/all", params=_version_params(conn, modifiers) or None)
+            records = conn.transport.request("GET", f"/v2/json-annotations/{segment(ds)}/neurons/all", params=_version_params(conn, modifiers) or None)
         else:
-            records = conn.transport.request("POST", f"/v2/json-annotations/{ds}/neurons/query",
+            records = conn.transport.request("POST", f"/v2/json-annotations/{segment(ds)}/neurons/query",
                                              params=_version_params(conn, modifiers) or None, json=query, read=True)
         yield [annotation_from_record(r, ds) for r in records or []]
 
@@ -139,15 +146,15 @@ class ClioAnnotation(Resource):
         query = self._query(modifiers)
         if not query:
             return len(next(iter(self.pages(conn, modifiers, None))))
-        ids = conn.transport.request("POST", f"/v2/json-annotations/{dataset(conn)}/neurons/query",
+        ids = conn.transport.request("POST", f"/v2/json-annotations/{segment(dataset(conn))}/neurons/query",
                                      params={"onlyid": "true", **_version_params(conn, modifiers)}, json=query, read=True)
         return len(ids or [])
 
     # writing -------------------------------------------------------------------------------------
     def validate(self, model: Any, operation: str) -> None:
-        if model.id is None:
-            raise ValueError("a Clio annotation is keyed by its body: give id=<body id>")
-        body = check_id(model.id, int, "body id")
+        if model.id is None and not (model.targets and len(model.targets) == 1):
+            raise ValueError("a Clio annotation is keyed by its body: give targets=[<body id>] (or id=<body id>)")
+        body = check_id(model.id if model.id is not None else model.targets[0], int, "body id")
         if body == 0:
             raise ValueError("body id 0 is reserved by DVID")
         if model.targets not in (None, [body]):
@@ -165,9 +172,9 @@ class ClioAnnotation(Resource):
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"properties must hold finite numbers, not {value!r}")
 
-    def create(self, conn: Connection, model: Any) -> None:
-        self.validate(model, "create")
-        self.update(conn, model, {"properties": model.properties})
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        _key_by_target(model)
+        self.update(conn, model, {"properties": model.properties}, modifiers)
 
     @staticmethod
     def _record(model: Any, replace: bool) -> dict[str, Any]:
@@ -191,31 +198,24 @@ class ClioAnnotation(Resource):
             params["conditional"] = ",".join([conditional] if isinstance(conditional, str) else list(conditional))
         return params
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any] | None = None) -> None:
-        unsupported = set(changes) - {"properties", "targets"}
-        if unsupported:
-            raise NotSupported(f"clio annotations keep their fields in properties; {', '.join(sorted(unsupported))} cannot change")
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         params = self._write_params(conn, modifiers)
         record = self._record(model, "replace" in params)
-        conn.transport.request("POST", f"/v2/json-annotations/{dataset(conn)}/neurons", params=params or None, json=record)
+        conn.transport.request("POST", f"/v2/json-annotations/{segment(dataset(conn))}/neurons", params=params or None, json=record)
         model.targets, model.project = [int(model.id)], dataset(conn)
 
-    def update_many(self, conn: Connection, models: Sequence[Any], modifiers: Mapping[str, Any] | None = None) -> list[BaseException | None]:
-        params = self._write_params(conn, modifiers)
-        chunks = [list(models[i : i + WRITE_CHUNK]) for i in range(0, len(models), WRITE_CHUNK)]
-        outcomes = conn.transport.map(lambda chunk: self._write_chunk(conn, chunk, params, modifiers), chunks, desc="saving annotations")
-        errors: list[BaseException | None] = []
-        for chunk, o in zip(chunks, outcomes):
-            errors.extend(o.value if o.ok else [o.error] * len(chunk))
-        return errors
+    def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+        for model in chunk:
+            _key_by_target(model)
+        return self._write_chunk(conn, list(chunk), self._write_params(conn, modifiers), modifiers)
 
-    create_many = update_many
+    create_chunk = update_chunk
 
     def _write_chunk(self, conn: Connection, chunk: list[Any], params: dict[str, Any], modifiers: Mapping[str, Any] | None) -> list[BaseException | None]:
         ds = dataset(conn)
         records = [self._record(m, "replace" in params) for m in chunk]
         try:
-            conn.transport.request("POST", f"/v2/json-annotations/{ds}/neurons", params=params or None, json=records)
+            conn.transport.request("POST", f"/v2/json-annotations/{segment(ds)}/neurons", params=params or None, json=records)
         except (NotFound, NotSupported):
             raise
         except Exception as error:  # noqa: BLE001 - the batch stopped somewhere: find where
@@ -223,6 +223,10 @@ class ClioAnnotation(Resource):
                 raise
             try:
                 return self._settle_chunk(conn, chunk, records, params, modifiers, error)
+            except (BadRequest, NotFound, PermissionDenied):
+                # The read-back is refused like the write (a version the server does not
+                # have): the server took nothing.
+                return [error] * len(chunk)
             except Exception:  # noqa: BLE001 - cannot read back now: the outcome stays unknown
                 error.sent = True  # type: ignore[attr-defined]
                 error.unknown_outcome = True  # type: ignore[attr-defined]
@@ -256,25 +260,28 @@ class ClioAnnotation(Resource):
                 results.append(e)
         return results
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """A record whose write reply was lost landed if reading it back shows what was sent;
         otherwise it is resent (writes are keyed by body id, so nothing can be duplicated)."""
         stored = self._by_ids(conn, [m.id for m in models])
-        result: list[Any] = []
-        for model in models:
-            record = self._record(model, False)
-            result.append(model.id if _landed(stored.get(model.id), record, set()) else None)
-        return result
+        return [Settlement.stored(m.id) if _landed(stored.get(m.id), self._record(m, False), set()) else Settlement.absent()
+                for m in models]
 
     def delete(self, conn: Connection, model: Any) -> None:
         version = conn.options.get("version")
         if version and version not in self._default_versions(conn):
             raise NotSupported(f"Clio deletes only at the dataset's default version; version={version!r} would delete elsewhere")
-        conn.transport.request("DELETE", f"/v2/json-annotations/{dataset(conn)}/neurons/id-number/{model.id}")
+        conn.transport.request("DELETE", f"/v2/json-annotations/{segment(dataset(conn))}/neurons/id-number/{model.id}")
 
     def _default_versions(self, conn: Connection) -> set[str]:
         project = Project.fetch(dataset(conn), connection=conn)
         return {v for v in (project.extra.get("tag"), project.extra.get("uuid")) if v}
+
+
+def _key_by_target(model: Any) -> None:
+    """On Clio the annotation's id is its single target, the body id."""
+    if model.id is None and model.targets and len(model.targets) == 1:
+        model.id = check_id(model.targets[0], int, "body id")
 
 
 def _matches(properties: Mapping[str, Any] | None, key: str, value: Any) -> bool:

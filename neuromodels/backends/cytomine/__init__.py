@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ...connection import Connection
+from ...connection import Connection, Secret
 from ...errors import NeuromodelsError, error_for_status
+from ...transport import body_text
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
 from ..base import Backend, decode_json
 from . import resources
@@ -39,20 +40,22 @@ class CytomineAuth(requests.auth.AuthBase):
     variant (an unauthenticated request was not processed, so sending it again is safe)."""
 
     def __init__(self, public_key: str, private_key: str, variant: str) -> None:
-        self._public = public_key
-        self._private = private_key
+        self._public = Secret(public_key)
+        self._private = Secret(private_key)
         self.variant = "4.x" if variant == "auto" else variant
         self.auto = variant == "auto"
 
     def sign(self, r: requests.PreparedRequest, variant: str) -> None:
         date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
         ctype = r.headers.get("content-type", "") or ""
+        ctype = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
         path = None
         if variant == "3.x":
             parts = urlsplit(r.url or "")
             path = parts.path + (f"?{parts.query}" if parts.query else "")
         r.headers["date"] = date
-        r.headers["authorization"] = f"CYTOMINE {self._public}:{signature(self._private, r.method or 'GET', ctype, date, path)}"
+        signed = signature(self._private.reveal(), r.method or "GET", ctype, date, path)
+        r.headers["authorization"] = f"CYTOMINE {self._public.reveal()}:{signed}"
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers.setdefault("accept", "application/json, */*")
@@ -83,10 +86,10 @@ class CytomineAuth(requests.auth.AuthBase):
 
 class BearerAuth(requests.auth.AuthBase):
     def __init__(self, token: str) -> None:
-        self._token = token
+        self._token = Secret(token)
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self._token}"
+        r.headers["Authorization"] = f"Bearer {self._token.reveal()}"
         return r
 
     def __repr__(self) -> str:
@@ -120,7 +123,10 @@ class CytomineBackend(Backend):
             raise ValueError("Cytomine HMAC needs both public_key and private_key")
         if conn.token:
             return BearerAuth(conn.token)
-        return None
+        raise ValueError(
+            "a Cytomine server needs credentials: public_key= and private_key= (your account page on the "
+            "server lists them; or NEUROMODELS_PUBLIC_KEY/NEUROMODELS_PRIVATE_KEY for from_env()), or token="
+        )
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         status = response.status_code
@@ -145,7 +151,7 @@ class CytomineBackend(Backend):
                 return None
             return error_for_status(400)(str(message), server_message=str(message))
         if message is None:
-            message = (response.text or response.reason or f"HTTP {status}")[:300]
+            message = (body_text(response, 300) or response.reason or f"HTTP {status}")[:300]
         return error_for_status(status)(str(message), server_message=str(message))
 
     def ping(self, conn: Connection) -> Any:

@@ -7,16 +7,20 @@ and are paged with ``max``/``offset`` until ``size`` items were read.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
-from ...errors import BadRequest, NotFound, NotSupported, ProtocolError
+from ...errors import BadRequest, NotFound, ProtocolError
 from ...resources import Annotation, Project
-from ..base import UNSETTLED, Filter, Resource, absent, check_id, check_name
+from ..base import Filter, check_id, check_name
+from ..resource import (
+    BulkCreate, Count, Create, Delete, Download, Errors, Fetch, List, Resource, Settle, Settlement, Thumbnail,
+    Update, absent,
+)
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -66,37 +70,26 @@ def _total(conn: Connection, path: str, params: Mapping[str, Any]) -> int:
     return int(body.get("size", 0))
 
 
-class CommandResource(Resource):
-    """A Cytomine domain with the usual show / add / edit / delete routes."""
+class Command(Resource):
+    """Declarations of a Cytomine domain: ``api/<route>/{id}.json``, the key of the object in
+    command replies, and its wire shapes."""
 
-    #: ``api/<route>/{id}.json``, and the key of the object in command replies.
-    route: str = ""
-    key: str = ""
-    from_wire: Callable[[Mapping[str, Any]], Any] = staticmethod(lambda row: row)  # type: ignore[assignment]
-
-    def fetch(self, conn: Connection, model: Any, id: Any, **options: Any) -> None:
-        model.assign(self.from_wire(conn.transport.request("GET", f"/api/{self.route}/{id}.json")))
+    route: ClassVar[str] = ""
+    key: ClassVar[str] = ""
+    from_wire: ClassVar[Callable[[Mapping[str, Any]], Any]] = staticmethod(lambda row: row)
 
     def to_wire(self, model: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def create(self, conn: Connection, model: Any) -> None:
-        body = cv.writable(self.key, self.to_wire(model))
-        body.pop("id", None)
-        reply = conn.transport.request("POST", f"/api/{self.route}.json", json=body)
-        model.assign(self.from_wire(cv.command_object(reply, self.key)))
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
-        # Cytomine's PUT replaces the whole object: send the last fetched state with the
-        # changes applied, never the computed fields.
-        reply = conn.transport.request("PUT", f"/api/{self.route}/{model.id}.json",
-                                       json=cv.writable(self.key, self.to_wire(model)))
-        model.assign(self.from_wire(cv.command_object(reply, self.key)))
+class CommandFetch(Command, Fetch):
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
+        return self.from_wire(conn.transport.request("GET", f"/api/{self.route}/{id}.json"))
 
-    def delete(self, conn: Connection, model: Any) -> None:
-        conn.transport.request("DELETE", f"/api/{self.route}/{model.id}.json")
 
-    # Collections: a path (and query) per filter set, paged by the server's size.
+class CommandList(Command, List, Count):
+    """Collections: a path (and query) per filter set, paged by the server's ``size``."""
+
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         return f"/api/{self.route}.json"
 
@@ -110,8 +103,34 @@ class CommandResource(Resource):
         return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))
 
 
+class CommandCreate(Command, Create):
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        body = cv.writable(self.key, self.to_wire(model))
+        body.pop("id", None)
+        reply = conn.transport.request("POST", f"/api/{self.route}.json", json=body)
+        model.assign(self.from_wire(cv.command_object(reply, self.key)))
+
+
+class CommandUpdate(Command, Update):
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+        # Cytomine's PUT replaces the whole object: send the last fetched state with the
+        # changes applied, never the computed fields.
+        reply = conn.transport.request("PUT", f"/api/{self.route}/{model.id}.json",
+                                       json=cv.writable(self.key, self.to_wire(model)))
+        model.assign(self.from_wire(cv.command_object(reply, self.key)))
+
+
+class CommandDelete(Command, Delete):
+    def delete(self, conn: Connection, model: Any) -> None:
+        conn.transport.request("DELETE", f"/api/{self.route}/{model.id}.json")
+
+
+class CommandCRUD(CommandFetch, CommandList, CommandCreate, CommandUpdate, CommandDelete):
+    """A domain with the usual show / list / add / edit / delete routes."""
+
+
 # -- Project -----------------------------------------------------------------------------------------
-class CytomineProject(CommandResource):
+class CytomineProject(CommandCRUD):
     route, key = "project", "project"
     from_wire = staticmethod(cv.project_from_wire)
     filters = {
@@ -147,7 +166,7 @@ class CytomineProject(CommandResource):
 
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
-class CytomineImageInstance(CommandResource):
+class CytomineImageInstance(CommandFetch, CommandList, Download, Thumbnail):
     route, key = "imageinstance", "imageinstance"
     from_wire = staticmethod(cv.image_from_wire)
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
@@ -156,15 +175,6 @@ class CytomineImageInstance(CommandResource):
         "update": "image instances are managed in Cytomine's web interface",
         "delete": "image instances are managed in Cytomine's web interface",
     }
-
-    def create(self, conn: Connection, model: Any) -> None:
-        raise self.refuse("create")
-
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
-        raise self.refuse("update")
-
-    def delete(self, conn: Connection, model: Any) -> None:
-        raise self.refuse("delete")
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         project = check_id(modifiers.get("project", conn.project), int,
@@ -214,10 +224,20 @@ _ANNOTATION_FILTERS = {
 }
 
 
-class CytomineAnnotation(CommandResource):
+class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle):
     route, key = "annotation", "annotation"
     from_wire = staticmethod(cv.annotation_from_wire)
     filters = _ANNOTATION_FILTERS
+    creatable = frozenset({"geometry", "image", "project", "terms"})
+    writable = frozenset({"geometry", "image", "terms"})
+    batch_size = BATCH
+    not_supported = {
+        "field name": "Cytomine annotations have no name; give them terms",
+        "field targets": "Cytomine annotations mark regions of images, not neurons",
+        "field meta": "Cytomine has no meta-annotations",
+        "field properties": "Cytomine's key-value properties are not written through annotations here yet",
+        "field project": "an annotation belongs to its image's project",
+    }
 
     def validate(self, model: Any, operation: str) -> None:
         g = model.geometry
@@ -233,23 +253,12 @@ class CytomineAnnotation(CommandResource):
         for t in model.terms or []:
             check_id(t, int, "term id")
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
-        return cv.annotation_put(model)
-
-    def create(self, conn: Connection, model: Any) -> None:
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         reply = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_to_wire(model, with_terms=True))
         model.assign(cv.annotation_from_wire(cv.command_object(reply, "annotation")))
 
-    def create_many(self, conn: Connection, models: Sequence[Any], modifiers: Mapping[str, Any] | None = None) -> list[BaseException | None]:
-        """List POSTs in parallel chunks; every reply read; every created id assigned."""
-        # One round of parallel chunks where possible, never more than BATCH items each.
-        size = max(1, min(BATCH, math.ceil(len(models) / conn.max_workers)))
-        chunks = [list(models[i : i + size]) for i in range(0, len(models), size)]
-        outcomes = conn.transport.map(lambda chunk: self._save_chunk(conn, chunk), chunks, desc="saving annotations")
-        errors: list[BaseException | None] = []
-        for chunk, outcome in zip(chunks, outcomes):
-            errors.extend(outcome.value if outcome.ok else [outcome.error] * len(chunk))
-        return errors
+    def create_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+        return self._save_chunk(conn, list(chunk))
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
         payload = [cv.annotation_to_wire(m, with_terms=True) for m in chunk]
@@ -278,7 +287,7 @@ class CytomineAnnotation(CommandResource):
         for o in undo:
             if o.error is not None and not isinstance(o.error, NotFound):
                 raise ProtocolError(f"an ambiguous batch reply ({message!r}) could not be undone: {o.error}")
-        return [o.error for o in conn.transport.map(lambda m: self.create(conn, m), chunk)]
+        return [o.error for o in conn.transport.map(lambda m: self.create(conn, m, {}), chunk)]
 
     @staticmethod
     def _match_errors(chunk: list[Any], payload: list[dict[str, Any]], problems: list[Mapping[str, Any]]) -> dict[int, str]:
@@ -292,10 +301,7 @@ class CytomineAnnotation(CommandResource):
                 reasons[hits[0]] = str(problem.get("message", "refused"))
         return reasons
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any]) -> None:
-        unsupported = set(changes) - {"geometry", "image", "terms"}
-        if unsupported:
-            raise NotSupported(f"cytomine annotations have no writable {', '.join(sorted(unsupported))}")
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"geometry", "image"} & set(changes):
             reply = conn.transport.request("PUT", f"/api/annotation/{model.id}.json", json=cv.annotation_put(model))
             fresh = cv.annotation_from_wire(cv.command_object(reply, "annotation"))
@@ -321,7 +327,7 @@ class CytomineAnnotation(CommandResource):
             params["bbox"] = ",".join(f"{v:g}" for v in bbox)
         return params
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Any] | None:
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """A create whose reply was lost is looked up among its image's annotations by equal
         geometry; one match settles it, none means not stored, several cannot be told apart."""
         by_image: dict[int, list[Annotation]] = {}
@@ -330,20 +336,22 @@ class CytomineAnnotation(CommandResource):
                                                    {"image": image, "showWKT": True, "showTerm": True}, None,
                                                    cv.annotation_from_wire) for a in page]
         claimed: set[int] = set()
-        result: list[Any] = []
+        result: list[Settlement] = []
         for model in models:
             hits = [a for a in by_image[model.image] if a.id not in claimed and a.geometry is not None
                     and a.geometry.equals(model.geometry)]
             if len(hits) == 1:
                 claimed.add(hits[0].id)
-                result.append(hits[0].id)
+                result.append(Settlement.stored(hits[0].id))
+            elif not hits:
+                result.append(Settlement.absent())
             else:
-                result.append(None if not hits else UNSETTLED)
+                result.append(Settlement.unknown(f"{len(hits)} annotations of image {model.image} have its geometry"))
         return result
 
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
-class CytomineTerm(CommandResource):
+class CytomineTerm(CommandCRUD):
     route, key = "term", "term"
     from_wire = staticmethod(cv.term_from_wire)
     filters = {
@@ -368,7 +376,7 @@ class CytomineTerm(CommandResource):
         return "/api/term.json"
 
 
-class CytomineOntology(CommandResource):
+class CytomineOntology(CommandCRUD):
     route, key = "ontology", "ontology"
     from_wire = staticmethod(cv.ontology_from_wire)
 

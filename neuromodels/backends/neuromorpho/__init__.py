@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from ...connection import Connection
+from ...connection import Connection, basic_auth
 from ...errors import NeuromodelsError, error_for_status
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Backend, decode_json
@@ -37,6 +37,9 @@ class NeuroMorphoBackend(Backend):
         message = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
         message = str(message or response.reason or f"HTTP {status}")
         return error_for_status(status if status >= 400 else 400)(message, server_message=message)
+
+    def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
+        return basic_auth(conn)  # a proxy in front of a mirror may ask for it
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/api/health")

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 from urllib.parse import quote
 
 from ...resources import Neuron
+from ..base import segment
 
 #: Fields the server sends as strings although they hold numbers ('834.0').
 NUMERIC_FIELDS = frozenset({
@@ -49,7 +50,8 @@ def neuron_from_record(record: Mapping[str, Any]) -> Neuron:
 
 def swc_path(archive: str, name: str) -> str:
     """``/dableFiles/<archive, lowercased>/CNG version/<name>.CNG.swc``, percent-encoded."""
-    return "/dableFiles/" + quote(archive.lower()) + "/" + quote("CNG version") + "/" + quote(name) + ".CNG.swc"
+    return "/dableFiles/" + segment(archive.lower()) + "/" + quote("CNG version") + "/" + segment(name) + ".CNG.swc"
+
 
 
 def morphometry(record: Mapping[str, Any]) -> dict[str, Any]:

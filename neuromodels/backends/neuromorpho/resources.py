@@ -7,11 +7,14 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+import attrs
+
 from ...connection import Connection
 from ...errors import NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
 from ...resources import Neuron
-from ..base import absent, as_list, Filter, Resource, check_id
+from ..base import Filter, as_list, check_id
+from ..resource import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
@@ -20,9 +23,18 @@ PAGE = 500
 VALUE = (str, int, float, np.integer, np.floating)
 
 
-class NeuroMorphoNeuron(Resource):
+@attrs.define
+class NeuroMorphoState(ConnectionState):
+    """The neuron fields the server lists, read once per connection."""
+
+    fields: dict[str, Filter] | None = None
+
+
+class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
     id_type = int
     not_supported = {"create": READ_ONLY, "update": READ_ONLY, "delete": READ_ONLY}
+    fetch_options = {"nodes": True, "name": None}
+    list_options = {"nodes": False}
     fixed_filters = {
         "ids": Filter("ids", (int, np.integer), "neuron ids, results in the order given", many=True),
         "sort": Filter("sort", (str,), "a field, optionally ',asc' or ',desc' (default neuron_id)"),
@@ -30,32 +42,39 @@ class NeuroMorphoNeuron(Resource):
 
     def allowed_filters(self, conn: Connection) -> Mapping[str, Filter]:
         """The server's own field list, read once per connection."""
-        key = "neuromorpho.fields"
-        if key not in conn.cache:
+        state = NeuroMorphoState.of(conn)
+        if state.fields is None:
             body = conn.transport.request("GET", "/api/neuron/fields")
             names = body.get("Neuron Fields") if isinstance(body, Mapping) else None
             if not isinstance(names, list):
                 raise ProtocolError("/api/neuron/fields did not list the fields")
-            conn.cache[key] = {
+            state.fields = {
                 name: Filter(name, VALUE, "neuron field (a list means any of them; * is a wildcard)", many=True)
                 for name in names if name != "neuron_id"
             }
-        return {**conn.cache[key], **self.fixed_filters}
+        return {**state.fields, **self.fixed_filters}
 
     # reading ------------------------------------------------------------------------------------
-    def fetch(self, conn: Connection, model: Any, id: Any, *, name: str | None = None, nodes: bool = True, **options: Any) -> None:
-        if options:
-            raise TypeError(f"unknown fetch option(s): {', '.join(options)}")
+    def fetch_one(self, conn: Connection, id: Any, *, name: str | None = None, nodes: bool = True, **options: Any) -> Neuron:
         if name is not None:
             if not isinstance(name, str) or not name or "/" in name:
                 raise ValueError(f"a NeuroMorpho neuron name is a non-empty string without '/', not {name!r}")
-            record = conn.transport.request("GET", f"/api/neuron/name/{name}")
+            record = conn.transport.request("GET", f"/api/neuron/name/{cv.segment(name)}")
         else:
             record = conn.transport.request("GET", f"/api/neuron/id/{id}")
         neuron = cv.neuron_from_record(record)
+        if name is not None and neuron.name != name:
+            raise ProtocolError(f"asked for neuron {name!r}, the server answered with {neuron.name!r}")
         if nodes:
             neuron.nodes = self._swc(conn, neuron)
-        model.assign(neuron)
+        return neuron
+
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], *, nodes: bool = False,
+                   **options: Any) -> dict[Any, Neuron]:
+        found = {n.id: n for page in self._pages(conn, {"neuron_id": [int(i) for i in ids]}, None, None) for n in page}
+        if nodes and found:
+            self.load_nodes(conn, list(found.values()))
+        return found
 
     def _swc(self, conn: Connection, neuron: Neuron) -> Any:
         archive = neuron.extra.get("archive")
@@ -102,22 +121,7 @@ class NeuroMorphoNeuron(Resource):
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = False,
               **options: Any) -> Iterator[Sequence[Neuron]]:
-        if options:
-            raise TypeError(f"unknown fetch option(s): {', '.join(options)}")
-        query = self._query(modifiers)
-        sort = modifiers.get("sort")
-        if "ids" in modifiers:
-            wanted = [check_id(i, int, "neuron id") for i in query["neuron_id"]]
-            found = {n.id: n for page in self._pages(conn, query, None, sort) for n in page}
-            missing = [i for i in wanted if i not in found]
-            if missing:
-                raise NotFound(f"{len(missing)} of {len(wanted)} neuron(s) not found: {missing[:10]}", missing=missing)
-            result = [found[i] for i in wanted]
-            if nodes:
-                self.load_nodes(conn, result)
-            yield result
-            return
-        for page in self._pages(conn, query, limit, sort):
+        for page in self._pages(conn, self._query(modifiers), limit, modifiers.get("sort")):
             if nodes:
                 self.load_nodes(conn, page)
             yield page

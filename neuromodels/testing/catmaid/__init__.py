@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from ..harness import LocalServer
+from .app import CatmaidApp
 from .store import PROJECT_ID
-from .views import CatmaidApp
 
 
 class CatmaidServer(LocalServer):
@@ -16,13 +12,7 @@ class CatmaidServer(LocalServer):
 
     backend = "catmaid"
     project = PROJECT_ID
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(CatmaidApp, **kwargs)
-        self.token = self._app.token  # type: ignore[attr-defined]
-
-    def error_body(self, status: int) -> str:
-        return orjson.dumps({"error": f"injected fault (HTTP {status})", "detail": "", "type": "Exception", "meta": None}).decode()
+    app = CatmaidApp
 
 
 SERVER = CatmaidServer

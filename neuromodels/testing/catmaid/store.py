@@ -23,13 +23,15 @@ CREATE TABLE IF NOT EXISTS model_of (skeleton_id INTEGER PRIMARY KEY, neuron_id 
 CREATE INDEX IF NOT EXISTS model_of_neuron ON model_of(neuron_id);
 CREATE TABLE IF NOT EXISTS annotated_with (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, entity_id INTEGER,
-    annotation_id INTEGER, user_id INTEGER, UNIQUE(entity_id, annotation_id));
+    annotation_id INTEGER, user_id INTEGER, creation_time TEXT, UNIQUE(entity_id, annotation_id));
 CREATE INDEX IF NOT EXISTS aw_annotation ON annotated_with(annotation_id);
 CREATE TABLE IF NOT EXISTS treenode (
     id INTEGER PRIMARY KEY, project_id INTEGER, skeleton_id INTEGER, parent_id INTEGER,
     user_id INTEGER, x REAL, y REAL, z REAL, radius REAL, confidence INTEGER,
-    creation_time TEXT, edition_time TEXT);
+    creation_time TEXT, edition_time TEXT, editor_id INTEGER);
 CREATE INDEX IF NOT EXISTS treenode_skeleton ON treenode(skeleton_id);
+CREATE INDEX IF NOT EXISTS treenode_parent ON treenode(parent_id);
+CREATE INDEX IF NOT EXISTS treenode_x ON treenode(x);
 CREATE TABLE IF NOT EXISTS connector (
     id INTEGER PRIMARY KEY, project_id INTEGER, x REAL, y REAL, z REAL, confidence INTEGER,
     user_id INTEGER, editor_id INTEGER, creation_time TEXT, edition_time TEXT);
@@ -41,7 +43,17 @@ CREATE INDEX IF NOT EXISTS tc_connector ON treenode_connector(connector_id);
 CREATE INDEX IF NOT EXISTS tc_skeleton ON treenode_connector(skeleton_id);
 -- Node rows of a skeleton as compact-detail JSON, kept so reads need not rebuild them.
 CREATE TABLE IF NOT EXISTS skeleton_nodes_json (skeleton_id INTEGER PRIMARY KEY, rows BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS label (node_id INTEGER, tag TEXT, PRIMARY KEY (node_id, tag));
+-- Tags: a link per tagged node (id: the order they were added); label ids are class instances of kind 'label'.
+CREATE TABLE IF NOT EXISTS label (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, node_id INTEGER, tag TEXT, user_id INTEGER, UNIQUE(node_id, tag));
+CREATE INDEX IF NOT EXISTS label_tag ON label(tag);
+CREATE TABLE IF NOT EXISTS review (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, treenode_id INTEGER, skeleton_id INTEGER,
+    reviewer_id INTEGER, review_time TEXT, UNIQUE(treenode_id, reviewer_id));
+CREATE INDEX IF NOT EXISTS review_skeleton ON review(skeleton_id);
+CREATE TABLE IF NOT EXISTS log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, user_id INTEGER, operation TEXT, time TEXT,
+    x REAL, y REAL, z REAL, text TEXT);
 CREATE TABLE IF NOT EXISTS volume (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, name TEXT, comment TEXT,
     user_id INTEGER, creation_time TEXT, edition_time TEXT, vertices TEXT, faces TEXT);
@@ -55,8 +67,8 @@ CONNECTOR_TYPES = [
     ("Gap junction", "Gap junction", "gapjunction-connector", "gapjunction_with", True, 2, "gapjunction", "gapjunction_with"),
     ("Tight junction", "Tight junction", "tightjunction-connector", "tightjunction_with", True, 2, "tightjunction", "tightjunction_with"),
     ("Desmosome", "Desmosome", "desmosome-connector", "desmosome_with", True, 2, "desmosome", "desmosome_with"),
-    ("Attachment", "Attachment", "attachment-connector", "attached_to", False, None, "attachedto", "close_to"),
-    ("Close to", "Spatial", "close-object-connector", "close_to", True, None, "closeto", "close_to"),
+    ("Attachment", "Attachment", "attachment-connector", "attached_to", False, None, "attachment", "close_to"),
+    ("Close to", "Spatial", "spatial-connector", "close_to", True, None, "close_object", "close_to"),
 ]
 
 PROJECT_ID = 1
@@ -78,6 +90,16 @@ def parse_iso(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
 
 
+def iso_us(text: str) -> str:
+    """A stored time in the form with microseconds and +00:00 (node/user-info, links, logs)."""
+    return parse_iso(text).isoformat(timespec="microseconds")
+
+
+def epoch(text: str) -> float:
+    """A stored time as UTC epoch seconds (connector lists, node/list)."""
+    return parse_iso(text).timestamp()
+
+
 def next_ids(db: sqlite3.Connection, name: str, count: int = 1) -> list[int]:
     """Ids from one of CATMAID's shared sequences ('ci' for class instances, 'location' for
     treenodes and connectors)."""
@@ -90,7 +112,7 @@ def seed(db: sqlite3.Connection, token: str | None = None) -> str:
     """Fill an empty database: a project with a stack, the users, the relations. Returns the token."""
     row = db.execute("SELECT token FROM auth_user WHERE id = ?", (ADMIN_ID,)).fetchone()
     if row is not None:
-        return row[0]
+        return str(row[0])
     token = token or secrets.token_hex(20)
     db.executemany("INSERT INTO seq VALUES (?, ?)", [("ci", 100), ("location", 1000)])
     db.executemany(

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from ..harness import LocalServer
 from .app import DATASET, ClioApp
 
@@ -16,13 +12,7 @@ class ClioServer(LocalServer):
 
     backend = "clio"
     project = DATASET
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(ClioApp, **kwargs)
-        self.token = self._app.token  # type: ignore[attr-defined]
-
-    def error_body(self, status: int) -> str:
-        return orjson.dumps({"detail": f"injected fault (HTTP {status})"}).decode()
+    app = ClioApp
 
 
 SERVER = ClioServer

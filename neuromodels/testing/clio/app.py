@@ -7,84 +7,20 @@ Each version (DVID node) keeps its own records; locked nodes refuse writes.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import json
 import re
-import time
 from typing import Any
 
 import orjson
-from werkzeug.exceptions import NotFound as RouteNotFound, MethodNotAllowed
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..harness import Database
+from ..harness import App, View, route
+from .store import DATASET, EMAIL, SCHEMA, check_token, make_token, seed
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS secret (value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dataset (name TEXT PRIMARY KEY, meta TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS node (uuid TEXT PRIMARY KEY, dataset TEXT, tag TEXT, locked INTEGER, head INTEGER);
-CREATE TABLE IF NOT EXISTS record (uuid TEXT, bodyid INTEGER, data TEXT NOT NULL, PRIMARY KEY (uuid, bodyid));
-"""
-EMAIL = "local.user@localhost"
-DATASET = "VNC"
-NODES = [("2b6f0e", "v0.3.31", 1, 0), ("74ea83", "v0.3.32", 0, 0), ("9c1d77", "v0.3.33", 0, 1)]
-DEFAULT_UUID = "74ea83"  # the dataset's own node differs from the head: writes must say which
+__all__ = ["ClioApp", "ClioError", "DATASET", "make_token"]
 
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def make_token(secret: str, email: str, lifetime: float) -> str:
-    """A FlyEM-style HS256 JWT: {email, iat, exp, iss}."""
-    now = int(time.time())
-    header = b64(orjson.dumps({"alg": "HS256", "typ": "JWT"}))
-    claims = b64(orjson.dumps({"email": email, "iat": now, "exp": int(now + lifetime), "iss": "flyem-clio-store"}))
-    signature = b64(hmac.new(secret.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest())
-    return f"{header}.{claims}.{signature}"
-
-
-def check_token(secret: str, token: str) -> str | None:
-    try:
-        header, claims, signature = token.split(".")
-    except ValueError:
-        return None
-    expected = b64(hmac.new(secret.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, signature):
-        return None
-    payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
-    if payload.get("exp", 0) <= time.time():
-        return None
-    return payload.get("email")
-
-
-def seed(cur: Any) -> str:
-    row = cur.execute("SELECT value FROM secret").fetchone()
-    if row:
-        return row[0]
-    secret = b64(hashlib.sha256(str(time.time_ns()).encode()).digest())
-    cur.execute("INSERT INTO secret VALUES (?)", (secret,))
-    meta = {"title": "Synthetic adult nerve cord", "description": "Bundled test dataset", "tag": "v0.3.32",
-            "uuid": DEFAULT_UUID, "dvid": "http://127.0.0.1/dvid", "mainLayer": "grayscale", "public": False,
-            "versions": [{"version": t, "uuid": u} for u, t, _, _ in NODES]}
-    cur.execute("INSERT INTO dataset VALUES (?, ?)", (DATASET, json.dumps(meta)))
-    cur.executemany("INSERT INTO node VALUES (?, ?, ?, ?, ?)", [(u, DATASET, t, locked, head) for u, t, locked, head in NODES])
-    stamp = "2026-01-01T00:00:00Z"
-    for k in range(40):
-        body = 10000 + k * 3
-        data = {"bodyid": body, "hemilineage": ["07B", "08A", "12A", "19A"][k % 4], "soma_side": ["LHS", "RHS"][k % 2],
-                "class": ["intrinsic neuron", "ascending neuron", "descending neuron"][k % 3], "status": "Traced",
-                "type": f"IN{['07B', '08A', '12A', '19A'][k % 4]}{k:03d}", "user": EMAIL}
-        for field in list(data):
-            if field not in ("bodyid", "user"):
-                data[f"{field}_user"], data[f"{field}_time"] = EMAIL, stamp
-        for uuid, _, _, _ in NODES:
-            cur.execute("INSERT INTO record VALUES (?, ?, ?)", (uuid, body, json.dumps(data)))
-    return secret
+PREFIX = "/v2/json-annotations/<dataset>/neurons"
 
 
 def reply(body: Any, status: int = 200, **headers: str) -> Response:
@@ -101,51 +37,45 @@ def hidden(key: str) -> bool:
     return key.endswith("_user") or key.endswith("_time")
 
 
-class ClioApp:
-    def __init__(self, db_path: str) -> None:
-        self.db = Database(db_path, SCHEMA)
-        with self.db.transaction() as cur:
-            self.secret = seed(cur)
-        self.token = make_token(self.secret, EMAIL, 365 * 24 * 3600)
-        prefix = "/v2/json-annotations/<dataset>/neurons"
-        self.url_map = Map([
-            Rule("/v2/datasets", endpoint="datasets"),
-            Rule("/v2/server/token", endpoint="server_token"),
-            Rule(f"{prefix}/fields", endpoint="fields"),
-            Rule(f"{prefix}/versions", endpoint="versions"),
-            Rule(f"{prefix}/head_tag", endpoint="head_tag"),
-            Rule(f"{prefix}/head_uuid", endpoint="head_uuid"),
-            Rule(f"{prefix}/tag_to_uuid/<tag>", endpoint="tag_to_uuid"),
-            Rule(f"{prefix}/all", endpoint="all_records"),
-            Rule(f"{prefix}/id-number/<ids>", endpoint="id_number"),
-            Rule(f"{prefix}/query", endpoint="query"),
-            Rule(prefix, endpoint="write"),
-        ], strict_slashes=False)
+class ClioApp(App):
+    """Bearer JWTs signed with the store's secret; FastAPI's ``{"detail": ...}`` errors."""
 
-    def __call__(self, request: Request) -> Response:
-        try:
-            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
-        except RouteNotFound:
-            return reply({"detail": "Not Found"}, 404)
-        except MethodNotAllowed:
-            return reply({"detail": "Method Not Allowed"}, 405)
+    schema = SCHEMA
+
+    def seed(self, cur: Any) -> None:
+        self.secret = seed(cur)
+        self.token = make_token(self.secret, EMAIL, 365 * 24 * 3600)
+
+    def credentials(self) -> dict[str, Any]:
+        return {"project": DATASET, "token": self.token}
+
+    def authenticate(self, request: Request, view: View, args: dict[str, Any]) -> Any:
         header = request.headers.get("Authorization", "")
         user = check_token(self.secret, header[7:]) if header.startswith("Bearer ") else None
         if user is None:
             return reply({"detail": "Could not validate credentials"}, 401, **{"WWW-Authenticate": "Bearer"})
-        try:
-            return getattr(self, endpoint)(request, user, **args)
-        except ClioError as e:
-            if e.plain:
-                return Response("Internal Server Error", status=e.status, content_type="text/plain; charset=utf-8")
-            return reply({"detail": e.detail}, e.status)
+        return user
+
+    def error(self, request: Request, view: View, exc: Exception) -> Response | None:
+        if not isinstance(exc, ClioError):
+            return None
+        if exc.plain:
+            return Response("Internal Server Error", status=exc.status, content_type="text/plain; charset=utf-8")
+        return reply({"detail": exc.detail}, exc.status)
+
+    def render(self, request: Request, view: View, result: Any) -> Response:
+        return result if isinstance(result, Response) else reply(result)
+
+    def fault_body(self, status: int) -> str:
+        return orjson.dumps({"detail": f"injected fault (HTTP {status})"}).decode()
 
     # -- helpers -------------------------------------------------------------------------------------
     def meta(self, dataset: str) -> dict[str, Any]:
         rows = self.db.read("SELECT meta FROM dataset WHERE name = ?", (dataset,))
         if not rows:
             raise ClioError(404, f"dataset {dataset} not found")
-        return json.loads(rows[0][0])
+        meta: dict[str, Any] = json.loads(rows[0][0])
+        return meta
 
     def node(self, dataset: str, version: str | None) -> tuple[str, bool]:
         """The DVID node a version names: a tag (starting with 'v'), a UUID prefix, or the default."""
@@ -176,12 +106,15 @@ class ClioApp:
                 if not hidden(k) or (keep is not None and (keep == "" or k.endswith(keep)))}
 
     # -- routes ------------------------------------------------------------------------------------------
+    @route("/v2/datasets")
     def datasets(self, request: Request, user: str) -> Response:
         return reply({name: json.loads(meta) for name, meta in self.db.read("SELECT name, meta FROM dataset ORDER BY name")})
 
+    @route("/v2/server/token")
     def server_token(self, request: Request, user: str) -> Response:
         return reply(make_token(self.secret, user, 21 * 24 * 3600))
 
+    @route(f"{PREFIX}/fields")
     def fields(self, request: Request, user: str, dataset: str) -> Response:
         uuid, _ = self.node(dataset, None)
         names: set[str] = set()
@@ -189,28 +122,34 @@ class ClioApp:
             names.update(record)
         return reply(sorted(names))
 
+    @route(f"{PREFIX}/versions")
     def versions(self, request: Request, user: str, dataset: str) -> Response:
         self.meta(dataset)
         return reply({t: u for u, t in self.db.read("SELECT uuid, tag FROM node WHERE dataset = ? ORDER BY tag", (dataset,))})
 
+    @route(f"{PREFIX}/head_tag")
     def head_tag(self, request: Request, user: str, dataset: str) -> Response:
         self.meta(dataset)
         return reply(self.db.read("SELECT tag FROM node WHERE dataset = ? AND head = 1", (dataset,))[0][0])
 
+    @route(f"{PREFIX}/head_uuid")
     def head_uuid(self, request: Request, user: str, dataset: str) -> Response:
         self.meta(dataset)
         return reply(self.db.read("SELECT uuid FROM node WHERE dataset = ? AND head = 1", (dataset,))[0][0])
 
+    @route(f"{PREFIX}/tag_to_uuid/<tag>")
     def tag_to_uuid(self, request: Request, user: str, dataset: str, tag: str) -> Response:
         rows = self.db.read("SELECT uuid FROM node WHERE dataset = ? AND tag = ?", (dataset, tag))
         if not rows:
             raise ClioError(404, f"Could not find tag {tag} for annotation type neurons in dataset {dataset}")
         return reply(rows[0][0])
 
+    @route(f"{PREFIX}/all")
     def all_records(self, request: Request, user: str, dataset: str) -> Response:
         uuid, _ = self.node(dataset, None)  # /all ignores versions
         return reply([self.shown(r, request.args.get("show")) for r in self.records(uuid).values()])
 
+    @route(f"{PREFIX}/id-number/<ids>")
     def id_number(self, request: Request, user: str, dataset: str, ids: str) -> Response:
         if request.method == "DELETE":
             uuid, _ = self.node(dataset, None)  # DELETE ignores versions: always the default node
@@ -244,6 +183,7 @@ class ClioApp:
                 return False
         return True
 
+    @route(f"{PREFIX}/query")
     def query(self, request: Request, user: str, dataset: str) -> Response:
         uuid, _ = self.node(dataset, request.args.get("version"))
         try:
@@ -262,6 +202,7 @@ class ClioApp:
             return reply(hits)
         return reply([self.shown(records[b], request.args.get("show")) for b in hits])
 
+    @route(PREFIX)
     def write(self, request: Request, user: str, dataset: str) -> Response:
         if request.method not in ("POST", "PUT"):
             raise ClioError(405, "Method Not Allowed")

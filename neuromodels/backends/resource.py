@@ -1,0 +1,344 @@
+"""What a resource is and what it can do.
+
+A resource maps one shared model onto one backend. It is its class line plus declarations::
+
+    class CytomineTerm(CommandFetch, CommandList, CommandCreate, CommandUpdate, CommandDelete):
+        route = key = "term"
+        filters = {"ontology": Filter("ontology", INT, "terms of this ontology id")}
+
+The class line says what the server can do: one mixin per capability (:class:`Fetch`,
+:class:`List`, :class:`Count`, :class:`Create`, :class:`Update`, :class:`Delete` and their bulk
+forms). A capability that is absent raises :class:`~neuromodels.NotSupported` with the reason
+from ``not_supported``; that table is the only place reasons live, and it never names a
+capability that is present (a meta-test checks both).
+
+A mixin asks for the primitive a server offers (``fetch_one``, ``pages``, ``create_chunk`` ...).
+The rules of the contract around them — ids kept in order and missing ones reported, ``limit``,
+``count`` falling back to paging, fetch options checked, chunk errors fanned out to their items,
+a repeated page refused — are written once, in :mod:`neuromodels.operations`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Sequence, TypeVar
+
+import attrs
+
+from ..errors import NotFound, NotSupported
+from .base import Filter
+
+if TYPE_CHECKING:
+    from ..connection import Connection
+    from ..model import Model
+
+R = TypeVar("R", bound="Resource")
+S = TypeVar("S", bound="ConnectionState")
+
+#: Per model on a batch write: None (stored) or the error.
+Errors = list["BaseException | None"]
+
+
+def did_you_mean(name: str, choices: Iterator[str] | Sequence[str] | Mapping[str, Any]) -> str:
+    """`` (did you mean 'x'?)`` for the close matches of a misspelt name, else ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+@attrs.frozen
+class Settlement:
+    """What looking on the server found about a create whose reply was lost.
+
+    ``Settlement.stored(id)``: it is there, with this id; ``Settlement.absent()``: certainly not
+    stored (it is sent again); ``Settlement.unknown(why)``: the lookup cannot tell (not resent).
+    """
+
+    status: str
+    id: Any = None
+    reason: str = ""
+
+    @classmethod
+    def stored(cls, id: Any) -> "Settlement":
+        return cls("stored", id)
+
+    @classmethod
+    def absent(cls) -> "Settlement":
+        return cls("absent")
+
+    @classmethod
+    def unknown(cls, reason: str) -> "Settlement":
+        return cls("unknown", reason=reason)
+
+
+class ConnectionState:
+    """Per-connection state of a backend (things read once, such as CATMAID's relation ids).
+
+    Subclasses are attrs classes; ``State.of(conn)`` gives the one instance for that connection,
+    created on first use. It lives as long as the connection.
+    """
+
+    _instances: ClassVar["weakref.WeakKeyDictionary[Any, dict[type, Any]]"] = weakref.WeakKeyDictionary()
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def of(cls: type[S], conn: "Connection") -> S:
+        with ConnectionState._lock:
+            states = ConnectionState._instances.setdefault(conn, {})
+            if cls not in states:
+                states[cls] = cls()
+            state: S = states[cls]
+            return state
+
+
+class Resource:
+    """How one model maps onto one backend: declarations, plus the capabilities mixed in.
+
+    Every operation receives the connection; a resource never stores it.
+    """
+
+    #: The id type of this resource on this backend (int, or str for names).
+    id_type: ClassVar[type] = int
+    #: Collection filters this backend offers for the model.
+    filters: ClassVar[Mapping[str, Filter]] = {}
+    #: Options ``Model.fetch`` accepts, with their defaults.
+    fetch_options: ClassVar[Mapping[str, Any]] = {}
+    #: Options ``Collection.fetch`` / ``iterator`` accept, with their defaults.
+    list_options: ClassVar[Mapping[str, Any]] = {}
+    #: Modifiers that say how to read or write (Clio's ``version``), not which objects match.
+    context_modifiers: ClassVar[frozenset[str]] = frozenset()
+    #: Fields an update can change; None: every tracked field.
+    writable: ClassVar[frozenset[str] | None] = None
+    #: Fields a create stores; None: the same as ``writable``.
+    creatable: ClassVar[frozenset[str] | None] = None
+    #: Why a capability is absent, by operation name ("create", "update", "delete", ...).
+    not_supported: ClassVar[Mapping[str, str]] = {}
+    #: Set by :class:`~neuromodels.backends.base.Backend`.
+    backend_name: ClassVar[str] = ""
+    model_name: ClassVar[str] = ""
+    #: The operation a capability mixin provides ("" on the base).
+    operation: ClassVar[str] = ""
+    #: Bulk forms: the most objects per request, and whether a batch is split into smaller
+    #: chunks so that every parallel worker gets one (False: as few requests as possible).
+    batch_size: ClassVar[int] = 100
+    spread_chunks: ClassVar[bool] = True
+
+    def refuse(self, operation: str) -> NotSupported:
+        reason = self.not_supported.get(operation) or f"this server has no way to {operation} it"
+        return NotSupported(f"{self.backend_name} cannot {operation} {self.model_name}: {reason}")
+
+    def require(self, capability: type[R]) -> R:
+        """This resource as ``capability``, or :class:`NotSupported` with the declared reason."""
+        if not isinstance(self, capability):
+            raise self.refuse(capability.operation)
+        return self
+
+    def can(self, capability: type["Resource"]) -> bool:
+        return isinstance(self, capability)
+
+    # -- declarations read by the core -------------------------------------------------------
+    def allowed_filters(self, conn: "Connection") -> Mapping[str, Filter]:
+        """The filters a collection may use (servers that list their own fields override this)."""
+        return self.filters
+
+    def check_modifiers(self, conn: "Connection", modifiers: Mapping[str, Any]) -> None:
+        """Refuse unknown filters and wrong value types before any request."""
+        allowed = self.allowed_filters(conn)
+        for name, value in modifiers.items():
+            spec = allowed.get(name)
+            if spec is None:
+                names = ", ".join(sorted(allowed)) or "none"
+                raise ValueError(
+                    f"unknown filter {name!r} for {self.model_name} on {self.backend_name}"
+                    f"{did_you_mean(name, allowed)}; allowed: {names}"
+                )
+            spec.validate(value)
+
+    def validate(self, model: "Model", operation: str) -> None:
+        """Check a model before any request is sent; raise ValueError/TypeError."""
+
+    def prepare(self, conn: "Connection", models: Sequence["Model"], operation: str) -> None:
+        """Called once before a batch of ``operation`` ("update", "delete") is sent: resolve in
+        bulk what every item's request needs (CATMAID maps skeleton ids to neuron ids here)."""
+
+
+# -- reading -----------------------------------------------------------------------------------------
+class Fetch(Resource):
+    """Reads one object by id: implement :meth:`fetch_one`."""
+
+    operation = "fetch"
+
+    def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> "Model":
+        """The object with ``id`` as a new model; :class:`NotFound` when there is none."""
+        raise NotImplementedError
+
+    def fetch_many(self, conn: "Connection", ids: Sequence[Any], context: Mapping[str, Any],
+                   **options: Any) -> dict[Any, "Model"]:
+        """The objects found among ``ids`` (absent ones are left out), one request each, in
+        parallel; ``context``: the collection's context modifiers. Servers with a bulk read mix
+        in :class:`BulkFetch` instead."""
+        outcomes = conn.transport.map(lambda i: self.fetch_one(conn, i, **options), ids, desc="fetching")
+        found: dict[Any, Model] = {}
+        for i, outcome in zip(ids, outcomes):
+            if outcome.error is None:
+                found[i] = outcome.value
+            elif not isinstance(outcome.error, NotFound):
+                raise outcome.error
+        return found
+
+
+class BulkFetch(Fetch):
+    """Reads many objects by id in few requests: implement :meth:`fetch_many`."""
+
+    def fetch_many(self, conn: "Connection", ids: Sequence[Any], context: Mapping[str, Any],
+                   **options: Any) -> dict[Any, "Model"]:
+        raise NotImplementedError
+
+    def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> "Model":
+        found = self.fetch_many(conn, [id], {}, **options)
+        if id not in found:
+            raise NotFound(f"no {self.model_name} {id!r} on this {self.backend_name} server", missing=[id])
+        return found[id]
+
+
+class List(Resource):
+    """Lists objects matching filters: implement :meth:`pages`."""
+
+    operation = "list"
+
+    def pages(self, conn: "Connection", modifiers: Mapping[str, Any], limit: int | None,
+              **options: Any) -> Iterator[Sequence["Model"]]:
+        """Yield pages of models until complete; ``limit`` is a hint for page sizes (the core
+        stops at it). ``ids`` never reaches here: the core answers it through :class:`Fetch`."""
+        raise NotImplementedError
+
+    def match_ids(self, conn: "Connection", modifiers: Mapping[str, Any]) -> set[Any]:
+        """Ids of the objects matching ``modifiers``, to narrow an ``ids=`` list by other filters."""
+        return {m.id for page in self.pages(conn, modifiers, None) for m in page}
+
+
+class Count(Resource):
+    """Asks the server how many objects match (without it the core counts the pages)."""
+
+    operation = "count"
+
+    def count(self, conn: "Connection", modifiers: Mapping[str, Any]) -> int:
+        raise NotImplementedError
+
+
+# -- writing ------------------------------------------------------------------------------------------
+class Create(Resource):
+    """Creates one object: implement :meth:`create` (it sets ``model.id``)."""
+
+    operation = "create"
+
+    def create(self, conn: "Connection", model: "Model", modifiers: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class BulkCreate(Create):
+    """Creates a chunk of objects per request: implement :meth:`create_chunk`."""
+
+    def create_chunk(self, conn: "Connection", chunk: Sequence["Model"], modifiers: Mapping[str, Any]) -> Errors:
+        """Create ``chunk``; per model None (stored, id set) or its error."""
+        raise NotImplementedError
+
+
+class Update(Resource):
+    """Sends one object's changes: implement :meth:`update`."""
+
+    operation = "update"
+
+    def update(self, conn: "Connection", model: "Model", changes: Mapping[str, Any],
+               modifiers: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class BulkUpdate(Update):
+    """Sends the changes of a chunk of objects per request: implement :meth:`update_chunk`."""
+
+    def update_chunk(self, conn: "Connection", chunk: Sequence["Model"], modifiers: Mapping[str, Any]) -> Errors:
+        raise NotImplementedError
+
+
+class Delete(Resource):
+    """Deletes one object: implement :meth:`delete`."""
+
+    operation = "delete"
+
+    def delete(self, conn: "Connection", model: "Model") -> None:
+        raise NotImplementedError
+
+
+class BulkDelete(Delete):
+    """Deletes a chunk of objects per request: implement :meth:`delete_chunk`."""
+
+    def delete_chunk(self, conn: "Connection", chunk: Sequence["Model"]) -> Errors:
+        raise NotImplementedError
+
+
+class Settle(Resource):
+    """Finds out what became of creates whose reply was lost: implement :meth:`settle`."""
+
+    operation = "settle"
+
+    def settle(self, conn: "Connection", models: Sequence["Model"]) -> list[Settlement]:
+        raise NotImplementedError
+
+
+# -- what some servers add ----------------------------------------------------------------------------
+class LoadNodes(Resource):
+    """Loads the node tables of many neurons in one parallel step."""
+
+    operation = "load nodes of"
+
+    def load_nodes(self, conn: "Connection", neurons: Sequence["Model"]) -> None:
+        raise NotImplementedError
+
+
+class Download(Resource):
+    """Downloads an image's original file."""
+
+    operation = "download"
+
+    def download(self, conn: "Connection", model: "Model", path: str) -> str:
+        raise NotImplementedError
+
+
+class Thumbnail(Resource):
+    """Renders a thumbnail of an image."""
+
+    operation = "make a thumbnail of"
+
+    def thumbnail(self, conn: "Connection", model: "Model", max_size: int) -> bytes:
+        raise NotImplementedError
+
+
+class Morphometry(Resource):
+    """The server's morphometry of a neuron."""
+
+    operation = "measure"
+
+    def morphometry(self, conn: "Connection", model: "Model") -> dict[str, Any]:
+        raise NotImplementedError
+
+
+#: Every capability mixin, for the meta-tests and the generated docs.
+CAPABILITIES: tuple[type[Resource], ...] = (
+    Fetch, List, Count, Create, Update, Delete, Settle, LoadNodes, Download, Thumbnail, Morphometry,
+)
+#: The operation names every resource answers for (reasons are declared for the absent ones).
+BASIC_OPERATIONS = ("fetch", "list", "count", "create", "update", "delete")
+
+
+def absent(reason: str) -> type[Resource]:
+    """A declaration for a model the server does not hold: every operation is NotSupported."""
+
+    class Absent(Resource):
+        not_supported = {op: reason for op in BASIC_OPERATIONS}
+
+    return Absent
+

@@ -1,0 +1,1 @@
+"""The bundled CATMAID's views, one module per resource; each is a mixin of :class:`..base.CatmaidBase`."""

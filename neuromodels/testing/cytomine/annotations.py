@@ -1,0 +1,275 @@
+"""Annotations, the terms put on them, and tracks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+import shapely.wkt
+from shapely.geometry import box
+from werkzeug.wrappers import Request, Response
+
+from .base import CytomineBase, CytomineError, grouped, not_found, reply, route
+from .store import next_ids, now_ms
+
+
+class AnnotationViews(CytomineBase):
+    def annotation_json(self, row: tuple[Any, ...], groups: set[str] | None = None, listing: bool = False) -> dict[str, Any]:
+        aid, project, image, slice_, user, location, created, updated = row
+        geometry = shapely.wkt.loads(location)
+        irow = self.image_row(image)
+        psx = irow[8] if irow else None
+        terms = [r[0] for r in self.db.read("SELECT term FROM annotation_term WHERE annotation = ? ORDER BY id", (aid,))]
+        crop = f"{self.server_url}/api/userannotation/{aid}/crop.png"
+        meta = {"created": float(created) if listing else created, "updated": float(updated) if listing else updated,
+                "image": image, "slice": slice_, "project": project, "user": user, "nbComments": 0,
+                "countReviewedAnnotations": 0, "reviewed": False, "cropURL": crop, "smallCropURL": crop + "?maxSize=256",
+                "url": crop, "imageURL": f"{self.server_url}/#/project/{project}/image/{image}/annotation/{aid}"}
+        area, perimeter = geometry.area, geometry.length
+        gis = {"area": round(area * psx * psx, 2) if psx else round(area), "areaUnit": "micron²" if psx else "pixels²",
+               "perimeter": round(perimeter * psx / 1000, 4) if psx else round(perimeter),
+               "perimeterUnit": "mm" if psx else "pixels",
+               "centroid": {"x": geometry.centroid.x, "y": geometry.centroid.y}}
+        wkt = {"location": geometry.wkt, "geometryCompression": 0.0}
+        term = {"term": terms, "userByTerm": [{"id": i, "term": t, "user": [u]} for i, t, u in self.db.read(
+            "SELECT id, term, user FROM annotation_term WHERE annotation = ? ORDER BY id", (aid,))]}
+        obj: dict[str, Any] = {"class": "be.cytomine.domain.ontology.UserAnnotation", "id": aid}
+        if groups is None:  # a show/command object: every group, term ids only
+            return {**obj, **meta, **wkt, **gis, "term": terms}
+        if "meta" in groups:
+            obj.update(meta)
+        if "wkt" in groups:
+            obj.update(wkt)
+        if "gis" in groups:
+            obj.update(gis)
+        if "term" in groups:
+            obj.update(term)
+        if "user" in groups:
+            obj.update({"creator": "admin", "name": "Local Admin"})
+        if "image" in groups and irow:
+            obj.update({"originalFilename": irow[4], "instanceFilename": irow[4]})
+        return obj
+
+    def make_annotation(self, cur: Any, user: int, data: Any) -> int:
+        """Cytomine's UserAnnotationService.add: parse, validate, clip to the image, store."""
+        if not isinstance(data, dict):
+            raise CytomineError(400, "Json not valid", wrapper=True)
+        location = data.get("location")
+        if not location:
+            raise CytomineError(400, f"Annotation must have a valid geometry:{location}", wrapper=True)
+        image_id = data.get("image")
+        irow = cur.execute("SELECT * FROM image WHERE id = ?", (image_id,)).fetchone() if image_id is not None else None
+        if irow is None:
+            raise CytomineError(404, f"ImageInstance with id {image_id}", wrapper=True)
+        try:
+            geometry = shapely.wkt.loads(location)
+        except Exception:
+            raise CytomineError(400, "Annotation location is not valid", wrapper=True) from None
+        if geometry.is_empty or not geometry.is_valid:
+            raise CytomineError(400, "Annotation location is not valid", wrapper=True)
+        width, height = irow[5], irow[6]
+        minx, miny, maxx, maxy = geometry.bounds
+        if minx < 0 or miny < 0 or maxx > width or maxy > height:
+            geometry = geometry.intersection(box(0, 0, width, height))
+            if geometry.is_empty:
+                raise CytomineError(400, "Annotation location is not valid", wrapper=True)
+        minx, miny, maxx, maxy = geometry.bounds
+        if geometry.geom_type not in ("Point", "LineString", "MultiPoint") and (maxx == minx or maxy == miny):
+            raise CytomineError(400, "Annotation dimension not valid", wrapper=True)
+        terms = data.get("term") or data.get("terms") or []
+        for term in terms:
+            if not cur.execute("SELECT 1 FROM term WHERE id = ?", (term,)).fetchone():
+                raise CytomineError(404, f"Term {term} not found", wrapper=True)
+        t = now_ms()
+        (aid,) = next_ids(cur)
+        cur.execute("INSERT INTO annotation VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (aid, irow[1], irow[0], irow[3], data.get("user") or user, geometry.wkt, t, t))
+        for term in terms:
+            (atid,) = next_ids(cur)
+            cur.execute("INSERT INTO annotation_term VALUES (?, ?, ?, ?, ?)", (atid, aid, term, user, t))
+        return aid
+
+
+    @route("/api/annotation.json")
+    def annotations(self, request: Request, user: int) -> Response:
+        if request.method == "POST":
+            data = self.body(request)
+            if isinstance(data, list):
+                return self.add_many("userannotations", data, lambda cur, item: self.make_annotation(cur, user, item))
+            with self.db.transaction() as cur:
+                aid = self.make_annotation(cur, user, data)
+            obj = self.annotation_json(self.db.read("SELECT * FROM annotation WHERE id = ?", (aid,))[0])
+            filename = self.image_name(obj["image"])
+            return self.command("Add", "userAnnotation", "annotation", obj,
+                                f"{grouped(user)} added an annotation in {filename} on layer Local Admin (admin)")
+        return self.listing(request)
+
+    def listing(self, request: Request) -> Response:
+        args = request.args
+        self.paging(request)  # refuses repeated parameters
+
+        def flag(name: str) -> bool:
+            return str(args.get(name, "")).lower() == "true"
+
+        def ids(name: str) -> list[int]:
+            return [int(v) for v in str(args.get(name, "")).replace("_", ",").split(",") if v]
+
+        where, params = ["1"], []
+        scoped = False
+        for single, many, column in (("project", None, "project"), ("image", "images", "image"), ("slice", "slices", "slice"),
+                                     ("user", "users", "user")):
+            values = ids(single) + (ids(many) if many else [])
+            if values:
+                where.append(f"a.{column} IN ({','.join('?' * len(values))})")
+                params += values
+                scoped = scoped or column in ("project", "image", "slice")
+        if not scoped:
+            raise CytomineError(400, "There is no project or image or slice filter. We cannot check acl!")
+        terms = ids("term") + ids("terms")
+        if terms:
+            where.append(f"a.id IN (SELECT annotation FROM annotation_term WHERE term IN ({','.join('?' * len(terms))}))")
+            params += terms
+        if flag("noTerm"):
+            where.append("a.id NOT IN (SELECT annotation FROM annotation_term)")
+        if flag("multipleTerm"):
+            where.append("a.id IN (SELECT annotation FROM annotation_term GROUP BY annotation HAVING COUNT(DISTINCT term) > 1)")
+        rows = [] if flag("reviewed") else self.db.read(f"SELECT a.* FROM annotation a WHERE {' AND '.join(where)} ORDER BY a.id DESC", params)
+        if args.get("bbox"):
+            text = args["bbox"]
+            area = shapely.wkt.loads(text) if text[:1].isalpha() else box(*[float(v) for v in text.split(",")])
+            rows = [r for r in rows if shapely.wkt.loads(r[5]).intersects(area)]
+        shows = {name[4:].lower() for name in ("showBasic", "showMeta", "showWKT", "showGIS", "showTerm", "showImage",
+                                               "showUser", "showSlice", "showTrack") if flag(name)}
+        groups = shows | ({"basic", "meta", "term"} if (not shows or flag("showDefault")) else set())
+        groups = {g for g in groups if not flag("hide" + g.capitalize()) and not (g == "wkt" and flag("hideWKT"))}
+        return self.envelope(request, [self.annotation_json(r, groups, listing=True) for r in rows], sql_paged=False)
+
+
+    @route("/api/annotation/<int:id>.json", "/api/userannotation/<int:id>.json")
+    def annotation(self, request: Request, user: int, id: int) -> Response:
+        if request.method == "GET":
+            rows = self.db.read("SELECT * FROM annotation WHERE id = ?", (id,))
+            if not rows:
+                raise CytomineError(404, f"Annotation {id} not found")
+            return reply(self.annotation_json(rows[0]))
+        if request.method == "PUT":
+            data = self.body(request) or {}
+            target = data.get("id")
+            rows = self.db.read("SELECT * FROM annotation WHERE id = ?", (target,))
+            if not rows:
+                raise CytomineError(404, f"class be.cytomine.domain.ontology.UserAnnotation {target} not found", wrapper=True)
+            for key in ("slice", "user"):
+                if data.get(key) is None:
+                    raise CytomineError(400, f"{key} was not found with id: null", wrapper=True)
+            if data.get("image") is None or self.image_row(data["image"]) is None:
+                raise CytomineError(400, "Annotation not associated with a valid image", wrapper=True)
+            try:
+                geometry = shapely.wkt.loads(data.get("location") or "")
+            except Exception:
+                raise CytomineError(400, "Annotation location is not valid", wrapper=True) from None
+            if geometry.is_empty or not geometry.is_valid:
+                raise CytomineError(400, "Annotation location is not valid", wrapper=True)
+            with self.db.transaction() as cur:
+                cur.execute("UPDATE annotation SET location = ?, image = ?, updated = ? WHERE id = ?",
+                            (geometry.wkt, data["image"], now_ms(), target))
+            obj = self.annotation_json(self.db.read("SELECT * FROM annotation WHERE id = ?", (target,))[0])
+            return self.command("Edit", "userAnnotation", "annotation", obj,
+                                f"{grouped(user)} edited annotation from {self.image_name(obj['image'])} on layer Local Admin (admin)")
+        if request.method == "DELETE":
+            rows = self.db.read("SELECT * FROM annotation WHERE id = ?", (id,))
+            if not rows:
+                raise CytomineError(404, f"class be.cytomine.domain.ontology.UserAnnotation {id} not found", wrapper=True)
+            obj = self.annotation_json(rows[0])
+            with self.db.transaction() as cur:
+                cur.execute("DELETE FROM annotation_term WHERE annotation = ?", (id,))
+                cur.execute("DELETE FROM annotation WHERE id = ?", (id,))
+                self.delete_attached(cur, "be.cytomine.domain.ontology.UserAnnotation", id)
+            return self.command("Delete", "userAnnotation", "annotation", obj,
+                                f"{grouped(user)} deleted an annotation in {self.image_name(obj['image'])} on layer Local Admin (admin)")
+        raise CytomineError(405, "Method not allowed")
+
+
+    @route("/api/annotation/<int:id>/term/<int:term>.json")
+    def annotation_term(self, request: Request, user: int, id: int, term: int) -> Response:
+        if request.method == "GET":  # RestAnnotationTermController.show: the term as put by anyone
+            rows = self.db.read("SELECT id, created, user FROM annotation_term WHERE annotation = ? AND term = ? ORDER BY id", (id, term))
+            if not rows:
+                raise CytomineError(404, f"AnnotationTerm not found with filters : {{annotation={id}, term={term}}}")
+            return reply({"class": "be.cytomine.domain.ontology.AnnotationTerm", "id": rows[0][0], "created": rows[0][1],
+                          "updated": rows[0][1], "deleted": None, "userannotation": id, "term": term, "user": rows[0][2]})
+        if request.method == "POST":
+            data = self.body(request) or {}
+            annotation = data.get("userannotation") or data.get("annotationIdent") or id
+            term_id = data.get("term") or term
+            with self.db.transaction() as cur:
+                if not cur.execute("SELECT 1 FROM annotation WHERE id = ?", (annotation,)).fetchone():
+                    raise CytomineError(404, f"Annotation {annotation} not found")
+                name = cur.execute("SELECT name FROM term WHERE id = ?", (term_id,)).fetchone()
+                if name is None:
+                    raise CytomineError(404, f"Term {term_id} not found")
+                if cur.execute("SELECT 1 FROM annotation_term WHERE annotation = ? AND term = ? AND user = ?",
+                               (annotation, term_id, user)).fetchone():
+                    raise CytomineError(400, f"Term {term_id} already exist for annotation {annotation}")
+                (atid,) = next_ids(cur)
+                t = now_ms()
+                cur.execute("INSERT INTO annotation_term VALUES (?, ?, ?, ?, ?)", (atid, annotation, term_id, user, t))
+            obj = {"class": "be.cytomine.domain.ontology.AnnotationTerm", "id": atid, "created": t, "updated": t,
+                   "userannotation": annotation, "term": term_id, "user": user}
+            return self.command("Add", "annotationTerm", "annotationterm", obj, f"Term {name[0]} is added to annotation {annotation}")
+        if request.method == "DELETE":
+            rows = self.db.read("SELECT id, created FROM annotation_term WHERE annotation = ? AND term = ?", (id, term))
+            if not rows:
+                raise CytomineError(404, f"Annotation-term {id}-{term} not found", wrapper=True)
+            with self.db.transaction() as cur:
+                cur.execute("DELETE FROM annotation_term WHERE annotation = ? AND term = ?", (id, term))
+            obj = {"class": "be.cytomine.domain.ontology.AnnotationTerm", "id": rows[0][0], "created": rows[0][1],
+                   "updated": rows[0][1], "userannotation": id, "term": term, "user": user}
+            return self.command("Delete", "annotationTerm", "annotationterm", obj, f"Term {term} deleted from annotation {id}")
+        raise CytomineError(405, "Method not allowed")
+
+
+    # -- tracks: named, coloured groups of annotations across the slices of one image ----------------
+    def track_json(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"class": "be.cytomine.domain.ontology.Track", "id": doc["id"], "created": doc["created"],
+                "updated": doc["updated"], "name": doc["name"], "color": doc["color"], "image": doc["image"],
+                "project": doc["project"]}
+
+    def check_track(self, cur: Any, data: dict[str, Any], id: int | None = None) -> dict[str, Any]:
+        irow = cur.execute("SELECT id, project FROM image WHERE id = ?", (data.get("image"),)).fetchone()
+        if irow is None:
+            raise CytomineError(404, f"ImageInstance {data.get('image')} not found", wrapper=True)
+        if not data.get("name"):
+            raise CytomineError(400, "Track name is required", wrapper=True)
+        if any(d["id"] != id for d in self.docs("track", cur, name=data["name"], image=irow[0])):
+            raise CytomineError(409, f"Track {data['name']} already exist in image {irow[0]}", wrapper=True)
+        return {"name": data["name"], "color": data.get("color"), "image": irow[0], "project": irow[1]}
+
+    @route("/api/track.json", methods=("POST",))
+    def tracks(self, request: Request, user: int) -> Response:
+        data = self.body_dict(request)
+        with self.db.transaction() as cur:
+            tid = self.doc_add(cur, "track", self.check_track(cur, data))
+            obj = self.track_json(self.doc("track", tid, cur) or {})
+        return self.command("Add", "track", "track", obj, f"Track {tid} ({obj['name']}) added in image {obj['image']}")
+
+    @route("/api/imageinstance/<int:image>/track.json", "/api/project/<int:project>/track.json", methods=("GET",))
+    def tracks_of(self, request: Request, user: int, image: int | None = None, project: int | None = None) -> Response:
+        found = self.docs("track", image=image) if image is not None else self.docs("track", project=project)
+        return self.envelope(request, [self.track_json(d) for d in found])
+
+    @route("/api/track/<int:id>.json", methods=("GET", "PUT", "DELETE"))
+    def track(self, request: Request, user: int, id: int) -> Response:
+        doc = self.doc("track", id)
+        if doc is None:
+            raise not_found("Track", id)
+        if request.method == "GET":
+            return reply(self.track_json(doc))
+        if request.method == "PUT":
+            data = {**doc, **self.body_dict(request)}
+            with self.db.transaction() as cur:
+                self.doc_update(cur, id, self.check_track(cur, data, id))
+                obj = self.track_json(self.doc("track", id, cur) or {})
+            return self.command("Edit", "track", "track", obj, f"Track {id} ({obj['name']}) edited")
+        with self.db.transaction() as cur:
+            self.doc_delete(cur, [id])
+        return self.command("Delete", "track", "track", self.track_json(doc), f"Track {id} ({doc['name']}) deleted")

@@ -1,0 +1,175 @@
+"""The contract written once in the core: models that refuse typos, typed class-or-instance
+methods, options checked, collections as values, repeated pages and wrong answers refused."""
+
+import inspect
+import json
+
+import pytest
+from werkzeug.wrappers import Response
+
+from neuromodels import (
+    Annotation,
+    Neuron,
+    NeuronCollection,
+    NotSupported,
+    Project,
+    ProjectCollection,
+    ProtocolError,
+)
+from neuromodels.model import SaveState
+
+from .conftest import connect
+
+
+# -- models catch mistakes -------------------------------------------------------------------
+def test_unknown_field_assignment_raises_with_close_names():
+    n = Neuron(id=1, name="a")
+    with pytest.raises(AttributeError, match=r"did you mean 'name'"):
+        n.nmae = "x"
+    assert n.name == "a"
+
+
+def test_unknown_field_in_update_raises_before_any_request():
+    with pytest.raises(TypeError, match=r"did you mean 'name'"):
+        Neuron(id=1, name="a").update(nmae="x")
+
+
+def test_models_have_slots_and_no_instance_dict():
+    assert not hasattr(Neuron(), "__dict__")
+
+
+def test_converters_run_on_assignment():
+    from neuromodels import Connector, Link
+
+    c = Connector()
+    c.links = [(5, "presynaptic_to")]
+    assert c.links == [Link(5, "presynaptic_to")]
+
+
+def test_fetch_and_delete_show_their_own_docs_and_signature():
+    assert "Load this model" in (Neuron.fetch.__doc__ or "")
+    params = inspect.signature(Neuron.fetch).parameters
+    assert list(params)[:2] == ["id", "connection"]
+    assert "Delete this model" in (Neuron().delete.__doc__ or "")
+    assert "functools.partial" not in repr(Neuron.fetch)
+
+
+def test_state_follows_the_model(server):
+    with connect(server):
+        p = Project(name="state")
+        assert p.state is SaveState.NEW
+        p.save()
+        assert p.state is SaveState.STORED
+        p.delete()
+        assert p.state is SaveState.DELETED
+
+
+# -- options and answers ------------------------------------------------------------------------
+def test_unknown_fetch_option_is_a_type_error_naming_the_accepted(server):
+    with connect(server):
+        p = Project(name="opt").save()
+        before = server.requests
+        with pytest.raises(TypeError, match=r"unknown option 'nodes'.*accepts: none"):
+            Project.fetch(p.id, nodes=False)
+        with pytest.raises(TypeError, match=r"unknown option"):
+            ProjectCollection().fetch(node=False)
+        assert server.requests == before
+
+
+def test_a_fetch_answered_with_another_object_is_a_protocol_error(server):
+    with connect(server):
+        p = Project(name="asked").save()
+        other = Project(name="other").save()
+        app = server._app
+        real = app.__call__
+
+        def wrong(request):
+            if request.method == "GET" and request.path == f"/items/{p.id}":
+                return app.json({"id": other.id, "name": "other"})
+            return real(request)
+
+        server._app = wrong
+        try:
+            with pytest.raises(ProtocolError, match="answered with"):
+                Project.fetch(p.id)
+        finally:
+            server._app = app
+
+
+def test_a_page_that_repeats_ids_is_a_protocol_error(server):
+    with connect(server):
+        ProjectCollection([Project(name=f"p{i}") for i in range(15)]).save()
+        app = server._app
+
+        def ignoring_offset(request):
+            if request.path == "/items" and request.method == "GET":
+                rows = app.db.read("SELECT id, name, description FROM item ORDER BY id LIMIT 10")
+                items = [dict(zip(("id", "name", "description"), r)) for r in rows]
+                return Response(json.dumps({"items": items, "total": 15}), content_type="application/json")
+            return app(request)
+
+        server._app = ignoring_offset
+        try:
+            with pytest.raises(ProtocolError, match="twice while paging"):
+                ProjectCollection().fetch()
+        finally:
+            server._app = app
+
+
+def test_count_falls_back_to_the_pages_and_keeps_the_list_method(server):
+    with connect(server):
+        batch = ProjectCollection([Project(name=f"c{i}") for i in range(12)]).save()
+        assert ProjectCollection().count() == 12
+        assert batch.count(batch[0]) == 1  # the list method with an argument
+
+
+# -- collections are values ---------------------------------------------------------------------
+def test_where_returns_a_new_collection_and_leaves_the_original():
+    pns = NeuronCollection(annotation="PN")
+    left = pns.where(name="left")
+    assert pns.modifiers == {"annotation": "PN"}
+    assert left.modifiers == {"annotation": "PN", "name": "left"}
+    assert type(left) is NeuronCollection
+
+
+def test_unknown_attribute_on_a_collection_raises_when_a_connection_is_current(server):
+    with connect(server):
+        c = ProjectCollection()
+        c.name = "ok"  # a declared filter
+        with pytest.raises(AttributeError, match=r"did you mean 'name'"):
+            c.nmae = "x"
+        assert c.modifiers == {"name": "ok"}
+
+
+def test_a_slice_refreshes_its_members_only(server):
+    with connect(server):
+        ProjectCollection([Project(name=f"s{i}") for i in range(6)]).save()
+        everything = ProjectCollection().fetch()
+        part = everything[1:3]
+        assert isinstance(part, ProjectCollection) and len(part) == 2
+        first = part[0]
+        server._app.db.read("SELECT 1")
+        with server._app.db.transaction() as cur:
+            cur.execute("UPDATE item SET description = 'changed' WHERE id = ?", (first.id,))
+        before = server.requests
+        part.fetch()
+        assert len(part) == 2 and part[0] is first and first.description == "changed"
+        assert server.requests - before == 2  # one read per member, not the whole listing
+
+
+# -- what a backend cannot store ---------------------------------------------------------------
+def test_a_field_the_backend_cannot_store_is_not_supported_before_any_request():
+    from neuromodels.testing import serve
+    from neuromodels import Connection
+    from shapely.geometry import Point
+
+    with serve("cytomine") as srv:
+        with Connection(srv.url, backend="cytomine", project=srv.project, public_key=srv.public_key,
+                        private_key=srv.private_key, progress=False):
+            image = 6836005
+            before = srv.requests
+            with pytest.raises(NotSupported, match="Annotation.name"):
+                Annotation(geometry=Point(1, 1), image=image, name="a name").save()
+            with pytest.raises(NotSupported, match="Annotation.targets"):
+                Annotation(geometry=Point(1, 1), image=image, targets=[1]).save()
+            assert srv.requests == before
