@@ -190,6 +190,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             self._refresh(connection, options)
             return self
         self._items = list(self._iterate(connection, limit, options))
+        if connection is not None:
+            # Where these came from, for what works across servers (copy_to).
+            object.__setattr__(self, "_connection", connection)
         return self
 
     def _refresh(self, connection: Connection | None, options: dict[str, Any]) -> None:
