@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neuromodels import Annotation, AnnotationCollection, BadRequest, NotFound, PartialSaveError
+from neuromodels import Annotation, AnnotationCollection, BadRequest, NotFound, NotSupported, PartialSaveError
 from neuromodels.backends.clio import resources
 
 from .conftest import connect_to
@@ -153,3 +153,31 @@ def test_replies_are_read_through_the_converter(clio):
         with pytest.raises((KeyError, TypeError)):
             cv.converter.structure(bad, Annotation)
     assert cv.write_record(np.int64(7), {"v": np.float64(2.0)}) == {"bodyid": 7, "v": 2.0}
+
+
+def test_an_annotation_read_at_a_version_is_written_back_there(clio, bundled):
+    body = BASE + 50
+    with connect_to({"url": bundled.url, "token": bundled.token, "project": bundled.project}, version=HEAD):
+        Annotation(id=body, properties={"status": "v1"}).save()
+    a = Annotation.fetch(body, version=HEAD)  # the connection in use has no version
+    assert a.properties["status"] == "v1" and a.extra["version"] == HEAD
+    a.properties["status"] = "v2"
+    a.update()
+    assert set(stored(bundled, body)) == {"9c1d77"} and stored(bundled, body)["9c1d77"]["status"] == "v2"
+    listed = AnnotationCollection(ids=[body], version=HEAD).fetch()[0]
+    with pytest.raises(NotFound):
+        Annotation.fetch(body)  # not at the default version
+    with pytest.raises(NotSupported, match="default version.*v0.3.33"):
+        listed.delete()
+    assert set(stored(bundled, body)) == {"9c1d77"}
+    # One collection, two versions: each annotation goes to its own, in one request per version.
+    other = Annotation(id=BASE + 51, properties={"status": "default"})
+    listed.properties["status"] = "v3"
+    before = len(bundled.log)
+    AnnotationCollection([listed, other]).save()
+    assert sum(1 for m, p in list(bundled.log)[before:] if m == "POST" and p.endswith("/neurons")) == 2
+    assert stored(bundled, body)["9c1d77"]["status"] == "v3" and set(stored(bundled, BASE + 51)) == {"74ea83"}
+    plain = Annotation.fetch(BASE + 51)
+    assert "version" not in plain.extra
+    plain.delete()
+    assert not stored(bundled, BASE + 51)

@@ -38,9 +38,13 @@ def _structure_annotation(record: Mapping[str, Any], _: Any = None) -> Annotatio
 converter.register_structure_hook(Annotation, _structure_annotation)
 
 
-def annotations_of(body: Any, dataset: str) -> list[Annotation]:
+#: The key of ``Annotation.extra`` that holds the version an annotation was read or written at.
+VERSION = "version"
+
+
+def annotations_of(body: Any, dataset: str, version: str | None = None) -> list[Annotation]:
     """The records of a reply (``/id-number``, ``/query``, ``/all``) as annotations of ``dataset``;
-    ``null`` is no record."""
+    ``null`` is no record. Read at an explicit ``version``, each remembers it in ``extra``."""
     if body is None:
         return []
     if not isinstance(body, list):
@@ -48,6 +52,8 @@ def annotations_of(body: Any, dataset: str) -> list[Annotation]:
     found = [converter.structure(r, Annotation) for r in body]
     for a in found:
         a.project = dataset
+        if version:
+            a.extra[VERSION] = version
     return found
 
 

@@ -51,15 +51,24 @@ def _version_params(conn: Connection, modifiers: Mapping[str, Any] | None = None
     return {"version": version} if version else {}
 
 
+def version_for(conn: Connection, modifiers: Mapping[str, Any] | None, model: Any) -> str | None:
+    """The version a write, delete or settling read of ``model`` is for: the collection's, else
+    the one the annotation was read or written at (``extra["version"]``), else the
+    connection's, else None (the dataset's default). An annotation read at a version is
+    written back there, never silently at the default."""
+    version = (modifiers or {}).get("version") or (model.extra or {}).get(cv.VERSION) or conn.options.get("version")
+    return str(version) if version else None
+
+
 def parsed(structure: Callable[[Any], T]) -> Callable[[requests.Response], T]:
     """A ``parse=`` callback: the JSON body through ``structure`` (a body of another shape is a
     ProtocolError naming the request)."""
     return lambda response: structure(parse_json(response))
 
 
-def records_of(conn: Connection) -> Callable[[requests.Response], list[Annotation]]:
+def records_of(conn: Connection, version: str | None) -> Callable[[requests.Response], list[Annotation]]:
     ds = dataset(conn)
-    return parsed(lambda body: cv.annotations_of(body, ds))
+    return parsed(lambda body: cv.annotations_of(body, ds, version))
 
 
 @attrs.define
@@ -91,6 +100,8 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     id_type = int
     writable = frozenset({"properties", "targets", "project"})
     context_modifiers = frozenset({"version", "replace", "conditional"})
+    #: ``Annotation.fetch(body, version="v0.3.33")``: read at that version.
+    fetch_options = {"version": None}
     batch_size, spread_chunks = WRITE_CHUNK, False
     not_supported = {
         **{f"field {name}": "a Clio annotation keeps its fields in properties"
@@ -116,13 +127,15 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     def _by_ids(self, conn: Connection, ids: Sequence[int], modifiers: Mapping[str, Any] | None = None) -> dict[int, Annotation]:
         params = _version_params(conn, modifiers)
         parts = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
-        parse = records_of(conn)
+        parse = records_of(conn, params.get("version"))
         pages = conn.transport.map_values(
             lambda part: conn.transport.request("GET", neurons_path(conn, "/id-number/" + ",".join(str(int(i)) for i in part)),
                                                 params=params or None, parse=parse), parts)
         return {a.id: a for page in pages for a in page}
 
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+        if options.get("version"):
+            context = {**context, "version": check_id(options["version"], str, "version")}
         return dict(self._by_ids(conn, ids, context))
 
     @staticmethod
@@ -147,11 +160,11 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         query = self._query(modifiers)
         params = _version_params(conn, modifiers)
         if not query and not params:
-            yield conn.transport.request("GET", neurons_path(conn, "/all"), parse=records_of(conn))
+            yield conn.transport.request("GET", neurons_path(conn, "/all"), parse=records_of(conn, None))
             return
         yield conn.transport.request("POST", neurons_path(conn, "/query"), params=params or None,
                                      json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
-                                     parse=records_of(conn))
+                                     parse=records_of(conn, params.get("version")))
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         if "ids" in modifiers:
@@ -221,15 +234,34 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return params
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+        modifiers = _at(version_for(conn, modifiers, model), modifiers, [model])
         params = self._write_params(conn, modifiers)
         record = self._record(model, "replace" in params)
         conn.transport.request("POST", neurons_path(conn), params=params or None, json=record)
         model.targets, model.project = [int(model.id)], dataset(conn)
 
     def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+        """One request per version among the chunk's annotations (usually one)."""
         for model in chunk:
             _key_by_target(model)
-        return self._write_chunk(conn, list(chunk), self._write_params(conn, modifiers), modifiers)
+        groups: dict[str | None, list[int]] = {}
+        for i, model in enumerate(chunk):
+            groups.setdefault(version_for(conn, modifiers, model), []).append(i)
+        if len(groups) == 1:
+            version = next(iter(groups))
+            mods = _at(version, modifiers, chunk)
+            return self._write_chunk(conn, list(chunk), self._write_params(conn, mods), mods)
+        results: list[BaseException | None] = [None] * len(chunk)
+        for version, where in groups.items():
+            part = [chunk[i] for i in where]
+            mods = _at(version, modifiers, part)
+            try:
+                outcome = self._write_chunk(conn, part, self._write_params(conn, mods), mods)
+            except NeuromodelsError as e:
+                outcome = [e] * len(part)
+            for i, result in zip(where, outcome):
+                results[i] = result
+        return results
 
     create_chunk = update_chunk
 
@@ -284,19 +316,32 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """A record whose write reply was lost landed if reading it back shows what was sent;
         otherwise it is resent (writes are keyed by body id, so nothing can be duplicated)."""
-        stored = self._by_ids(conn, [m.id for m in models])
+        stored: dict[int, Annotation] = {}
+        for version in {version_for(conn, None, m) for m in models}:
+            ids = [m.id for m in models if version_for(conn, None, m) == version]
+            stored.update(self._by_ids(conn, ids, {"version": version} if version else None))
         return [Settlement.stored(m.id) if _landed(stored.get(m.id), self._record(m, False), set()) else Settlement.absent()
                 for m in models]
 
     def delete(self, conn: Connection, model: Any) -> None:
-        version = conn.options.get("version")
+        version = version_for(conn, None, model)
         if version and version not in self._default_versions(conn):
-            raise NotSupported(f"Clio deletes only at the dataset's default version; version={version!r} would delete elsewhere")
+            raise NotSupported(f"Clio deletes only at the dataset's default version; annotation {model.id} is at "
+                               f"version {version!r}, so a delete would remove it elsewhere")
         conn.transport.request("DELETE", neurons_path(conn, f"/id-number/{int(model.id)}"))
 
     def _default_versions(self, conn: Connection) -> set[str]:
         project = Project.fetch(dataset(conn), connection=conn)
         return {v for v in (project.extra.get("tag"), project.extra.get("uuid")) if v}
+
+
+def _at(version: str | None, modifiers: Mapping[str, Any] | None, models: Sequence[Any]) -> dict[str, Any]:
+    """The modifiers of a write at ``version``; the annotations remember it (in ``extra``), so
+    that later writes, deletes and settling reads of them go to the same version."""
+    for model in models:
+        if version:
+            model.extra[cv.VERSION] = version
+    return {**(modifiers or {}), "version": version} if version else dict(modifiers or {})
 
 
 def _key_by_target(model: Any) -> None:
