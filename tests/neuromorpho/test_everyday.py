@@ -127,3 +127,14 @@ def test_morphometry_and_records_are_structured_by_the_converter(neuromorpho):
     assert (n.id, n.name, n.extra) == (7, "x", {"soma_surface": None, "brain_region": ["CA1"]})
     assert cv.select_body({"species": [np.str_("rat")], "neuron_id": [np.int64(5)]}) == {"species": ["rat"], "neuron_id": [5]}
     assert type(cv.select_body({"neuron_id": [np.int64(5)]})["neuron_id"][0]) is int
+
+
+def test_sort_field_and_direction_checked_before_any_select(fresh, bundled):
+    before = len(bundled.log)
+    with pytest.raises(ValueError, match=r"no field 'neuron_nam' \(did you mean 'neuron_name'"):
+        NeuronCollection(species="rat", sort="neuron_nam").fetch()
+    with pytest.raises(ValueError, match="'asc' or 'desc'"):
+        NeuronCollection(sort="neuron_name,down").fetch()
+    assert sent(bundled, "POST", r"/select$", before) == sent(bundled, "GET", r"^/api/neuron$", before) == 0
+    ids = [n.id for n in NeuronCollection(sort="neuron_id,DESC").fetch(limit=3)]
+    assert ids == sorted(ids, reverse=True)

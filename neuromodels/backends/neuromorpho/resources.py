@@ -25,7 +25,7 @@ from ...model import Model
 from ...resources import Neuron
 from ...transport import parse_json
 from ..base import Filter, as_list, segment
-from ..resource import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent
+from ..resource import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent, did_you_mean
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
@@ -77,6 +77,8 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
     def check_modifiers(self, conn: Connection, modifiers: Mapping[str, Any]) -> None:
         """Unknown fields and wrong types (the core's check), then values the server does not know."""
         super().check_modifiers(conn, modifiers)
+        if "sort" in modifiers:
+            self._check_sort(conn, modifiers["sort"])
         for field, value in modifiers.items():
             if field in self.fixed_filters or field in cv.NUMERIC_FIELDS:
                 continue
@@ -91,6 +93,17 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
                     raise NotFound(
                         f"NeuroMorpho.org has no neuron with {field}={v!r}{hint}; the values it knows are listed "
                         f"at /api/neuron/fields/{field}; use * as a wildcard for partial matches", missing=[v])
+
+    def _check_sort(self, conn: Connection, sort: str) -> None:
+        """``sort="field"`` or ``"field,asc|desc"`` with a field the server lists."""
+        field, _, direction = sort.partition(",")
+        fields = {**self.allowed_filters(conn), "neuron_id": None}
+        for name in self.fixed_filters:
+            fields.pop(name, None)
+        if field not in fields:
+            raise ValueError(f"sort={sort!r}: NeuroMorpho.org has no field {field!r}{did_you_mean(field, fields)}")
+        if direction and direction.lower() not in ("asc", "desc"):
+            raise ValueError(f"sort={sort!r}: the direction after the comma is 'asc' or 'desc', not {direction!r}")
 
     def known_values(self, conn: Connection, field: str) -> dict[str, str] | None:
         """The values the server lists for ``field`` (lowercased -> as spelt), read once per
