@@ -138,3 +138,16 @@ def test_sort_field_and_direction_checked_before_any_select(fresh, bundled):
     assert sent(bundled, "POST", r"/select$", before) == sent(bundled, "GET", r"^/api/neuron$", before) == 0
     ids = [n.id for n in NeuronCollection(sort="neuron_id,DESC").fetch(limit=3)]
     assert ids == sorted(ids, reverse=True)
+
+
+def test_a_value_list_that_cannot_be_read_is_a_protocol_error_naming_it(fresh, bundled):
+    from neuromodels import ProtocolError
+
+    before = len(bundled.log)
+    bundled.add_fault(Fault("truncate", method="GET", path=r"/fields/species$"))
+    with pytest.raises(ProtocolError) as info:
+        NeuronCollection(species="mouse").fetch()
+    assert (info.value.method, info.value.path) == ("GET", "/api/neuron/fields/species")
+    with pytest.raises(NotFound):  # not remembered as "unchecked": the list is read again
+        NeuronCollection(species="mose").count()
+    assert sent(bundled, "GET", r"/fields/species$", before) == 2
