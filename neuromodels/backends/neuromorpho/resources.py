@@ -79,14 +79,18 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         super().check_modifiers(conn, modifiers)
         if "sort" in modifiers:
             self._check_sort(conn, modifiers["sort"])
-        for field, value in modifiers.items():
-            if field in self.fixed_filters or field in cv.NUMERIC_FIELDS:
-                continue
-            wanted = [v for v in as_list(value) if isinstance(v, str) and "*" not in v]
-            known = self.known_values(conn, field) if wanted else None
+        wanted = {field: [v for v in as_list(value) if isinstance(v, str) and "*" not in v]
+                  for field, value in modifiers.items()
+                  if field not in self.fixed_filters and field not in cv.NUMERIC_FIELDS}
+        wanted = {field: values for field, values in wanted.items() if values}
+        unread = [f for f in wanted if f not in NeuroMorphoState.of(conn).values]
+        if len(unread) > 1:  # the value lists of several fields are read in parallel, once
+            conn.transport.map_values(lambda f: self.known_values(conn, f), unread, desc="reading field values")
+        for field, values in wanted.items():
+            known = self.known_values(conn, field)
             if known is None:
                 continue
-            for v in wanted:
+            for v in values:
                 if v.lower() not in known:
                     close = difflib.get_close_matches(v.lower(), list(known), n=3, cutoff=0.6)
                     hint = (" (did you mean " + " or ".join(repr(known[c]) for c in close) + "?)") if close else ""
