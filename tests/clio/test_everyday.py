@@ -181,3 +181,10 @@ def test_an_annotation_read_at_a_version_is_written_back_there(clio, bundled):
     assert "version" not in plain.extra
     plain.delete()
     assert not stored(bundled, BASE + 51)
+
+
+def test_count_with_ids_counts_those_bodies(clio):
+    assert AnnotationCollection(ids=[10000, 10003, 123456789]).count() == 2  # the third does not exist
+    assert AnnotationCollection(ids=[10000, 10003], hemilineage="07B").count() == 1
+    assert AnnotationCollection(ids=[10000, 10003], version=HEAD).count() == 2
+    assert AnnotationCollection(ids=np.array([10000]), soma_side="LHS", version=HEAD).count() == 1

@@ -15,7 +15,7 @@ from ...errors import BadRequest, NeuromodelsError, NotFound, NotSupported, Perm
 from ...model import Model
 from ...resources import Annotation, Project
 from ...transport import parse_json
-from ..base import Filter, check_id, segment
+from ..base import Filter, as_list, check_id, segment
 from ..resource import (
     BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
 )
@@ -167,8 +167,10 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
                                      parse=records_of(conn, params.get("version")))
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        if "ids" in modifiers:
-            return sum(len(p) for p in self.pages(conn, modifiers, None))
+        if "ids" in modifiers:  # the listed bodies that exist (and match the other filters)
+            found = set(self._by_ids(conn, [int(i) for i in as_list(modifiers["ids"])], modifiers))
+            rest = {k: v for k, v in modifiers.items() if k != "ids"}
+            return len(found & self.match_ids(conn, rest)) if self._query(rest) else len(found)
         query = self._query(modifiers)
         params = _version_params(conn, modifiers)
         if not query and not params:
