@@ -168,9 +168,9 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         if "ids" in modifiers:  # the listed bodies that exist (and match the other filters)
-            found = set(self._by_ids(conn, [int(i) for i in as_list(modifiers["ids"])], modifiers))
+            listed = set(self._by_ids(conn, [int(i) for i in as_list(modifiers["ids"])], modifiers))
             rest = {k: v for k, v in modifiers.items() if k != "ids"}
-            return len(found & self.match_ids(conn, rest)) if self._query(rest) else len(found)
+            return len(listed & self.match_ids(conn, rest)) if self._query(rest) else len(listed)
         query = self._query(modifiers)
         params = _version_params(conn, modifiers)
         if not query and not params:
