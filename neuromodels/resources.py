@@ -20,6 +20,7 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
+from .backends.extras import AttachableMixin, Members, TaggableMixin, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
@@ -64,8 +65,10 @@ def _links(value: Any) -> Any:
 
 
 @model
-class Project(Model):
+class Project(TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
+
+    On Cytomine a project also has members (:meth:`members`), tags and attached files.
 
     >>> # Project.fetch(1).name
     """
@@ -75,6 +78,31 @@ class Project(Model):
     #: The project's ontology id (Cytomine); None elsewhere.
     ontology: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def members(self, *, managers: bool = False, connection: Connection | None = None) -> list[User]:
+        """The users of this project (``managers=True``: only its managers), as
+        :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
+
+        >>> from neuromodels import Connection
+        >>> me = Project.current_user()
+        >>> me.id in [u.id for u in Project.fetch(Connection.current().project).members()]
+        True
+        """
+        if not isinstance(managers, bool):
+            raise TypeError(f"managers must be True or False, not {managers!r}")
+        conn, resource = self._resource(connection)
+        return resource.require(Members).members(conn, self, managers)
+
+    @classmethod
+    def current_user(cls, *, connection: Connection | None = None) -> User:
+        """The user the connection acts as (Cytomine: the owner of the keys), read once per
+        connection; its keys are never kept in the record.
+
+        >>> Project.current_user().username
+        'admin'
+        """
+        conn, resource = cls._resource(connection)
+        return resource.require(Members).current_user(conn)
 
 
 @model
@@ -131,10 +159,17 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(Model):
+class Annotation(TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
+    On Cytomine, ``properties`` are its key-value properties (text values): read by
+    ``Annotation.fetch`` (a listing leaves them None unless ``fetch(properties=True)``), and
+    written by ``save()``/``update()`` like any field — new keys are created, changed ones
+    changed, keys removed from a loaded dict (or set to None) deleted. Cytomine annotations
+    also take tags (:meth:`tag`) and attached files (:meth:`attach`).
+
     >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
+    >>> # a = Annotation.fetch(99); a.properties["stain"] = "H&E"; a.update()   # Cytomine
     """
 
     name: str | None = None
@@ -149,8 +184,9 @@ class Annotation(Model):
 
 
 @model
-class ImageInstance(Model):
-    """An image (CATMAID stack, Cytomine image instance).
+class ImageInstance(TaggableMixin, AttachableMixin, Model):
+    """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
+    attached files.
 
     >>> # ImageInstance.fetch(2).resolution
     """
