@@ -233,3 +233,19 @@ def test_other_backends_refuse_with_a_reason(tmp_path):
                          project.attachments, lambda: project.attach(tmp_path / "x.txt")):
                 with pytest.raises(NotSupported, match="catmaid cannot"):
                     call()
+
+
+def test_properties_that_fail_after_the_create_are_resent_without_a_second_annotation(cytomine, image, bundled):
+    from neuromodels import PartialSaveError
+    from neuromodels.testing import Fault
+
+    bundled.add_fault(Fault("status", status=400, method="POST", path=r"/property\.json$"))
+    batch = AnnotationCollection([Annotation(geometry=Point(801, 801), image=image.id, properties={"k": "v"})])
+    with pytest.raises(PartialSaveError) as info:
+        batch.save()
+    assert len(info.value.failed) == 1 and batch[0].id is not None
+    batch.save()  # only the properties are sent again
+    assert Annotation.fetch(batch[0].id).properties == {"k": "v"}
+    rows = bundled._app.db.read("SELECT id FROM annotation WHERE location = 'POINT (801 801)'")
+    assert len(rows) == 1
+    batch.delete()

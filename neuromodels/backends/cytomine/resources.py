@@ -539,14 +539,26 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         self._created(conn, model, created.id)
         if properties:
             model.properties = properties
+            self._created_properties(conn, model)
+
+    def _created_properties(self, conn: Connection, model: Any) -> None:
+        """Properties of a just created annotation. If they cannot be written, the annotation
+        stays stored (its id kept) with only the properties left as a change for the next save."""
+        wanted = model.properties
+        try:
             self.write_properties(conn, model)
+        except BaseException:
+            model.properties = None
+            model.mark_clean()
+            model.properties = wanted
+            raise
 
     def create_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
         errors = self._save_chunk(conn, list(chunk))
         for i, model in enumerate(chunk):
             if errors[i] is None and model.properties:
                 try:
-                    self.write_properties(conn, model)
+                    self._created_properties(conn, model)
                 except Exception as e:  # noqa: BLE001 - this item's error, the others stand
                     errors[i] = e
         return errors
