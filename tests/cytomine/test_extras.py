@@ -215,8 +215,8 @@ def test_without_clear_before_the_term_change_falls_back_once(cytomine, image, b
         for a in batch:
             a.terms = [terms[1].id]
         with Connection(bundled.url, backend="cytomine", project=bundled.project, public_key=bundled.public_key,
-                        private_key=bundled.private_key, max_workers=1, progress=False):
-            batch.save()
+                        private_key=bundled.private_key, max_workers=6, progress=False):
+            batch.save()  # six in parallel: still one probe
         assert bundled.sent("POST", r"clearBefore\.json$") - tried == 1  # learnt once per connection
         assert [Annotation.fetch(a.id).terms for a in batch] == [[terms[1].id]] * 6
     finally:

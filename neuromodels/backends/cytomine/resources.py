@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import weakref
 from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
@@ -56,8 +57,10 @@ class CytomineState(ConnectionState):
     me: User | None = None
     #: Server clock minus this machine's clock, in seconds (from the reply's Date header).
     clock_offset: float = 0.0
-    #: Whether the server has the clearBefore route (None: not tried yet).
+    #: Whether the server has the clearBefore route (None: not tried yet), and the lock that
+    #: lets one request find out.
     clear_before: bool | None = None
+    probe: threading.Lock = attrs.Factory(threading.Lock)
     #: Ontology id -> {term id: name}; project id -> ontology id; project id -> {user id: username}.
     term_names: dict[int, dict[int, str]] = attrs.Factory(dict)
     ontologies: dict[int, int | None] = attrs.Factory(dict)
@@ -629,22 +632,34 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         before, after = set(model.original("terms") or []), set(model.terms or [])
         state = CytomineState.of(conn)
         if len(after) == 1 and before - after and state.clear_before is not False:
-            (term,) = after
-            try:
-                conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}/clearBefore.json",
-                                       params={"clearForAll": "true"},
-                                       json=cv.body({"userannotation": model.id, "term": term}))
-                state.clear_before = True
+            if state.clear_before is None:
+                with state.probe:  # one request finds out whether the server has the route
+                    if state.clear_before is None and self._clear_before(conn, model, state):
+                        return
+            if state.clear_before and self._clear_before(conn, model, state):
                 return
-            except NotFound as e:
-                if "No static resource" not in str(e) and "no static resource" not in (e.server_message or "").lower():
-                    raise
-                state.clear_before = False  # an older server without the route: add and delete instead
         for term in sorted(after - before):
             conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}.json",
                                    json=cv.body({"userannotation": model.id, "term": term}))
         for term in sorted(before - after):
             conn.transport.request("DELETE", f"/api/annotation/{model.id}/term/{term}.json")
+
+    @staticmethod
+    def _clear_before(conn: Connection, model: Any, state: CytomineState) -> bool:
+        """Replace the terms by the one new term in one request; False where the server has no
+        such route (older cores), which is remembered for the connection."""
+        (term,) = set(model.terms)
+        try:
+            conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}/clearBefore.json",
+                                   params={"clearForAll": "true"},
+                                   json=cv.body({"userannotation": model.id, "term": term}))
+        except NotFound as e:
+            if "no static resource" not in f"{e} {e.server_message or ''}".lower():
+                raise
+            state.clear_before = False  # an older server without the route: add and delete instead
+            return False
+        state.clear_before = True
+        return True
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         params = dict(modifiers)
