@@ -173,8 +173,8 @@ def test_settling_never_adopts_an_annotation_made_before_the_create(image, bundl
     spot = Point(760, 760)
     with own_connection(bundled, retries=0) as conn:
         older = Annotation(geometry=spot, image=image.id).save()
-        state = resources.CytomineState.of(conn)
-        state.clock_offset = 0.0  # the bundled server shares this machine's clock
+        resources.current_user(conn)
+        resources.CytomineState.of(conn).clock_offset = 0.0  # the bundled server shares this machine's clock
         monkeypatch.setattr(resources, "CLOCK_SLACK", 0.2)
         time.sleep(0.5)
         bundled.add_fault(Fault("reset", method="POST", path=r"^/api/annotation\.json$", when="before"))

@@ -65,10 +65,20 @@ class CytomineState(ConnectionState):
     term_names: dict[int, dict[int, str]] = attrs.Factory(dict)
     ontologies: dict[int, int | None] = attrs.Factory(dict)
     usernames: dict[int, dict[int, str]] = attrs.Factory(dict)
-    #: Annotation ids this connection created (claimed: never adopted by a lost create).
-    claimed: set[int] = attrs.Factory(set)
-    #: When the create of each model was sent, in server time.
-    sent_at: "weakref.WeakKeyDictionary[Any, float]" = attrs.Factory(weakref.WeakKeyDictionary)
+
+
+#: Per model, when its create was last sent (this machine's clock): a lost reply is settled only
+#: by an annotation made after that. Kept by model, not by connection, so that a new connection
+#: (after a restart of the server, say) can still settle it.
+_SENT: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
+#: Per server, annotation id -> the live model holding it: ids a lost create never adopts.
+_CLAIMED: "dict[str, weakref.WeakValueDictionary[int, Any]]" = {}
+_LOCK = threading.Lock()
+
+
+def _claimed(conn: Connection) -> "weakref.WeakValueDictionary[int, Any]":
+    with _LOCK:
+        return _CLAIMED.setdefault(conn.transport.base_url, weakref.WeakValueDictionary())
 
 
 def _param(value: Any) -> Any:
@@ -518,23 +528,21 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         model.properties = {k: cv.property_value(v) for k, v in wanted.items() if v is not None}
 
     # -- creating -------------------------------------------------------------------------------------------
-    def _note_sent(self, conn: Connection, models: Sequence[Any]) -> None:
-        """Who creates, and when in server time: what settling a lost reply relies on."""
-        state = CytomineState.of(conn)
-        try:
-            current_user(conn)
-        except Exception:  # noqa: BLE001 - settling then says it cannot tell; the create goes on
-            pass
-        now = time.time() + state.clock_offset
-        for model in models:
-            state.sent_at[model] = now
+    @staticmethod
+    def _note_sent(models: Sequence[Any]) -> None:
+        """When each create was sent: what settling a lost reply relies on."""
+        now = time.time()
+        with _LOCK:
+            for model in models:
+                _SENT[model] = now
 
-    def _created(self, conn: Connection, model: Any, new_id: int) -> None:
+    @staticmethod
+    def _created(conn: Connection, model: Any, new_id: int) -> None:
         model.id = new_id
-        CytomineState.of(conn).claimed.add(new_id)
+        _claimed(conn)[new_id] = model
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        self._note_sent(conn, [model])
+        self._note_sent([model])
         created = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_body(model),
                                          parse=self.read_command)
         properties = model.properties
@@ -568,7 +576,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
         payload = [cv.annotation_body(m) for m in chunk]
-        self._note_sent(conn, chunk)
+        self._note_sent(chunk)
 
         def parse(response: requests.Response) -> tuple[int, list[int], list[Mapping[str, Any]], str]:
             # The legacy core answers with the status on the HTTP line: keep it with the body.
@@ -682,6 +690,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         settles it; none means not stored (sent again); several, or no way to tell who this
         connection is or when it sent, leave it unknown."""
         state = CytomineState.of(conn)
+        claimed = _claimed(conn)
         try:
             me = current_user(conn)
         except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
@@ -692,20 +701,22 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                                     {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
         result: list[Settlement] = []
         for model in models:
-            sent = state.sent_at.get(model)
+            sent = _SENT.get(model)
             if sent is None:
                 result.append(Settlement.unknown("when its create was sent is not known (another session?)"))
                 continue
+            since = sent + state.clock_offset - CLOCK_SLACK  # in the server's clock
             hits = []
             for a in by_image[model.image]:
                 created = cv.timestamp(a.extra.get("created"))
-                if (a.id in state.claimed or a.extra.get("user") not in (None, me.id) or a.geometry is None
-                        or created is None or created.timestamp() < sent - CLOCK_SLACK):
+                holder = claimed.get(a.id)
+                if ((holder is not None and holder is not model) or a.extra.get("user") != me.id
+                        or a.geometry is None or created is None or created.timestamp() < since):
                     continue
                 if a.geometry.equals(model.geometry):
                     hits.append(a)
             if len(hits) == 1:
-                state.claimed.add(hits[0].id)
+                claimed[hits[0].id] = model
                 result.append(Settlement.stored(hits[0].id))
             elif not hits:
                 result.append(Settlement.absent())
