@@ -20,7 +20,7 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
-from .backends.extras import AttachableMixin, Members, TaggableMixin, User
+from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
@@ -303,6 +303,11 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
         return self
 
 
+def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Connection | None) -> None:
+    conn, resource = collection._resource(connection)
+    resource.require(Tags).add_tags(conn, list(collection), list(names))
+
+
 class AnnotationCollection(Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
@@ -310,6 +315,18 @@ class AnnotationCollection(Collection[Annotation]):
     """
 
     model = Annotation
+
+    def tag(self, *names: str, connection: Connection | None = None) -> "AnnotationCollection":
+        """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
+
+        >>> from neuromodels import Connection
+        >>> images = ImageInstanceCollection().fetch()
+        >>> batch = AnnotationCollection(image=images[0].id).fetch(limit=2).tag("batch-7")
+        >>> all("batch-7" in a.tags() for a in batch)
+        True
+        """
+        _tag_all(self, names, connection)
+        return self
 
 
 class ImageInstanceCollection(Collection[ImageInstance]):
@@ -319,6 +336,16 @@ class ImageInstanceCollection(Collection[ImageInstance]):
     """
 
     model = ImageInstance
+
+    def tag(self, *names: str, connection: Connection | None = None) -> "ImageInstanceCollection":
+        """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
+
+        >>> images = ImageInstanceCollection().fetch().tag("scanned")
+        >>> all("scanned" in i.tags() for i in images)
+        True
+        """
+        _tag_all(self, names, connection)
+        return self
 
 
 class ConnectorCollection(Collection[Connector]):

@@ -12,6 +12,7 @@ from neuromodels import (
     AnnotationCollection,
     Connection,
     ImageInstance,
+    ImageInstanceCollection,
     NotSupported,
     Project,
     TermCollection,
@@ -249,3 +250,25 @@ def test_properties_that_fail_after_the_create_are_resent_without_a_second_annot
     rows = bundled._app.db.read("SELECT id FROM annotation WHERE location = 'POINT (801 801)'")
     assert len(rows) == 1
     batch.delete()
+
+
+def test_collections_tag_every_member(cytomine, image):
+    name = unique("batch")
+    batch = AnnotationCollection([Annotation(geometry=Point(900 + i, 900), image=image.id) for i in range(5)]).save()
+    try:
+        assert batch.tag(name) is batch
+        assert all(name in Annotation.fetch(a.id).tags() for a in batch)
+    finally:
+        batch.delete()
+    images = ImageInstanceCollection().fetch().tag(name)
+    assert all(name in i.tags() for i in images)
+    for i in images:
+        i.untag(name)
+
+
+def test_project_and_image_tables_have_no_always_empty_column(cytomine):
+    from neuromodels import ProjectCollection
+
+    for df in (ProjectCollection().fetch().to_dataframe(), ImageInstanceCollection().fetch().to_dataframe()):
+        assert all(df[c].notna().any() for c in df.columns) and "created" in df.columns
+    assert "description" not in ProjectCollection().fetch().to_dataframe().columns

@@ -365,6 +365,15 @@ class CytomineProject(CommandCRUD, DomainExtras, Members):
             return sum(len(p) for p in self.pages(conn, modifiers, None))
         return super().count(conn, modifiers)
 
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """Columns: id, name, ontology, ontology_name, created (UTC), images, annotations (the
+        server's counts); a column empty for every project is left out."""
+        return _drop_empty([{
+            "id": p.id, "name": p.name, "ontology": p.ontology, "ontology_name": p.extra.get("ontologyName"),
+            "created": cv.timestamp(p.extra.get("created")), "images": p.extra.get("numberOfImages"),
+            "annotations": p.extra.get("numberOfAnnotations"),
+        } for p in models])
+
     def members(self, conn: Connection, model: Any, managers: bool) -> list[User]:
         ident = check_id(model.id, int, "project id")
         kind = "admin" if managers else "user"
@@ -388,6 +397,20 @@ class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, T
         project = check_id(modifiers.get("project", conn.project), int,
                            "project id (set project= on the connection or the filter)")
         return f"/api/project/{project}/imageinstance.json"
+
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """Columns: id, name, project, width, height, depth, resolution_x/y/z (physical pixel
+        size), magnification, content_type, created (UTC), annotations (the server's count); a
+        column empty for every image is left out."""
+        rows = []
+        for m in models:
+            x, y, z = m.resolution or (None, None, None)
+            rows.append({"id": m.id, "name": m.name, "project": m.project, "width": m.width, "height": m.height,
+                         "depth": m.depth, "resolution_x": x, "resolution_y": y, "resolution_z": z,
+                         "magnification": m.extra.get("magnification"), "content_type": m.extra.get("contentType"),
+                         "created": cv.timestamp(m.extra.get("created")),
+                         "annotations": m.extra.get("numberOfAnnotations")})
+        return _drop_empty(rows)
 
     def download(self, conn: Connection, model: Any, path: str) -> str:
         data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content)
@@ -750,7 +773,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
             if with_properties:
                 row["properties"] = m.properties
             rows.append(row)
-        return rows
+        return _drop_empty(rows)
 
     def _term_names(self, conn: Connection, models: Sequence[Any]) -> dict[int, str]:
         """Term id -> name, read once per ontology (of the annotations' projects)."""
@@ -782,6 +805,12 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         if me is not None and me.username is not None:
             found.setdefault(me.id, me.username)
         return found
+
+
+def _drop_empty(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without the columns that are None in every row (``id`` always stays)."""
+    empty = {k for k in (rows[0] if rows else {}) if k != "id" and all(r.get(k) is None for r in rows)}
+    return [{k: v for k, v in r.items() if k not in empty} for r in rows]
 
 
 def _number(value: Any) -> float | None:
