@@ -199,3 +199,37 @@ def test_settling_never_adopts_an_id_another_model_holds(image, bundled):
         second.save()
         assert second[0].id != first[0].id
         AnnotationCollection([*first, *second]).delete()
+
+
+def test_an_update_whose_reply_was_lost_is_settled_by_looking_never_created_again(image, bundled):
+    with own_connection(bundled, retries=0):
+        batch = AnnotationCollection([Annotation(geometry=Point(820 + i, 820), image=image.id) for i in range(3)]).save()
+        before = len(stored(bundled, image.id))
+        for a in batch:
+            a.properties = {"checked": "yes"}
+        bundled.add_fault(Fault("reset", method="POST", path=r"/property\.json$", when="after"))
+        with pytest.raises(PartialSaveError) as info:
+            batch.save()
+        assert len(info.value.unknown) == 1
+        batch.save()  # the server holds what the model says: settled, nothing created
+        assert all(a.state.value == "stored" for a in batch)
+        assert [Annotation.fetch(a.id).properties for a in batch] == [{"checked": "yes"}] * 3
+        assert len(stored(bundled, image.id)) == before
+        batch.delete()
+
+
+def test_an_update_that_never_arrived_stays_unknown_and_is_never_marked_saved(image, bundled):
+    with own_connection(bundled, retries=0):
+        batch = AnnotationCollection([Annotation(geometry=Point(840, 840), image=image.id)]).save()
+        a = batch[0]
+        a.properties = {"checked": "yes"}
+        bundled.add_fault(Fault("reset", method="POST", path=r"/property\.json$", when="before"))
+        with pytest.raises(PartialSaveError):
+            batch.save()
+        with pytest.raises(PartialSaveError, match="update again") as info:
+            batch.save()  # looked up: the server does not hold it, so it is not called saved
+        assert info.value.unknown == [a] and a.changes() == {"properties": {"checked": "yes"}}
+        a.update()
+        assert Annotation.fetch(a.id).properties == {"checked": "yes"}
+        assert len([1 for (loc,) in stored(bundled, image.id) if loc == "POINT (840 840)"]) == 1
+        batch.delete()

@@ -518,9 +518,6 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                     model.properties = props
             yield page
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Any]:
-        return super().fetch_many(conn, ids, context, properties=options.get("properties", False))
-
     def read_properties(self, conn: Connection, ident: int) -> tuple[dict[str, str], dict[str, int]]:
         rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", lambda row: row)
         return cv.properties_from_wire(rows), cv.property_ids(rows)
@@ -719,11 +716,14 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
             return [Settlement.unknown(f"cannot tell which annotations are this user's ({e})")] * len(models)
         by_image: dict[int, list[Annotation]] = {}
-        for image in {m.image for m in models}:
+        for image in {m.image for m in models if m.id is None}:
             by_image[image] = every(conn, "/api/annotation.json", self.structure,
                                     {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
         result: list[Settlement] = []
         for model in models:
+            if model.id is not None:
+                result.append(self._settle_update(conn, model))
+                continue
             sent = _SENT.get(model)
             if sent is None:
                 result.append(Settlement.unknown("when its create was sent is not known (another session?)"))
@@ -747,6 +747,21 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                 result.append(Settlement.unknown(
                     f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))
         return result
+
+    def _settle_update(self, conn: Connection, model: Any) -> Settlement:
+        """An update whose reply was lost: done if the server now holds what the model says."""
+        try:
+            server = self.fetch_one(conn, model.id, properties=model.properties is not None)
+        except NotFound:
+            return Settlement.unknown(f"annotation {model.id} is gone from the server")
+        same = ((model.geometry is None or (server.geometry is not None and server.geometry.equals(model.geometry)))
+                and sorted(server.terms or []) == sorted(model.terms or [])
+                and (model.properties is None or server.properties == {
+                    k: cv.property_value(v) for k, v in model.properties.items() if v is not None}))
+        if same:
+            return Settlement.stored(model.id)
+        return Settlement.unknown(f"an update of annotation {model.id} may not have arrived; fetch() it and "
+                                  "update again")
 
     # -- tables -------------------------------------------------------------------------------------------------
     def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
