@@ -83,10 +83,15 @@ class Project(TaggableMixin, AttachableMixin, Model):
         """The users of this project (``managers=True``: only its managers), as
         :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
 
-        >>> from neuromodels import Connection
-        >>> me = Project.current_user()
-        >>> me.id in [u.id for u in Project.fetch(Connection.current().project).members()]
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     me = Project.current_user()
+        ...     me.id in [u.id for u in Project.fetch(server.project).members()]
         True
+        >>> server.stop()
         """
         if not isinstance(managers, bool):
             raise TypeError(f"managers must be True or False, not {managers!r}")
@@ -98,8 +103,14 @@ class Project(TaggableMixin, AttachableMixin, Model):
         """The user the connection acts as (Cytomine: the owner of the keys), read once per
         connection; its keys are never kept in the record.
 
-        >>> Project.current_user().username
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     Project.current_user().username
         'admin'
+        >>> server.stop()
         """
         conn, resource = cls._resource(connection)
         return resource.require(Members).current_user(conn)
@@ -169,7 +180,6 @@ class Annotation(TaggableMixin, AttachableMixin, Model):
     also take tags (:meth:`tag`) and attached files (:meth:`attach`).
 
     >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
-    >>> # a = Annotation.fetch(99); a.properties["stain"] = "H&E"; a.update()   # Cytomine
     """
 
     name: str | None = None
@@ -319,11 +329,18 @@ class AnnotationCollection(Collection[Annotation]):
     def tag(self, *names: str, connection: Connection | None = None) -> "AnnotationCollection":
         """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
 
-        >>> from neuromodels import Connection
-        >>> images = ImageInstanceCollection().fetch()
-        >>> batch = AnnotationCollection(image=images[0].id).fetch(limit=2).tag("batch-7")
-        >>> all("batch-7" in a.tags() for a in batch)
-        True
+        >>> from shapely.geometry import Point
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     image = ImageInstanceCollection().fetch()[0]
+        ...     batch = AnnotationCollection([Annotation(geometry=Point(5, 5), image=image.id),
+        ...                                   Annotation(geometry=Point(9, 9), image=image.id)]).save()
+        ...     [a.tags() for a in batch.tag("batch-7")]
+        [['batch-7'], ['batch-7']]
+        >>> server.stop()
         """
         _tag_all(self, names, connection)
         return self

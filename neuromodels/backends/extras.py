@@ -56,16 +56,21 @@ class AttachedFile:
     def download(self, path: str, *, connection: "Connection | None" = None) -> str:
         """Write the file's bytes to ``path``; returns the path.
 
-        >>> from neuromodels import Project
+        >>> from neuromodels import Connection, Project
         >>> import os, tempfile
         >>> folder = tempfile.mkdtemp()
         >>> with open(os.path.join(folder, "notes.txt"), "w") as fh:
         ...     _ = fh.write("stain: H&E")
-        >>> from neuromodels import Connection
-        >>> project = Project.fetch(Connection.current().project)
-        >>> copy = project.attach(os.path.join(folder, "notes.txt")).download(os.path.join(folder, "copy.txt"))
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     attached = Project.fetch(server.project).attach(os.path.join(folder, "notes.txt"))
+        ...     copy = attached.download(os.path.join(folder, "copy.txt"))
         >>> open(copy).read()
         'stain: H&E'
+        >>> server.stop()
         """
         from ..connection import Connection
         from ..model import Model
@@ -134,11 +139,15 @@ class TaggableMixin:
         """The names of this object's tags.
 
         >>> from neuromodels import Connection, ImageInstanceCollection
-        >>> image = ImageInstanceCollection().fetch()[0]
-        >>> "reviewed" in image.tag("reviewed").tags()
-        True
-        >>> "reviewed" in image.untag("reviewed").tags()
-        False
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     image = ImageInstanceCollection().fetch()[0]
+        ...     image.tag("reviewed").tags(), image.untag("reviewed").tags()
+        (['reviewed'], [])
+        >>> server.stop()
         """
         conn, resource = _resource(self, connection)
         return resource.require(Tags).tags(conn, self)  # type: ignore[arg-type]
@@ -171,11 +180,15 @@ class AttachableMixin:
         >>> path = os.path.join(tempfile.mkdtemp(), "protocol.txt")
         >>> with open(path, "w") as fh:
         ...     _ = fh.write("fixed in formalin")
-        >>> project = Project.fetch(Connection.current().project)
-        >>> project.attach(path).filename
-        'protocol.txt'
-        >>> "protocol.txt" in [f.filename for f in project.attachments()]
-        True
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     project = Project.fetch(server.project)
+        ...     project.attach(path).filename, [f.filename for f in project.attachments()]
+        ('protocol.txt', ['protocol.txt'])
+        >>> server.stop()
         """
         conn, resource = _resource(self, connection)
         return resource.require(Attachments).attach(conn, self, os.fspath(path), filename)  # type: ignore[arg-type]
