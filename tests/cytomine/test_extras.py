@@ -272,3 +272,11 @@ def test_project_and_image_tables_have_no_always_empty_column(cytomine):
     for df in (ProjectCollection().fetch().to_dataframe(), ImageInstanceCollection().fetch().to_dataframe()):
         assert all(df[c].notna().any() for c in df.columns) and "created" in df.columns
     assert "description" not in ProjectCollection().fetch().to_dataframe().columns
+
+
+def test_several_new_properties_go_in_one_request(cytomine, annotation, bundled):
+    before = bundled.sent("POST", r"/property\.json$")
+    annotation.properties = {"a": "1", "b": "2", "c": "3"}
+    annotation.update()
+    assert bundled.sent("POST", r"/property\.json$") - before == 1
+    assert Annotation.fetch(annotation.id).properties == {"a": "1", "b": "2", "c": "3"}

@@ -529,15 +529,20 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         loaded = model.original("properties")
         current, ids = self.read_properties(conn, model.id)
         base = f"/api/domain/{_PROPERTIES}/{model.id}/property"
+        new = []
         for key, value in wanted.items():
             if value is None:
                 continue
             text = cv.property_value(value)
             if key not in ids:
-                conn.transport.request("POST", f"{base}.json", json=cv.property_body(_PROPERTIES, model.id, key, text))
+                new.append(cv.property_body(_PROPERTIES, model.id, key, text))
             elif current.get(key) != text:
                 conn.transport.request("PUT", f"{base}/{ids[key]}.json",
                                        json=cv.property_body(_PROPERTIES, model.id, key, text, ids[key]))
+        if len(new) > 1 and self._add_properties(conn, f"{base}.json", new):
+            new = []
+        for data in new:
+            conn.transport.request("POST", f"{base}.json", json=data)
         removed = {k for k, v in wanted.items() if v is None} | (set(loaded or {}) - set(wanted))
         for key in sorted(removed & set(ids)):
             try:
@@ -546,6 +551,25 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                 pass  # gone already: the wanted state
         # The model shows what the server now keeps: text values, deleted keys gone.
         model.properties = {k: cv.property_value(v) for k, v in wanted.items() if v is not None}
+
+    @staticmethod
+    def _add_properties(conn: Connection, path: str, new: list[dict[str, Any]]) -> bool:
+        """Several new properties in one request (the core's list form); False where the server
+        takes one at a time (then nothing was stored)."""
+        def parse(response: requests.Response) -> tuple[int, list[int], list[Mapping[str, Any]], str]:
+            return cv.batch_reply(parse_json(response), response.status_code)
+
+        try:
+            status, _, problems, message = conn.transport.request("POST", path, json=new, parse=parse)
+        except BadRequest as e:
+            if "json not valid" in f"{e} {e.server_message or ''}".lower():
+                return False  # a server without the list form refused the whole body
+            raise
+        if status != 200:
+            reasons = "; ".join(str(p.get("message")) for p in problems) or message
+            # Part of them may be stored: the next save reads what is there and sends the rest.
+            raise BadRequest(reasons, server_message=reasons)
+        return True
 
     # -- creating -------------------------------------------------------------------------------------------
     @staticmethod
