@@ -233,3 +233,15 @@ def test_an_update_that_never_arrived_stays_unknown_and_is_never_marked_saved(im
         assert Annotation.fetch(a.id).properties == {"checked": "yes"}
         assert len([1 for (loc,) in stored(bundled, image.id) if loc == "POINT (840 840)"]) == 1
         batch.delete()
+
+
+def test_a_lost_create_settled_later_still_gets_its_properties(image, bundled):
+    bundled.add_fault(Fault("reset", method="POST", path=r"^/api/annotation\.json$", when="after"))
+    batch = AnnotationCollection([Annotation(geometry=Point(860, 860), image=image.id, properties={"k": "v"})])
+    with own_connection(bundled, retries=0):
+        with pytest.raises(PartialSaveError):
+            batch.save()
+        batch.save()
+        assert Annotation.fetch(batch[0].id).properties == {"k": "v"}
+        assert len([1 for (loc,) in stored(bundled, image.id) if loc == "POINT (860 860)"]) == 1
+        batch.delete()

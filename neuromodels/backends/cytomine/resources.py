@@ -28,7 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
-from ...errors import BadRequest, Conflict, NotFound, ProtocolError
+from ...errors import BadRequest, Conflict, NeuromodelsError, NotFound, ProtocolError
 from ...resources import Annotation, ImageInstance, Ontology, Project, Term
 from ...transport import parse_json
 from ..base import Filter, check_id, check_name
@@ -522,12 +522,13 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", lambda row: row)
         return cv.properties_from_wire(rows), cv.property_ids(rows)
 
-    def write_properties(self, conn: Connection, model: Any) -> None:
+    def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None:
         """Make the server's properties of ``model`` what the model says: keys set to None or
-        removed from a loaded dict are deleted, the others created or changed."""
+        removed from a loaded dict are deleted, the others created or changed. A just created
+        annotation has none, so they are not read first."""
         wanted = dict(model.properties or {})
         loaded = model.original("properties")
-        current, ids = self.read_properties(conn, model.id)
+        current, ids = ({}, {}) if new_object else self.read_properties(conn, model.id)
         base = f"/api/domain/{_PROPERTIES}/{model.id}/property"
         new = []
         for key, value in wanted.items():
@@ -601,7 +602,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         stays stored (its id kept) with only the properties left as a change for the next save."""
         wanted = model.properties
         try:
-            self.write_properties(conn, model)
+            self.write_properties(conn, model, new_object=True)
         except BaseException:
             model.properties = None
             model.mark_clean()
@@ -764,13 +765,24 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                     hits.append(a)
             if len(hits) == 1:
                 claimed[hits[0].id] = model
-                result.append(Settlement.stored(hits[0].id))
+                result.append(self._adopt(conn, model, hits[0].id))
             elif not hits:
                 result.append(Settlement.absent())
             else:
                 result.append(Settlement.unknown(
                     f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))
         return result
+
+    def _adopt(self, conn: Connection, model: Any, found: int) -> Settlement:
+        """A lost create found stored: its properties (sent after the create) are sent now."""
+        if not model.properties:
+            return Settlement.stored(found)
+        model.id = found
+        try:
+            self.write_properties(conn, model)
+        except NeuromodelsError as e:
+            return Settlement.unknown(f"stored as annotation {found}, its properties not yet ({e})")
+        return Settlement.stored(found)
 
     def _settle_update(self, conn: Connection, model: Any) -> Settlement:
         """An update whose reply was lost: done if the server now holds what the model says."""
