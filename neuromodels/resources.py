@@ -174,7 +174,8 @@ class Annotation(TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
-    ``Annotation.fetch`` (a listing leaves them None unless ``fetch(properties=True)``), and
+    ``Annotation.fetch`` (``properties=False`` skips them; a listing leaves them None unless
+    ``fetch(properties=True)``), and
     written by ``save()``/``update()`` like any field — new keys are created, changed ones
     changed, keys removed from a loaded dict (or set to None) deleted. Cytomine annotations
     also take tags (:meth:`tag`) and attached files (:meth:`attach`).
