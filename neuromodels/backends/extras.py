@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import attrs
 
-from .resource import Resource
+from .resource import Resource, capability
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -81,6 +81,7 @@ class AttachedFile:
         return resource.require(Attachments).download_attachment(conn, self, str(path))
 
 
+@capability
 class Tags(Resource):
     """Named tags on objects (Cytomine's tags and tag-domain associations)."""
 
@@ -97,6 +98,7 @@ class Tags(Resource):
         raise NotImplementedError
 
 
+@capability
 class Attachments(Resource):
     """Files attached to objects: upload, list, download."""
 
@@ -112,6 +114,7 @@ class Attachments(Resource):
         raise NotImplementedError
 
 
+@capability
 class Members(Resource):
     """The users of a project, and the user a connection acts as."""
 

@@ -135,10 +135,10 @@ def test_ls_every_kind_in_every_format(server, env_of, capsys, fmt):
 def test_ls_filters_limit_and_columns(env_of, capsys):
     with serve("clio") as clio:
         env_of(clio)
-        assert main(["ls", "annotations", "hemilineage=07B", "-c", "id,properties", "-f", "json"]) == 0
+        assert main(["ls", "annotations", "hemilineage=07B", "-c", "id,hemilineage", "-f", "json"]) == 0
         rows = json.loads(capsys.readouterr().out)
-        assert rows and all(r["properties"]["hemilineage"] == "07B" for r in rows)
-        assert set(rows[0]) == {"id", "properties"}
+        assert rows and all(r["hemilineage"] == "07B" for r in rows)  # Clio's properties are columns
+        assert set(rows[0]) == {"id", "hemilineage"}
         assert main(["ls", "annotation", "-n", "2", "-f", "csv"]) == 0
         assert len(capsys.readouterr().out.splitlines()) == 3
         assert main(["ls", "annotation", "-c", "nosuch"]) == 2

@@ -80,7 +80,12 @@ class ClioState(ConnectionState):
 
 class ClioProject(Fetch, List):
     id_type = str
-    not_supported = {op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")}
+    not_supported = {
+        **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
+        "tag": "Clio keeps per-body fields, not tags on datasets",
+        "attach files to": "Clio keeps no attached files",
+        "list the members of": "Clio datasets have no member list in its API",
+    }
 
     def _all(self, conn: Connection) -> list[Project]:
         datasets = conn.transport.request("GET", "/v2/datasets", parse=parsed(lambda b: cv.converter.structure(b, cv.Datasets)))
@@ -104,6 +109,8 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     fetch_options = {"version": None}
     batch_size, spread_chunks = WRITE_CHUNK, False
     not_supported = {
+        "tag": "Clio keeps per-body fields; put them in properties",
+        "attach files to": "Clio keeps per-body fields; put them in properties",
         **{f"field {name}": "a Clio annotation keeps its fields in properties"
            for name in ("name", "geometry", "image", "terms", "meta")},
     }
