@@ -21,6 +21,7 @@ from .collection import Collection
 from .connection import Connection
 from .formats import swc
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
+from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 
@@ -110,7 +111,8 @@ class Neuron(NavisNeuronMixin, Model):
         """
         if self.nodes is None:
             raise ValueError("this neuron has no nodes loaded")
-        text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})")
+        soma = (self.tags or {}).get("soma")
+        text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})", soma=soma)
         if path is None:
             return text
         with open(path, "w", encoding="utf-8") as fh:
@@ -128,6 +130,64 @@ class Neuron(NavisNeuronMixin, Model):
     @property
     def n_nodes(self) -> int:
         return 0 if self.nodes is None else len(self.nodes)
+
+    @property
+    def cable_length(self) -> float:
+        """Summed length of the edges between nodes and their parents (the nodes' units).
+
+        >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n").cable_length
+        5.0
+        """
+        if self.nodes is None:
+            raise ValueError("this neuron has no nodes loaded (fetch() it or load_nodes() its collection)")
+        return swc.cable_length(self.nodes)
+
+    def partners(self, *, min_synapses: int = 1, connection: Connection | None = None) -> pd.DataFrame:
+        """Synaptic partners from the server's bulk connectivity (CATMAID): one row per
+        partner and direction, most synapses first. Columns: ``skeleton_id``, ``direction``
+        (``"downstream"``: this neuron is presynaptic; ``"upstream"``: the partner is),
+        ``n_synapses`` (all confidences), ``name``, ``n_nodes`` (the partner's).
+
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="lonely").save()
+        >>> n.partners().columns.tolist()
+        ['skeleton_id', 'direction', 'n_synapses', 'name', 'n_nodes']
+        >>> n.delete()
+        """
+        if isinstance(min_synapses, bool) or not isinstance(min_synapses, int) or min_synapses < 1:
+            raise ValueError(f"min_synapses must be an int >= 1, not {min_synapses!r}")
+        conn, resource = self._resource(connection)
+        self._require_id("partners")
+        return resource.require(Connectivity).partners(conn, self, min_synapses)
+
+    def reviews(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Who reviewed which node (CATMAID): ``node_id``, ``reviewer_id``, ``review_time``
+        (UTC), one row per node and reviewer; unreviewed nodes are absent.
+
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="reviewed").save()
+        >>> len(n.reviews())
+        0
+        >>> n.mark_reviewed(n.nodes.node_id).node_id.tolist() == sorted(n.nodes.node_id)
+        True
+        >>> len(n.reviews())
+        2
+        >>> n.delete()
+        """
+        conn, resource = self._resource(connection)
+        self._require_id("reviews")
+        return resource.require(Reviews).reviews(conn, self)
+
+    def mark_reviewed(self, node_ids: Any, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Mark these nodes reviewed by the connection's user (a review does not change the
+        nodes); returns the new review rows as :meth:`reviews` does. Moving a node later
+        deletes its reviews (CATMAID's rule)."""
+        ids = [int(i) for i in np.asarray(list(node_ids) if not np.isscalar(node_ids) else [node_ids]).tolist()]
+        conn, resource = self._resource(connection)
+        self._require_id("mark_reviewed")
+        return resource.require(Reviews).mark_reviewed(conn, self, ids)
+
+    def _require_id(self, what: str) -> None:
+        if self.id is None:
+            raise ValueError(f"{what}() needs a stored neuron (this one has no id; save() it first)")
 
 
 @model
@@ -265,6 +325,70 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
             for n in missing:
                 n.mark_clean()
         return self
+
+    def adjacency(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Synapse counts between the members (CATMAID's connectivity matrix, one request):
+        a square DataFrame, rows presynaptic (``pre``), columns postsynaptic (``post``), both
+        the members' ids in collection order; 0 where they make no synapse.
+
+        >>> a = Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="a").save()
+        >>> b = Neuron.from_swc("1 1 9 0 0 1 -1\\n", name="b").save()
+        >>> Connector(x=5, y=0, z=0, links=[(a.nodes.node_id[0], "presynaptic_to"),
+        ...                                 (b.nodes.node_id[0], "postsynaptic_to")]).save().id > 0
+        True
+        >>> NeuronCollection([a, b]).adjacency().values.tolist()
+        [[0, 1], [0, 0]]
+        >>> a.delete(); b.delete()
+        """
+        conn, resource = self._resource(connection)
+        connectivity = resource.require(Connectivity)
+        if any(n.id is None for n in self._items):
+            raise ValueError("adjacency() needs stored neurons (a member has no id; save() it first)")
+        return connectivity.adjacency(conn, list(self._items))
+
+    def node_table(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Every member's nodes in one DataFrame, with a ``neuron`` column (the member's id)
+        first; nodes are loaded where missing.
+
+        >>> pair = NeuronCollection([Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="x", id=1),
+        ...                          Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 1 0 0 1 1\\n", name="y", id=2)])
+        >>> pair.node_table()[["neuron", "node_id"]].values.tolist()
+        [[1, 1], [2, 1], [2, 2]]
+        """
+        return self._combined("nodes", connection)
+
+    def connector_table(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Every member's connector links in one DataFrame, with a ``neuron`` column first;
+        nodes (and connectors) are loaded where missing."""
+        return self._combined("connectors", connection)
+
+    def cable_lengths(self, *, connection: Connection | None = None) -> pd.Series:
+        """Cable length per member (a Series indexed by id); nodes are loaded where missing.
+
+        >>> NeuronCollection([Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n", id=7)]).cable_lengths().to_dict()
+        {7: 5.0}
+        """
+        self._ensure_nodes(connection)
+        return pd.Series([n.cable_length for n in self._items], index=pd.Index([n.id for n in self._items], name="neuron"),
+                         name="cable_length", dtype=float)
+
+    def _ensure_nodes(self, connection: Connection | None) -> None:
+        if any(n.nodes is None for n in self._items):
+            self.load_nodes(connection=connection)
+
+    def _combined(self, field: str, connection: Connection | None) -> pd.DataFrame:
+        self._ensure_nodes(connection)
+        parts = []
+        for n in self._items:
+            table = getattr(n, field)
+            if table is None:
+                continue
+            part = table.copy()
+            part.insert(0, "neuron", n.id)
+            parts.append(part)
+        if not parts:
+            return pd.DataFrame(columns=["neuron"])
+        return pd.concat(parts, ignore_index=True)
 
 
 class AnnotationCollection(Collection[Annotation]):

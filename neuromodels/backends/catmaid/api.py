@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import difflib
+import email.utils
 import logging
+import time
+import weakref
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 import attrs
@@ -76,11 +81,77 @@ def annotation_index(conn: Connection) -> dict[str, int]:
     return {a["name"]: int(a["id"]) for a in body.get("annotations", [])}
 
 
+def close_names(name: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'PN'?)`` for names equal but for case, or else close in spelling."""
+    names = list(names)
+    folded: dict[str, list[str]] = {}
+    for n in names:
+        folded.setdefault(n.casefold(), []).append(n)
+    close = list(folded.get(name.casefold(), []))
+    for match in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6):
+        close += [n for n in folded[match] if n not in close]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close[:3]) + "?)"
+
+
+def volume_id(conn: Connection, volume: Any) -> int:
+    """A volume given by id or by name -> its id (NotFound naming close names)."""
+    if not isinstance(volume, str):
+        return int(volume)
+    body = get(conn, "/volumes/")
+    columns = body.get("columns") or []
+    rows = [dict(zip(columns, row)) for row in body.get("data") or []]
+    ids = [int(r["id"]) for r in rows if r.get("name") == volume]
+    if not ids:
+        names = [str(r.get("name")) for r in rows]
+        raise NotFound(f"no volume named {volume!r} in project {pid(conn)}{close_names(volume, names)}", missing=[volume])
+    if len(ids) > 1:
+        raise ValueError(f"{len(ids)} volumes are named {volume!r} (ids {ids}); give the id")
+    return ids[0]
+
+
 @attrs.define
 class CatmaidState(ConnectionState):
-    """What a CATMAID connection reads once: each project's relation ids."""
+    """What a CATMAID connection reads once (each project's relation ids) and what it needs to
+    settle imports whose reply was lost: when each was sent, the skeletons this connection
+    created, and the token's user once known."""
 
     relations: dict[int, dict[str, int]] = attrs.field(factory=dict)
+    sent: "weakref.WeakKeyDictionary[Any, float]" = attrs.field(factory=weakref.WeakKeyDictionary)
+    claimed: set[int] = attrs.field(factory=set)
+    own_node: int | None = None
+    user: int | None = None
+
+
+#: Seconds of doubt when comparing the server's creation times with a send time (the ``Date``
+#: header has whole seconds).
+CLOCK_SLACK = 2.0
+
+
+def clock_skew(conn: Connection) -> float:
+    """The server's clock minus ours, in seconds (0 when it sends no ``Date`` header)."""
+    def parse(response: Any) -> float:
+        date = response.headers.get("Date")
+        if not date:
+            return 0.0
+        return email.utils.parsedate_to_datetime(date).timestamp() - time.time()
+
+    return float(conn.transport.request("GET", "/version", parse=parse))
+
+
+def epoch(value: str) -> float:
+    """An ISO time as CATMAID writes it (``...+00:00`` or ``...Z``) -> epoch seconds."""
+    return _dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def neuron_names(conn: Connection, skeleton_ids: Sequence[int]) -> dict[int, str]:
+    """Skeleton id -> neuron name, in bulk (``skeleton/neuronnames``)."""
+    result: dict[int, str] = {}
+    for part in chunks(list(dict.fromkeys(skeleton_ids)), 2000):
+        body = read(conn, "/skeleton/neuronnames", form_list("skids", part))
+        result.update({int(k): v for k, v in body.items()})
+    return result
 
 
 def relation_ids(conn: Connection) -> dict[str, int]:
