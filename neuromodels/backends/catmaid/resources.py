@@ -155,10 +155,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         def run(task: tuple[str, Sequence[int]]) -> Any:
             kind, part = task
             if kind == "detail":
-                data = form_list("skeleton_ids", part) + [("with_connectors", "true"), ("with_tags", "true")]
-                # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
-                return conn.transport.request("POST", f"/{pid(conn)}/skeletons/compact-detail", data=data,
-                                              read=True, parse=lambda r: cv.neurons_from_compact_many(r.content))
+                return self._details(conn, part)
             if kind == "names":
                 return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
             if kind == "neurons":
@@ -192,6 +189,15 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             neuron.annotations = annotations.get(skid, [])
             result[skid] = neuron
         return result
+
+    def _details(self, conn: Connection, skids: Sequence[int]) -> dict[int, Neuron]:
+        """Node, connector and tag tables of these skeletons (one bulk compact-detail)."""
+        data = form_list("skeleton_ids", skids) + [("with_connectors", "true"), ("with_tags", "true")]
+        # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
+        found: dict[int, Neuron] = conn.transport.request(
+            "POST", f"/{pid(conn)}/skeletons/compact-detail", data=data, read=True,
+            parse=lambda r: cv.neurons_from_compact_many(r.content))
+        return found
 
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], *, nodes: bool = True,
                    **options: Any) -> dict[Any, Neuron]:
@@ -368,6 +374,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             mapping = edits.write_nodes(conn, model)
             if mapping and model.tags:  # tags may name the new rows by the ids the user gave them
                 model.tags = {t: [mapping.get(int(n), int(n)) for n in ids] for t, ids in model.tags.items()}
+            # The server's tables replace ours (new rows get their creator, stored values).
+            fresh = self._details(conn, [model.id]).get(model.id)
+            if fresh is not None:
+                model.nodes, model.connectors = fresh.nodes, fresh.connectors
         if "tags" in changes or ("nodes" in changes and model.tags != model.original("tags")):
             self._write_tags(conn, model.original("tags") or {}, model.tags or {})
 
