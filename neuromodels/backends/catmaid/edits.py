@@ -238,7 +238,7 @@ def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int]
     body = api.read(conn, "/node/list", form)
     rows = {int(r[0]): r for r in body[0]}
     relation_names = {int(k): v for k, v in (body[4] if len(body) > 4 and isinstance(body[4], dict) else {}).items()}
-    if not relation_names:
+    if not relation_names and links_known:
         relation_names = {v: k for k, v in api.relation_ids(conn).items()}
     stale = []
     for i in nodes:
