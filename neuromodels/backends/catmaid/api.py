@@ -6,6 +6,7 @@ import datetime as _dt
 import difflib
 import email.utils
 import logging
+import threading
 import time
 import weakref
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
@@ -118,10 +119,42 @@ class CatmaidState(ConnectionState):
     created, and the token's user once known."""
 
     relations: dict[int, dict[str, int]] = attrs.field(factory=dict)
-    sent: "weakref.WeakKeyDictionary[Any, float]" = attrs.field(factory=weakref.WeakKeyDictionary)
+    #: Per import sent: (client time, the highest skeleton id known to exist before it).
+    sent: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = attrs.field(factory=weakref.WeakKeyDictionary)
     claimed: set[int] = attrs.field(factory=set)
     own_node: int | None = None
     user: int | None = None
+    watermark: int | None = None
+    watermark_read: float = 0.0
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def bump(self, skid: int) -> None:
+        with self.lock:
+            self.claimed.add(skid)
+            if self.watermark is not None and skid > self.watermark:
+                self.watermark = skid
+
+
+#: Seconds a read of the highest skeleton id is used for later imports (own imports raise it).
+WATERMARK_AGE = 60.0
+
+
+def watermark(conn: Connection) -> int:
+    """The highest skeleton id in the project, read at most every ``WATERMARK_AGE`` seconds
+    (skeleton and neuron ids come from one increasing sequence, so a neuron imported later
+    has a higher id)."""
+    state = CatmaidState.of(conn)
+    with state.lock:
+        if state.watermark is not None and time.monotonic() - state.watermark_read < WATERMARK_AGE:
+            return state.watermark
+    form = [("types[0]", "neuron"), ("sort_by", "id"), ("sort_dir", "desc"), ("range_start", "0"),
+            ("range_length", "5")]
+    entities = read(conn, "/annotations/query-targets", form).get("entities", [])
+    highest = max((int(s) for e in entities for s in e.get("skeleton_ids", [])), default=0)
+    with state.lock:
+        state.watermark = max(highest, state.watermark or 0)
+        state.watermark_read = time.monotonic()
+        return state.watermark
 
 
 #: Seconds of doubt when comparing the server's creation times with a send time (the ``Date``

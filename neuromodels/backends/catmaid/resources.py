@@ -343,11 +343,12 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         data = [("name", model.name)] + form_list("annotations", model.annotations or [])
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
-        state.sent[model] = time.time()  # what settle() compares the server's creation times with
+        # What settle() compares the server's records with, should the reply be lost.
+        state.sent[model] = (time.time(), api.watermark(conn))
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
         skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
                                        parse=lambda r: cv.imported(parse_json(r)))
-        state.claimed.add(skid)
+        state.bump(skid)
         if len(mapping):
             state.own_node = next(iter(mapping.values()))
         nodes = model.nodes.copy()
@@ -435,23 +436,25 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """An import whose reply was lost is adopted only when the server shows it is ours: a
-        neuron with its exact name, node count and root position, whose root the server records
-        as created after this connection sent the import (server clock, from its ``Date``
-        header), by the token's user where that is known, and whose skeleton no other import of
-        this connection claimed. None: it was not stored (sent again). Several, or an import this
-        connection did not send: unknown, never guessed."""
+        neuron with its exact name, node count and root position, whose skeleton id is above the
+        highest one that existed when the import was sent (ids only grow), whose root the server
+        records as created after the send (server clock, from its ``Date`` header), by the
+        token's user where that is known, and whose skeleton no other import of this connection
+        claimed. None: it was not stored (sent again). Several, or an import this connection did
+        not send: unknown, never guessed."""
         state = api.CatmaidState.of(conn)
         skew = api.clock_skew(conn)
         result: list[Settlement] = []
         for model in models:
-            sent = state.sent.get(model)
-            if sent is None:
+            ticket = state.sent.get(model)
+            if ticket is None:
                 result.append(Settlement.unknown(
                     "this connection did not send its import, so no neuron on the server can be shown to be it"))
                 continue
             form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
+            sent, mark = ticket
             skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
-                     if int(s) not in state.claimed]
+                     if int(s) > mark and int(s) not in state.claimed]
             root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
             shaped: dict[int, int] = {}  # skeleton id -> its root node id
             for neuron in (self.load(conn, skids) if skids else {}).values():
@@ -473,7 +476,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             if len(mine) == 1:
                 found = self.load(conn, mine)[mine[0]]
                 model.neuron_id, model.nodes = found.neuron_id, found.nodes
-                state.claimed.add(mine[0])
+                state.bump(mine[0])
                 result.append(Settlement.stored(mine[0]))
             elif not mine:
                 result.append(Settlement.absent())  # only older neurons (anyone's) look like it
