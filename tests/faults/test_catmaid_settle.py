@@ -118,17 +118,19 @@ def test_import_reply_without_ids_is_unknown_then_settled(catmaid_server):
 
     proxy = Proxy(catmaid_server.url, drop_map)
     try:
-        sender = conn_for(catmaid_server, url=proxy.url)
-        with sender:
+        with conn_for(catmaid_server, url=proxy.url):
             batch = NeuronCollection([Neuron.from_swc(SWC, name="unreadable import")])
             with pytest.raises(PartialSaveError) as info:
                 batch.save()
             assert len(info.value.unknown) == 1 and not info.value.failed
-        with conn_for(catmaid_server) as conn:
-            # A new connection did not send it: nothing can be shown to be it, so it stays unknown.
+        # A copy of the model was never sent: nothing can be shown to be it, so it stays unknown.
+        stranger = NeuronCollection([Neuron.from_swc(SWC, name="unreadable import")])
+        stranger[0].set_state(SaveState.UNKNOWN)
+        with conn_for(catmaid_server):
             with pytest.raises(PartialSaveError, match="did not send its import"):
-                batch.save(connection=conn)
-        batch.save(connection=sender)  # the sending connection finds it by what the server recorded
+                stranger.save()
+        with conn_for(catmaid_server):  # a new connection (as after a restart) settles the sent one
+            batch.save()
         assert batch[0].id is not None and count_named(catmaid_server, "unreadable import") == 1
     finally:
         proxy.close()

@@ -119,9 +119,6 @@ class CatmaidState(ConnectionState):
     created, and the token's user once known."""
 
     relations: dict[int, dict[str, int]] = attrs.field(factory=dict)
-    #: Per import sent: (client time, the highest skeleton id known to exist before it).
-    sent: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = attrs.field(factory=weakref.WeakKeyDictionary)
-    claimed: set[int] = attrs.field(factory=set)
     own_node: int | None = None
     user: int | None = None
     watermark: int | None = None
@@ -130,9 +127,28 @@ class CatmaidState(ConnectionState):
 
     def bump(self, skid: int) -> None:
         with self.lock:
-            self.claimed.add(skid)
             if self.watermark is not None and skid > self.watermark:
                 self.watermark = skid
+
+
+#: Per import sent: (client time, the highest skeleton id known to exist before it). Kept with
+#: the model, not the connection, so that a new connection (after a restart) can settle it.
+TICKETS: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = weakref.WeakKeyDictionary()
+#: Skeletons that imports of this process created or adopted, per server and project: never
+#: adopted a second time.
+_CLAIMED: dict[tuple[str, int], set[int]] = {}
+_CLAIMED_LOCK = threading.Lock()
+
+
+def claim(conn: Connection, skid: int) -> None:
+    with _CLAIMED_LOCK:
+        _CLAIMED.setdefault((str(conn.url), pid(conn)), set()).add(skid)
+    CatmaidState.of(conn).bump(skid)
+
+
+def claimed(conn: Connection) -> set[int]:
+    with _CLAIMED_LOCK:
+        return set(_CLAIMED.get((str(conn.url), pid(conn)), ()))
 
 
 #: Seconds a read of the highest skeleton id is used for later imports (own imports raise it).

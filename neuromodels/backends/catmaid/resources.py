@@ -344,11 +344,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
         # What settle() compares the server's records with, should the reply be lost.
-        state.sent[model] = (time.time(), api.watermark(conn))
+        api.TICKETS[model] = (time.time(), api.watermark(conn))
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
         skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
                                        parse=lambda r: cv.imported(parse_json(r)))
-        state.bump(skid)
+        api.claim(conn, skid)
         if len(mapping):
             state.own_node = next(iter(mapping.values()))
         nodes = model.nodes.copy()
@@ -439,22 +439,23 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         neuron with its exact name, node count and root position, whose skeleton id is above the
         highest one that existed when the import was sent (ids only grow), whose root the server
         records as created after the send (server clock, from its ``Date`` header), by the
-        token's user where that is known, and whose skeleton no other import of this connection
-        claimed. None: it was not stored (sent again). Several, or an import this connection did
-        not send: unknown, never guessed."""
+        token's user where that is known, and whose skeleton no other import of this process
+        claimed. None: it was not stored (sent again). Several, or an import this process did not
+        send: unknown, never guessed."""
         state = api.CatmaidState.of(conn)
         skew = api.clock_skew(conn)
+        taken = api.claimed(conn)
         result: list[Settlement] = []
         for model in models:
-            ticket = state.sent.get(model)
+            ticket = api.TICKETS.get(model)
             if ticket is None:
                 result.append(Settlement.unknown(
-                    "this connection did not send its import, so no neuron on the server can be shown to be it"))
+                    "this process did not send its import, so no neuron on the server can be shown to be it"))
                 continue
             form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
             sent, mark = ticket
             skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
-                     if int(s) > mark and int(s) not in state.claimed]
+                     if int(s) > mark and int(s) not in taken]
             root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
             shaped: dict[int, int] = {}  # skeleton id -> its root node id
             for neuron in (self.load(conn, skids) if skids else {}).values():
@@ -476,7 +477,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             if len(mine) == 1:
                 found = self.load(conn, mine)[mine[0]]
                 model.neuron_id, model.nodes = found.neuron_id, found.nodes
-                state.bump(mine[0])
+                api.claim(conn, mine[0])
+                taken.add(mine[0])
                 result.append(Settlement.stored(mine[0]))
             elif not mine:
                 result.append(Settlement.absent())  # only older neurons (anyone's) look like it
