@@ -369,8 +369,9 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
         {7: 5.0}
         """
         self._ensure_nodes(connection)
-        return pd.Series([n.cable_length for n in self._items], index=pd.Index([n.id for n in self._items], name="neuron"),
-                         name="cable_length", dtype=float)
+        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name="cable_length",
+                                        index=pd.Index([n.id for n in self._items], name="neuron"))
+        return lengths
 
     def _ensure_nodes(self, connection: Connection | None) -> None:
         if any(n.nodes is None for n in self._items):
@@ -386,9 +387,8 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
             part = table.copy()
             part.insert(0, "neuron", n.id)
             parts.append(part)
-        if not parts:
-            return pd.DataFrame(columns=["neuron"])
-        return pd.concat(parts, ignore_index=True)
+        combined: pd.DataFrame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["neuron"])
+        return combined
 
 
 class AnnotationCollection(Collection[Annotation]):

@@ -36,15 +36,15 @@ def _read_text(source: Any) -> str:
         with open(source, encoding="utf-8-sig", errors="replace") as fh:
             return fh.read()
     if isinstance(source, str):
-        source = source.lstrip("\ufeff")
+        text: str = source.lstrip("\ufeff")
         # A path is one line without node rows; SWC text has newlines or starts with digits/#.
-        if "\n" not in source and not source.lstrip()[:1].isdigit() and not source.lstrip().startswith("#"):
-            with open(source, encoding="utf-8-sig", errors="replace") as fh:
+        if "\n" not in text and not text.lstrip()[:1].isdigit() and not text.lstrip().startswith("#"):
+            with open(text, encoding="utf-8-sig", errors="replace") as fh:
                 return fh.read()
-        return source
+        return text
     if hasattr(source, "read"):
         data = source.read()
-        return data.decode("utf-8-sig", "replace") if isinstance(data, bytes) else data.lstrip("\ufeff")
+        return str(data.decode("utf-8-sig", "replace") if isinstance(data, bytes) else data).lstrip("\ufeff")
     raise TypeError(f"expected SWC text, bytes, a path or a file, not {type(source).__name__}")
 
 
@@ -94,7 +94,8 @@ def parse_swc(source: Any) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=COLUMNS)
     df.loc[df["parent_id"] < 0, "parent_id"] = -1
     check_tree(df)
-    return df[["node_id", "parent_id", "x", "y", "z", "radius", "type"]]
+    ordered: pd.DataFrame = df[["node_id", "parent_id", "x", "y", "z", "radius", "type"]]
+    return ordered
 
 
 def check_tree(df: pd.DataFrame) -> None:

@@ -167,7 +167,9 @@ def partners_frame(body: Mapping[str, Any], skid: int) -> pd.DataFrame:
             rows.append((int(partner), direction, int(sum(counts)), int(info.get("num_nodes") or 0)))
     table = pd.DataFrame(rows, columns=["skeleton_id", "direction", "n_synapses", "n_nodes"])
     table = table.astype({"skeleton_id": "int64", "n_synapses": "int64", "n_nodes": "int64"})
-    return table.sort_values(["n_synapses", "skeleton_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    ordered: pd.DataFrame = table.sort_values(["n_synapses", "skeleton_id"], ascending=[False, True], kind="stable")
+    result: pd.DataFrame = ordered.reset_index(drop=True)
+    return result
 
 
 def adjacency_frame(body: Mapping[str, Any], skids: Sequence[int]) -> pd.DataFrame:
@@ -180,7 +182,8 @@ def adjacency_frame(body: Mapping[str, Any], skids: Sequence[int]) -> pd.DataFra
             if int(pre) in where and int(post) in where:
                 matrix[where[int(pre)], where[int(post)]] = int(count)
     index = pd.Index(list(skids), name="pre")
-    return pd.DataFrame(matrix, index=index, columns=pd.Index(list(skids), name="post"))
+    result: pd.DataFrame = pd.DataFrame(matrix, index=index, columns=pd.Index(list(skids), name="post"))
+    return result
 
 
 def reviews_frame(body: Mapping[str, Any]) -> pd.DataFrame:
@@ -191,7 +194,9 @@ def reviews_frame(body: Mapping[str, Any]) -> pd.DataFrame:
     # Parsed one by one: the server mixes "...Z" (milliseconds) and "+00:00" (microseconds).
     table["review_time"] = pd.to_datetime(
         [datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in table["review_time"]], utc=True)
-    return table.sort_values(["node_id", "reviewer_id"], kind="stable").reset_index(drop=True)
+    ordered: pd.DataFrame = table.sort_values(["node_id", "reviewer_id"], kind="stable")
+    result: pd.DataFrame = ordered.reset_index(drop=True)
+    return result
 
 
 # -- volumes -------------------------------------------------------------------------------------

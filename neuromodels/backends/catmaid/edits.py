@@ -80,9 +80,10 @@ def _depths(parent: Mapping[int, int]) -> dict[int, int]:
     return depth
 
 
-def _differs(a: pd.Series, b: pd.Series) -> pd.Series:
-    a, b = a.astype(float), b.astype(float)
-    return ~(np.isclose(a, b, rtol=0, atol=1e-6) | (a.isna() & b.isna()))
+def _differs(a: "pd.Series[Any]", b: "pd.Series[Any]") -> np.ndarray:
+    x, y = a.astype(float).to_numpy(), b.astype(float).to_numpy()
+    same: np.ndarray = np.isclose(x, y, rtol=0, atol=1e-6) | (np.isnan(x) & np.isnan(y))
+    return ~same
 
 
 def write_nodes(conn: Connection, model: Any) -> dict[int, int]:
@@ -100,10 +101,10 @@ def write_nodes(conn: Connection, model: Any) -> dict[int, int]:
     added = [i for i in new_parent if i not in old_parent]
     common = ni.index.intersection(oi.index)
     o, n = oi.loc[common], ni.loc[common]
-    moved = [int(i) for i in common[(_differs(o["x"], n["x"]) | _differs(o["y"], n["y"]) | _differs(o["z"], n["z"])).to_numpy()]]
-    radius = ([int(i) for i in common[_differs(o["radius"], n["radius"]).to_numpy()]]
+    moved = [int(i) for i in common[_differs(o["x"], n["x"]) | _differs(o["y"], n["y"]) | _differs(o["z"], n["z"])]]
+    radius = ([int(i) for i in common[_differs(o["radius"], n["radius"])]]
               if "radius" in oi and "radius" in ni else [])
-    confidence = ([int(i) for i in common[_differs(o["confidence"], n["confidence"]).to_numpy()]]
+    confidence = ([int(i) for i in common[_differs(o["confidence"], n["confidence"])]]
                   if "confidence" in oi and "confidence" in ni else [])
     for i in confidence:
         value = ni.at[i, "confidence"]
@@ -150,28 +151,28 @@ def write_nodes(conn: Connection, model: Any) -> dict[int, int]:
         for a in ready:
             row = ni.loc[a]
             parent = mapping.get(new_parent[a], new_parent[a])
-            r = float(row["radius"]) if "radius" in row and not pd.isna(row["radius"]) else 0.0
+            size = float(row["radius"]) if "radius" in row and not pd.isna(row["radius"]) else 0.0
             c = int(row["confidence"]) if "confidence" in row and not pd.isna(row["confidence"]) else 5
             form = {"x": repr(float(row["x"])), "y": repr(float(row["y"])), "z": repr(float(row["z"])),
-                    "parent_id": str(parent), "radius": str(int(r)), "confidence": str(c),
+                    "parent_id": str(parent), "radius": str(int(size)), "confidence": str(c),
                     "state": api.state({"parent": [parent, times[parent]]})}
             body = api.write(conn, "/treenode/create", form)
             node = int(body["treenode_id"])
             if int(body.get("skeleton_id", skid)) != skid:
                 raise Conflict(f"node {parent} is no longer in skeleton {skid}")
             mapping[a], times[node] = node, body["edition_time"]
-            if r != int(r):
-                fix_radius[node] = r
+            if size != int(size):
+                fix_radius[node] = size
         pending = [a for a in pending if a not in ready]
 
     # 3. Moves, in one request.
     if moved:
-        form = []
+        moves: list[tuple[str, str]] = []
         for k, i in enumerate(moved):
-            form += [(f"t[{k}][0]", str(i))] + [(f"t[{k}][{j}]", repr(float(ni.at[i, axis])))
+            moves += [(f"t[{k}][0]", str(i))] + [(f"t[{k}][{j}]", repr(float(ni.at[i, axis])))
                                                 for j, axis in enumerate("xyz", 1)]
-        form.append(("state", api.state([[i, times[i]] for i in moved])))
-        body = api.write(conn, "/node/update", form)
+        moves.append(("state", api.state([[i, times[i]] for i in moved])))
+        body = api.write(conn, "/node/update", moves)
         for row in body.get("old_treenodes") or []:
             times[int(row[0])] = row[1]
 
@@ -180,10 +181,10 @@ def write_nodes(conn: Connection, model: Any) -> dict[int, int]:
     radii.update(fix_radius)
     if radii:
         ids = list(radii)
-        form = [(f"treenode_ids[{k}]", str(i)) for k, i in enumerate(ids)]
-        form += [(f"treenode_radii[{k}]", repr(radii[i])) for k, i in enumerate(ids)]
-        form.append(("state", api.state([[i, times[i]] for i in ids])))
-        body = api.write(conn, "/treenodes/radius", form)
+        sizes = [(f"treenode_ids[{k}]", str(i)) for k, i in enumerate(ids)]
+        sizes += [(f"treenode_radii[{k}]", repr(radii[i])) for k, i in enumerate(ids)]
+        sizes.append(("state", api.state([[i, times[i]] for i in ids])))
+        body = api.write(conn, "/treenodes/radius", sizes)
         for key, value in (body.get("updated_nodes") or {}).items():
             times[int(key)] = value["edition_time"]
 

@@ -23,7 +23,9 @@ from ..resource import (
 )
 from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits
-from .api import chunks, form_list, pid
+from .api import chunks, pid
+from .compact import neurons_from_compact_many
+from .converter import form_list
 
 INT = (int, np.integer)
 #: Skeletons per bulk compact-detail request (several requests run in parallel).
@@ -81,7 +83,7 @@ class CatmaidProject(Fetch, List):
     }
 
     def _all(self, conn: Connection) -> list[Project]:
-        rows = conn.transport.request("GET", "/projects/")
+        rows: list[dict[str, Any]] = conn.transport.request("GET", "/projects/")
         return [cv.project_from_wire(row) for row in rows if row.get("id", -1) >= 0]
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
@@ -111,7 +113,7 @@ class CatmaidImageInstance(Fetch, List, Count):
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
-        stacks = conn.transport.request("GET", f"/{project}/stacks")
+        stacks: list[dict[str, Any]] = conn.transport.request("GET", f"/{project}/stacks")
         yield conn.transport.map_values(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
@@ -196,14 +198,14 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
         found: dict[int, Neuron] = conn.transport.request(
             "POST", f"/{pid(conn)}/skeletons/compact-detail", data=data, read=True,
-            parse=lambda r: cv.neurons_from_compact_many(r.content))
+            parse=lambda r: neurons_from_compact_many(r.content))
         return found
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], *, nodes: bool = True,
-                   **options: Any) -> dict[Any, Neuron]:
-        return dict(self.load(conn, ids, nodes=nodes))
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
+                   **options: Any) -> dict[Any, Any]:
+        return dict(self.load(conn, ids, nodes=bool(options.get("nodes", True))))
 
-    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
+    def load_nodes(self, conn: Connection, neurons: Sequence[Any]) -> None:
         found = self.load(conn, [n.id for n in neurons])
         missing = [n.id for n in neurons if n.id not in found]
         if missing:
@@ -460,6 +462,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             shaped: dict[int, int] = {}  # skeleton id -> its root node id
             for neuron in (self.load(conn, skids) if skids else {}).values():
                 nodes = neuron.nodes
+                if nodes is None:
+                    continue
                 candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
                 if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
                     shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
@@ -496,7 +500,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         table = table[table["n_synapses"] >= min_synapses].reset_index(drop=True)
         names = api.neuron_names(conn, table["skeleton_id"].tolist())
         table["name"] = [names.get(int(s)) for s in table["skeleton_id"]]
-        return table[["skeleton_id", "direction", "n_synapses", "name", "n_nodes"]]
+        result: pd.DataFrame = table[["skeleton_id", "direction", "n_synapses", "name", "n_nodes"]]
+        return result
 
     def adjacency(self, conn: Connection, models: Sequence[Any]) -> pd.DataFrame:
         skids = list(dict.fromkeys(int(m.id) for m in models))
