@@ -154,8 +154,8 @@ def plain(value: Any) -> Any:
     """
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
+    if isinstance(value, float):  # numpy.float64 too: a subclass of float
+        return None if math.isnan(value) else float(value)
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -202,7 +202,11 @@ def _ls(args: argparse.Namespace) -> int:
     from .errors import NeuromodelsError, NotSupported
 
     kinds = collection_kinds()
-    with Connection.from_env(progress=False):
+    if args.profile:
+        connection = Connection.from_profile(args.profile, progress=False)
+    else:
+        connection = Connection.from_env(progress=False)
+    with connection:
         if args.kind is None:
             for name, cls in kinds.items():
                 try:
@@ -255,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neuromodels",
         description="Neuron reconstructions and image annotations on CATMAID, Cytomine, "
                     "NeuroMorpho.org and Clio as Python objects.",
-        epilog="ls and copy read the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
-               "NEUROMODELS_TOKEN ... (see `neuromodels serve`).",
+        epilog="ls reads the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
+               "NEUROMODELS_TOKEN ... (see `neuromodels serve`) or from a named profile (--profile).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -285,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table", help="output format")
     ls.add_argument("--limit", "-n", type=int, default=None, help="at most this many")
     ls.add_argument("--columns", "-c", default=None, help="only these columns, comma-separated")
+    ls.add_argument("--profile", "-p", default=None,
+                    help="a named profile (~/.config/neuromodels/profiles.ini) instead of NEUROMODELS_*")
     ls.set_defaults(func=_ls)
 
     sub.add_parser("copy", help="copy neurons or annotations between servers (neuromodels copy --help)",

@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
 
 from . import operations
-from .backends.resource import Settle, Settlement, did_you_mean
+from .backends.resource import Create, Delete, Settle, Settlement, Update, did_you_mean
 from .connection import Connection
 from .errors import NeuromodelsError, NotFound, NotSent, PartialSaveError, ServerUnavailable
 from .model import Model, SaveState
@@ -32,6 +32,11 @@ M = TypeVar("M", bound=Model)
 C = TypeVar("C", bound="Collection[Any]")
 
 _NO_VALUE: Any = object()
+
+
+class UnknownFilter(ValueError, AttributeError):
+    """A filter or modifier the backend does not offer: a ``ValueError`` (as API.md says of
+    unknown filters) that is also an ``AttributeError`` when it was set as an attribute."""
 
 
 def outcome_unknown(error: BaseException) -> bool:
@@ -60,6 +65,8 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         #: True for a slice: fetch() refreshes these members instead of running the query.
         object.__setattr__(self, "_members_only", False)
         object.__setattr__(self, "_lock", threading.RLock())
+        # Keyword modifiers are checked when the query runs: ``connection=`` may name another
+        # server than the current one.
         for item in items or []:
             self.append(item)
 
@@ -80,9 +87,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             return
         allowed = conn.backend.resource(self.model).allowed_filters(conn)
         if name not in allowed:
-            raise AttributeError(
-                f"{type(self).__name__} has no attribute or filter {name!r}{did_you_mean(name, allowed)}; "
-                f"the filters on {conn.backend.name}: {', '.join(sorted(allowed)) or 'none'}")
+            raise UnknownFilter(
+                f"unknown filter {name!r} for {self.model.__name__} on {conn.backend.name}"
+                f"{did_you_mean(name, allowed)}; allowed: {', '.join(sorted(allowed)) or 'none'}")
 
     def __getattr__(self, name: str) -> Any:
         modifiers = self.__dict__.get("_modifiers", {})
@@ -172,8 +179,10 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         On a slice, refreshes its members from the server instead.
 
         >>> pns = NeuronCollection(annotation="PN").fetch()
-        >>> len(pns) > 0, pns[0].annotations
-        (True, ['PN'])
+        >>> sorted(n.name for n in pns)
+        ['PN VA6 left', 'PN VA6 right']
+        >>> pns[0].annotations
+        ['PN']
         """
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
@@ -181,6 +190,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             self._refresh(connection, options)
             return self
         self._items = list(self._iterate(connection, limit, options))
+        if connection is not None:
+            # Where these came from, for what works across servers (copy_to).
+            object.__setattr__(self, "_connection", connection)
         return self
 
     def _refresh(self, connection: Connection | None, options: dict[str, Any]) -> None:
@@ -199,7 +211,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                           **options: Any) -> C:
         """Set one filter and fetch, as in the Cytomine client.
 
-        >>> # ImageInstanceCollection().fetch_with_filter("project", 42)
+        >>> stacks = ImageInstanceCollection().fetch_with_filter("project", conn.project)
+        >>> stacks[0].name
+        'Synthetic EM stack'
         """
         self._modifiers[key] = value
         return self.fetch(connection=connection, **options)
@@ -270,9 +284,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                    if m.id is not None and m.state in (SaveState.NEW, SaveState.STORED) and m.changes()]
         # What the backend cannot do, and bad input, are refused before anything is sent.
         if new:
-            resource.require(operations.Create)
+            resource.require(Create)
         if changed:
-            resource.require(operations.Update)
+            resource.require(Update)
         for m in new:
             operations.check_writable(resource, m, list(m.changes()), "create")
             resource.validate(m, "create")
@@ -359,7 +373,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         members = [m for m in self._items if m.id is not None and m.state is not SaveState.DELETED]
         if not members:
             return
-        resource.require(operations.Delete)
+        resource.require(Delete)
         errors = operations.delete_many(conn, resource, members)
         done: list[Any] = []
         failed: list[tuple[Any, BaseException]] = []

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic,
 import attrs
 
 from .backends.base import check_id
-from .backends.resource import Delete, Resource, did_you_mean
+from .backends.resource import Create, Delete, Resource, Update, did_you_mean
 from .connection import Connection
 from .errors import NeuromodelsError, NotFound, ServerUnavailable
 from . import operations
@@ -177,7 +177,27 @@ def _converters(cls: type) -> dict[str, Any]:
 def model(cls: type[M]) -> type[M]:
     """Declare a model class: an attrs class with slots, whose unknown attributes are refused
     (``n.nmae = "x"`` raises ``AttributeError`` naming ``name``)."""
-    return attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)  # type: ignore[no-any-return]
+    made = attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)
+    made.__init__ = _naming_unknown_keywords(made, made.__init__)  # type: ignore[misc]
+    return made
+
+
+def _naming_unknown_keywords(cls: type, init: Callable[..., None]) -> Callable[..., None]:
+    """``Neuron(nmae="x")`` raises a ``TypeError`` that names the close fields."""
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except TypeError:
+            fields = _public_fields(cls)
+            unknown = [k for k in kwargs if k not in fields]
+            if not unknown:
+                raise
+            raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{did_you_mean(unknown[0], fields)}; "
+                            f"its fields: {', '.join(fields)}") from None
+
+    return __init__
 
 
 @model
@@ -256,17 +276,20 @@ class Model(CopyModelMixin):
 
     # -- active record -----------------------------------------------------------------------------
     @hybridfetch
-    def fetch(self, id: Any = None, *, connection: Connection | None = None, **options: Any) -> Any:
+    def fetch(self, /, id: Any = None, *, connection: Connection | None = None, **options: Any) -> Any:
         """Load this model from the server; works on the class and on an instance.
 
         ``options`` are the backend's (CATMAID and NeuroMorpho: ``nodes=``; NeuroMorpho also
         ``name=``); an unknown one is a ``TypeError`` naming those accepted.
 
-        >>> n = Neuron.fetch(16)
-        >>> n.id, n.name
-        (16, 'PN VA6 right')
-        >>> n.fetch().id            # refresh from the server
-        16
+        >>> skid = NeuronCollection(name="PN VA6 right").fetch(nodes=False)[0].id
+        >>> n = Neuron.fetch(skid)               # the class form
+        >>> n.name, len(n.nodes)
+        ('PN VA6 right', 3)
+        >>> Neuron().fetch(id=skid).name         # the instance form, as in the Cytomine client
+        'PN VA6 right'
+        >>> n.fetch() is n                        # refresh from the server
+        True
         """
         conn, resource = self._resource(connection)
         if id is None and not options:
@@ -288,7 +311,7 @@ class Model(CopyModelMixin):
         """
         conn, resource = self._resource(connection)
         if self.id is None:
-            creator = resource.require(operations.Create)
+            creator = resource.require(Create)
             operations.check_writable(resource, self, list(self.changes()), "create")
             resource.validate(self, "create")
             creator.create(conn, self, {})
@@ -301,11 +324,14 @@ class Model(CopyModelMixin):
 
         Nothing changed: no request is sent.
 
-        >>> n = Neuron.fetch(16)
-        >>> n.update(name="PN VA6 left").name
-        'PN VA6 left'
-        >>> n.update(name="PN VA6 right").name
-        'PN VA6 right'
+        >>> n = NeuronCollection(name="PN VA6 right").fetch()[0]
+        >>> n.update(name="PN VA6 right (checked)").name
+        'PN VA6 right (checked)'
+        >>> n.name = "PN VA6 right"
+        >>> n.changes()
+        {'name': 'PN VA6 right'}
+        >>> n.update().changes()
+        {}
         """
         names = _public_fields(type(self))
         for name in changes:
@@ -320,7 +346,7 @@ class Model(CopyModelMixin):
         diff = self.changes()
         if not diff:
             return self
-        updater = resource.require(operations.Update)
+        updater = resource.require(Update)
         operations.check_writable(resource, self, list(diff), "update")
         resource.validate(self, "update")
         updater.update(conn, self, diff, {})
@@ -328,7 +354,7 @@ class Model(CopyModelMixin):
         return self
 
     @hybridmethod
-    def delete(self, id: Any = None, *, connection: Connection | None = None) -> None:
+    def delete(self, /, id: Any = None, *, connection: Connection | None = None) -> None:
         """Delete this model (or the one with ``id``) on the server.
 
         A delete whose reply was lost leaves the model in :attr:`SaveState.DELETING`; calling

@@ -116,9 +116,9 @@ class Resource:
     creatable: ClassVar[frozenset[str] | None] = None
     #: Why a capability is absent, by operation name ("create", "update", "delete", ...).
     not_supported: ClassVar[Mapping[str, str]] = {}
-    #: Set by :class:`~neuromodels.backends.base.Backend`.
-    backend_name: ClassVar[str] = ""
-    model_name: ClassVar[str] = ""
+    #: Set by :class:`~neuromodels.backends.base.Backend` on the instance it makes.
+    backend_name: str = ""
+    model_name: str = ""
     #: The operation a capability mixin provides ("" on the base).
     operation: ClassVar[str] = ""
     #: Bulk forms: the most objects per request, and whether a batch is split into smaller

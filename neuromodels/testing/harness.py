@@ -239,6 +239,10 @@ class App:
         return Response(b"", status=status, content_type=content_type, headers=headers)
 
     # -- dispatch ------------------------------------------------------------------------------------
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The app as a plain WSGI callable (no latency, no faults): for werkzeug's test client."""
+        return self(Request(environ))(environ, start_response)
+
     def __call__(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
@@ -290,7 +294,10 @@ def _reset_socket(environ: dict[str, Any]) -> None:
 class LocalServer:
     """A bundled server on 127.0.0.1: ``.url``, credentials, ``.stop()`` and ``.start()``.
 
-    >>> # with serve("catmaid") as server: print(server.url)
+    >>> from neuromodels.testing import serve
+    >>> with serve("neuromorpho") as server:
+    ...     server.url.startswith("http://127.0.0.1:")
+    True
     """
 
     backend: str = ""

@@ -211,3 +211,16 @@ def test_copy_without_transfer_says_so(monkeypatch, capsys):
 def test_demo_refuses_an_unknown_backend(capsys):
     assert main(["demo", "nosuch"]) == 2
     assert "catmaid" in capsys.readouterr().err
+
+
+def test_ls_with_a_named_profile(monkeypatch, tmp_path, capsys):
+    with serve("catmaid") as cat:
+        profiles = tmp_path / "neuromodels" / "profiles.ini"
+        profiles.parent.mkdir()
+        profiles.write_text(f"[lab]\nurl = {cat.url}\nbackend = catmaid\nproject = {cat.project}\ntoken = {cat.token}\n")
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+        monkeypatch.delenv("NEUROMODELS_URL", raising=False)
+        assert main(["ls", "project", "--profile", "lab", "-f", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["id"] == cat.project
+        assert main(["ls", "project", "--profile", "lba"]) == 1
+        assert "did you mean 'lab'" in capsys.readouterr().err

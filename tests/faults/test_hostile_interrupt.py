@@ -16,6 +16,8 @@ from neuromodels.transport import Transport, interrupted
 
 from .test_hostile_server import Handler, Hostile, catmaid
 
+pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs signal.pthread_kill (POSIX)")
+
 
 @pytest.fixture(autouse=True)
 def no_interrupt_left_over():

@@ -65,3 +65,23 @@ def test_ctrl_c_during_a_batch_delete_then_delete_again(slow_catmaid):
     assert 0 < left < 30 and len(batch) >= left  # deleted members left the collection
     batch.delete()
     assert names_stored(server) == [] and len(batch) == 0
+
+
+def test_two_threads_saving_one_collection_store_each_item_once(slow_catmaid):
+    server, conn = slow_catmaid
+    batch = NeuronCollection(Neuron.from_swc(SWC, name=f"shared {i}") for i in range(40))
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            batch.save(connection=conn)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    assert sorted(names_stored(server)) == sorted(f"shared {i}" for i in range(40))
