@@ -120,7 +120,8 @@ def test_paths_that_do_not_map_say_why(pair):
     with pytest.raises(ValueError, match="same connection"):
         rats.copy_to(nmo, connection=nmo)
     with pytest.raises(NoConnection, match="connection=<source>"):
-        rats.copy_to(cat)
+        NeuronCollection(list(rats)).copy_to(cat)  # made by hand: nobody says where it lives
+    assert len(rats.copy_to(cat, dry_run=True)) == len(rats)  # fetched with connection=: remembered
 
 
 def test_a_query_not_run_yet_runs_on_the_source(pair):
