@@ -185,10 +185,12 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             key = str(skid)
             if key not in nids or (nodes and skid not in details):
                 continue
-            neuron = details.get(skid) or Neuron(id=skid)
-            neuron.name = names.get(key)
-            neuron.neuron_id = int(nids[key])
-            neuron.annotations = annotations.get(skid, [])
+            neuron = cv.converter.structure({"skeleton_id": skid, "neuron_id": int(nids[key]), "name": names.get(key),
+                                             "annotations": annotations.get(skid, [])}, Neuron)
+            detail = details.get(skid)
+            if detail is not None:  # the tables parsed in .compact
+                neuron.nodes, neuron.connectors, neuron.tags = detail.nodes, detail.connectors, detail.tags
+                neuron.extra.update(detail.extra)
             result[skid] = neuron
         return result
 
