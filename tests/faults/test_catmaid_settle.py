@@ -177,3 +177,18 @@ def test_two_lost_imports_of_one_swc_in_one_batch_each_get_their_own(catmaid_ser
         with pytest.raises(PartialSaveError, match="cannot be told"):
             batch.save()
     assert count_named(catmaid_server, name) == 2  # never a third
+
+
+def test_volume_reply_without_id_is_unknown_not_failed(catmaid_server):
+    from neuromodels import ProtocolError, Volume
+
+    proxy = Proxy(catmaid_server.url, lambda path, body: b"{}" if path.endswith("/volumes/add") else None)
+    try:
+        with conn_for(catmaid_server, url=proxy.url):
+            v = Volume(name="lost id", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces=[[0, 1, 2]])
+            with pytest.raises(ProtocolError) as info:
+                v.save()
+            assert info.value.outcome_unknown and info.value.sent  # stored, maybe: never a certain failure
+        assert catmaid_server._app.db.read("SELECT COUNT(*) FROM volume WHERE name = 'lost id'")[0][0] == 1
+    finally:
+        proxy.close()

@@ -223,6 +223,30 @@ def volume_from_detail(body: Mapping[str, Any]) -> Volume:
     return converter.structure(body, Volume)
 
 
+def _volume_form(volume: Volume) -> dict[str, str]:
+    """The ``volumes/add`` form of a trimesh volume (``volumes/{id}/`` takes the same keys)."""
+    return {"type": "trimesh", "title": volume.name or "", "comment": volume.comment or "",
+            "mesh": orjson.dumps(mesh_for_wire(volume)).decode()}
+
+
+converter.register_unstructure_hook(Volume, _volume_form)
+
+
+def created_volume(body: Mapping[str, Any]) -> int:
+    """``volumes/add``'s answer: the new id (read inside the request: a reply without it is an
+    unknown outcome, never a failure)."""
+    return int(body["volume_id"])
+
+
+def connector_form(connector: Connector, relation_ids: Mapping[str, int]) -> list[tuple[str, str]]:
+    """The ``connector/create`` form: location, confidence (5 when unset) and every link as
+    ``links[i] = [node, relation id, confidence]`` (one request: never a half-made connector)."""
+    rows = [(link.node_id, relation_ids[link.relation], link.confidence or 5) for link in connector.links or []]
+    where: list[Any] = [connector.x, connector.y, connector.z]  # checked finite before any request
+    location = [(axis, repr(float(value))) for axis, value in zip("xyz", where)]
+    return location + [("confidence", str(connector.confidence or 5))] + form_rows("links", rows)
+
+
 def mesh_for_wire(volume: Volume) -> list[Any]:
     """``[[vertices], [faces]]`` with float coordinates kept as floats."""
     return [np.asarray(volume.vertices, dtype=float).tolist(), np.asarray(volume.faces, dtype=int).tolist()]

@@ -18,7 +18,9 @@ with the one last loaded and sends, in this order and in as few requests as CATM
 7. ``treenodes/{id}/parent`` per remaining parent change, shallowest first (no cycle on the way).
 
 The server checks every state again inside its transaction, so a change made by someone else
-between the read and a write is also a :class:`~neuromodels.Conflict`.
+between the read and a write is also a :class:`~neuromodels.Conflict`. CATMAID has no
+transaction across requests: writes sent before such a late conflict stay made, and the model
+keeps its pending edits; ``fetch()`` it again to see the server's state and redo the rest.
 """
 
 from __future__ import annotations

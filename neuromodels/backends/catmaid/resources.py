@@ -8,7 +8,6 @@ import time
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from ...connection import Connection
@@ -709,11 +708,8 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
                 raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        relations = api.relation_ids(conn)
+        form = cv.connector_form(model, api.relation_ids(conn))
         confidence = model.confidence or 5
-        rows = [(link.node_id, relations[link.relation], link.confidence or 5) for link in model.links or []]
-        form = [("x", repr(float(model.x))), ("y", repr(float(model.y))), ("z", repr(float(model.z))),
-                ("confidence", str(confidence))] + cv.form_rows("links", rows)
         # One request creates the connector with all its links: never a half-made connector.
         # Its answer is read inside the request: a reply without the id is an unknown outcome
         # (ProtocolError, not resent by a second save), never a failure.
@@ -781,21 +777,15 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
                 raise ValueError("a face refers to a vertex that does not exist")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        form = {"type": "trimesh", "title": model.name, "comment": model.comment or "",
-                "mesh": orjson.dumps(cv.mesh_for_wire(model)).decode()}
-        body = api.write(conn, "/volumes/add", form)
-        model.id = int(body["volume_id"])
+        model.id = api.write(conn, "/volumes/add", cv.converter.unstructure(model),
+                             parse=lambda r: cv.created_volume(parse_json(r)))
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        form: dict[str, str] = {}
-        if "name" in changes:
-            form["title"] = model.name
-        if "comment" in changes:
-            form["comment"] = model.comment or ""
-        if "vertices" in changes or "faces" in changes:
-            form["type"] = "trimesh"
-            form["mesh"] = orjson.dumps(cv.mesh_for_wire(model)).decode()
-        api.write(conn, f"/volumes/{model.id}/", form)
+        full: dict[str, str] = cv.converter.unstructure(model)
+        wanted = {"title"} if "name" in changes else set()
+        wanted |= {"comment"} if "comment" in changes else set()
+        wanted |= {"type", "mesh"} if {"vertices", "faces"} & set(changes) else set()
+        api.write(conn, f"/volumes/{model.id}/", {k: v for k, v in full.items() if k in wanted})
 
     def delete(self, conn: Connection, model: Any) -> None:
         conn.transport.request("DELETE", f"/{pid(conn)}/volumes/{model.id}/")
