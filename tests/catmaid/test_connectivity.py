@@ -180,3 +180,22 @@ def test_soma_tag_exported_as_swc_type(circuit):
              if not line.startswith("#")}
     assert types[middle] == "1" and sorted(types.values()) == ["0", "0", "1"]
     assert pd.Series(types).nunique() == 2 and np.isfinite(a.cable_length)
+
+
+def test_other_backends_refuse_connectivity_and_reviews_plainly():
+    from neuromodels import Connection, NotSupported
+    from neuromodels.testing import serve
+
+    with serve("neuromorpho") as server, Connection(server.url, backend="neuromorpho", progress=False):
+        n = NeuronCollection().fetch(limit=1)[0]
+        for call, what in ((n.partners, "connectivity"), (n.reviews, "reviews"),
+                           (NeuronCollection([n]).adjacency, "connectivity")):
+            with pytest.raises(NotSupported, match=f"neuromorpho cannot .*{what}"):
+                call()
+
+
+def test_unsaved_neurons_are_refused_before_any_request(catmaid):
+    with pytest.raises(ValueError, match="save"):
+        Neuron(name="new").partners()
+    with pytest.raises(ValueError, match="save"):
+        NeuronCollection([Neuron(name="new")]).adjacency()
