@@ -202,16 +202,6 @@ def test_edits_catmaid_cannot_take_are_refused_before_any_write(bundled, neuron,
     assert not any(re.search(WRITES, p) for m, p in list(bundled.log)[before:])
 
 
-def test_rerooting_is_refused_plainly(bundled, neuron):
-    i = ids(neuron)
-    nodes = neuron.nodes.copy()
-    nodes.loc[nodes.node_id == i[1], "parent_id"] = i[2]
-    nodes.loc[nodes.node_id == i[2], "parent_id"] = -1
-    neuron.nodes = nodes
-    with pytest.raises(ValueError, match="root"):
-        neuron.update()
-
-
 def test_tags_on_new_nodes_follow_their_server_ids(bundled, neuron):
     i = ids(neuron)
     leaf = pd.DataFrame({"node_id": [-5], "parent_id": [i[4]], "x": [999.0], "y": [0.0], "z": [0.0],
@@ -234,3 +224,38 @@ def test_nodes_are_declared_writable():
     from neuromodels.backends.catmaid.resources import CatmaidNeuron
 
     assert "nodes" in CatmaidNeuron.writable and "field nodes" not in CatmaidNeuron.not_supported
+
+
+def test_a_new_root_is_one_reroot_then_the_rest(bundled, neuron):
+    i = ids(neuron)
+    neuron.nodes.loc[neuron.nodes.node_id == i[3], "confidence"] = 2
+    neuron.update()
+    nodes = neuron.nodes.copy()
+    # a6 becomes the root: the path a6 -> a5 -> a3 -> a2 -> a1 reverses; a1 also moves.
+    flipped = {i[6]: -1, i[5]: i[6], i[3]: i[5], i[2]: i[3], i[1]: i[2]}
+    nodes["parent_id"] = [flipped.get(n, p) for n, p in zip(nodes.node_id, nodes.parent_id)]
+    nodes.loc[nodes.node_id == i[1], "x"] = -50.0
+    neuron.nodes = nodes
+    before = len(bundled.log)
+    neuron.update()
+    sent = counts(bundled, before)
+    assert sent.pop("skeleton/reroot") == 1 and sent.pop("node/list") == 2 and sent.pop("node/update") == 1
+    assert sent.pop("skeletons/compact-detail") == 1
+    # CATMAID moved the confidences along the reversed path; they are put back as the table says.
+    assert sent == {"treenodes/{id}/confidence": 2}
+    stored = server_nodes(bundled, neuron.id).set_index("node_id")
+    assert {n: stored.loc[n, "parent_id"] for n in flipped} == flipped
+    assert stored.loc[i[1], "x"] == -50
+    assert stored.loc[i[3], "confidence"] == 2 and (stored.drop(index=i[3])["confidence"] == 5).all()
+    assert neuron.changes() == {}
+
+
+def test_a_new_row_cannot_be_the_root(neuron):
+    i = ids(neuron)
+    extra = pd.DataFrame({"node_id": [-7], "parent_id": [-1], "x": [0.0], "y": [0.0], "z": [0.0],
+                          "radius": [1.0], "confidence": [5]})
+    nodes = neuron.nodes.copy()
+    nodes.loc[nodes.node_id == i[1], "parent_id"] = -7
+    neuron.nodes = pd.concat([nodes, extra], ignore_index=True)
+    with pytest.raises(ValueError, match="new row"):
+        neuron.update()

@@ -5,6 +5,8 @@ A user edits ``neuron.nodes`` (moves nodes, adds rows with new ids for a branch,
 twig, changes ``radius``, ``confidence`` or ``parent_id``); :func:`write_nodes` compares the table
 with the one last loaded and sends, in this order and in as few requests as CATMAID allows:
 
+0. when an existing node becomes the root: one ``skeleton/reroot`` (after the state read of
+   step 1 for its path), then everything below against the rerooted tree;
 1. one ``node/list`` read of every node the edits touch (forced by id) and of its links: the
    server's current values and edition times. A node whose values differ from the loaded table
    was changed by someone else since: :class:`~neuromodels.Conflict` before anything is sent;
@@ -62,9 +64,9 @@ def check_table(old: pd.DataFrame | None, new: pd.DataFrame) -> None:
     new_root = new.loc[new["parent_id"] == -1, "node_id"].tolist()
     if len(new_root) != 1:
         raise ValueError(f"CATMAID stores one tree per skeleton; the edited nodes have {len(new_root)} roots")
-    if old_root != new_root:
-        raise ValueError("the edit changes the root node; rerooting is not done by update() "
-                         f"(root {old_root[0] if old_root else None} -> {new_root[0]})")
+    if old_root != new_root and new_root[0] not in set(old["node_id"].tolist()):
+        raise ValueError(f"the new root {new_root[0]} is a new row; CATMAID reroots at an existing node only "
+                         "(add the node under the tree first, then make it the root)")
 
 
 def _depths(parent: Mapping[int, int]) -> dict[int, int]:
@@ -88,14 +90,21 @@ def _differs(a: "pd.Series[Any]", b: "pd.Series[Any]") -> np.ndarray:
     return ~same
 
 
-def write_nodes(conn: Connection, model: Any) -> dict[int, int]:
-    """Send the difference between ``model.nodes`` and the loaded table; returns the mapping
-    of the new rows' ids to the server's node ids (and updates the table with them)."""
-    old: pd.DataFrame = model.original("nodes")
+def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -> dict[int, int]:
+    """Send the difference between ``model.nodes`` and the loaded table (or ``old``); returns
+    the mapping of the new rows' ids to the server's node ids (and updates the table with them)."""
+    if old is None:
+        old = model.original("nodes")
     new: pd.DataFrame = model.nodes
     check_table(old, new)
     skid = int(model.id)
-    oi = old.drop_duplicates("node_id").set_index(old["node_id"].astype("int64").to_numpy())
+    old = old.drop_duplicates("node_id")
+    old_root = int(old.loc[old["parent_id"] == -1, "node_id"].iloc[0])
+    new_root = int(new.loc[new["parent_id"] == -1, "node_id"].iloc[0])
+    if new_root != old_root:
+        # Reroot first (one request), then send the rest against the rerooted tree.
+        return write_nodes(conn, model, _reroot(conn, model, old, new_root, skid))
+    oi = old.set_index(old["node_id"].astype("int64").to_numpy())
     ni = new.set_index(new["node_id"].astype("int64").to_numpy())
     old_parent = {int(k): int(v) for k, v in oi["parent_id"].items()}
     new_parent = {int(k): int(v) for k, v in ni["parent_id"].items()}
@@ -227,6 +236,46 @@ def write_nodes(conn: Connection, model: Any) -> dict[int, int]:
 
     _apply(model, mapping, removed)
     return mapping
+
+
+def _reroot(conn: Connection, model: Any, old: pd.DataFrame, root: int, skid: int) -> pd.DataFrame:
+    """``skeleton/reroot`` at ``root`` (CATMAID reverses the path to the old root; each path node
+    takes the confidence of the edge it now lies on, the new root gets 5); the table as the
+    server now holds it."""
+    oi = old.set_index(old["node_id"].astype("int64").to_numpy())
+    parent = {int(k): int(v) for k, v in oi["parent_id"].items()}
+    path = [root]
+    while parent[path[-1]] != -1:
+        path.append(parent[path[-1]])
+    children = [c for c, p in parent.items() if p == root]
+    links_known: dict[int, set[tuple[int, str]]] = {}
+    connectors: set[int] = set()
+    table = model.original("connectors")
+    if table is not None and len(table):
+        for node, cid, relation in table[["node_id", "connector_id", "relation"]].itertuples(index=False):
+            if int(node) == root:
+                links_known.setdefault(root, set()).add((int(cid), str(relation)))
+                connectors.add(int(cid))
+    times, links = _read_state(conn, model, oi, sorted(set(path) | set(children)), sorted(connectors),
+                               links_known, skid)
+    # Sent as the web client does; this CATMAID version does not check it.
+    state = {"edition_time": times[root], "parent": [path[1], times[path[1]]],
+             "children": [[c, times[c]] for c in children], "links": links.get(root, [])}
+    api.write(conn, "/skeleton/reroot", {"treenode_id": str(root), "state": api.state(state)})
+    rerooted = old.copy()
+    at = {int(n): k for k, n in enumerate(rerooted["node_id"].astype("int64").tolist())}
+    parents = rerooted["parent_id"].to_numpy().copy()
+    parents[at[root]] = -1
+    for child, up in zip(path, path[1:]):
+        parents[at[up]] = child
+    rerooted["parent_id"] = parents
+    if "confidence" in rerooted:
+        confidence = rerooted["confidence"].to_numpy().copy()
+        for child, up in zip(path, path[1:]):
+            confidence[at[up]] = oi.at[child, "confidence"]
+        confidence[at[root]] = 5
+        rerooted["confidence"] = confidence
+    return rerooted
 
 
 def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int], connectors: list[int],
