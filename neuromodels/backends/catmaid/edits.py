@@ -262,7 +262,7 @@ def _reroot(conn: Connection, model: Any, old: pd.DataFrame, root: int, skid: in
     state = {"edition_time": times[root], "parent": [path[1], times[path[1]]],
              "children": [[c, times[c]] for c in children], "links": links.get(root, [])}
     api.write(conn, "/skeleton/reroot", {"treenode_id": str(root), "state": api.state(state)})
-    rerooted = old.copy()
+    rerooted: pd.DataFrame = old.copy()
     at = {int(n): k for k, n in enumerate(rerooted["node_id"].astype("int64").tolist())}
     parents = rerooted["parent_id"].to_numpy().copy()
     parents[at[root]] = -1
