@@ -259,3 +259,34 @@ def test_a_new_row_cannot_be_the_root(neuron):
     neuron.nodes = pd.concat([nodes, extra], ignore_index=True)
     with pytest.raises(ValueError, match="new row"):
         neuron.update()
+
+
+def test_a_node_put_on_an_edge_is_one_insert(bundled, neuron):
+    i = ids(neuron)
+    middle = pd.DataFrame({"node_id": [-20], "parent_id": [i[3]], "x": [200.0], "y": [50.0], "z": [0.0],
+                           "radius": [3.0], "confidence": [4]})
+    nodes = neuron.nodes.copy()
+    nodes.loc[nodes.node_id == i[5], "parent_id"] = -20  # a3 -> new -> a5
+    neuron.nodes = pd.concat([nodes, middle], ignore_index=True)
+    before = len(bundled.log)
+    neuron.update()
+    sent = counts(bundled, before)
+    assert sent == {"node/list": 1, "treenode/insert": 1, "skeletons/compact-detail": 1}
+    stored = server_nodes(bundled, neuron.id).set_index("node_id")
+    new = stored.loc[i[5], "parent_id"]
+    assert new not in i.values() and stored.loc[new, "parent_id"] == i[3] and stored.loc[new, "confidence"] == 4
+
+
+def test_an_existing_node_moved_under_a_new_one(bundled, neuron):
+    i = ids(neuron)
+    new = pd.DataFrame({"node_id": [-30], "parent_id": [i[4]], "x": [350.0], "y": [0.0], "z": [0.0],
+                        "radius": [1.0], "confidence": [5]})
+    nodes = neuron.nodes.copy()
+    nodes.loc[nodes.node_id == i[6], "parent_id"] = -30  # a6 leaves a5 for a new child of a4
+    neuron.nodes = pd.concat([nodes, new], ignore_index=True)
+    before = len(bundled.log)
+    neuron.update()
+    sent = counts(bundled, before)
+    assert sent.get("treenode/create") == 1 and sent.get("treenodes/{id}/parent") == 1
+    stored = server_nodes(bundled, neuron.id).set_index("node_id")
+    assert stored.loc[stored.loc[i[6], "parent_id"], "parent_id"] == i[4]

@@ -10,7 +10,8 @@ with the one last loaded and sends, in this order and in as few requests as CATM
 1. one ``node/list`` read of every node the edits touch (forced by id) and of its links: the
    server's current values and edition times. A node whose values differ from the loaded table
    was changed by someone else since: :class:`~neuromodels.Conflict` before anything is sent;
-2. ``treenode/create`` per new node, parents first (the parent's edition time as state);
+2. ``treenode/create`` per new node, parents first (the parent's edition time as state), or
+   ``treenode/insert`` when it takes over existing children of its parent;
 3. one ``node/update`` for every moved node (multinode state);
 4. one ``treenodes/radius`` for every changed radius (and new nodes' fractional radii, which
    ``treenode/create`` truncates);
@@ -141,7 +142,9 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
     for r in removed:
         touched |= {old_parent[r]} | {c for c, p in old_parent.items() if p == r}
     for i in reparent:
-        touched |= {sim[i], new_parent[i]} | {c for c, p in sim.items() if p == i}
+        touched |= {sim[i]} | {c for c, p in sim.items() if p == i}
+        if new_parent[i] in old_parent:
+            touched.add(new_parent[i])
     touched.discard(-1)
     links_known: dict[int, set[tuple[int, str]]] = {}
     connectors: set[int] = set()
@@ -153,8 +156,11 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
                 connectors.add(int(cid))
     times, links = _read_state(conn, model, oi, sorted(touched), sorted(connectors), links_known, skid)
 
-    # 2. New nodes, parents first.
+    # 2. New nodes, parents first. A new node that takes over existing children of its
+    #    parent (a node put on an edge) is one treenode/insert instead of a create plus
+    #    a parent change per child.
     mapping: dict[int, int] = {}
+    inserted: dict[int, int] = {}  # existing child -> the new node it now hangs under
     pending = list(added)
     fix_radius: dict[int, float] = {}
     while pending:
@@ -164,17 +170,27 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
             parent = mapping.get(new_parent[a], new_parent[a])
             size = float(row["radius"]) if "radius" in row and not pd.isna(row["radius"]) else 0.0
             c = int(row["confidence"]) if "confidence" in row and not pd.isna(row["confidence"]) else 5
-            form = {"x": repr(float(row["x"])), "y": repr(float(row["y"])), "z": repr(float(row["z"])),
-                    "parent_id": str(parent), "radius": str(int(size)), "confidence": str(c),
-                    "state": api.state({"parent": [parent, times[parent]]})}
-            body = api.write(conn, "/treenode/create", form)
+            form: dict[str, Any] = {"x": repr(float(row["x"])), "y": repr(float(row["y"])), "z": repr(float(row["z"])),
+                                    "parent_id": str(parent), "radius": str(int(size)), "confidence": str(c)}
+            takeover = [k for k in reparent if new_parent[k] == a and old_parent.get(k) == parent]
+            if takeover:
+                form["child_id"] = str(takeover[0])
+                form.update({f"takeover_child_ids[{j}]": str(k) for j, k in enumerate(takeover[1:])})
+                form["state"] = api.state({"edition_time": times[parent], "children": [[k, times[k]] for k in takeover]})
+                body = api.write(conn, "/treenode/insert", form)
+            else:
+                form["state"] = api.state({"parent": [parent, times[parent]]})
+                body = api.write(conn, "/treenode/create", form)
             node = int(body["treenode_id"])
             if int(body.get("skeleton_id", skid)) != skid:
                 raise Conflict(f"node {parent} is no longer in skeleton {skid}")
             mapping[a], times[node] = node, body["edition_time"]
+            for k, t in body.get("child_edition_times") or []:
+                times[int(k)], inserted[int(k)] = t, node
             if size != int(size):
                 fix_radius[node] = size
         pending = [a for a in pending if a not in ready]
+    reparent = [i for i in reparent if i not in inserted]
 
     # 3. Moves, in one request.
     if moved:
@@ -210,6 +226,7 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
     # 6. Deletes, deepest first, each with its complete neighborhood.
     tree = dict(old_parent)
     tree.update({mapping[a]: mapping.get(new_parent[a], new_parent[a]) for a in added})
+    tree.update(inserted)
     for r in deletes:
         children = [c for c, p in tree.items() if p == r]
         state: dict[str, Any] = {"edition_time": times[r], "children": [[c, times[c]] for c in children],
