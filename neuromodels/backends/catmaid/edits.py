@@ -70,6 +70,36 @@ def check_table(old: pd.DataFrame | None, new: pd.DataFrame) -> None:
                          "(add the node under the tree first, then make it the root)")
 
 
+class _Tree:
+    """Parents and children of a skeleton as edits change it (children indexed, so a long run
+    of deletes stays linear)."""
+
+    def __init__(self, parent: Mapping[int, int]) -> None:
+        self.parent = dict(parent)
+        self.kids: dict[int, set[int]] = {}
+        for node, up in self.parent.items():
+            self.kids.setdefault(up, set()).add(node)
+
+    def children(self, node: int) -> list[int]:
+        return sorted(self.kids.get(node, ()))
+
+    def attach(self, node: int, up: int) -> None:
+        old = self.parent.get(node)
+        if old is not None:
+            self.kids[old].discard(node)
+        self.parent[node] = up
+        self.kids.setdefault(up, set()).add(node)
+
+    def remove(self, node: int) -> None:
+        """CATMAID's delete: the children move up to the node's parent."""
+        up = self.parent[node]
+        for child in self.children(node):
+            self.attach(child, up)
+        self.kids[up].discard(node)
+        del self.parent[node]
+        self.kids.pop(node, None)
+
+
 def _depths(parent: Mapping[int, int]) -> dict[int, int]:
     depth: dict[int, int] = {}
     for start in parent:
@@ -126,11 +156,11 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
     # The tree after the deletes: children of a removed node move up to its parent.
     depth = _depths(old_parent)
     deletes = sorted(removed, key=lambda i: -depth[i])
-    sim = dict(old_parent)
+    before = _Tree(old_parent)
+    after_deletes = _Tree(old_parent)
     for r in deletes:
-        for child in [c for c, p in sim.items() if p == r]:
-            sim[child] = sim[r]
-        del sim[r]
+        after_deletes.remove(r)
+    sim = after_deletes.parent
     final_depth = _depths(new_parent)
     reparent = sorted((i for i in sim if new_parent[i] != sim[i]), key=lambda i: final_depth[i])
     if not (added or removed or moved or radius or confidence or reparent):
@@ -140,9 +170,9 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
     touched = set(moved) | set(radius) | set(confidence) | set(reparent) | removed
     touched |= {new_parent[a] for a in added if new_parent[a] in old_parent}
     for r in removed:
-        touched |= {old_parent[r]} | {c for c, p in old_parent.items() if p == r}
+        touched |= {old_parent[r], *before.children(r)}
     for i in reparent:
-        touched |= {sim[i]} | {c for c, p in sim.items() if p == i}
+        touched |= {sim[i], *after_deletes.children(i)}
         if new_parent[i] in old_parent:
             touched.add(new_parent[i])
     touched.discard(-1)
@@ -224,30 +254,31 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
             times[i] = value["edition_time"]
 
     # 6. Deletes, deepest first, each with its complete neighborhood.
-    tree = dict(old_parent)
-    tree.update({mapping[a]: mapping.get(new_parent[a], new_parent[a]) for a in added})
-    tree.update(inserted)
+    tree = _Tree(old_parent)
+    for a in added:
+        tree.attach(mapping[a], mapping.get(new_parent[a], new_parent[a]))
+    for k, node in inserted.items():
+        tree.attach(k, node)
     for r in deletes:
-        children = [c for c, p in tree.items() if p == r]
+        children = tree.children(r)
         state: dict[str, Any] = {"edition_time": times[r], "children": [[c, times[c]] for c in children],
                                  "links": links.get(r, [])}
-        if tree[r] != -1:
-            state["parent"] = [tree[r], times[tree[r]]]
+        up = tree.parent[r]
+        if up != -1:
+            state["parent"] = [up, times[up]]
         body = api.write(conn, "/treenode/delete", {"treenode_id": str(r), "state": api.state(state)})
         for c, t in body.get("children") or []:
             times[int(c)] = t
-        for c in children:
-            tree[c] = tree[r]
-        del tree[r]
+        tree.remove(r)
 
     # 7. Parent changes, shallowest first; the answer has no edition time, so re-read it.
     for i in reparent:
         target = mapping.get(new_parent[i], new_parent[i])
-        children = [c for c, p in tree.items() if p == i]
-        state = {"edition_time": times[i], "parent": [tree[i], times[tree[i]]],
+        children = tree.children(i)
+        state = {"edition_time": times[i], "parent": [tree.parent[i], times[tree.parent[i]]],
                  "children": [[c, times[c]] for c in children], "links": links.get(i, [])}
         api.write(conn, f"/treenodes/{i}/parent", {"parent_id": str(target), "state": api.state(state)})
-        tree[i] = target
+        tree.attach(i, target)
         info = api.read(conn, "/node/user-info", [("node_ids[0]", str(i))])
         times[i] = info[str(i)]["edition_time"]
 
@@ -309,21 +340,18 @@ def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int]
     relation_names = {int(k): v for k, v in (body[4] if len(body) > 4 and isinstance(body[4], dict) else {}).items()}
     if not relation_names and links_known:
         relation_names = {v: k for k, v in api.relation_ids(conn).items()}
-    stale = []
-    for i in nodes:
-        row = rows.get(i)
-        if row is None or int(row[7]) != skid:
-            stale.append(i)
-            continue
-        mine = oi.loc[i]
-        parent = -1 if row[1] is None else int(row[1])
-        values = [(parent, int(mine["parent_id"])), (row[2], mine["x"]), (row[3], mine["y"]), (row[4], mine["z"])]
-        if "radius" in oi:
-            values.append((row[6], mine["radius"]))
-        if "confidence" in oi:
-            values.append((row[5], mine["confidence"]))
-        if any(not np.isclose(float(a), float(b), rtol=0, atol=1e-3) for a, b in values):
-            stale.append(i)
+    # Compared column by column: node/list rows [id, parent, x, y, z, confidence, radius, skeleton, ...].
+    present = [i for i in nodes if i in rows and int(rows[i][7]) == skid]
+    stale = [i for i in nodes if i not in rows or int(rows[i][7]) != skid]
+    if present:
+        theirs = np.array([[-1 if rows[i][1] is None else rows[i][1], *rows[i][2:7]] for i in present], dtype=float)
+        mine = oi.loc[present]
+        columns = [(0, "parent_id"), (1, "x"), (2, "y"), (3, "z"), (4, "confidence"), (5, "radius")]
+        differs = np.zeros(len(present), dtype=bool)
+        for k, column in columns:
+            if column in mine:
+                differs |= ~np.isclose(theirs[:, k], mine[column].to_numpy(dtype=float), rtol=0, atol=1e-3)
+        stale += [i for i, bad in zip(present, differs.tolist()) if bad]
     links: dict[int, list[list[Any]]] = {}
     seen: dict[int, set[tuple[int, str]]] = {}
     for c in body[1]:
