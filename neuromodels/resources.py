@@ -82,7 +82,17 @@ class Project(Model):
 class Neuron(NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
-    >>> # n = Neuron.fetch(16); n.nodes.head(); n.update(name="PN VA6 left")
+    On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
+    ``confidence`` or ``parent_id``, and ``update()`` sends the difference through the node
+    endpoints (a change someone else made since is ``Conflict``, and the edit stays pending).
+
+    >>> n = NeuronCollection(name="PN VA6 right").fetch()[0]
+    >>> n.name, len(n.nodes), n.annotations
+    ('PN VA6 right', 3, ['PN'])
+    >>> tip = n.nodes.node_id.max()
+    >>> n.nodes.loc[n.nodes.node_id == tip, "radius"] = 6.0
+    >>> float(n.update().nodes.set_index("node_id").loc[tip, "radius"])
+    6.0
     """
 
     neuron_id: int | None = None
@@ -95,9 +105,16 @@ class Neuron(NavisNeuronMixin, Model):
 
     @classmethod
     def from_swc(cls, source: Any, name: str | None = None, **fields: Any) -> "Neuron":
-        """A new neuron from an SWC file path, text, bytes or file object.
+        """A new neuron from an SWC file path, text, bytes or file object (a UTF-8 byte order
+        mark and CRLF line ends are fine; malformed lines are :class:`~neuromodels.formats.swc.SWCError`
+        naming the line). Without ``name``, a file's name is used.
 
-        >>> # Neuron.from_swc("cell.swc", name="imported").save()
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="imported")
+        >>> n.nodes[["node_id", "parent_id"]].values.tolist()
+        [[1, -1], [2, 1]]
+        >>> n.save().id is not None
+        True
+        >>> n.delete()
         """
         nodes = swc.parse_swc(source)
         if name is None and isinstance(source, (str, os.PathLike)) and os.path.exists(str(source)):
@@ -107,7 +124,17 @@ class Neuron(NavisNeuronMixin, Model):
     def to_swc(self, path: str | os.PathLike[str] | None = None) -> str | None:
         """SWC text of the nodes; written to ``path`` when given (then returns None).
 
-        >>> # text = neuron.to_swc(); neuron.to_swc("out.swc")
+        A table with a ``type`` column (NeuroMorpho) keeps its types; otherwise (CATMAID) the
+        node tagged "soma" — or the root when none is — gets type 1 (soma) and every other node
+        0 (undefined).
+
+        >>> print(Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="cell").to_swc(), end="")
+        # cell (id None)
+        1 1 0 0 0 1 -1
+        2 3 10 0 0 1 1
+        >>> n = NeuronCollection(name="PN VA6 left").fetch()[0]
+        >>> [line.split()[1] for line in n.to_swc().splitlines()[1:]]
+        ['1', '0', '0']
         """
         if self.nodes is None:
             raise ValueError("this neuron has no nodes loaded")
@@ -122,7 +149,8 @@ class Neuron(NavisNeuronMixin, Model):
     def morphometry(self, *, connection: Connection | None = None) -> dict[str, Any]:
         """The server's morphometry of this neuron (NeuroMorpho.org's L-Measure values).
 
-        >>> # Neuron.fetch(1).morphometry()["length"]
+        >>> Neuron.fetch(1000).morphometry()["length"]
+        1140.0
         """
         conn, resource = self._resource(connection)
         return resource.require(Morphometry).morphometry(conn, self)
@@ -251,7 +279,11 @@ class ImageInstance(Model):
 class Connector(Model):
     """A connector (synapse) with its links to neurons' nodes.
 
-    >>> # Connector(x=5100, y=6100, z=900, links=[(9476, "presynaptic_to")]).save()
+    >>> pn = NeuronCollection(name="PN VA6 right").fetch()[0]
+    >>> c = Connector(x=5100, y=6100, z=900, links=[(pn.nodes.node_id[0], "presynaptic_to")]).save()
+    >>> [(link.skeleton_id == pn.id, link.relation) for link in Connector.fetch(c.id).links]
+    [(True, 'presynaptic_to')]
+    >>> c.delete()
     """
 
     x: float | None = None
@@ -310,7 +342,18 @@ class ProjectCollection(Collection[Project]):
 class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
-    >>> # pns = NeuronCollection(annotation="PN").fetch(); pns.load_nodes()
+    On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;
+    ``"/regex"`` (pymaid's form) matches annotations by regular expression, ``"/(?i)..."``
+    ignoring case. ``volume=`` (id or name) gives the neurons with nodes in the volume's
+    bounding box.
+
+    >>> pns = NeuronCollection(annotation="PN").fetch(nodes=False)
+    >>> sorted(n.name for n in pns)
+    ['PN VA6 left', 'PN VA6 right']
+    >>> pns.load_nodes().cable_lengths().round(1).tolist()
+    [83.4, 83.4]
+    >>> len(NeuronCollection(annotation="/(?i)^pn$").fetch(nodes=False))
+    2
     """
 
     model = Neuron
@@ -410,9 +453,16 @@ class ImageInstanceCollection(Collection[ImageInstance]):
 
 
 class ConnectorCollection(Collection[Connector]):
-    """Connectors, with complete links.
+    """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
+    minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 
-    >>> # ConnectorCollection(neuron=[16, 17], relation="presynaptic_to").fetch()
+    >>> pn = NeuronCollection(name="PN VA6 left").fetch()[0]
+    >>> c = Connector(x=5100, y=6100, z=900, links=[(pn.nodes.node_id[1], "presynaptic_to")]).save()
+    >>> c.id in [x.id for x in ConnectorCollection(neuron=pn.id, relation="presynaptic_to").fetch()]
+    True
+    >>> c.id in [x.id for x in ConnectorCollection(bbox=(5000, 6000, 800, 5200, 6200, 1000)).fetch()]
+    True
+    >>> c.delete()
     """
 
     model = Connector
