@@ -100,9 +100,8 @@ def test_connector_reply_without_id_is_unknown_and_not_stored_twice(catmaid_serv
                 batch.save()
             assert len(info.value.unknown) == 3 and not info.value.failed  # stored, reply unreadable
             assert all(c.state is SaveState.UNKNOWN for c in batch)
-            with pytest.raises(PartialSaveError) as again:
-                batch.save()  # nothing resent: connectors cannot be looked up, so they stay unknown
-            assert len(again.value.unknown) == 3 and "unknown" in str(again.value)
+            batch.save()  # settled by looking: each found at its place with its links, nothing resent
+            assert sorted(c.id is not None for c in batch) == [True] * 3 and len({c.id for c in batch}) == 3
         assert proxy.rewritten == 3
         with conn_for(catmaid_server):
             assert len(ConnectorCollection(neuron=n.id).fetch()) == 3  # 3 stored for 3, not 6
@@ -192,3 +191,30 @@ def test_volume_reply_without_id_is_unknown_not_failed(catmaid_server):
         assert catmaid_server._app.db.read("SELECT COUNT(*) FROM volume WHERE name = 'lost id'")[0][0] == 1
     finally:
         proxy.close()
+
+
+def test_lost_connector_reply_never_adopts_an_older_twin(catmaid_server):
+    """Another client's identical connector, made just before: the create that never arrived
+    is sent again, not mapped onto it (the server's clock is known from our own writes)."""
+    with conn_for(catmaid_server):
+        n = Neuron.from_swc(SWC, name="twin host").save()
+        node = int(n.nodes.node_id.iloc[0])
+    other = requests.post(f"{catmaid_server.url}/{catmaid_server.project}/connector/create",
+                          headers={"X-Authorization": f"Token {catmaid_server.token}"}, timeout=5,
+                          data={"x": "7.0", "y": "7.0", "z": "7.0", "confidence": "5", "links[0][0]": str(node),
+                                "links[0][1]": str(_relation(catmaid_server, "presynaptic_to")), "links[0][2]": "5"})
+    twin = other.json()["connector_id"]
+    catmaid_server.add_fault(Fault("reset", path="connector/create", when="before", skip=1))  # 2nd never stored
+    with conn_for(catmaid_server):
+        batch = ConnectorCollection([Connector(x=8.0, y=8.0, z=8.0, links=[(node, "presynaptic_to")]),
+                                     Connector(x=7.0, y=7.0, z=7.0, links=[(node, "presynaptic_to")])])
+        with pytest.raises(PartialSaveError) as info:
+            batch.save()
+        assert len(info.value.saved) == 1 and len(info.value.unknown) == 1
+        batch.save()
+        assert batch[1].id is not None and batch[1].id != twin
+        assert len(ConnectorCollection(neuron=n.id).fetch()) == 3
+
+
+def _relation(server, name):
+    return server._app.db.read("SELECT id FROM relation WHERE name = ?", (name,))[0][0]

@@ -120,6 +120,11 @@ class CatmaidState(ConnectionState):
 
     relations: dict[int, dict[str, int]] = attrs.field(factory=dict)
     own_node: int | None = None
+    #: When the import that created ``own_node`` was answered (our clock).
+    own_answered: float = 0.0
+    #: A proven lower bound of (server clock - our clock), from times the server recorded for
+    #: our own writes: a write recorded at server time T was answered at our time R >= T - skew.
+    skew_floor: float | None = None
     user: int | None = None
     watermark: int | None = None
     watermark_read: float = 0.0
@@ -136,19 +141,20 @@ class CatmaidState(ConnectionState):
 TICKETS: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = weakref.WeakKeyDictionary()
 #: Skeletons that imports of this process created or adopted, per server and project: never
 #: adopted a second time.
-_CLAIMED: dict[tuple[str, int], set[int]] = {}
+_CLAIMED: dict[tuple[str, int, str], set[int]] = {}
 _CLAIMED_LOCK = threading.Lock()
 
 
-def claim(conn: Connection, skid: int) -> None:
+def claim(conn: Connection, skid: int, kind: str = "skeleton") -> None:
     with _CLAIMED_LOCK:
-        _CLAIMED.setdefault((str(conn.url), pid(conn)), set()).add(skid)
-    CatmaidState.of(conn).bump(skid)
+        _CLAIMED.setdefault((str(conn.url), pid(conn), kind), set()).add(skid)
+    if kind == "skeleton":
+        CatmaidState.of(conn).bump(skid)
 
 
-def claimed(conn: Connection) -> set[int]:
+def claimed(conn: Connection, kind: str = "skeleton") -> set[int]:
     with _CLAIMED_LOCK:
-        return set(_CLAIMED.get((str(conn.url), pid(conn)), ()))
+        return set(_CLAIMED.get((str(conn.url), pid(conn), kind), ()))
 
 
 #: Seconds a read of the highest skeleton id is used for later imports (own imports raise it).
@@ -173,20 +179,45 @@ def watermark(conn: Connection) -> int:
         return state.watermark
 
 
-#: Seconds of doubt when comparing the server's creation times with a send time (the ``Date``
-#: header has whole seconds).
-CLOCK_SLACK = 2.0
+#: Seconds of doubt when comparing the server's record times with a send time: little when the
+#: clock offset comes from the server's records of our own writes (millisecond times), more when
+#: only the ``Date`` header (whole seconds, possibly another clock than the database's) gives it.
+CLOCK_SLACK_RECORDED = 0.005
+CLOCK_SLACK_DATE = 0.5
 
 
-def clock_skew(conn: Connection) -> float:
-    """The server's clock minus ours, in seconds (0 when it sends no ``Date`` header)."""
-    def parse(response: Any) -> float:
+def observe_clock(conn: Connection, recorded: Any, answered: float) -> None:
+    """Tighten the lower bound of the server's clock offset with a time the server recorded
+    for one of our writes (ISO) and our time when its answer arrived."""
+    try:
+        bound = epoch(str(recorded)) - answered
+    except ValueError:
+        return
+    state = CatmaidState.of(conn)
+    with state.lock:
+        state.skew_floor = bound if state.skew_floor is None else max(state.skew_floor, bound)
+
+
+def date_offset(conn: Connection) -> float | None:
+    """(server clock - our clock) from the ``Date`` header of one request: floored to the
+    second, so never above the truth; None without the header."""
+    def parse(response: Any) -> float | None:
         date = response.headers.get("Date")
         if not date:
-            return 0.0
-        return email.utils.parsedate_to_datetime(date).timestamp() - time.time()
+            return None
+        return float(email.utils.parsedate_to_datetime(date).timestamp() - time.time())
 
-    return float(conn.transport.request("GET", "/version", parse=parse))
+    result: float | None = conn.transport.request("GET", "/version", parse=parse)
+    return result
+
+
+def clock_skew(conn: Connection, from_date: float | None) -> tuple[float, float]:
+    """A lower bound of (server clock - our clock) in seconds, and the slack to allow for it:
+    the best of ``from_date`` (:func:`date_offset`) and the server's records of our writes."""
+    recorded = CatmaidState.of(conn).skew_floor
+    if recorded is not None and (from_date is None or recorded >= from_date):
+        return recorded, CLOCK_SLACK_RECORDED
+    return (0.0 if from_date is None else from_date), CLOCK_SLACK_DATE
 
 
 def epoch(value: str) -> float:

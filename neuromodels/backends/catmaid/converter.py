@@ -143,6 +143,17 @@ def connectors_from_box(rows: Sequence[Sequence[Any]], relation_names: Mapping[i
     return [converter.structure(shape, Connector) for _, shape in sorted(shapes.items())]
 
 
+def box_link_times(rows: Sequence[Sequence[Any]]) -> dict[int, float]:
+    """Per connector of a ``connectors/in-bounding-box`` answer with links: the epoch time its
+    first link was created (connectors without links are absent)."""
+    times: dict[int, float] = {}
+    for row in rows:
+        if len(row) >= 11:
+            when = datetime.fromisoformat(str(row[8]).replace("Z", "+00:00")).timestamp()
+            times[int(row[0])] = min(when, times.get(int(row[0]), when))
+    return times
+
+
 def created_connector(body: Mapping[str, Any]) -> tuple[int, Any, list[list[Any]]]:
     """``connector/create``'s answer: id, edition time and ``[link id, edition time]`` per link.
     Read inside the request, so a reply without the id is an unknown outcome, not a failure."""

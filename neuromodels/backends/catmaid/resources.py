@@ -353,7 +353,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                                        parse=lambda r: cv.imported(parse_json(r)))
         api.claim(conn, skid)
         if len(mapping):
-            state.own_node = next(iter(mapping.values()))
+            state.own_node, state.own_answered = next(iter(mapping.values())), time.time()
         nodes = model.nodes.copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
         nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
@@ -446,8 +446,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         claimed. None: it was not stored (sent again). Several, or an import this process did not
         send: unknown, never guessed."""
         state = api.CatmaidState.of(conn)
-        skew = api.clock_skew(conn)
         taken = api.claimed(conn)
+        from_date = api.date_offset(conn)
         result: list[Settlement] = []
         for model in models:
             ticket = api.TICKETS.get(model)
@@ -471,11 +471,14 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             if not shaped:
                 result.append(Settlement.absent())
                 continue
-            asked = list(shaped.values()) + ([state.own_node] if state.user is None and state.own_node else [])
+            asked = list(shaped.values()) + ([state.own_node] if state.own_node else [])
             info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
-            if state.user is None and state.own_node and str(state.own_node) in info:
-                state.user = int(info[str(state.own_node)]["user"])
-            since = sent + skew - api.CLOCK_SLACK
+            own = info.get(str(state.own_node)) if state.own_node else None
+            if own is not None:  # an import of ours: the token's user, and the server's clock
+                state.user = int(own["user"])
+                api.observe_clock(conn, own["creation_time"], state.own_answered)
+            skew, slack = api.clock_skew(conn, from_date)
+            since = sent + skew - slack
             mine = [skid for skid, node in shaped.items()
                     if api.epoch(info[str(node)]["creation_time"]) >= since
                     and (state.user is None or int(info[str(node)]["user"]) == state.user)]
@@ -643,7 +646,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
 
 
 # -- Connector ---------------------------------------------------------------------------------------------------
-class CatmaidConnector(Fetch, List, Create, Update, Delete):
+class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
     writable = frozenset({"x", "y", "z", "links"})
     creatable = frozenset({"x", "y", "z", "confidence", "links"})
     not_supported = {"field confidence": "CATMAID sets a connector's confidence when it is created"}
@@ -713,8 +716,11 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
         # One request creates the connector with all its links: never a half-made connector.
         # Its answer is read inside the request: a reply without the id is an unknown outcome
         # (ProtocolError, not resent by a second save), never a failure.
+        api.TICKETS[model] = (time.time(), 0)
         cid, edition_time, links = api.write(conn, "/connector/create", form,
                                              parse=lambda r: cv.created_connector(parse_json(r)))
+        api.observe_clock(conn, edition_time, time.time())
+        api.claim(conn, cid, "connector")
         model.id = cid
         model.confidence = confidence
         model.extra["edition_time"] = edition_time
@@ -742,6 +748,49 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
                 api.write(conn, "/link/create", {"from_id": node, "to_id": model.id, "link_type": relation,
                                                  "state": api.state(None)})
             model.extra.pop("link_state", None)  # the held link times no longer cover every link
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A create whose reply was lost is adopted only when the server holds a connector at
+        exactly its location with exactly its links, whose links the server records as created
+        after the create was sent (server clock, from its ``Date`` header), and which no other
+        create of this process claimed. None: it was not stored (sent again). Several, one
+        without links, or a create this process did not send: unknown, never guessed."""
+        names = {v: k for k, v in api.relation_ids(conn).items()}
+        skew, slack = api.clock_skew(conn, api.date_offset(conn))
+        taken = api.claimed(conn, "connector")
+        result: list[Settlement] = []
+        for model in models:
+            ticket = api.TICKETS.get(model)
+            if ticket is None:
+                result.append(Settlement.unknown(
+                    "this process did not send its create, so no connector on the server can be shown to be it"))
+                continue
+            where = [float(model.x), float(model.y), float(model.z)]
+            form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
+                    for k, v in zip(keys, where)]
+            rows = api.read(conn, "/connectors/in-bounding-box",
+                            form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
+            wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
+            created = cv.box_link_times(rows)
+            alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in taken
+                     and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
+                     and np.allclose([c.x, c.y, c.z], where, atol=1e-3)]
+            if not alike:
+                result.append(Settlement.absent())
+                continue
+            since = ticket[0] + skew - slack
+            mine = [c for c in alike if c.id in created and created[c.id] >= since]
+            if len(mine) == 1:
+                api.claim(conn, mine[0].id, "connector")
+                taken.add(mine[0].id)
+                model.confidence = model.confidence or 5
+                result.append(Settlement.stored(mine[0].id))
+            elif not mine and all(c.id in created for c in alike):
+                result.append(Settlement.absent())  # only older connectors (anyone's) look like it
+            else:
+                result.append(Settlement.unknown(
+                    f"{len(mine) or len(alike)} connectors at its location with its links could be this create's"))
+        return result
 
     def delete(self, conn: Connection, model: Any) -> None:
         known = model.extra.get("edition_time")
