@@ -774,7 +774,7 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
             created = cv.box_link_times(rows)
             alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in taken
                      and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
-                     and np.allclose([c.x, c.y, c.z], where, atol=1e-3)]
+                     and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
             if not alike:
                 result.append(Settlement.absent())
                 continue
