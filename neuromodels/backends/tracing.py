@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from .resource import Resource
+from .resource import Resource, capability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..model import Model
 
 
+@capability
 class Connectivity(Resource):
     """Synaptic partners and adjacency between neurons."""
 
@@ -32,6 +33,7 @@ class Connectivity(Resource):
         raise NotImplementedError
 
 
+@capability
 class Reviews(Resource):
     """Who reviewed which node, and marking nodes reviewed."""
 
