@@ -290,3 +290,26 @@ def test_an_existing_node_moved_under_a_new_one(bundled, neuron):
     assert sent.get("treenode/create") == 1 and sent.get("treenodes/{id}/parent") == 1
     stored = server_nodes(bundled, neuron.id).set_index("node_id")
     assert stored.loc[stored.loc[i[6], "parent_id"], "parent_id"] == i[4]
+
+
+def test_tags_of_deleted_nodes_leave_with_them(bundled, neuron):
+    i = ids(neuron)
+    neuron.tags = {"ends": [i[6]], "soma": [i[1]]}
+    neuron.update()
+    neuron.nodes = neuron.nodes[neuron.nodes.node_id != i[6]]
+    before = len(bundled.log)
+    neuron.update()
+    assert "label/treenode/{id}/update" not in counts(bundled, before)  # nothing to send for the gone tag
+    assert neuron.tags == {"soma": [i[1]]} and Neuron.fetch(neuron.id).tags == {"soma": [i[1]]}
+    assert neuron.changes() == {}
+
+
+def test_node_edits_keep_tags_someone_else_added(bundled, neuron):
+    i = ids(neuron)
+    other = Neuron.fetch(neuron.id)
+    other.tags = {"theirs": [i[2]]}
+    other.update()
+    neuron.nodes.loc[neuron.nodes.node_id == i[3], "x"] += 1  # a node edit, with a tag edit of ours
+    neuron.tags = {"ours": [i[4]]}
+    neuron.update()
+    assert Neuron.fetch(neuron.id).tags == {"ours": [i[4]], "theirs": [i[2]]} == neuron.tags

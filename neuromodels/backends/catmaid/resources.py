@@ -376,13 +376,26 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                                  target=("skeleton_ids", model.id), entity=model.neuron_id)
         if "nodes" in changes:
             mapping = edits.write_nodes(conn, model)
-            if mapping and model.tags:  # tags may name the new rows by the ids the user gave them
-                model.tags = {t: [mapping.get(int(n), int(n)) for n in ids] for t, ids in model.tags.items()}
             # The server's tables replace ours (new rows get their creator, stored values).
             fresh = self._details(conn, [model.id]).get(model.id)
             if fresh is not None:
                 model.nodes, model.connectors = fresh.nodes, fresh.connectors
-        if "tags" in changes or ("nodes" in changes and model.tags != model.original("tags")):
+            if model.tags is not None:
+                # Tags may name new rows by the ids the user gave them; tags of deleted nodes
+                # went with them. The tags are then set against what the server now holds.
+                # Only the user's own tag changes are applied to what the server holds now.
+                live = set(model.nodes["node_id"].tolist()) if model.nodes is not None else set()
+                mine = {(t, mapping.get(int(n), int(n))) for t, ids in model.tags.items() for n in ids}
+                before = {(t, int(n)) for t, ids in (model.original("tags") or {}).items() for n in ids}
+                held = fresh.tags if fresh is not None and fresh.tags is not None else model.original("tags")
+                now = {(t, int(n)) for t, ids in (held or {}).items() for n in ids}
+                result = {(t, n) for t, n in (now | (mine - before)) - (before - mine) if n in live}
+                tags: dict[str, list[int]] = {}
+                for t, n in sorted(result):
+                    tags.setdefault(t, []).append(n)
+                self._write_tags(conn, held or {}, tags)
+                model.tags = tags
+        elif "tags" in changes:
             self._write_tags(conn, model.original("tags") or {}, model.tags or {})
 
     def _write_tags(self, conn: Connection, before: Mapping[str, list[int]], after: Mapping[str, list[int]]) -> None:
