@@ -129,6 +129,7 @@ class CatmaidState(ConnectionState):
     watermark: int | None = None
     watermark_read: float = 0.0
     lock: threading.Lock = attrs.field(factory=threading.Lock)
+    reading: threading.Lock = attrs.field(factory=threading.Lock)
 
     def bump(self, skid: int) -> None:
         with self.lock:
@@ -166,17 +167,18 @@ def watermark(conn: Connection) -> int:
     (skeleton and neuron ids come from one increasing sequence, so a neuron imported later
     has a higher id)."""
     state = CatmaidState.of(conn)
-    with state.lock:
-        if state.watermark is not None and time.monotonic() - state.watermark_read < WATERMARK_AGE:
+    with state.reading:  # parallel imports wait for one read instead of each making it
+        with state.lock:
+            if state.watermark is not None and time.monotonic() - state.watermark_read < WATERMARK_AGE:
+                return state.watermark
+        form = [("types[0]", "neuron"), ("sort_by", "id"), ("sort_dir", "desc"), ("range_start", "0"),
+                ("range_length", "5")]
+        entities = read(conn, "/annotations/query-targets", form).get("entities", [])
+        highest = max((int(s) for e in entities for s in e.get("skeleton_ids", [])), default=0)
+        with state.lock:
+            state.watermark = max(highest, state.watermark or 0)
+            state.watermark_read = time.monotonic()
             return state.watermark
-    form = [("types[0]", "neuron"), ("sort_by", "id"), ("sort_dir", "desc"), ("range_start", "0"),
-            ("range_length", "5")]
-    entities = read(conn, "/annotations/query-targets", form).get("entities", [])
-    highest = max((int(s) for e in entities for s in e.get("skeleton_ids", [])), default=0)
-    with state.lock:
-        state.watermark = max(highest, state.watermark or 0)
-        state.watermark_read = time.monotonic()
-        return state.watermark
 
 
 #: Seconds of doubt when comparing the server's record times with a send time: little when the

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
-from ...errors import NotFound, ProtocolError
+from ...errors import NeuromodelsError, NotFound, ProtocolError
 from ...formats.swc import cable_length, roots
 from ...transport import parse_json
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
@@ -347,7 +347,13 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
         # What settle() compares the server's records with, should the reply be lost.
-        api.TICKETS[model] = (time.time(), api.watermark(conn))
+        try:
+            mark = api.watermark(conn)
+        except NeuromodelsError as e:
+            # A failed read before the import: the import itself was not sent (safe to resend).
+            e.sent, e.outcome_unknown = False, False
+            raise
+        api.TICKETS[model] = (time.time(), mark)
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
         skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
                                        parse=lambda r: cv.imported(parse_json(r)))
