@@ -76,6 +76,9 @@ def _ids(value: Any) -> list[int]:
 # -- Project -----------------------------------------------------------------------------------------
 class CatmaidProject(Fetch, List):
     not_supported = {
+        "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
+        "attach files to": "CATMAID keeps no attached files",
+        "list the members of": "CATMAID project permissions are managed in its admin interface",
         "create": "CATMAID projects are created by administrators",
         "update": "CATMAID projects are edited by administrators",
         "delete": "CATMAID projects are deleted by administrators",
@@ -99,6 +102,8 @@ class CatmaidProject(Fetch, List):
 class CatmaidImageInstance(Fetch, List, Count):
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
+        "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
+        "attach files to": "CATMAID keeps no attached files",
         "create": "CATMAID stacks are created by administrators",
         "update": "CATMAID stacks are edited by administrators",
         "delete": "CATMAID stacks are deleted by administrators",
@@ -565,7 +570,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
 class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     writable = frozenset({"targets", "meta"})
     creatable = frozenset({"name", "targets", "meta", "project"})
-    not_supported = {"field name": "CATMAID cannot rename an annotation; create one with the new name"}
+    not_supported = {
+        "field name": "CATMAID cannot rename an annotation; create one with the new name",
+        "tag": "a CATMAID annotation is itself a label; meta-annotate it with meta=[...]",
+        "attach files to": "CATMAID keeps no attached files",
+    }
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
         "name": Filter("name", (str,), "exact annotation name", many=True),
