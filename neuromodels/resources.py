@@ -23,6 +23,8 @@ from .formats import swc
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
+from .imaging import AnnotationCropMixin, ImageRegionMixin
+from .distributed import DaskCollectionMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -131,7 +133,7 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(Model):
+class Annotation(AnnotationCropMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
@@ -149,7 +151,7 @@ class Annotation(Model):
 
 
 @model
-class ImageInstance(Model):
+class ImageInstance(ImageRegionMixin, Model):
     """An image (CATMAID stack, Cytomine image instance).
 
     >>> # ImageInstance.fetch(2).resolution
@@ -247,7 +249,7 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     >>> # pns = NeuronCollection(annotation="PN").fetch(); pns.load_nodes()
@@ -267,7 +269,7 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
         return self
 
 
-class AnnotationCollection(Collection[Annotation]):
+class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> # AnnotationCollection(neuron=16).fetch()

@@ -1,0 +1,235 @@
+"""Pulls bigger than one machine: collections as dask dataframes fetched by the workers.
+
+``NeuronCollection(annotation="PN").to_dask()`` returns a :mod:`dask.dataframe` with one
+partition per chunk of ids. Each partition is ``XCollection(ids=chunk, ...).fetch()`` followed
+by ``to_dataframe()``, run by whichever worker computes it, so it sends the same bulk requests
+with the same retries, timeouts and Retry-After handling as :meth:`fetch` does on one machine.
+
+Which ids: the collection's ``ids=`` when given (nothing is sent until compute), else the driver
+lists the matching ids once (a light listing: CATMAID without node tables) and the workers fetch
+the objects. The columns (``meta``) come from fetching the first id on the driver, unless
+``meta=`` is given.
+
+The connection travels to the workers as a :class:`ConnectionRecipe`: the URL, backend, project
+and options, with the credentials sealed in a :class:`Sealed` whose ``repr`` is masked, so no
+repr, log line or task name on the dashboard shows them (task names are
+``neuromodels-fetch-<hash>``; the hash is made without the credentials). Each worker process
+builds one connection per recipe and reuses it.
+
+dask is an optional extra (``pip install neuromodels[dask]``); ``import neuromodels`` never
+imports it.
+
+>>> ddf = NeuronCollection(annotation="PN").to_dask(nodes=False)     # doctest: +SKIP
+>>> ddf.npartitions, sorted(ddf.compute()["name"])                  # doctest: +SKIP
+(1, ['PN VA6 left', 'PN VA6 right'])
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .connection import Connection
+
+#: Credential names a Connection takes, and how to read them back from one.
+_CREDENTIALS = ("token", "public_key", "private_key", "http_password")
+
+
+class Sealed:
+    """Credentials that travel to dask workers: pickled with the task, never shown.
+
+    >>> s = Sealed({"token": "tok-123"})
+    >>> s, str(s), s.reveal()["token"]
+    (Sealed('***'), '***', 'tok-123')
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, str | None]) -> None:
+        self._values = dict(values)
+
+    def reveal(self) -> dict[str, str | None]:
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return "Sealed('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __reduce__(self) -> Any:
+        return (Sealed, (self._values,))
+
+
+class ConnectionRecipe:
+    """What a worker needs to open the same connection: picklable, credentials sealed.
+
+    >>> from neuromodels import Connection
+    >>> conn = Connection("http://127.0.0.1:9", backend="catmaid", project=1, token="tok-123")
+    >>> recipe = ConnectionRecipe.of(conn)
+    >>> "tok-123" in repr(recipe), recipe.connect().token == "tok-123"
+    (False, True)
+    """
+
+    #: The driver's own connections (weakly: they live as long as the user keeps them) and
+    #: the ones a worker process made from recipes (kept for the next partition).
+    _driver: ClassVar["weakref.WeakValueDictionary[str, Connection]"] = weakref.WeakValueDictionary()
+    _made: ClassVar[dict[str, "Connection"]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, url: str, backend: str, project: Any, settings: dict[str, Any], credentials: Sealed,
+                 key: str | None = None) -> None:
+        self.url = url
+        self.backend = backend
+        self.project = project
+        self.settings = settings
+        self.credentials = credentials
+        self.key = key or uuid.uuid4().hex
+
+    @classmethod
+    def of(cls, conn: "Connection") -> "ConnectionRecipe":
+        t = conn.transport
+        settings: dict[str, Any] = {
+            "timeout": conn.timeout, "retries": conn.retries, "backoff": t.backoff, "max_workers": conn.max_workers,
+            "verify": conn.verify, "progress": False, "max_body": conn.max_body, **conn.options,
+        }
+        public_key, private_key = conn.keys
+        http = conn.http_auth
+        if http is not None:
+            settings["http_user"] = http[0]
+        secrets = {"token": conn.token, "public_key": public_key, "private_key": private_key,
+                   "http_password": http[1] if http is not None else None}
+        recipe = cls(conn.url, conn.backend.name, conn.project, settings, Sealed(secrets))
+        with cls._lock:
+            cls._driver[recipe.key] = conn  # the driver reuses its own connection
+        return recipe
+
+    def connect(self) -> "Connection":
+        """This process's connection for the recipe (made once, then reused)."""
+        from .connection import Connection
+
+        with self._lock:
+            conn = self._driver.get(self.key) or self._made.get(self.key)
+            if conn is None:
+                secrets = {k: v for k, v in self.credentials.reveal().items() if v is not None}
+                conn = Connection(self.url, backend=self.backend, project=self.project, **self.settings, **secrets)
+                self._made[self.key] = conn
+            return conn
+
+    def __repr__(self) -> str:
+        project = f" project={self.project!r}" if self.project is not None else ""
+        return f"<ConnectionRecipe {self.backend} {self.url}{project}>"
+
+    def __dask_tokenize__(self) -> Any:
+        return ("neuromodels-connection", self.url, self.backend, self.project, self.key)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"url": self.url, "backend": self.backend, "project": self.project, "settings": self.settings,
+                "credentials": self.credentials, "key": self.key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+class FetchPartition:
+    """The task of one partition: fetch a chunk of ids as a collection, return its dataframe."""
+
+    def __init__(self, recipe: ConnectionRecipe, collection: type, modifiers: dict[str, Any], options: dict[str, Any],
+                 meta: "pd.DataFrame | None" = None) -> None:
+        self.recipe = recipe
+        self.collection = collection
+        self.modifiers = modifiers
+        self.options = options
+        self.meta = meta
+
+    def __call__(self, ids: Sequence[Any]) -> "pd.DataFrame":
+        conn = self.recipe.connect()
+        members = self.collection(ids=list(ids), **self.modifiers).fetch(connection=conn, **self.options)
+        frame: pd.DataFrame = members.to_dataframe(connection=conn)
+        return conform(frame, self.meta)
+
+    def __repr__(self) -> str:
+        return f"<FetchPartition {self.collection.__name__} via {self.recipe!r}>"
+
+
+def conform(frame: "pd.DataFrame", meta: "pd.DataFrame | None") -> "pd.DataFrame":
+    """``frame`` with ``meta``'s columns in its order and, where they convert, its dtypes."""
+    if meta is None:
+        return frame
+    frame = frame.reindex(columns=meta.columns)
+    for column, dtype in meta.dtypes.items():
+        if frame[column].dtype != dtype:
+            try:
+                frame[column] = frame[column].astype(dtype)
+            except (TypeError, ValueError):
+                frame[column] = frame[column].astype(object)
+    return frame.reset_index(drop=True)
+
+
+def _require_dask() -> Any:
+    try:
+        import dask.dataframe as dd
+    except ImportError as e:
+        raise ImportError("to_dask() needs dask: pip install 'neuromodels[dask]' "
+                          "(dask[dataframe], and distributed for a cluster)") from e
+    return dd
+
+
+class DaskCollectionMixin:
+    """``to_dask`` on :class:`~neuromodels.NeuronCollection` and :class:`~neuromodels.AnnotationCollection`."""
+
+    __slots__ = ()
+    _resource: Callable[..., Any]
+    modifiers: dict[str, Any]
+
+    def to_dask(self, *, partition_size: int | None = None, meta: "pd.DataFrame | None" = None,
+                connection: "Connection | None" = None, **options: Any) -> Any:
+        """A dask dataframe of the matching objects (the rows of ``to_dataframe()``), each
+        partition fetched by the dask worker that computes it.
+
+        ``partition_size``: ids per partition (default: the backend's bulk request size, so a
+        partition is one bulk request). ``options`` go to every partition's ``fetch()``
+        (e.g. ``nodes=False`` on CATMAID). Nothing is fetched for the rows until you compute.
+
+        >>> ddf = NeuronCollection(annotation="PN").to_dask(nodes=False)
+        >>> ddf.npartitions, sorted(ddf.compute()["name"])
+        (1, ['PN VA6 left', 'PN VA6 right'])
+        """
+        dd = _require_dask()
+        from dask.base import tokenize
+
+        conn, resource = self._resource(connection)
+        modifiers = dict(self.modifiers)
+        ids = modifiers.pop("ids", None)
+        if ids is None:
+            light = {k: v for k, v in options.items() if k in resource.list_options}
+            if "nodes" in resource.list_options:
+                light["nodes"] = False
+            ids = [m.id for m in type(self)(**modifiers).iterator(connection=conn, **light)]
+        else:
+            ids = list(ids) if not isinstance(ids, (str, bytes)) and hasattr(ids, "__iter__") else [ids]
+        if partition_size is None:
+            partition_size = max(1, int(getattr(resource, "batch_size", 100) or 100))
+        elif isinstance(partition_size, bool) or not isinstance(partition_size, int) or partition_size < 1:
+            raise ValueError(f"partition_size must be a positive int, not {partition_size!r}")
+        recipe = ConnectionRecipe.of(conn)
+        if meta is None:
+            if ids:
+                meta = FetchPartition(recipe, type(self), modifiers, options)(ids[:1]).iloc[:0]
+            else:
+                meta = type(self)().to_dataframe(connection=conn)
+        if not ids:
+            return dd.from_pandas(meta, npartitions=1)
+        chunks = [ids[i:i + partition_size] for i in range(0, len(ids), partition_size)]
+        task = FetchPartition(recipe, type(self), modifiers, options, meta)
+        token = tokenize(recipe, type(self).__name__, sorted(modifiers.items(), key=str), sorted(options.items(), key=str),
+                         chunks)
+        return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", token=token, enforce_metadata=False)
+
+
+__all__ = ["ConnectionRecipe", "DaskCollectionMixin", "FetchPartition", "Sealed", "conform"]
