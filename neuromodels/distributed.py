@@ -137,24 +137,62 @@ class ConnectionRecipe:
 
 
 class FetchPartition:
-    """The task of one partition: fetch a chunk of ids as a collection, return its dataframe."""
+    """The task of one partition: fetch a chunk of ids (``key="ids"``) as one collection, or one
+    collection per value of a filter (``key="image"``: the annotations of each image), and
+    return the rows as a dataframe."""
 
     def __init__(self, recipe: ConnectionRecipe, collection: type, modifiers: dict[str, Any], options: dict[str, Any],
-                 meta: "pd.DataFrame | None" = None) -> None:
+                 meta: "pd.DataFrame | None" = None, key: str = "ids") -> None:
         self.recipe = recipe
         self.collection = collection
         self.modifiers = modifiers
         self.options = options
         self.meta = meta
+        self.key = key
 
-    def __call__(self, ids: Sequence[Any]) -> "pd.DataFrame":
+    def frame(self, conn: "Connection", modifiers: dict[str, Any], limit: int | None = None) -> "pd.DataFrame":
+        members = self.collection(**modifiers).fetch(limit, connection=conn, **self.options)
+        result: pd.DataFrame = members.to_dataframe(connection=conn)
+        return result
+
+    def __call__(self, values: Sequence[Any], limit: int | None = None) -> "pd.DataFrame":
+        import pandas as pd
+
         conn = self.recipe.connect()
-        members = self.collection(ids=list(ids), **self.modifiers).fetch(connection=conn, **self.options)
-        frame: pd.DataFrame = members.to_dataframe(connection=conn)
+        if self.key == "ids":
+            frame = self.frame(conn, {**self.modifiers, "ids": list(values)}, limit)
+        else:
+            parts = [self.frame(conn, {**self.modifiers, self.key: value}, limit) for value in values]
+            frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         return conform(frame, self.meta)
 
+    def __dask_tokenize__(self) -> Any:
+        # The task names' hash: made from what identifies the query, never from the credentials.
+        return ("neuromodels-fetch", self.recipe.__dask_tokenize__(), self.collection.__name__, self.key,
+                repr(sorted(self.modifiers.items(), key=str)), repr(sorted(self.options.items(), key=str)))
+
     def __repr__(self) -> str:
-        return f"<FetchPartition {self.collection.__name__} via {self.recipe!r}>"
+        return f"<FetchPartition {self.collection.__name__} by {self.key} via {self.recipe!r}>"
+
+
+def _cytomine_images(conn: "Connection", modifiers: dict[str, Any]) -> list[Any]:
+    """The images whose annotations a Cytomine annotation query covers."""
+    from .resources import ImageInstanceCollection
+
+    if modifiers.get("image") is not None:
+        return [modifiers["image"]]
+    if modifiers.get("images"):
+        images = modifiers["images"]
+        return list(images) if isinstance(images, (list, tuple)) else [images]
+    project = modifiers.get("project", conn.project)
+    return [image.id for image in ImageInstanceCollection(project=project).fetch(connection=conn)]
+
+
+#: How to split a query into partitions on servers that cannot fetch by ``ids``: the filter
+#: each partition sets, and its values for a query (known before anything else is fetched).
+SPLITS: dict[tuple[str, str], tuple[str, Callable[["Connection", dict[str, Any]], list[Any]]]] = {
+    ("cytomine", "Annotation"): ("image", _cytomine_images),
+}
 
 
 def conform(frame: "pd.DataFrame", meta: "pd.DataFrame | None") -> "pd.DataFrame":
@@ -201,35 +239,45 @@ class DaskCollectionMixin:
         (1, ['PN VA6 left', 'PN VA6 right'])
         """
         dd = _require_dask()
-        from dask.base import tokenize
 
         conn, resource = self._resource(connection)
         modifiers = dict(self.modifiers)
-        ids = modifiers.pop("ids", None)
-        if ids is None:
-            light = {k: v for k, v in options.items() if k in resource.list_options}
-            if "nodes" in resource.list_options:
-                light["nodes"] = False
-            ids = [m.id for m in type(self)(**modifiers).iterator(connection=conn, **light)]
-        else:
-            ids = list(ids) if not isinstance(ids, (str, bytes)) and hasattr(ids, "__iter__") else [ids]
-        if partition_size is None:
-            partition_size = max(1, int(getattr(resource, "batch_size", 100) or 100))
-        elif isinstance(partition_size, bool) or not isinstance(partition_size, int) or partition_size < 1:
+        if partition_size is not None and (isinstance(partition_size, bool) or not isinstance(partition_size, int)
+                                           or partition_size < 1):
             raise ValueError(f"partition_size must be a positive int, not {partition_size!r}")
+        if "ids" in resource.allowed_filters(conn) or "ids" in modifiers:
+            key, values = "ids", self._ids(conn, resource, modifiers, options)
+            modifiers.pop("ids", None)
+            size = partition_size or max(1, int(getattr(resource, "batch_size", 100) or 100))
+        else:
+            split = SPLITS.get((resource.backend_name, resource.model_name))
+            if split is None:
+                from .errors import NotSupported
+
+                raise NotSupported(f"{resource.backend_name} cannot split a {resource.model_name} query into "
+                                   "partitions: it fetches neither by ids nor by a filter neuromodels knows to split on")
+            key, values = split[0], split[1](conn, modifiers)
+            modifiers.pop(key + "s", None)
+            size = partition_size or 1
         recipe = ConnectionRecipe.of(conn)
+        task = FetchPartition(recipe, type(self), modifiers, options, None, key)
         if meta is None:
-            if ids:
-                meta = FetchPartition(recipe, type(self), modifiers, options)(ids[:1]).iloc[:0]
-            else:
-                meta = type(self)().to_dataframe(connection=conn)
-        if not ids:
+            meta = task(values[:1], limit=1).iloc[:0] if values else type(self)().to_dataframe(connection=conn)
+        if not values:
             return dd.from_pandas(meta, npartitions=1)
-        chunks = [ids[i:i + partition_size] for i in range(0, len(ids), partition_size)]
-        task = FetchPartition(recipe, type(self), modifiers, options, meta)
-        token = tokenize(recipe, type(self).__name__, sorted(modifiers.items(), key=str), sorted(options.items(), key=str),
-                         chunks)
-        return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", token=token, enforce_metadata=False)
+        task.meta = meta
+        chunks = [values[i:i + size] for i in range(0, len(values), size)]
+        return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", enforce_metadata=False)
+
+    def _ids(self, conn: "Connection", resource: Any, modifiers: dict[str, Any], options: dict[str, Any]) -> list[Any]:
+        """The ids given, or those of the matching objects (listed once, lightly)."""
+        ids = modifiers.get("ids")
+        if ids is not None:
+            return list(ids) if isinstance(ids, (list, tuple, range)) else [ids]
+        light = {k: v for k, v in options.items() if k in resource.list_options}
+        if "nodes" in resource.list_options:
+            light["nodes"] = False
+        return [m.id for m in type(self)(**modifiers).iterator(connection=conn, **light)]
 
 
 __all__ = ["ConnectionRecipe", "DaskCollectionMixin", "FetchPartition", "Sealed", "conform"]
