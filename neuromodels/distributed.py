@@ -116,7 +116,7 @@ class ConnectionRecipe:
         with self._lock:
             conn = self._driver.get(self.key) or self._made.get(self.key)
             if conn is None:
-                secrets = {k: v for k, v in self.credentials.reveal().items() if v is not None}
+                secrets: dict[str, Any] = {k: v for k, v in self.credentials.reveal().items() if v is not None}
                 conn = Connection(self.url, backend=self.backend, project=self.project, **self.settings, **secrets)
                 self._made[self.key] = conn
             return conn
@@ -224,6 +224,8 @@ class DaskCollectionMixin:
     __slots__ = ()
     _resource: Callable[..., Any]
     modifiers: dict[str, Any]
+    to_dataframe: Callable[..., Any]
+    iterator: Callable[..., Any]
 
     def to_dask(self, *, partition_size: int | None = None, meta: "pd.DataFrame | None" = None,
                 connection: "Connection | None" = None, **options: Any) -> Any:

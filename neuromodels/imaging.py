@@ -110,7 +110,8 @@ def decode(data: bytes) -> np.ndarray:
                 image = image.convert("RGBA" if "transparency" in image.info else "RGB")
             elif image.mode in ("1", "LA", "CMYK", "YCbCr"):
                 image = image.convert({"1": "L", "LA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB"}[image.mode])
-            return np.asarray(image)
+            array: np.ndarray = np.asarray(image)
+            return array
     except (UnidentifiedImageError, OSError) as e:
         raise ProtocolError(f"the server sent a body that is not an image Pillow can read ({e})") from None
 
@@ -121,7 +122,8 @@ def _fit(array: np.ndarray, height: int, width: int) -> np.ndarray:
         return array
     rows = (np.arange(height) * array.shape[0]) // height
     cols = (np.arange(width) * array.shape[1]) // width
-    return array[rows][:, cols]
+    resampled: np.ndarray = array[rows][:, cols]
+    return resampled
 
 
 # -- capabilities ----------------------------------------------------------------------------------
