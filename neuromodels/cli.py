@@ -59,6 +59,8 @@ def server_lines(server: Any) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.background:
+        return _serve_in_background(args)
     from .testing import serve
 
     stop = threading.Event()
@@ -67,7 +69,12 @@ def _serve(args: argparse.Namespace) -> int:
         server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
         try:
             print("\n".join(server_lines(server)), flush=True)
-            print(f"serving {server.backend} on {server.url} until Ctrl-C", file=sys.stderr, flush=True)
+            if args.detached:  # started by --background: let it go on without our stdout
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            else:
+                print(f"serving {server.backend} on {server.url} until Ctrl-C", file=sys.stderr, flush=True)
             while not stop.wait(0.2):
                 pass
         finally:
@@ -75,6 +82,34 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return 0
+
+
+def _serve_in_background(args: argparse.Namespace) -> int:
+    """Start the server in a process of its own, print its lines, its PID and an ``export`` line,
+    and return, so that ``eval "$(neuromodels serve catmaid --background)"`` works."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "neuromodels.cli", "serve", args.backend, "--port", str(args.port),
+            "--latency", str(args.latency), "--detached", *(["--db", args.db] if args.db else [])]
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             start_new_session=True, text=True)
+    assert child.stdout is not None
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(child.stdout.read() if child.stdout else ""), daemon=True)
+    reader.start()
+    reader.join(timeout=60)  # the child closes its stdout once its lines are out
+    lines = (received[0] if received else "").splitlines()
+    if not lines or child.poll() is not None:
+        if child.poll() is None:
+            child.terminate()
+        print(f"neuromodels serve: the {args.backend} server did not start "
+              f"(run it in the foreground to see why)", file=sys.stderr)
+        return 1
+    names = [line.split("=", 1)[0] for line in lines if line.startswith("NEUROMODELS_")]
+    print("\n".join(lines))
+    print(f"NEUROMODELS_SERVER_PID={child.pid}")
+    print("export " + " ".join([*names, "NEUROMODELS_SERVER_PID"]), flush=True)
     return 0
 
 
@@ -278,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     srv.add_argument("--db", default=None, help="SQLite file to keep data in (default: a temporary one)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    srv.add_argument("--background", action="store_true",
+                     help="start it in a process of its own and return; adds NEUROMODELS_SERVER_PID and an export "
+                          "line, for eval \"$(neuromodels serve BACKEND --background)\" (stop: kill "
+                          "$NEUROMODELS_SERVER_PID)")
+    srv.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)
     srv.set_defaults(func=_serve)
 
     ls = sub.add_parser("ls", help="list a collection from the server named by NEUROMODELS_* variables",

@@ -178,7 +178,7 @@ def model(cls: type[M]) -> type[M]:
     """Declare a model class: an attrs class with slots, whose unknown attributes are refused
     (``n.nmae = "x"`` raises ``AttributeError`` naming ``name``)."""
     made = attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)
-    made.__init__ = _naming_unknown_keywords(made, made.__init__)  # type: ignore[misc]
+    made.__init__ = _naming_unknown_keywords(made, made.__init__)  # type: ignore[method-assign]
     return made
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
+from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
@@ -66,8 +67,10 @@ def _links(value: Any) -> Any:
 
 
 @model
-class Project(Model):
+class Project(TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
+
+    On Cytomine a project also has members (:meth:`members`), tags and attached files.
 
     >>> # Project.fetch(1).name
     """
@@ -77,6 +80,42 @@ class Project(Model):
     #: The project's ontology id (Cytomine); None elsewhere.
     ontology: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def members(self, *, managers: bool = False, connection: Connection | None = None) -> list[User]:
+        """The users of this project (``managers=True``: only its managers), as
+        :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
+
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     me = Project.current_user()
+        ...     me.id in [u.id for u in Project.fetch(server.project).members()]
+        True
+        >>> server.stop()
+        """
+        if not isinstance(managers, bool):
+            raise TypeError(f"managers must be True or False, not {managers!r}")
+        conn, resource = self._resource(connection)
+        return resource.require(Members).members(conn, self, managers)
+
+    @classmethod
+    def current_user(cls, *, connection: Connection | None = None) -> User:
+        """The user the connection acts as (Cytomine: the owner of the keys), read once per
+        connection; its keys are never kept in the record.
+
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     Project.current_user().username
+        'admin'
+        >>> server.stop()
+        """
+        conn, resource = cls._resource(connection)
+        return resource.require(Members).current_user(conn)
 
 
 @model
@@ -133,8 +172,15 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(AnnotationCropMixin, Model):
+class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
+
+    On Cytomine, ``properties`` are its key-value properties (text values): read by
+    ``Annotation.fetch`` (``properties=False`` skips them; a listing leaves them None unless
+    ``fetch(properties=True)``), and
+    written by ``save()``/``update()`` like any field — new keys are created, changed ones
+    changed, keys removed from a loaded dict (or set to None) deleted. Cytomine annotations
+    also take tags (:meth:`tag`) and attached files (:meth:`attach`).
 
     >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
     """
@@ -151,8 +197,9 @@ class Annotation(AnnotationCropMixin, Model):
 
 
 @model
-class ImageInstance(ImageRegionMixin, Model):
-    """An image (CATMAID stack, Cytomine image instance).
+class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
+    """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
+    attached files.
 
     >>> # ImageInstance.fetch(2).resolution
     """
@@ -269,6 +316,11 @@ class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neu
         return self
 
 
+def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Connection | None) -> None:
+    conn, resource = collection._resource(connection)
+    resource.require(Tags).add_tags(conn, list(collection), list(names))
+
+
 class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
@@ -276,6 +328,25 @@ class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
     """
 
     model = Annotation
+
+    def tag(self, *names: str, connection: Connection | None = None) -> "AnnotationCollection":
+        """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
+
+        >>> from shapely.geometry import Point
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     image = ImageInstanceCollection().fetch()[0]
+        ...     batch = AnnotationCollection([Annotation(geometry=Point(5, 5), image=image.id),
+        ...                                   Annotation(geometry=Point(9, 9), image=image.id)]).save()
+        ...     [a.tags() for a in batch.tag("batch-7")]
+        [['batch-7'], ['batch-7']]
+        >>> server.stop()
+        """
+        _tag_all(self, names, connection)
+        return self
 
 
 class ImageInstanceCollection(Collection[ImageInstance]):
@@ -285,6 +356,16 @@ class ImageInstanceCollection(Collection[ImageInstance]):
     """
 
     model = ImageInstance
+
+    def tag(self, *names: str, connection: Connection | None = None) -> "ImageInstanceCollection":
+        """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
+
+        >>> images = ImageInstanceCollection().fetch().tag("scanned")
+        >>> all("scanned" in i.tags() for i in images)
+        True
+        """
+        _tag_all(self, names, connection)
+        return self
 
 
 class ConnectorCollection(Collection[Connector]):

@@ -228,7 +228,8 @@ class App:
     # -- reply helpers --------------------------------------------------------------------------------
     @staticmethod
     def json(body: Any, status: int = 200, content_type: str = "application/json", **headers: str) -> Response:
-        return Response(orjson.dumps(body), status=status, content_type=content_type, headers=headers)
+        return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status=status, content_type=content_type,
+                        headers=headers)
 
     @staticmethod
     def text(body: str | bytes, status: int = 200, content_type: str = "text/plain", **headers: str) -> Response:

@@ -135,10 +135,10 @@ def test_ls_every_kind_in_every_format(server, env_of, capsys, fmt):
 def test_ls_filters_limit_and_columns(env_of, capsys):
     with serve("clio") as clio:
         env_of(clio)
-        assert main(["ls", "annotations", "hemilineage=07B", "-c", "id,properties", "-f", "json"]) == 0
+        assert main(["ls", "annotations", "hemilineage=07B", "-c", "id,hemilineage", "-f", "json"]) == 0
         rows = json.loads(capsys.readouterr().out)
-        assert rows and all(r["properties"]["hemilineage"] == "07B" for r in rows)
-        assert set(rows[0]) == {"id", "properties"}
+        assert rows and all(r["hemilineage"] == "07B" for r in rows)  # Clio's properties are columns
+        assert set(rows[0]) == {"id", "hemilineage"}
         assert main(["ls", "annotation", "-n", "2", "-f", "csv"]) == 0
         assert len(capsys.readouterr().out.splitlines()) == 3
         assert main(["ls", "annotation", "-c", "nosuch"]) == 2
@@ -224,3 +224,35 @@ def test_ls_with_a_named_profile(monkeypatch, tmp_path, capsys):
         assert json.loads(capsys.readouterr().out)[0]["id"] == cat.project
         assert main(["ls", "project", "--profile", "lba"]) == 1
         assert "did you mean 'lab'" in capsys.readouterr().err
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()  # a zombie has exited: nothing reaps it here
+    except FileNotFoundError:
+        return False
+
+
+def test_serve_in_the_background_for_eval():
+    script = ('eval "$("$@" serve clio --background)"; '
+              '"$1" -c "from neuromodels import Connection; print(Connection.from_env().ping() is not None)"; '
+              'echo "pid=$NEUROMODELS_SERVER_PID"')
+    shell = subprocess.run(["bash", "-c", script, "sh", sys.executable, "-m", "neuromodels.cli"],
+                           capture_output=True, text=True, timeout=90)
+    out = shell.stdout.split()
+    pid = int(out[-1].split("=")[1])
+    try:
+        assert shell.returncode == 0 and out[0] == "True", shell.stderr
+        assert _running(pid)
+    finally:
+        os.kill(pid, signal.SIGTERM)  # the server this test started, by its PID
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
+def test_serve_in_the_background_reports_a_failed_start(capsys):
+    assert main(["serve", "nosuch", "--background"]) == 1
+    assert "did not start" in capsys.readouterr().err

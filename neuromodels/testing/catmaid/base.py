@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import msgpack
 import orjson

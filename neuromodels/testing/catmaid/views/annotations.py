@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from .. import store
 from ..base import CatmaidBase, route
