@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from .connection import Connection
 
+#: The most ids per partition by default (fewer when the backend's bulk requests are smaller).
+PARTITION_SIZE = 200
 #: Credential names a Connection takes, and how to read them back from one.
 _CREDENTIALS = ("token", "public_key", "private_key", "http_password")
 
@@ -232,8 +234,9 @@ class DaskCollectionMixin:
         """A dask dataframe of the matching objects (the rows of ``to_dataframe()``), each
         partition fetched by the dask worker that computes it.
 
-        ``partition_size``: ids per partition (default: the backend's bulk request size, so a
-        partition is one bulk request). ``options`` go to every partition's ``fetch()``
+        ``partition_size``: ids per partition (default: 200, or the backend's bulk request
+        size when smaller, so a partition is one bulk request); on Cytomine annotations, images
+        per partition (default 1). ``options`` go to every partition's ``fetch()``
         (e.g. ``nodes=False`` on CATMAID). Nothing is fetched for the rows until you compute.
 
         >>> ddf = NeuronCollection(annotation="PN").to_dask(nodes=False)
@@ -250,7 +253,7 @@ class DaskCollectionMixin:
         if "ids" in resource.allowed_filters(conn) or "ids" in modifiers:
             key, values = "ids", self._ids(conn, resource, modifiers, options)
             modifiers.pop("ids", None)
-            size = partition_size or max(1, int(getattr(resource, "batch_size", 100) or 100))
+            size = partition_size or max(1, min(int(getattr(resource, "batch_size", 100) or 100), PARTITION_SIZE))
         else:
             split = SPLITS.get((resource.backend_name, resource.model_name))
             if split is None:
