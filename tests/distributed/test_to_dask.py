@@ -103,3 +103,14 @@ def test_cytomine_annotations(cluster):
     # Cytomine cannot fetch annotations by ids: one partition per image of the project.
     assert ddf.npartitions == 2
     assert len(frame) == 30 and sorted(frame["id"]) == sorted(expected["id"])
+
+
+def test_a_rate_limited_server_is_waited_for(cluster):
+    from neuromodels.testing import Fault
+
+    fault = Fault(kind="status", status=429, retry_after=0.2, path=r"/skeleton/neuronnames", times=2, skip=1)
+    with serve("catmaid", faults=[fault]) as server, connect(server, progress=False):
+        NeuronCollection([Neuron.from_swc(SWC, name=f"RL {i}", annotations=["RL"]) for i in range(6)]).save()
+        frame = NeuronCollection(annotation="RL").to_dask(partition_size=2, nodes=False).compute()
+    # The workers' transports honoured Retry-After and retried: nothing lost, nothing doubled.
+    assert fault.fired == 2 and sorted(frame["name"]) == [f"RL {i}" for i in range(6)]
