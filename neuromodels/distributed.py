@@ -268,11 +268,16 @@ class DaskCollectionMixin:
         task = FetchPartition(recipe, type(self), modifiers, options, None, key)
         if meta is None:
             meta = task(values[:1], limit=1).iloc[:0] if values else type(self)().to_dataframe(connection=conn)
-        if not values:
-            return dd.from_pandas(meta, npartitions=1)
-        task.meta = meta
-        chunks = [values[i:i + size] for i in range(0, len(values), size)]
-        return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", enforce_metadata=False)
+        import dask
+
+        # Lists and dicts (annotations, tags) stay Python objects: dask would turn every object
+        # column into strings otherwise.
+        with dask.config.set({"dataframe.convert-string": False}):
+            if not values:
+                return dd.from_pandas(meta, npartitions=1)
+            task.meta = meta
+            chunks = [values[i:i + size] for i in range(0, len(values), size)]
+            return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", enforce_metadata=False)
 
     def _ids(self, conn: "Connection", resource: Any, modifiers: dict[str, Any], options: dict[str, Any]) -> list[Any]:
         """The ids given, or those of the matching objects (listed once, lightly)."""
