@@ -17,11 +17,7 @@ repr, log line or task name on the dashboard shows them (task names are
 builds one connection per recipe and reuses it.
 
 dask is an optional extra (``pip install neuromodels[dask]``); ``import neuromodels`` never
-imports it.
-
->>> ddf = NeuronCollection(annotation="PN").to_dask(nodes=False)     # doctest: +SKIP
->>> ddf.npartitions, sorted(ddf.compute()["name"])                  # doctest: +SKIP
-(1, ['PN VA6 left', 'PN VA6 right'])
+imports it. See ``docs/dask.rst``.
 """
 
 from __future__ import annotations

@@ -221,19 +221,19 @@ class CatmaidTiles(ReadRegion):
             levels = max(0, math.floor(math.log2(fit))) if fit > 1 else 0
         return min(zoom, levels)
 
-    def fetcher(self, conn: "Connection", source: TileSource) -> Callable[[str], np.ndarray]:
-        """Fetch and decode one tile URL: through the connection on its own origin, else
-        through a transport without credentials (same timeouts and retries)."""
+    def transport_for(self, conn: "Connection", source: TileSource) -> tuple[Transport, str, bool]:
+        """The transport for this mirror's tiles, the URL prefix it adds, and whether it is a
+        new one (to close): the connection's own on its origin, else one without credentials
+        (same timeouts and retries), so a token never goes to another host."""
         base = conn.transport.base_url
         if same_origin(base + "/", source.image_base) and source.image_base.startswith(base + "/"):
-            transport = conn.transport
-            return lambda url: transport.request("GET", url[len(base):], parse=lambda r: decode(r.content))
+            return conn.transport, base, False
         parts = urlsplit(source.image_base)
         origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
         t = conn.transport
         anonymous = Transport(origin, t.backend, auth=None, timeout=t.timeout, retries=t.retries, backoff=t.backoff,
                               max_workers=t.max_workers, verify=t.verify, progress=False, max_body=t.max_body)
-        return lambda url: anonymous.request("GET", url[len(origin):], parse=lambda r: decode(r.content))
+        return anonymous, origin, True
 
     def read_region(self, conn: "Connection", model: Any, box: Region, *, mirror: int | None = None,
                     **options: Any) -> np.ndarray:
@@ -251,8 +251,18 @@ class CatmaidTiles(ReadRegion):
         wanted_c = np.unique(lc[inside_c] // tw)
         wanted_r = np.unique(lr[inside_r] // th)
         tiles = [(int(r), int(c)) for r in wanted_r for c in wanted_c]
-        fetch = self.fetcher(conn, source)
-        outcomes = conn.transport.map(lambda rc: fetch(source.url(box.z, rc[0], rc[1], zoom)), tiles, desc="tiles")
+        transport, prefix, own = self.transport_for(conn, source)
+
+        def fetch(rc: tuple[int, int]) -> np.ndarray:
+            url = source.url(box.z, rc[0], rc[1], zoom)
+            tile: np.ndarray = transport.request("GET", url[len(prefix):], parse=lambda r: decode(r.content))
+            return tile
+
+        try:
+            outcomes = conn.transport.map(fetch, tiles, desc="tiles")
+        finally:
+            if own:
+                transport.close()
         decoded: dict[tuple[int, int], np.ndarray] = {}
         missing = 0
         for rc, outcome in zip(tiles, outcomes):
