@@ -235,9 +235,10 @@ class DaskCollectionMixin:
         per partition (default 1). ``options`` go to every partition's ``fetch()``
         (e.g. ``nodes=False`` on CATMAID). Nothing is fetched for the rows until you compute.
 
-        >>> ddf = NeuronCollection(annotation="PN").to_dask(nodes=False)
-        >>> ddf.npartitions, sorted(ddf.compute()["name"])
-        (1, ['PN VA6 left', 'PN VA6 right'])
+        For example (the worked example of ``docs/dask.rst`` runs this on a LocalCluster)::
+
+            ddf = NeuronCollection(annotation="PN").to_dask(nodes=False)
+            ddf.npartitions, sorted(ddf.compute()["name"])   # (1, ['PN VA6 left', 'PN VA6 right'])
         """
         dd = _require_dask()
 

@@ -98,3 +98,11 @@ def test_catmaid_annotations_cannot_be_cropped():
     with serve("catmaid") as s, connect(s):
         with pytest.raises(NotSupported, match="geometry"):
             Annotation(id=1, name="PN").crop()
+
+
+def test_window_zoom_parameter_as_the_cytomine_client_sends_it(conn, image):
+    from neuromodels.imaging import decode
+
+    body = conn.transport.request("GET", f"/api/imageinstance/{image.id}/window-0-0-400-200.png",
+                                  params={"zoom": 2}, parse=lambda r: r.content)
+    np.testing.assert_array_equal(decode(body), si.region(0, 0, 400, 200, out_width=100, out_height=50, channels=3))

@@ -4,7 +4,8 @@ What a real Cytomine proxies from its image server (PIMS), served from the synth
 :mod:`neuromodels.testing.synthetic_image` (three channels, RGB), so every byte is checkable:
 
 - ``GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.{fmt}``: the window whose top-left pixel is
-  ``(x, y)`` in image pixel coordinates (rows grow downwards), ``maxSize`` bounds its longer side.
+  ``(x, y)`` in image pixel coordinates (rows grow downwards), ``maxSize`` bounds its longer side
+  (or ``zoom=n`` shows it at 1/2**n).
 - ``GET /api/userannotation/{id}/crop.{fmt}`` (also ``/api/annotation/{id}/...``): the bounding box
   of the annotation, ``mask.{fmt}`` the annotation drawn white on black over that box, and
   ``alphamask.{fmt}`` the crop with an alpha channel that is 0 outside the annotation.
@@ -30,8 +31,18 @@ MAX_PIXELS = 64 * 1024 * 1024
 CHANNELS = 3
 
 
-def _max_size(request: Request) -> int | None:
+def _max_size(request: Request, width: int = 0, height: int = 0) -> int | None:
+    """``maxSize``, or the longer side at ``zoom`` (each zoom level halves the region)."""
     value = request.args.get("maxSize")
+    zoom = request.args.get("zoom")
+    if value in (None, "") and zoom not in (None, ""):
+        try:
+            level = int(zoom)
+        except ValueError:
+            raise CytomineError(400, f"zoom must be an integer, not {zoom}") from None
+        if level < 0:
+            raise CytomineError(400, "zoom must not be negative")
+        return max(1, math.ceil(max(width, height) / 2 ** min(level, 30)))
     if value in (None, ""):
         return None
     try:
@@ -77,7 +88,7 @@ class WindowViews(CytomineBase):
             raise CytomineError(400, "the window must have a positive width and height")
         if x >= width or y >= height:
             raise CytomineError(400, f"the window starts outside the image ({width} x {height})")
-        return _image_response(_window(x, y, w, h, width, height, _max_size(request)), fmt)
+        return _image_response(_window(x, y, w, h, width, height, _max_size(request, w, h)), fmt)
 
     @route("/api/userannotation/<int:id>/<any(crop, mask, alphamask):kind>.<fmt>",
            "/api/annotation/<int:id>/<any(crop, mask, alphamask):kind>.<fmt>", methods=("GET",), public=True)
@@ -92,7 +103,7 @@ class WindowViews(CytomineBase):
         x0, x1 = math.floor(minx), max(math.ceil(maxx), math.floor(minx) + 1)
         top, bottom = height - math.ceil(maxy), max(height - math.floor(miny), height - math.ceil(maxy) + 1)
         w, h = x1 - x0, bottom - top
-        max_size = _max_size(request)
+        max_size = _max_size(request, w, h)
         if kind == "crop":
             return _image_response(_window(x0, top, w, h, width, height, max_size), fmt)
         out_w, out_h = synthetic_image.scaled_size(w, h, max_size)
