@@ -167,3 +167,11 @@ def test_servers_without_images_say_why():
     with serve("neuromorpho") as s, connect(s):
         with pytest.raises(NotSupported):
             ImageInstance(id=1).read_region(0, 0, 10, 10)
+
+
+def test_an_image_not_yet_fetched_reads_its_stack_info_first(server):
+    with connect(server, progress=False):
+        server.log.clear()
+        region = ImageInstance(id=1).read_region(510, 3, 4, 2)
+    np.testing.assert_array_equal(region, si.region(510, 3, 4, 2))
+    assert [p for _, p in server.log][0] == "/1/stack/1/info" and len(server.log) == 3
