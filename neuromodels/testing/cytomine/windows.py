@@ -42,7 +42,7 @@ def _max_size(request: Request, width: int = 0, height: int = 0) -> int | None:
             raise CytomineError(400, f"zoom must be an integer, not {zoom}") from None
         if level < 0:
             raise CytomineError(400, "zoom must not be negative")
-        return max(1, math.ceil(max(width, height) / 2 ** min(level, 30)))
+        return max(1, math.ceil(max(width, height) / (1 << min(level, 30))))
     if value in (None, ""):
         return None
     try:
