@@ -68,6 +68,11 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
         try:
+            if args.seed_swc:
+                if not hasattr(server, "add_swc"):
+                    print(f"neuromodels serve: --seed-swc is for catmaid, not {args.backend}", file=sys.stderr)
+                    return 2
+                server.add_swc(args.seed_swc, annotations=args.annotation or ("Import",))
             print("\n".join(server_lines(server)), flush=True)
             if args.detached:  # started by --background: let it go on without our stdout
                 devnull = os.open(os.devnull, os.O_WRONLY)
@@ -91,7 +96,9 @@ def _serve_in_background(args: argparse.Namespace) -> int:
     import subprocess
 
     argv = [sys.executable, "-m", "neuromodels.cli", "serve", args.backend, "--port", str(args.port),
-            "--latency", str(args.latency), "--detached", *(["--db", args.db] if args.db else [])]
+            "--latency", str(args.latency), "--detached", *(["--db", args.db] if args.db else []),
+            *(["--seed-swc", args.seed_swc] if args.seed_swc else []),
+            *[arg for a in (args.annotation or []) for arg in ("--annotation", a)]]
     child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              start_new_session=True, text=True)
     assert child.stdout is not None
@@ -317,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="start it in a process of its own and return; adds NEUROMODELS_SERVER_PID and an export "
                           "line, for eval \"$(neuromodels serve BACKEND --background)\" (stop: kill "
                           "$NEUROMODELS_SERVER_PID)")
+    srv.add_argument("--seed-swc", default=None, metavar="PATH",
+                     help="catmaid: import the SWC files of this folder (or one file) before serving")
+    srv.add_argument("--annotation", action="append", metavar="NAME",
+                     help="catmaid: annotate the seeded neurons (repeatable; default: Import)")
     srv.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)
     srv.set_defaults(func=_serve)
 

@@ -11,13 +11,14 @@ import base64
 import configparser
 import contextvars
 import difflib
+import hashlib
 import importlib
 import math
 import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
@@ -25,6 +26,9 @@ import requests
 from .backends.base import Backend
 from .errors import NoConnection, NotSupported
 from .transport import DEFAULT_MAX_BODY, Transport
+
+if TYPE_CHECKING:
+    from .cache import ReadCache
 
 #: The entry-point group backends are declared in.
 ENTRY_POINT_GROUP = "neuromodels.backends"
@@ -199,7 +203,7 @@ def load_backend(name: str) -> Backend:
 # -- options ---------------------------------------------------------------------------------------
 #: The keywords every backend accepts (besides ``url`` and ``backend``).
 COMMON_OPTIONS = ("project", "token", "http_user", "http_password", "timeout", "max_workers", "retries",
-                  "backoff", "verify", "progress", "public_key", "private_key", "max_body")
+                  "backoff", "verify", "progress", "public_key", "private_key", "max_body", "cache", "cache_ttl")
 #: Other clients' names for our keywords.
 ALIASES = {"api_token": "token", "project_id": "project", "server": "url", "max_threads": "max_workers",
            "username": "http_user", "password": "http_password", "dataset": "project", "ssl_verify": "verify",
@@ -269,6 +273,8 @@ class Connection:
         public_key: "str | Secret | None" = None,
         private_key: "str | Secret | None" = None,
         max_body: int | None = DEFAULT_MAX_BODY,
+        cache: bool | str | None = None,
+        cache_ttl: float | None = None,
         **backend_options: Any,
     ) -> None:
         # Credentials are wrapped first, rebinding the argument names, so that no frame of a
@@ -311,6 +317,10 @@ class Connection:
             raise ValueError(f"verify={verify!r}: no such CA bundle file or directory")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"progress must be True, False or None, not {progress!r}")
+        if cache is not None and not isinstance(cache, (bool, str)):
+            raise TypeError(f"cache must be True (in memory), a SQLite file's path, or None, not {cache!r}")
+        if cache_ttl is not None:
+            _number("cache_ttl", cache_ttl, minimum=0, strictly=True)
         self.backend: Backend = load_backend(backend)
         unknown = set(backend_options) - set(self.backend.options)
         if unknown:
@@ -331,8 +341,6 @@ class Connection:
         self.verify: bool | str = os.path.expanduser(verify) if isinstance(verify, str) else verify
         self.progress = progress
         self.max_body = max_body
-        #: Per-connection memo for things read once (relation ids, field lists...).
-        self.cache: dict[str, Any] = {}
         self._active = 0  # open `with` blocks, across threads
         self._active_lock = threading.Lock()
         self.transport = Transport(
@@ -346,7 +354,19 @@ class Connection:
             verify=self.verify,
             progress=progress,
             max_body=max_body,
+            cache=self._read_cache(cache, cache_ttl),
         )
+
+    def _read_cache(self, cache: bool | str | None, ttl: float | None) -> "ReadCache | None":
+        if cache is None or cache is False:
+            return None
+        from .cache import ReadCache
+
+        # Entries are keyed by a fingerprint of who asks, never by the credentials themselves
+        # (hashed at once, so no frame holds them in clear).
+        return ReadCache(os.path.expanduser(cache) if isinstance(cache, str) else True, ttl, hashlib.sha256(
+            "\x00".join(str(v) for v in (self.url, self.backend.name, self.project, self.token, self.http_auth,
+                                         self.keys)).encode()).hexdigest())
 
     def _refuse_unknown(self, given: Mapping[str, Any], own: list[str]) -> None:
         known = list(COMMON_OPTIONS) + own

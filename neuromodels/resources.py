@@ -72,7 +72,8 @@ class Project(TaggableMixin, AttachableMixin, Model):
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
 
-    >>> # Project.fetch(1).name
+    >>> Project.fetch(conn.project).name              # conn: the current connection (CATMAID here)
+    'neuromodels local project'
     """
 
     name: str | None = None
@@ -182,7 +183,13 @@ class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     changed, keys removed from a loaded dict (or set to None) deleted. Cytomine annotations
     also take tags (:meth:`tag`) and attached files (:meth:`attach`).
 
-    >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
+    On CATMAID, saving an annotation annotates its targets (neurons by skeleton id):
+
+    >>> pns = NeuronCollection(annotation="PN").fetch(nodes=False)
+    >>> left = Annotation(name="left side", targets=[pns[0].id]).save()
+    >>> left.targets == [pns[0].id], left.id is not None
+    (True, True)
+    >>> left.delete()                                 # removed from its targets
     """
 
     name: str | None = None
@@ -201,7 +208,9 @@ class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
-    >>> # ImageInstance.fetch(2).resolution
+    >>> images = ImageInstanceCollection(project=conn.project).fetch()          # Cytomine here
+    >>> sorted((i.name, i.width, i.height) for i in images)
+    [('CMU-1.svs', 46000, 32914), ('CMU-2.svs', 40000, 30000)]
     """
 
     name: str | None = None
@@ -215,7 +224,11 @@ class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     def download(self, path: str | os.PathLike[str], *, connection: Connection | None = None) -> str:
         """Download the original image file to ``path``; returns the path.
 
-        >>> # ImageInstance.fetch(6836095).download("slide.svs")
+        >>> import os, tempfile
+        >>> image = ImageInstanceCollection().fetch_with_filter("project", conn.project)[0]
+        >>> path = image.download(os.path.join(tempfile.mkdtemp(), "slide.svs"))
+        >>> os.path.getsize(path) > 0
+        True
         """
         conn, resource = self._resource(connection)
         return resource.require(Download).download(conn, self, str(path))
@@ -224,7 +237,9 @@ class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
                   connection: Connection | None = None) -> bytes:
         """A PNG thumbnail (bytes); also written to ``path`` when given.
 
-        >>> # png = ImageInstance.fetch(6836095).thumbnail(max_size=256)
+        >>> image = ImageInstanceCollection().fetch_with_filter("project", conn.project)[0]
+        >>> image.thumbnail(max_size=256)[:8]
+        b'\\x89PNG\\r\\n\\x1a\\n'
         """
         if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
             raise ValueError(f"max_size must be a positive int, not {max_size!r}")
@@ -255,7 +270,12 @@ class Connector(Model):
 class Volume(TrimeshVolumeMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
-    >>> # Volume(name="box", vertices=v, faces=f).save()
+    >>> box = Volume(name="doc box", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    ...              faces=[[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]).save()
+    >>> again = Volume.fetch(box.id)
+    >>> again.name, again.vertices.shape, again.faces.shape
+    ('doc box', (4, 3), (4, 3))
+    >>> box.delete()
     """
 
     name: str | None = None
@@ -269,7 +289,9 @@ class Volume(TrimeshVolumeMixin, Model):
 class Ontology(Model):
     """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
 
-    >>> # Ontology.fetch(6836019).name
+    >>> project = Project.fetch(conn.project)          # Cytomine here
+    >>> Ontology.fetch(project.ontology).name
+    'Demo ontology'
     """
 
     name: str | None = None
@@ -280,7 +302,11 @@ class Ontology(Model):
 class Term(Model):
     """A term of an ontology (Cytomine), e.g. "Tumor".
 
-    >>> # Term(name="Necrosis", ontology=6836019, color="#9E9E9E").save()
+    >>> ontology = Project.fetch(conn.project).ontology          # Cytomine here
+    >>> necrosis = Term(name="Necrosis", ontology=ontology, color="#9E9E9E").save()
+    >>> sorted(t.name for t in TermCollection(ontology=ontology).fetch())
+    ['Necrosis', 'Stroma', 'Tumor']
+    >>> necrosis.delete()
     """
 
     name: str | None = None
@@ -324,7 +350,9 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
 class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
-    >>> # AnnotationCollection(neuron=16).fetch()
+    >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
+    >>> [a.name for a in AnnotationCollection(neuron=skid).fetch()]
+    ['PN']
     """
 
     model = Annotation
@@ -352,7 +380,8 @@ class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
 class ImageInstanceCollection(Collection[ImageInstance]):
     """Images of a project.
 
-    >>> # ImageInstanceCollection().fetch_with_filter("project", 42)
+    >>> [i.name for i in ImageInstanceCollection().fetch_with_filter("project", conn.project)]
+    ['Synthetic EM stack']
     """
 
     model = ImageInstance
@@ -380,7 +409,8 @@ class ConnectorCollection(Collection[Connector]):
 class VolumeCollection(Collection[Volume]):
     """Volumes (meshes are loaded on ``Volume.fetch``).
 
-    >>> # VolumeCollection(name="neuropil").fetch()
+    >>> VolumeCollection(name="neuropil").fetch()
+    <VolumeCollection of 0 Volumes name='neuropil'>
     """
 
     model = Volume

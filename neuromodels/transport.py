@@ -77,6 +77,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .backends.base import Backend
+    from .cache import ReadCache
 
 log = logging.getLogger("neuromodels")
 
@@ -487,6 +488,7 @@ class Transport:
         progress: bool | None,
         headers: Mapping[str, str] | None = None,
         max_body: int | None = DEFAULT_MAX_BODY,
+        cache: "ReadCache | None" = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.backend = backend
@@ -499,6 +501,8 @@ class Transport:
         self.progress = progress
         self.max_body = max_body
         self.headers = dict(headers or {})
+        #: The opt-in read cache (:mod:`neuromodels.cache`), or None.
+        self.cache = cache
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
 
@@ -554,10 +558,33 @@ class Transport:
         if interrupted() and not _in_item.get():
             raise NotSent(method=method, path=path)
         safe = method in ("GET", "HEAD", "OPTIONS") or read
-        follow = method in ("GET", "HEAD")
-        limit = float(timeout or self.timeout)
         cap: int | None = self.max_body if max_body is ... else max_body  # type: ignore[assignment]
         url = self.base_url + path
+        key = None
+        if self.cache is not None:
+            if safe:
+                key = self.cache.key(method, url, params, data, json)
+                hit = self.cache.get(key)
+                if hit is not None:
+                    cached = self._outcome(hit, method, path, parse)
+                    if not isinstance(cached, NeuromodelsError):
+                        return cached  # type: ignore[no-any-return]
+            else:
+                # A write may change what any cached read answered: forget them all, before
+                # (reads racing the write) and after (see the finally below).
+                self.cache.clear()
+                try:
+                    return self._request(method, path, url, params, data, files, json, safe, parse, timeout, cap)
+                finally:
+                    self.cache.clear()
+        result = self._request(method, path, url, params, data, files, json, safe, parse, timeout, cap, key)
+        return result
+
+    def _request(self, method: str, path: str, url: str, params: Any, data: Any, files: Any, json: Any, safe: bool,
+                 parse: Callable[[requests.Response], T], timeout: float | None, cap: int | None,
+                 key: str | None = None) -> T:
+        follow = method in ("GET", "HEAD")
+        limit = float(timeout or self.timeout)
         attempt = 0
         hops = 0
         while True:
@@ -593,6 +620,8 @@ class Transport:
                     continue
             error = self._outcome(response, method, path, parse)
             if not isinstance(error, NeuromodelsError):
+                if key is not None and self.cache is not None:
+                    self.cache.put(key, response)
                 return error  # type: ignore[no-any-return]
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
             if retry_after is not None and retry_after > min(limit, MAX_RETRY_AFTER):

@@ -101,6 +101,28 @@ def test_serve_prints_then_stops_promptly_on_ctrl_c():
             proc.wait()
 
 
+def test_serve_seeds_a_catmaid_with_swc_files(tmp_path):
+    for name in ("cellA", "cellB"):
+        (tmp_path / f"{name}.swc").write_text("1 1 0 0 0 1 -1\n2 3 10 0 0 1 1\n")
+    proc = subprocess.Popen(command("serve", "catmaid", "--seed-swc", str(tmp_path), "--annotation", "PN"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        env = as_env([proc.stdout.readline().rstrip("\n") for _ in range(8)])
+        with Connection(env["NEUROMODELS_URL"], backend="catmaid", project=1, token=env["NEUROMODELS_TOKEN"],
+                        retries=0):
+            from neuromodels import NeuronCollection
+
+            assert sorted(n.name for n in NeuronCollection(annotation="PN").fetch(nodes=False)) == ["cellA", "cellB"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
 def test_serve_unknown_backend_is_a_clean_error(capsys):
     assert main(["serve", "nosuch"]) == 1
     err = capsys.readouterr().err

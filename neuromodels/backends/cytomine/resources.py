@@ -413,7 +413,9 @@ class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, T
         return _drop_empty(rows)
 
     def download(self, conn: Connection, model: Any, path: str) -> str:
-        data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content)
+        # An original image can be gigabytes: no body cap, and a day rather than the call timeout.
+        data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content,
+                                      max_body=None, timeout=max(conn.timeout, 86400.0))
         with open(path, "wb") as fh:
             fh.write(data)
         return path
