@@ -220,10 +220,6 @@ class DaskCollectionMixin:
     """``to_dask`` on :class:`~neuromodels.NeuronCollection` and :class:`~neuromodels.AnnotationCollection`."""
 
     __slots__ = ()
-    _resource: Callable[..., Any]
-    modifiers: dict[str, Any]
-    to_dataframe: Callable[..., Any]
-    iterator: Callable[..., Any]
 
     def to_dask(self, *, partition_size: int | None = None, meta: "pd.DataFrame | None" = None,
                 connection: "Connection | None" = None, **options: Any) -> Any:
@@ -242,13 +238,14 @@ class DaskCollectionMixin:
         """
         dd = _require_dask()
 
-        conn, resource = self._resource(connection)
-        modifiers = dict(self.modifiers)
+        collection: Any = self  # a Collection: this mixin declares nothing of its own to mypy
+        conn, resource = collection._resource(connection)
+        modifiers = dict(collection.modifiers)
         if partition_size is not None and (isinstance(partition_size, bool) or not isinstance(partition_size, int)
                                            or partition_size < 1):
             raise ValueError(f"partition_size must be a positive int, not {partition_size!r}")
         if "ids" in resource.allowed_filters(conn) or "ids" in modifiers:
-            key, values = "ids", self._ids(conn, resource, modifiers, options)
+            key, values = "ids", _ids(type(self), conn, resource, modifiers, options)
             modifiers.pop("ids", None)
             size = partition_size or max(1, min(int(getattr(resource, "batch_size", 100) or 100), PARTITION_SIZE))
         else:
@@ -264,7 +261,7 @@ class DaskCollectionMixin:
         recipe = ConnectionRecipe.of(conn)
         task = FetchPartition(recipe, type(self), modifiers, options, None, key)
         if meta is None:
-            meta = task(values[:1], limit=1).iloc[:0] if values else type(self)().to_dataframe(connection=conn)
+            meta = task(values[:1], limit=1).iloc[:0] if values else type(collection)().to_dataframe(connection=conn)
         import dask
 
         # Lists and dicts (annotations, tags) stay Python objects: dask would turn every object
@@ -276,15 +273,16 @@ class DaskCollectionMixin:
             chunks = [values[i:i + size] for i in range(0, len(values), size)]
             return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", enforce_metadata=False)
 
-    def _ids(self, conn: "Connection", resource: Any, modifiers: dict[str, Any], options: dict[str, Any]) -> list[Any]:
-        """The ids given, or those of the matching objects (listed once, lightly)."""
-        ids = modifiers.get("ids")
-        if ids is not None:
-            return list(ids) if isinstance(ids, (list, tuple, range)) else [ids]
-        light = {k: v for k, v in options.items() if k in resource.list_options}
-        if "nodes" in resource.list_options:
-            light["nodes"] = False
-        return [m.id for m in type(self)(**modifiers).iterator(connection=conn, **light)]
+def _ids(collection: type, conn: "Connection", resource: Any, modifiers: dict[str, Any],
+         options: dict[str, Any]) -> list[Any]:
+    """The ids given, or those of the matching objects (listed once, lightly)."""
+    ids = modifiers.get("ids")
+    if ids is not None:
+        return list(ids) if isinstance(ids, (list, tuple, range)) else [ids]
+    light = {k: v for k, v in options.items() if k in resource.list_options}
+    if "nodes" in resource.list_options:
+        light["nodes"] = False
+    return [m.id for m in collection(**modifiers).iterator(connection=conn, **light)]
 
 
 __all__ = ["ConnectionRecipe", "DaskCollectionMixin", "FetchPartition", "Sealed", "conform"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import warnings
 from io import BytesIO
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 import attrs
@@ -364,11 +364,18 @@ def capability(resource: Resource, cap: type[Resource]) -> Any:
 
 
 # -- the model methods -----------------------------------------------------------------------------
+def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource]:
+    """The connection a call uses and the model's resource on it (as ``Model._resource``)."""
+    from .connection import Connection
+
+    conn = Connection.current(connection)
+    return conn, conn.backend.resource(type(model))
+
+
 class ImageRegionMixin:
     """``read_region`` on :class:`~neuromodels.ImageInstance`."""
 
     __slots__ = ()
-    _resource: ClassVar[Callable[..., Any]]
 
     def read_region(self, x: int, y: int, width: int, height: int, *, z: int = 0, scale: float = 1.0,
                     mirror: int | None = None, connection: "Connection | None" = None) -> np.ndarray:
@@ -390,7 +397,7 @@ class ImageRegionMixin:
         (256, 256)
         """
         box = region(x, y, width, height, z, scale)
-        conn, resource = self._resource(connection)
+        conn, resource = _resource(self, connection)
         reader = capability(resource, ReadRegion)
         if mirror is not None:
             result: np.ndarray = reader.read_region(conn, self, box, mirror=mirror)
@@ -403,7 +410,6 @@ class AnnotationCropMixin:
     """``crop`` on :class:`~neuromodels.Annotation`."""
 
     __slots__ = ()
-    _resource: ClassVar[Callable[..., Any]]
 
     def crop(self, *, scale: float = 1.0, mask: bool = False, connection: "Connection | None" = None) -> np.ndarray:
         """The annotation's bounding box cut from its image (Cytomine), as a numpy array
@@ -422,7 +428,7 @@ class AnnotationCropMixin:
         if not isinstance(mask, bool):
             raise TypeError(f"mask must be True or False, not {mask!r}")
         factor = _scale(scale)
-        conn, resource = self._resource(connection)
+        conn, resource = _resource(self, connection)
         result: np.ndarray = capability(resource, Crop).crop(conn, self, factor, mask)
         return result
 
