@@ -25,6 +25,8 @@ from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
+from .imaging import AnnotationCropMixin, ImageRegionMixin
+from .distributed import DaskCollectionMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -259,7 +261,7 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(TaggableMixin, AttachableMixin, Model):
+class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -290,7 +292,7 @@ class Annotation(TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class ImageInstance(TaggableMixin, AttachableMixin, Model):
+class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -412,7 +414,7 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;
@@ -512,7 +514,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(Collection[Annotation]):
+class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
