@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...imaging import CatmaidTiles
 from ...errors import NeuromodelsError, NotFound, ProtocolError
 from ...formats.swc import cable_length, roots
 from ...transport import parse_json
@@ -99,7 +100,7 @@ class CatmaidProject(Fetch, List):
 
 
 # -- ImageInstance (stack) -----------------------------------------------------------------------------
-class CatmaidImageInstance(Fetch, List, Count):
+class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
         "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
@@ -572,6 +573,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     creatable = frozenset({"name", "targets", "meta", "project"})
     not_supported = {
         "field name": "CATMAID cannot rename an annotation; create one with the new name",
+        "crop": "CATMAID annotations are names on neurons, without a geometry to crop",
         "tag": "a CATMAID annotation is itself a label; meta-annotate it with meta=[...]",
         "attach files to": "CATMAID keeps no attached files",
     }

@@ -110,6 +110,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     batch_size, spread_chunks = WRITE_CHUNK, False
     not_supported = {
         "tag": "Clio keeps per-body fields; put them in properties",
+        "crop": "Clio annotations are fields of a body, without a geometry to crop",
         "attach files to": "Clio keeps per-body fields; put them in properties",
         **{f"field {name}": "a Clio annotation keeps its fields in properties"
            for name in ("name", "geometry", "image", "terms", "meta")},

@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
+from ...imaging import CytomineCrops, CytomineWindows
 from ...errors import BadRequest, Conflict, NeuromodelsError, NotFound, ProtocolError
 from ...resources import Annotation, ImageInstance, Ontology, Project, Term
 from ...transport import parse_json
@@ -384,7 +385,7 @@ class CytomineProject(CommandCRUD, DomainExtras, Members):
 
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
-class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, Thumbnail):
+class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, Thumbnail, CytomineWindows):
     route, key, model_type = "imageinstance", "imageinstance", ImageInstance
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
@@ -458,7 +459,8 @@ _ANNOTATION_FILTERS = {
 _PROPERTIES = "be.cytomine.domain.ontology.UserAnnotation"
 
 
-class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras):
+class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras,
+                         CytomineCrops):
     """Annotations: geometry, image, terms and key-value properties.
 
     ``Annotation.fetch`` also reads the annotation's properties (one more request); a collection
