@@ -76,6 +76,10 @@ def _ids(value: Any) -> list[int]:
 
 # -- Project -----------------------------------------------------------------------------------------
 class CatmaidProject(Fetch, List):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch, list": "GET /projects/",
+    }
     not_supported = {
         "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
         "attach files to": "CATMAID keeps no attached files",
@@ -101,6 +105,12 @@ class CatmaidProject(Fetch, List):
 
 # -- ImageInstance (stack) -----------------------------------------------------------------------------
 class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /{project}/stack/{id}/info",
+        "list": "GET /{project}/stacks, then each stack's info",
+        "read a region of": "the stack mirror's tiles (tile source types 1, 4, 5)",
+    }
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
         "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
@@ -128,6 +138,16 @@ class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
+        "list": "POST /{project}/annotations/query-targets, then the bulk fetch",
+        "create": "POST /{project}/skeletons/import (SWC) + label/treenode/{node}/update for tags",
+        "update": "POST /{project}/neurons/rename (bulk) or neurons/{id}/rename, annotations/add|remove, node endpoints for node edits",
+        "delete": "POST /{project}/neuron/{neuron_id}/delete",
+        "read the connectivity of": "POST /{project}/skeletons/connectivity, skeleton/connectivity_matrix",
+        "read or write the reviews of": "GET /{project}/skeleton/{id}/reviewed-nodes, POST node/{id}/reviewed",
+    }
     fetch_options = list_options = {"nodes": True}
     writable = frozenset({"name", "annotations", "tags", "nodes"})
     creatable = frozenset({"name", "nodes", "annotations", "tags"})
@@ -569,6 +589,13 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
 class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch, list": "GET /{project}/annotations/ + POST annotations/query-targets, annotations/query",
+        "create": "POST /{project}/annotations/add",
+        "update": "POST /{project}/annotations/add and annotations/remove",
+        "delete": "POST /{project}/annotations/remove",
+    }
     writable = frozenset({"targets", "meta"})
     creatable = frozenset({"name", "targets", "meta", "project"})
     not_supported = {
@@ -677,6 +704,14 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
 
 # -- Connector ---------------------------------------------------------------------------------------------------
 class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /{project}/connectors/{id}/",
+        "list": "POST /{project}/connectors/ (or connectors/in-bounding-box)",
+        "create": "POST /{project}/connector/create (with its links)",
+        "update": "POST /{project}/node/update, link/create, link/delete",
+        "delete": "POST /{project}/connector/delete",
+    }
     writable = frozenset({"x", "y", "z", "links"})
     creatable = frozenset({"x", "y", "z", "confidence", "links"})
     not_supported = {"field confidence": "CATMAID sets a connector's confidence when it is created"}
@@ -830,6 +865,14 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
 class CatmaidVolume(Fetch, List, Create, Update, Delete):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /{project}/volumes/{id}/",
+        "list": "GET /{project}/volumes/",
+        "create": "POST /{project}/volumes/add",
+        "update": "POST /{project}/volumes/{id}/",
+        "delete": "DELETE /{project}/volumes/{id}/",
+    }
     filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Volume:

@@ -79,6 +79,10 @@ class ClioState(ConnectionState):
 
 
 class ClioProject(Fetch, List):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch, list": "GET /v2/datasets",
+    }
     id_type = str
     not_supported = {
         **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
@@ -102,6 +106,13 @@ class ClioProject(Fetch, List):
 
 
 class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Settle):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /v2/json-annotations/{dataset}/neurons/id-number/{ids}?version=",
+        "list": "GET .../neurons/all or POST .../neurons/query?version=",
+        "create, update": "POST /v2/json-annotations/{dataset}/neurons (lists of 50)",
+        "delete": "DELETE /v2/json-annotations/{dataset}/neurons/id-number/{id}",
+    }
     id_type = int
     writable = frozenset({"properties", "targets", "project"})
     context_modifiers = frozenset({"version", "replace", "conditional"})
