@@ -22,7 +22,7 @@ from neuromodels import (
     Term,
     TermCollection,
 )
-from neuromodels.backends.cytomine import from_cytomine, resources, to_cytomine
+from neuromodels.backends.cytomine import domains, from_cytomine, resources, to_cytomine
 
 
 def unique(prefix):
@@ -129,7 +129,7 @@ def test_batch_save_assigns_every_id(cytomine, image):
 
 @pytest.mark.parametrize("n", [0, 1, 4, 5, 6, 11])
 def test_paging_complete(cytomine, image, monkeypatch, n):
-    monkeypatch.setattr(resources, "PAGE", 5)
+    monkeypatch.setattr(domains, "PAGE", 5)
     other = Project(name=unique("paging"), ontology=Project.fetch(cytomine.project).ontology).save()
     try:
         # A fresh image set would need uploads: page over annotations of one image instead.

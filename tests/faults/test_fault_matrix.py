@@ -234,7 +234,7 @@ def test_cell(servers, backend, op, fault, monkeypatch):
     server.faults.clear()  # a fault that did not fire must not leak into the next cell
     spec = FAULTS[fault]
     for module, attr, value in (("neuromodels.backends.catmaid.neurons", "PAGE", 2),
-                                ("neuromodels.backends.cytomine.resources", "PAGE", 2),
+                                ("neuromodels.backends.cytomine.domains", "PAGE", 2),
                                 ("neuromodels.backends.neuromorpho.resources", "PAGE", 2)):
         monkeypatch.setattr(module + "." + attr, value)
     with connect(server):
