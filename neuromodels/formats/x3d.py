@@ -26,7 +26,7 @@ def parse_indexed_triangle_set(text: str) -> tuple[np.ndarray, np.ndarray]:
     if len(points) % 3 or len(index) % 3:
         raise ValueError("X3D mesh: point or index count is not a multiple of 3")
     points = points.reshape(-1, 3)
-    if len(index) and (index.max() >= len(points) or index.min() < 0):
+    if len(index) and bool(np.any(index >= len(points)) or np.any(index < 0)):
         raise ValueError("X3D mesh: an index points past the coordinates")
     # The server repeats every vertex per triangle: merge equal vertices.
     vertices, inverse = np.unique(points, axis=0, return_inverse=True)

@@ -32,7 +32,8 @@ def pixels(xs: np.ndarray, ys: np.ndarray, z: int = 0, channels: int = 1) -> np.
     y = np.asarray(ys, dtype=np.int64)[:, None]
     base = x * 37 + y * 59 + (x // 64) * (y // 64) * 7 + int(z) * 101
     if channels == 1:
-        return (base % 256).astype(np.uint8)
+        grey: np.ndarray = (base % 256).astype(np.uint8)
+        return grey
     planes = [((base + c * 85 + (x if c == 1 else y) * c) % 256).astype(np.uint8) for c in range(channels)]
     return np.stack(planes, axis=-1)
 

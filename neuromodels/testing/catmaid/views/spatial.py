@@ -25,7 +25,8 @@ def edges_in_box(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -
     tmax = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2))
     enter = np.max(tmin, axis=1)
     leave = np.min(tmax, axis=1)
-    return (enter <= leave) & (leave >= 0) & (enter <= 1)  # type: ignore[no-any-return]
+    hit: np.ndarray = (enter <= leave) & (leave >= 0) & (enter <= 1)
+    return hit
 
 
 class SpatialViews(CatmaidBase):
