@@ -7,3 +7,20 @@ html_theme = "alabaster"
 exclude_patterns = ["_build"]
 nitpicky = False
 suppress_warnings = ["ref.python"]
+
+
+# The capability tables of the backend pages are generated from the backends' declarations.
+def _generate_backend_tables() -> None:
+    import os
+
+    from neuromodels.backends.describe import rst
+
+    folder = os.path.join(os.path.dirname(__file__), "backends", "_generated")
+    os.makedirs(folder, exist_ok=True)
+    for name in ("catmaid", "cytomine", "neuromorpho", "clio"):
+        with open(os.path.join(folder, f"{name}.rst"), "w", encoding="utf-8") as fh:
+            fh.write(rst(name))
+
+
+_generate_backend_tables()
+exclude_patterns.append("backends/_generated")

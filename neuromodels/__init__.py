@@ -1,9 +1,12 @@
 """neuromodels: neuron reconstructions and image annotations on CATMAID, Cytomine,
 NeuroMorpho.org and Clio as Python objects.
 
->>> from neuromodels import Connection, Neuron
->>> # with Connection("https://catmaid.example.org", backend="catmaid", project=1, token="..."):
->>> #     n = Neuron.fetch(16)
+>>> from neuromodels import Connection, NeuronCollection
+>>> from neuromodels.testing import serve
+>>> with serve("catmaid") as server:                     # or your server's URL and token
+...     with Connection(server.url, backend="catmaid", project=server.project, token=server.token):
+...         NeuronCollection(annotation="PN").count()
+0
 """
 
 from .collection import Collection

@@ -1,92 +1,327 @@
-"""The ``neuromodels`` command: ``demo``, ``serve``, ``ls``."""
+"""The ``neuromodels`` command: ``demo``, ``serve``, ``ls``, ``copy``.
+
+Nothing heavy is imported until a command runs, so ``neuromodels --help`` answers at once.
+
+>>> from neuromodels.cli import main
+>>> main(["demo", "nowhere"])
+2
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import math
+import os
+import shlex
 import signal
 import sys
 import threading
-from typing import Sequence
+from typing import Any, Callable, Sequence
+
+#: The demo's backends, in the order ``neuromodels demo`` shows them.
+DEMO_BACKENDS = ("catmaid", "cytomine", "neuromorpho", "clio")
+
+#: Exit status when the reader of our output went away (``| head``): 128 + SIGPIPE, as a
+#: program killed by SIGPIPE reports it, so ``set -o pipefail`` sees what it sees with ``cat``.
+EXIT_BROKEN_PIPE = 141
+
+
+# -- serve -------------------------------------------------------------------------------------------
+def server_lines(server: Any) -> list[str]:
+    """The ``KEY=value`` lines ``neuromodels serve`` prints for a started bundled server.
+
+    First the short names API.md promises (``URL``, ``PROJECT``, the credentials), then ``DB``,
+    then the same values as the ``NEUROMODELS_*`` variables :meth:`Connection.from_env` reads.
+    Every line is a valid shell assignment, so the output can be sourced (``set -a; .
+    ./server.env; set +a``), ``eval``-ed or used as an env file.
+
+    >>> from neuromodels.testing import serve
+    >>> with serve("neuromorpho") as server:
+    ...     [line.split("=")[0] for line in server_lines(server)]
+    ['URL', 'DB', 'NEUROMODELS_URL', 'NEUROMODELS_BACKEND']
+    """
+    # Throwaway credentials of a loopback test server: the one place credentials are printed.
+    values = {
+        "URL": server.url,
+        "PROJECT": server.project,  # NeuroMorpho.org has no projects
+        "TOKEN": server.token,
+        "PUBLIC_KEY": server.public_key,
+        "PRIVATE_KEY": server.private_key,
+    }
+    short = {k: v for k, v in values.items() if v not in (None, "")}
+    env = {"URL": server.url, "BACKEND": server.backend, **{k: v for k, v in short.items() if k != "URL"}}
+    lines = [f"{k}={shlex.quote(str(v))}" for k, v in short.items()]
+    lines.append(f"DB={shlex.quote(str(server.db_path))}")
+    lines += [f"NEUROMODELS_{k}={shlex.quote(str(v))}" for k, v in env.items()]
+    return lines
 
 
 def _serve(args: argparse.Namespace) -> int:
     from .testing import serve
 
-    server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
-    # Throwaway credentials of a loopback test server: the one place credentials are printed.
-    print(f"URL={server.url}")
-    if server.project is not None:  # NeuroMorpho.org has no projects
-        print(f"PROJECT={server.project}")
-    if server.token:
-        print(f"TOKEN={server.token}")
-    if server.public_key:
-        print(f"PUBLIC_KEY={server.public_key}")
-        print(f"PRIVATE_KEY={server.private_key}")
-    print(f"DB={server.db_path}", flush=True)
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(0.5):
-            pass
+        server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
+        try:
+            print("\n".join(server_lines(server)), flush=True)
+            print(f"serving {server.backend} on {server.url} until Ctrl-C", file=sys.stderr, flush=True)
+            while not stop.wait(0.2):
+                pass
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 
+# -- demo --------------------------------------------------------------------------------------------
 def _demo(args: argparse.Namespace) -> int:
+    unknown = [b for b in args.backends if b not in DEMO_BACKENDS]
+    if unknown:
+        print(f"neuromodels demo: no demo for {', '.join(map(repr, unknown))}; "
+              f"choose from {', '.join(DEMO_BACKENDS)}", file=sys.stderr)
+        return 2
     from .demo import run
 
-    run()
+    run(backends=args.backends or DEMO_BACKENDS)
     return 0
+
+
+# -- ls ----------------------------------------------------------------------------------------------
+def collection_kinds() -> dict[str, type]:
+    """Every collection of the public API by its command-line name (``neuron``, ``imageinstance``...)."""
+    import neuromodels
+    from .collection import Collection
+
+    kinds: dict[str, type] = {}
+    for name in neuromodels.__all__:
+        cls = getattr(neuromodels, name)
+        if isinstance(cls, type) and issubclass(cls, Collection) and cls is not Collection:
+            kinds[cls.model.__name__.lower()] = cls
+    return kinds
+
+
+def _kind(word: str, kinds: dict[str, type]) -> str | None:
+    word = word.lower().replace("-", "").replace("_", "")
+    aliases = {"image": "imageinstance", "images": "imageinstance", "skeleton": "neuron", "skeletons": "neuron",
+               "ontologies": "ontology"}
+    word = aliases.get(word, word)
+    if word in kinds:
+        return word
+    if word.endswith("s") and word[:-1] in kinds:
+        return word[:-1]
+    return None
+
+
+def _value(text: str) -> Any:
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def parse_filters(items: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` words as collection modifiers: whole numbers become ``int``, ``true``/``false``
+    become ``bool``, ``key=a,b`` or a repeated key becomes a list.
+
+    >>> parse_filters(["annotation=PN", "ids=16,17", "reviewed=true", "image=1", "image=2"])
+    {'annotation': 'PN', 'ids': [16, 17], 'reviewed': True, 'image': [1, 2]}
+    """
+    modifiers: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"a filter is key=value, not {item!r}")
+        value: Any = [_value(v) for v in text.split(",")] if "," in text else _value(text)
+        if key in modifiers:
+            before = modifiers[key] if isinstance(modifiers[key], list) else [modifiers[key]]
+            value = before + (value if isinstance(value, list) else [value])
+        modifiers[key] = value
+    return modifiers
+
+
+def plain(value: Any) -> Any:
+    """A table cell as plain JSON data: geometries as WKT, arrays as lists, NaN as ``None``.
+
+    >>> import numpy as np
+    >>> plain(np.int64(3)), plain(float("nan")), plain((1.5, 2)), plain({"a": np.float64(1.0)})
+    (3, None, [1.5, 2], {'a': 1.0})
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain(v) for v in value]
+    for attribute in ("wkt", "isoformat"):  # shapely geometries; dates and times (pandas too)
+        if hasattr(value, attribute):
+            result = getattr(value, attribute)
+            return result() if callable(result) else result
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return plain(value.tolist())
+    if hasattr(value, "to_dict"):  # a DataFrame in a cell
+        return plain(value.to_dict("list"))
+    return str(value)
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: scalars as they are, lists and dicts as JSON."""
+    value = plain(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def write_table(frame: Any, fmt: str, out: Any) -> None:
+    """Write a DataFrame as ``table`` (aligned text), ``csv`` or ``json`` (a list of objects)."""
+    if fmt == "json":
+        # A JSON array with one object per line: valid JSON, and still readable through `head`.
+        rows = [json.dumps({str(k): plain(v) for k, v in row.items()}, ensure_ascii=False)
+                for row in frame.to_dict("records")]
+        out.write("[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            writer.writerow([_cell(v) for v in row])
+    elif frame.empty:
+        out.write("(none)\n" if len(frame.columns) == 0 else "  ".join(map(str, frame.columns)) + "\n(none)\n")
+    else:
+        out.write(frame.to_string(index=False, max_colwidth=60) + "\n")
 
 
 def _ls(args: argparse.Namespace) -> int:
-    from . import resources
     from .connection import Connection
+    from .errors import NeuromodelsError, NotSupported
 
-    kinds = {c.model.__name__.lower(): c for c in resources.COLLECTIONS}
-    if args.kind not in kinds:
-        print(f"unknown kind {args.kind!r}; one of {', '.join(kinds)}", file=sys.stderr)
-        return 2
-    modifiers = {}
-    for item in args.filter or []:
-        key, _, value = item.partition("=")
-        modifiers[key] = int(value) if value.lstrip("-").isdigit() else value
-    with Connection.from_env():
-        options = {"nodes": False} if args.kind == "neuron" else {}
-        frame = kinds[args.kind](**modifiers).fetch(**options).to_dataframe()
-    print(frame.to_string(index=False))
+    kinds = collection_kinds()
+    with Connection.from_env(progress=False):
+        if args.kind is None:
+            for name, cls in kinds.items():
+                try:
+                    filters = cls().filters()
+                    # Listing one is the public way to learn whether this backend lists them at all.
+                    cls().fetch(1, **({"nodes": False} if name == "neuron" else {}))
+                except NotSupported:
+                    continue
+                except NeuromodelsError:
+                    pass  # listable, but not without filters
+                print(f"{name:<14} {', '.join(filters) if filters else '(no filters)'}")
+            return 0
+        kind = _kind(args.kind, kinds)
+        if kind is None:
+            print(f"neuromodels ls: unknown kind {args.kind!r}; one of {', '.join(kinds)}", file=sys.stderr)
+            return 2
+        collection = kinds[kind](**parse_filters(args.filter))
+        options = {"nodes": False} if kind == "neuron" else {}  # a listing is metadata
+        frame = collection.fetch(args.limit, **options).to_dataframe()
+    if args.columns:
+        wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            print(f"neuromodels ls: no column {', '.join(map(repr, missing))}; the columns are "
+                  f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
+            return 2
+        frame = frame[wanted]
+    write_table(frame, args.format, sys.stdout)
+    sys.stdout.flush()
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="neuromodels", description="Neuron reconstructions and annotations as Python objects.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the main job end to end on the bundled CATMAID server (no network)")
+# -- copy --------------------------------------------------------------------------------------------
+def _copy(argv: list[str]) -> int:
+    try:
+        from .transfer import cli_copy  # type: ignore[attr-defined,import-not-found,unused-ignore]
+    except ImportError as e:
+        if getattr(e, "name", None) not in ("neuromodels.transfer", None) and "cli_copy" not in str(e):
+            raise
+        print("neuromodels copy is not available in this version of neuromodels "
+              "(it needs neuromodels.transfer.cli_copy)", file=sys.stderr)
+        return 2
+    status: int = cli_copy(list(argv))
+    return status
+
+
+# -- main --------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neuromodels",
+        description="Neuron reconstructions and image annotations on CATMAID, Cytomine, "
+                    "NeuroMorpho.org and Clio as Python objects.",
+        epilog="ls and copy read the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
+               "NEUROMODELS_TOKEN ... (see `neuromodels serve`).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the everyday jobs end to end on the bundled local servers (no network)",
+                          description="Run the everyday jobs on bundled local servers and print what was done.")
+    demo.add_argument("backends", nargs="*", metavar="BACKEND",
+                      help=f"which backends to show (default: all, in this order: {' '.join(DEMO_BACKENDS)})")
     demo.set_defaults(func=_demo)
-    srv = sub.add_parser("serve", help="serve a bundled local server on 127.0.0.1")
-    srv.add_argument("backend", choices=["catmaid", "cytomine", "neuromorpho", "clio"])
+
+    srv = sub.add_parser("serve", help="serve a bundled local server on 127.0.0.1 until Ctrl-C",
+                         description="Serve a bundled local server on 127.0.0.1 until Ctrl-C. The first lines "
+                                     "are KEY=value assignments: URL, PROJECT, the throwaway credentials, DB, "
+                                     "then the same as NEUROMODELS_* variables for Connection.from_env().")
+    srv.add_argument("backend", help="catmaid, cytomine, neuromorpho or clio")
     srv.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     srv.add_argument("--db", default=None, help="SQLite file to keep data in (default: a temporary one)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     srv.set_defaults(func=_serve)
-    ls = sub.add_parser("ls", help="list a collection from the server in NEUROMODELS_* variables")
-    ls.add_argument("kind", help="project, neuron, annotation, imageinstance, connector or volume")
-    ls.add_argument("filter", nargs="*", help="filters as key=value")
-    ls.set_defaults(func=_ls)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # a clean one-line error for users of the command line
-        from .errors import NeuromodelsError
 
-        if isinstance(e, (NeuromodelsError, ValueError, TypeError)):
-            print(f"neuromodels: {type(e).__name__}: {e}", file=sys.stderr)
-            return 1
-        raise
+    ls = sub.add_parser("ls", help="list a collection from the server named by NEUROMODELS_* variables",
+                        description="List a collection. Without KIND: the kinds this server can list and "
+                                    "their filters.")
+    ls.add_argument("kind", nargs="?", help="project, neuron, annotation, imageinstance, connector, volume, term, "
+                                            "ontology (plurals work)")
+    ls.add_argument("filter", nargs="*", help="filters as key=value (key=a,b or a repeated key: a list)")
+    ls.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table", help="output format")
+    ls.add_argument("--limit", "-n", type=int, default=None, help="at most this many")
+    ls.add_argument("--columns", "-c", default=None, help="only these columns, comma-separated")
+    ls.set_defaults(func=_ls)
+
+    sub.add_parser("copy", help="copy neurons or annotations between servers (neuromodels copy --help)",
+                   add_help=False)
+    return parser
+
+
+def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from .errors import NeuromodelsError
+
+    try:
+        return func(args)
+    except (NeuromodelsError, ValueError, TypeError) as e:  # a clean one-line error for shell users
+        print(f"neuromodels {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``neuromodels`` command. Returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["copy"]:
+            return _copy(argv[1:])
+        args = build_parser().parse_args(argv)
+        return _run(args.func, args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`neuromodels ls ... | head`): stop quietly. Point stdout at
+        # devnull so the interpreter's final flush does not complain either.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -15,10 +15,11 @@ import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
 
 from . import operations
-from .backends.resource import Settle, Settlement, did_you_mean
+from .backends.resource import Create, Delete, Settle, Settlement, Update, did_you_mean
 from .connection import Connection
-from .errors import NeuromodelsError, NotFound, PartialSaveError, ServerUnavailable
+from .errors import NeuromodelsError, NotFound, NotSent, PartialSaveError, ServerUnavailable
 from .model import Model, SaveState
+from .transfer import CopyCollectionMixin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,17 +36,12 @@ _NO_VALUE: Any = object()
 
 def outcome_unknown(error: BaseException) -> bool:
     """True when a write was sent but its reply lost, so it may or may not be stored."""
-    if getattr(error, "outcome_unknown", False) or getattr(error, "unknown_outcome", False):
-        return True
-    return isinstance(error, ServerUnavailable) and bool(getattr(error, "sent", False))
+    if not isinstance(error, NeuromodelsError):
+        return False
+    return error.outcome_unknown or (isinstance(error, ServerUnavailable) and error.sent)
 
 
-def not_sent(error: BaseException) -> bool:
-    """True for the error of an item that was never sent because the work was interrupted."""
-    return type(error).__name__ == "NotSent"
-
-
-class Collection(MutableSequence[M], Generic[M]):
+class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """A list of models plus the query that fills it.
 
     Query modifiers go in as keywords or as attributes, and are checked against what the
@@ -176,8 +172,10 @@ class Collection(MutableSequence[M], Generic[M]):
         On a slice, refreshes its members from the server instead.
 
         >>> pns = NeuronCollection(annotation="PN").fetch()
-        >>> len(pns) > 0, pns[0].annotations
-        (True, ['PN'])
+        >>> sorted(n.name for n in pns)
+        ['PN VA6 left', 'PN VA6 right']
+        >>> pns[0].annotations
+        ['PN']
         """
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
@@ -203,7 +201,9 @@ class Collection(MutableSequence[M], Generic[M]):
                           **options: Any) -> C:
         """Set one filter and fetch, as in the Cytomine client.
 
-        >>> # ImageInstanceCollection().fetch_with_filter("project", 42)
+        >>> stacks = ImageInstanceCollection().fetch_with_filter("project", conn.project)
+        >>> stacks[0].name
+        'Synthetic EM stack'
         """
         self._modifiers[key] = value
         return self.fetch(connection=connection, **options)
@@ -229,15 +229,23 @@ class Collection(MutableSequence[M], Generic[M]):
         conn, resource = self._resource(connection)
         return operations.count(conn, resource, self._modifiers)
 
-    def to_dataframe(self) -> "pd.DataFrame":
-        """One row per model.
+    def to_dataframe(self, *, connection: Connection | None = None) -> "pd.DataFrame":
+        """One row per model, with the backend's own metadata as typed columns (when a
+        connection is current or given; else the models' fields).
 
         >>> NeuronCollection(annotation="PN").fetch().to_dataframe().columns[0]
         'id'
         """
         import pandas as pd
 
-        rows = [m.to_row() for m in self._items]
+        try:
+            conn: Connection | None = Connection.current(connection)
+        except NeuromodelsError:
+            conn = None
+        if conn is not None:
+            rows = conn.backend.resource(self.model).rows(conn, list(self._items))
+        else:
+            rows = [m.to_row() for m in self._items]
         if not rows:
             return pd.DataFrame(columns=[n for n in self.model.field_names() if n != "extra"])
         return pd.DataFrame(rows)
@@ -266,9 +274,9 @@ class Collection(MutableSequence[M], Generic[M]):
                    if m.id is not None and m.state in (SaveState.NEW, SaveState.STORED) and m.changes()]
         # What the backend cannot do, and bad input, are refused before anything is sent.
         if new:
-            resource.require(operations.Create)
+            resource.require(Create)
         if changed:
-            resource.require(operations.Update)
+            resource.require(Update)
         for m in new:
             operations.check_writable(resource, m, list(m.changes()), "create")
             resource.validate(m, "create")
@@ -299,7 +307,7 @@ class Collection(MutableSequence[M], Generic[M]):
                 if error is None:
                     model.mark_clean()
                     saved.append(model)
-                elif not_sent(error):
+                elif isinstance(error, NotSent):
                     interrupted = True  # never sent: left as it was, for the next save()
                 elif outcome_unknown(error):
                     model.set_state(SaveState.UNKNOWN)
@@ -311,6 +319,7 @@ class Collection(MutableSequence[M], Generic[M]):
             record(new, operations.create_many(conn, resource, new, modifiers))
         if changed:
             record(changed, operations.update_many(conn, resource, changed, modifiers))
+        conn.transport.reraise_interrupt()  # what was and was not sent is recorded above
         if interrupted:
             raise KeyboardInterrupt
         if failed or unsettled:
@@ -354,7 +363,7 @@ class Collection(MutableSequence[M], Generic[M]):
         members = [m for m in self._items if m.id is not None and m.state is not SaveState.DELETED]
         if not members:
             return
-        resource.require(operations.Delete)
+        resource.require(Delete)
         errors = operations.delete_many(conn, resource, members)
         done: list[Any] = []
         failed: list[tuple[Any, BaseException]] = []
@@ -364,7 +373,7 @@ class Collection(MutableSequence[M], Generic[M]):
             if error is None or (isinstance(error, NotFound) and model.state is SaveState.DELETING):
                 model.set_state(SaveState.DELETED)
                 done.append(model)
-            elif not_sent(error):
+            elif isinstance(error, NotSent):
                 interrupted = True
             elif outcome_unknown(error):
                 model.set_state(SaveState.DELETING)
@@ -373,6 +382,7 @@ class Collection(MutableSequence[M], Generic[M]):
                 failed.append((model, error))
         gone = {id(m) for m in done}
         self._items = [m for m in self._items if id(m) not in gone]
+        conn.transport.reraise_interrupt()
         if interrupted:
             raise KeyboardInterrupt
         if failed or unknown:

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic,
 import attrs
 
 from .backends.base import check_id
-from .backends.resource import Delete, Resource, did_you_mean
+from .backends.resource import Create, Delete, Resource, Update, did_you_mean
 from .connection import Connection
-from .errors import NotFound
+from .errors import NeuromodelsError, NotFound, ServerUnavailable
 from . import operations
+from .transfer import CopyModelMixin
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -176,11 +177,11 @@ def _converters(cls: type) -> dict[str, Any]:
 def model(cls: type[M]) -> type[M]:
     """Declare a model class: an attrs class with slots, whose unknown attributes are refused
     (``n.nmae = "x"`` raises ``AttributeError`` naming ``name``)."""
-    return attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)  # type: ignore[no-any-return]
+    return attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)
 
 
 @model
-class Model:
+class Model(CopyModelMixin):
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
     What a server returns beyond the declared fields stays in ``extra``.
@@ -189,6 +190,8 @@ class Model:
     id: Any = None
     _snapshot: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
     _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
+    #: Where a copy came from (set by ``copy_to``).
+    _copied_from: Any = attrs.field(default=None, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})
@@ -253,17 +256,20 @@ class Model:
 
     # -- active record -----------------------------------------------------------------------------
     @hybridfetch
-    def fetch(self, id: Any = None, *, connection: Connection | None = None, **options: Any) -> Any:
+    def fetch(self, /, id: Any = None, *, connection: Connection | None = None, **options: Any) -> Any:
         """Load this model from the server; works on the class and on an instance.
 
         ``options`` are the backend's (CATMAID and NeuroMorpho: ``nodes=``; NeuroMorpho also
         ``name=``); an unknown one is a ``TypeError`` naming those accepted.
 
-        >>> n = Neuron.fetch(16)
-        >>> n.id, n.name
-        (16, 'PN VA6 right')
-        >>> n.fetch().id            # refresh from the server
-        16
+        >>> skid = NeuronCollection(name="PN VA6 right").fetch(nodes=False)[0].id
+        >>> n = Neuron.fetch(skid)               # the class form
+        >>> n.name, len(n.nodes)
+        ('PN VA6 right', 3)
+        >>> Neuron().fetch(id=skid).name         # the instance form, as in the Cytomine client
+        'PN VA6 right'
+        >>> n.fetch() is n                        # refresh from the server
+        True
         """
         conn, resource = self._resource(connection)
         if id is None and not options:
@@ -285,7 +291,7 @@ class Model:
         """
         conn, resource = self._resource(connection)
         if self.id is None:
-            creator = resource.require(operations.Create)
+            creator = resource.require(Create)
             operations.check_writable(resource, self, list(self.changes()), "create")
             resource.validate(self, "create")
             creator.create(conn, self, {})
@@ -298,11 +304,14 @@ class Model:
 
         Nothing changed: no request is sent.
 
-        >>> n = Neuron.fetch(16)
-        >>> n.update(name="PN VA6 left").name
-        'PN VA6 left'
-        >>> n.update(name="PN VA6 right").name
-        'PN VA6 right'
+        >>> n = NeuronCollection(name="PN VA6 right").fetch()[0]
+        >>> n.update(name="PN VA6 right (checked)").name
+        'PN VA6 right (checked)'
+        >>> n.name = "PN VA6 right"
+        >>> n.changes()
+        {'name': 'PN VA6 right'}
+        >>> n.update().changes()
+        {}
         """
         names = _public_fields(type(self))
         for name in changes:
@@ -317,7 +326,7 @@ class Model:
         diff = self.changes()
         if not diff:
             return self
-        updater = resource.require(operations.Update)
+        updater = resource.require(Update)
         operations.check_writable(resource, self, list(diff), "update")
         resource.validate(self, "update")
         updater.update(conn, self, diff, {})
@@ -325,7 +334,7 @@ class Model:
         return self
 
     @hybridmethod
-    def delete(self, id: Any = None, *, connection: Connection | None = None) -> None:
+    def delete(self, /, id: Any = None, *, connection: Connection | None = None) -> None:
         """Delete this model (or the one with ``id``) on the server.
 
         A delete whose reply was lost leaves the model in :attr:`SaveState.DELETING`; calling
@@ -346,8 +355,8 @@ class Model:
         except NotFound:
             if self._state is not SaveState.DELETING:
                 raise
-        except BaseException as e:
-            if getattr(e, "outcome_unknown", False) or getattr(e, "unknown_outcome", False):
+        except NeuromodelsError as e:
+            if e.outcome_unknown or (isinstance(e, ServerUnavailable) and e.sent):
                 self._state = SaveState.DELETING
             raise
         self._state = SaveState.DELETED

@@ -22,6 +22,7 @@ from .connection import Connection
 from .formats import swc
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .model import Model, model
+from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -77,7 +78,7 @@ class Project(Model):
 
 
 @model
-class Neuron(Model):
+class Neuron(NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     >>> # n = Neuron.fetch(16); n.nodes.head(); n.update(name="PN VA6 left")
@@ -202,7 +203,7 @@ class Connector(Model):
 
 
 @model
-class Volume(Model):
+class Volume(TrimeshVolumeMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
     >>> # Volume(name="box", vertices=v, faces=f).save()
@@ -246,7 +247,7 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(Collection[Neuron]):
+class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     >>> # pns = NeuronCollection(annotation="PN").fetch(); pns.load_nodes()

@@ -39,7 +39,7 @@ class Filter:
 
     def validate(self, value: Any) -> None:
         values = as_list(value) if self.many else [value]
-        if self.many and isinstance(value, (list, tuple, set)) and not value:
+        if self.many and (isinstance(value, (list, tuple, set)) or _is_array(value)) and not len(value):
             raise ValueError(f"filter {self.name!r} got an empty list")
         for v in values:
             if isinstance(v, bool) and bool not in self.types:
@@ -57,9 +57,23 @@ class Filter:
 
 
 def as_list(value: Any) -> list[Any]:
-    """A filter value as a list: a list, tuple or set as it is, anything else as one item."""
-    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+    """A filter value as a list: a list, tuple or set as it is, a numpy array or pandas Series
+    or Index item by item, anything else as one item."""
+    if isinstance(value, (list, tuple, set)):
+        return list(value)
+    if _is_array(value):
+        return list(value.tolist())
+    return [value]
 
+
+def _is_array(value: Any) -> bool:
+    """A one-dimensional numpy array or pandas Series/Index (without importing either)."""
+    module = type(value).__module__.split(".")[0]
+    return module in ("numpy", "pandas") and getattr(value, "ndim", 0) == 1
+
+
+#: The largest id a server keeps (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 #: The longest name the servers keep (CATMAID and Cytomine store names as varchar(255)).
 MAX_NAME = 255
@@ -71,6 +85,8 @@ def check_name(name: Any, what: str) -> None:
         raise TypeError(f"{what} must be a str, not {type(name).__name__}")
     if not name.strip():
         raise ValueError(f"{what} must not be empty")
+    if "\x00" in name:
+        raise ValueError(f"{what} must not contain a NUL character: {name!r}")
     if len(name) > MAX_NAME:
         raise ValueError(f"{what} is {len(name)} characters; the server keeps at most {MAX_NAME}")
 
@@ -97,6 +113,8 @@ def check_id(value: Any, id_type: type, what: str = "id") -> Any:
                 raise TypeError(f"{what} must be an int, not {type(value).__name__} ({value!r})")
         if value < 0:
             raise ValueError(f"{what} must not be negative: {value}")
+        if value > MAX_ID:
+            raise ValueError(f"{what} is beyond the 64-bit ids servers keep: {value}")
         return value
     if id_type is str:
         if not isinstance(value, str):

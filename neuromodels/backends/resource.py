@@ -116,9 +116,9 @@ class Resource:
     creatable: ClassVar[frozenset[str] | None] = None
     #: Why a capability is absent, by operation name ("create", "update", "delete", ...).
     not_supported: ClassVar[Mapping[str, str]] = {}
-    #: Set by :class:`~neuromodels.backends.base.Backend`.
-    backend_name: ClassVar[str] = ""
-    model_name: ClassVar[str] = ""
+    #: Set by :class:`~neuromodels.backends.base.Backend` on the instance it makes.
+    backend_name: str = ""
+    model_name: str = ""
     #: The operation a capability mixin provides ("" on the base).
     operation: ClassVar[str] = ""
     #: Bulk forms: the most objects per request, and whether a batch is split into smaller
@@ -160,6 +160,12 @@ class Resource:
     def validate(self, model: "Model", operation: str) -> None:
         """Check a model before any request is sent; raise ValueError/TypeError."""
 
+    def rows(self, conn: "Connection | None", models: Sequence["Model"]) -> list[dict[str, Any]]:
+        """One dict per model for ``to_dataframe()``: this backend's own metadata as typed
+        columns, and no column that is always empty on this backend. ``conn`` is None when no
+        connection is current (then only what the models hold is used)."""
+        return [m.to_row() for m in models]
+
     def prepare(self, conn: "Connection", models: Sequence["Model"], operation: str) -> None:
         """Called once before a batch of ``operation`` ("update", "delete") is sent: resolve in
         bulk what every item's request needs (CATMAID maps skeleton ids to neuron ids here)."""
@@ -200,7 +206,8 @@ class BulkFetch(Fetch):
     def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> "Model":
         found = self.fetch_many(conn, [id], {}, **options)
         if id not in found:
-            raise NotFound(f"no {self.model_name} {id!r} on this {self.backend_name} server", missing=[id])
+            where = f" in project {conn.project!r}" if conn.project is not None else ""
+            raise NotFound(f"no {self.model_name} {id!r}{where} on this {self.backend_name} server", missing=[id])
         return found[id]
 
 

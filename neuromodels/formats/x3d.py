@@ -15,7 +15,7 @@ def parse_indexed_triangle_set(text: str) -> tuple[np.ndarray, np.ndarray]:
 
     >>> v, f = parse_indexed_triangle_set("<IndexedTriangleSet index='0 1 2'><Coordinate point='0 0 0 1 0 0 0 1 0'/></IndexedTriangleSet>")
     >>> v.shape, f.tolist()
-    ((3, 3), [[0, 1, 2]])
+    ((3, 3), [[0, 2, 1]])
     """
     index_match = _INDEX.search(text)
     point_match = _POINT.search(text)

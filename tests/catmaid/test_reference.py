@@ -16,6 +16,8 @@ from neuromodels import (
     VolumeCollection,
 )
 
+from neuromodels.model import SaveState
+
 pytestmark = pytest.mark.vcr
 
 
@@ -93,8 +95,11 @@ def test_rename_missing_neuron(conn):
     assert info.value.status == 500 and info.value.error_type == "ObjectDoesNotExist"
 
 
-def test_neuron_delete(conn):
-    Neuron(id=275, neuron_id=276).delete()
+def test_neuron_delete(conn, vcr):
+    n = Neuron(id=275, neuron_id=276)
+    n.delete()
+    assert n.state is SaveState.DELETED
+    assert vcr.play_count == 1  # the recorded POST /3/neuron/276/delete, and nothing else
 
 
 def test_bad_token(conn):

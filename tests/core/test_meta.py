@@ -107,3 +107,29 @@ def test_cassette_holds_no_credential(path):
                 if name.lower() in SECRET_HEADERS:
                     assert all(v == "<SCRUBBED>" for v in values), f"{path}: header {name} not scrubbed"
         assert "token=" not in interaction["request"]["uri"].lower()
+
+
+@pytest.mark.parametrize("backend,collection", [("neuromorpho", "NeuronCollection"), ("clio", "AnnotationCollection")])
+def test_filters_read_from_the_server_are_documented(backend, collection):
+    from neuromodels import Connection
+    from neuromodels.testing import serve
+
+    with serve(backend) as server:
+        with Connection(server.url, backend=backend, project=server.project, token=server.token, progress=False):
+            filters = getattr(neuromodels, collection)().filters()
+    fixed = {"ids", "sort", "version", "replace", "conditional"}
+    assert len(set(filters) - fixed) >= 5, "the server's own fields are offered as filters"
+    for name, doc in filters.items():
+        assert doc.strip(), f"{backend}: filter {name} undocumented"
+
+
+@pytest.mark.parametrize("backend", ["catmaid", "cytomine", "neuromorpho", "clio"])
+def test_capability_tables_follow_the_declarations(backend):
+    from neuromodels.backends.describe import capabilities, rst
+
+    table = capabilities(backend)
+    assert set(MODELS) <= {getattr(neuromodels, name) for name in table}
+    for model, row in table.items():
+        for op in BASIC_OPERATIONS:
+            assert row[op] == "yes" or row[op].startswith("NotSupported: ")
+    assert "NotSupported" in rst(backend)  # every backend lacks something, and says why

@@ -92,6 +92,13 @@ CASES = [
     ("catmaid", "unknown field in update", lambda: Neuron(id=5).update(nmae="x"), TypeError),
     ("catmaid", "connection= of the wrong type", lambda: Neuron.fetch(16, connection="x"), TypeError),
     ("catmaid", "unknown fetch option", lambda: NeuronCollection(ids=[1]).fetch(colour=True), TypeError),
+    ("catmaid", "misspelt fetch option", lambda: Neuron.fetch(104, node=False), TypeError),
+    ("catmaid", "NUL in a neuron name", lambda: Neuron.from_swc(SWC, name="a\x00b").save(), ValueError),
+    ("catmaid", "NUL in an annotation name", lambda: Annotation(name="PN\x00", targets=[1]).save(), ValueError),
+    ("catmaid", "id beyond int64", lambda: Neuron.fetch(2**63), ValueError),
+    ("catmaid", "ids beyond int64", lambda: NeuronCollection(ids=[1, 2**64]).fetch(), ValueError),
+    ("catmaid", "empty numpy id array", lambda: NeuronCollection(ids=np.array([], dtype=int)).fetch(), ValueError),
+    ("catmaid", "typo in a field", lambda: setattr(Neuron(), "nmae", "x"), AttributeError),
     # -- Cytomine --------------------------------------------------------------------------------
     ("cytomine", "self-intersecting polygon", lambda: Annotation(geometry=BOWTIE, image=1).save(), ValueError),
     ("cytomine", "empty geometry", lambda: Annotation(geometry=Polygon(), image=1).save(), ValueError),
@@ -191,6 +198,19 @@ def test_bad_connection_options(kwargs):
     options = {"backend": "catmaid", **kwargs}
     with pytest.raises((ValueError, TypeError)):
         Connection("http://127.0.0.1:9", **options)
+
+
+def test_numpy_arrays_and_series_are_id_lists(servers):
+    import pandas as pd
+
+    server = servers["catmaid"]
+    with connection(server):
+        made = NeuronCollection(Neuron.from_swc(SWC, name=f"array {i}") for i in range(3)).save()
+        ids = [n.id for n in made]
+        for given in (np.array(ids), pd.Series(ids), np.array(ids, dtype=np.int32)):
+            fetched = NeuronCollection(ids=given).fetch(nodes=False)
+            assert [n.id for n in fetched] == ids and all(type(n.id) is int for n in fetched)
+        assert Neuron.fetch(np.int64(ids[0])).id == ids[0]
 
 
 def test_matrix_has_at_least_fifty_cases():

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-import cattrs
 import orjson
 import numpy as np
 import pandas as pd
 
 from ...formats.x3d import parse_indexed_triangle_set
+from ...wire import make_converter, record
 from ...resources import Connector, ImageInstance, Link, Neuron, Project, Volume
 # Node tables are parsed in .compact; re-exported for the resources and the benchmarks.
 from .compact import (  # noqa: F401
     CONNECTOR_COLUMNS, NODE_COLUMNS, connectors_frame, neuron_from_compact, neurons_from_compact_many, nodes_frame,
 )
 
-converter = cattrs.Converter()
+#: Every CATMAID wire shape <-> model.
+converter = make_converter()
 
 # -- form encoding -------------------------------------------------------------------------------
 def form_list(name: str, values: Iterable[Any]) -> list[tuple[str, str]]:
@@ -47,25 +48,27 @@ def swc_for_import(neuron: Neuron) -> str:
 
 
 # -- projects and stacks -------------------------------------------------------------------------
+def _resolution(info: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
+    res = info.get("resolution") or {}
+    return (res.get("x"), res.get("y"), res.get("z")) if res else None
+
+
+converter.register_structure_hook(
+    Project, record(Project, id="id", name="title", description="comment"))
+converter.register_structure_hook(ImageInstance, record(
+    ImageInstance, id="sid", name="stitle", project="pid", resolution=_resolution,
+    width=lambda info: (info.get("dimension") or {}).get("x"),
+    height=lambda info: (info.get("dimension") or {}).get("y"),
+    depth=lambda info: (info.get("dimension") or {}).get("z"),
+    consumes=("dimension", "resolution")))
+
+
 def project_from_wire(row: Mapping[str, Any]) -> Project:
-    extra = {k: v for k, v in row.items() if k not in ("id", "title", "comment")}
-    return Project(id=row["id"], name=row.get("title"), description=row.get("comment"), extra=extra)
+    return converter.structure(row, Project)
 
 
 def image_from_stack_info(info: Mapping[str, Any]) -> ImageInstance:
-    dim = info.get("dimension") or {}
-    res = info.get("resolution") or {}
-    known = ("sid", "stitle", "dimension", "resolution", "pid")
-    return ImageInstance(
-        id=info["sid"],
-        name=info.get("stitle"),
-        width=dim.get("x"),
-        height=dim.get("y"),
-        depth=dim.get("z"),
-        resolution=(res.get("x"), res.get("y"), res.get("z")) if res else None,
-        project=info.get("pid"),
-        extra={k: v for k, v in info.items() if k not in known},
-    )
+    return converter.structure(info, ImageInstance)
 
 
 # -- connectors ----------------------------------------------------------------------------------

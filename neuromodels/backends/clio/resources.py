@@ -13,7 +13,7 @@ import orjson
 import attrs
 
 from ...connection import Connection
-from ...errors import BadRequest, NotFound, NotSupported, PermissionDenied, ProtocolError
+from ...errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied, ProtocolError
 from ...resources import Annotation, Project
 from ..base import Filter, check_id, segment
 from ..resource import (
@@ -219,7 +219,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         except (NotFound, NotSupported):
             raise
         except Exception as error:  # noqa: BLE001 - the batch stopped somewhere: find where
-            if getattr(error, "sent", False) is False and not getattr(error, "status", None):
+            if not isinstance(error, NeuromodelsError) or (not error.sent and error.status is None):
                 raise
             try:
                 return self._settle_chunk(conn, chunk, records, params, modifiers, error)
@@ -228,8 +228,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
                 # have): the server took nothing.
                 return [error] * len(chunk)
             except Exception:  # noqa: BLE001 - cannot read back now: the outcome stays unknown
-                error.sent = True  # type: ignore[attr-defined]
-                error.unknown_outcome = True  # type: ignore[attr-defined]
+                error.sent = error.outcome_unknown = True
                 return [error] * len(chunk)
         for m in chunk:
             m.targets, m.project = [int(m.id)], ds

@@ -9,7 +9,8 @@ import shapely.wkt
 from shapely.geometry import box
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, grouped, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, grouped, not_found, reply
 from .store import next_ids, now_ms
 
 

@@ -2,7 +2,7 @@
 error) and a small document store for the resources that need no table of their own.
 
 Views live in the modules next to this one, one per resource family, as mixins of
-:class:`CytomineBase`; each view method is declared with :func:`route`.
+:class:`CytomineBase`; each view method is declared with the harness's ``route``.
 """
 
 from __future__ import annotations
@@ -13,15 +13,13 @@ import hashlib
 import hmac
 import json
 import sqlite3
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import quote
 
 import orjson
-from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..harness import Database
+from ..harness import App, View
 from . import store
 from .store import next_ids, now_ms
 
@@ -50,73 +48,67 @@ def grouped(n: int) -> str:
     return f"{n:,}"  # MessageFormat prints Long arguments with digit grouping
 
 
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-def route(*paths: str, methods: tuple[str, ...] | None = None, public: bool = False) -> Callable[[View], View]:
-    """Declare a view: ``@route("/api/tag.json", "/api/tag/<int:id>.json")``; ``public`` skips HMAC."""
-
-    def mark(func: View) -> View:
-        func._route = (paths, methods, {"public": public})  # type: ignore[attr-defined]
-        return func
-
-    return mark
-
-
 def not_found(kind: str, id: Any) -> CytomineError:
     """ObjectNotFoundException as the show endpoints phrase it."""
     return CytomineError(404, f"{kind} not found with filters : {{id={id}}}")
 
 
-class CytomineBase:
-    """Shared state and helpers of every view mixin."""
+class CytomineBase(App):
+    """The Cytomine frame on :class:`~neuromodels.testing.harness.App`: HMAC, Spring's error
+    shapes, and the helpers every view mixin shares. ``@route(..., public=True)`` skips HMAC."""
 
-    def __init__(self, db_path: str) -> None:
-        self.db = Database(db_path, store.SCHEMA)
-        with self.db.transaction() as cur:
-            store.migrate(cur)
-            self.seed_project, self.public_key, self.private_key = store.seed(cur)
-        self.views: dict[str, tuple[tuple[str, ...] | None, dict[str, Any]]] = {}
-        rules = []
-        for klass in reversed(type(self).__mro__):
-            for name, func in vars(klass).items():
-                spec = getattr(func, "_route", None)
-                if spec is not None:
-                    self.views[name] = (spec[1], spec[2])
-                    rules += [Rule(path, endpoint=name) for path in spec[0]]
-        self.url_map = Map(rules, strict_slashes=False)
-        self.server_url = ""
+    schema = store.SCHEMA
+    seed_project: int = 0
+    public_key: str = ""
+    private_key: str = ""
+    server_url: str = ""
 
-    # -- dispatch ----------------------------------------------------------------------------------
+    # -- hooks -------------------------------------------------------------------------------------
+    def seed(self, cur: sqlite3.Connection) -> None:
+        store.migrate(cur)
+        self.seed_project, self.public_key, self.private_key = store.seed(cur)
+
+    def credentials(self) -> dict[str, Any]:
+        return {"project": self.seed_project, "public_key": self.public_key, "private_key": self.private_key}
+
     def __call__(self, request: Request) -> Response:
-        self.server_url = request.host_url.rstrip("/")
-        adapter = self.url_map.bind_to_environ(request.environ)
-        try:
-            endpoint, args = adapter.match()
-        except (RouteNotFound, MethodNotAllowed):
-            return Response(orjson.dumps({"type": "about:blank", "title": "Not Found", "status": 404,
-                                          "detail": "No static resource " + request.path.lstrip("/") + ".",
-                                          "instance": request.path}),
-                            status=404, content_type="application/problem+json")
-        methods, options = self.views[endpoint]
-        user = self.authenticate(request)
-        if not options["public"] and user is None:
+        self.server_url = request.host_url.rstrip("/")  # the URLs inside objects (crops, thumbs)
+        return super().__call__(request)
+
+    def authenticate(self, request: Request, view: View, args: dict[str, Any]) -> Any:
+        """HMAC in both variants (with the real content type, then with none); Spring Security's
+        401 body for anything else."""
+        user = self.signed_user(request)
+        if user is None and not view.options.get("public"):
             now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
             return reply({"timestamp": now, "status": 401, "error": "Unauthorized", "path": request.path}, 401)
-        try:
-            if methods is not None and request.method not in methods:
-                raise CytomineError(405, f"Request method '{request.method}' is not supported")
-            result = getattr(self, endpoint)(request, user, **args)
-        except CytomineError as e:
-            if e.wrapper:
-                return reply({"success": False, "errors": e.message, "errorValues": {}}, e.status)
-            return reply({"errors": {"message": e.message}, "errorValues": {}}, e.status)
-        except (ValueError, TypeError, KeyError) as e:  # what Spring would turn into a 400
-            return reply({"errors": {"message": f"{type(e).__name__}: {e}"}, "errorValues": {}}, 400)
-        return result if isinstance(result, Response) else reply(result)
+        return user
 
-    def authenticate(self, request: Request) -> int | None:
-        """HMAC in both variants (with the real content type, then with none), or no user."""
+    def error(self, request: Request, view: View, exc: Exception) -> Response | None:
+        if isinstance(exc, CytomineError):
+            if exc.wrapper:
+                return reply({"success": False, "errors": exc.message, "errorValues": {}}, exc.status)
+            return reply({"errors": {"message": exc.message}, "errorValues": {}}, exc.status)
+        if isinstance(exc, (ValueError, TypeError, KeyError)):  # what Spring would turn into a 400
+            return reply({"errors": {"message": f"{type(exc).__name__}: {exc}"}, "errorValues": {}}, 400)
+        return None
+
+    def not_found(self, request: Request) -> Response:
+        return self.problem(request, 404, "Not Found", "No static resource " + request.path.lstrip("/") + ".")
+
+    def method_not_allowed(self, request: Request, view: View | None) -> Response:
+        return self.problem(request, 405, "Method Not Allowed", f"Method '{request.method}' is not supported.")
+
+    def fault_body(self, status: int) -> str:
+        return orjson.dumps({"errors": {"message": f"injected fault (HTTP {status})"}, "errorValues": {}}).decode()
+
+    @staticmethod
+    def problem(request: Request, status: int, title: str, detail: str) -> Response:
+        """Spring's ProblemDetail, what the framework answers before any controller runs."""
+        return Response(orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail,
+                                      "instance": request.path}), status=status, content_type="application/problem+json")
+
+    def signed_user(self, request: Request) -> int | None:
         header = request.headers.get("authorization", "")
         date = request.headers.get("date")
         if not header.startswith("CYTOMINE ") or ":" not in header or not date:
@@ -213,11 +205,12 @@ class CytomineBase:
         return self._doc_row(rows[0]) if rows else None
 
     def docs(self, kind: str, cur: sqlite3.Connection | None = None, **match: Any) -> list[dict[str, Any]]:
-        """Every document of a kind whose data fields equal ``match`` (oldest first)."""
-        sql, params = "SELECT id, data, created, updated FROM doc WHERE kind = ? ORDER BY id", (kind,)
+        """Every document of a kind whose data fields equal ``match`` (oldest first), filtered in SQL."""
+        where = "".join(f" AND json_extract(data, '$.{field}') IS ?" for field in match)
+        params = (kind, *(int(v) if isinstance(v, bool) else v for v in match.values()))
+        sql = f"SELECT id, data, created, updated FROM doc WHERE kind = ?{where} ORDER BY id"
         rows = cur.execute(sql, params).fetchall() if cur is not None else self.db.read(sql, params)
-        found = [self._doc_row(r) for r in rows]
-        return [d for d in found if all(d.get(k) == v for k, v in match.items())]
+        return [self._doc_row(r) for r in rows]
 
     @staticmethod
     def doc_update(cur: sqlite3.Connection, id: int, data: Mapping[str, Any]) -> None:
@@ -230,13 +223,10 @@ class CytomineBase:
     def delete_attached(self, cur: sqlite3.Connection, class_name: str, ident: int) -> None:
         """deleteDependencies: what hangs off a domain object (properties, description, attached
         files, tag associations) goes with it."""
-        rows = cur.execute("SELECT id, data FROM doc WHERE kind IN ('property', 'description', 'attachedfile', 'tagdomainassociation')").fetchall()
-        gone = []
-        for did, data in rows:
-            doc = json.loads(data)
-            if doc.get("domainClassName") == class_name and doc.get("domainIdent") == ident:
-                gone.append(did)
-        self.doc_delete(cur, gone)
+        rows = cur.execute("SELECT id FROM doc WHERE kind IN ('property', 'description', 'attachedfile', 'tagdomainassociation') "
+                           "AND json_extract(data, '$.domainIdent') = ? AND json_extract(data, '$.domainClassName') = ?",
+                           (ident, class_name)).fetchall()
+        self.doc_delete(cur, [r[0] for r in rows])
 
     @staticmethod
     def _doc_row(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply
 from .store import next_ids, now_ms
 
 #: A 1x1 grey PNG: the bundled server has no pixels, only the routes.

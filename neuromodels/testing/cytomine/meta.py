@@ -12,7 +12,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply
 
 SHORTCUTS = {"project": "be.cytomine.domain.project.Project", "imageinstance": "be.cytomine.domain.image.ImageInstance",
              "annotation": "be.cytomine.domain.ontology.UserAnnotation"}
@@ -39,11 +40,14 @@ class MetaViews(CytomineBase):
                 "domainClassName": doc["domainClassName"], "key": doc["key"], "value": doc["value"]}
 
     def property_of(self, name: str, ident: int, id: int | None = None, key: str | None = None) -> dict[str, Any]:
-        match: dict[str, Any] = {"id": id} if id is not None else {"key": key}
-        found = self.docs("property", domainClassName=name, domainIdent=ident, **match)
+        if id is not None:
+            doc = self.doc("property", id)
+            if doc is None or (doc["domainClassName"], doc["domainIdent"]) != (name, ident):
+                raise CytomineError(404, f"Property not found with filters : {{id={id}}}")
+            return doc
+        found = self.docs("property", domainClassName=name, domainIdent=ident, key=key)
         if not found:
-            field, value = next(iter(match.items()))
-            raise CytomineError(404, f"Property not found with filters : {{{field}={value}}}")
+            raise CytomineError(404, f"Property not found with filters : {{key={key}}}")
         return found[0]
 
     @route("/api/domain/<cls>/<int:ident>/property.json", methods=("GET", "POST"))
@@ -51,22 +55,33 @@ class MetaViews(CytomineBase):
         name, ident = self.domain(cls, ident)
         if request.method == "GET":
             return self.envelope(request, [self.property_json(d) for d in self.docs("property", domainClassName=name, domainIdent=ident)])
-        data = self.body_dict(request)
-        if not data.get("key"):
-            raise CytomineError(400, "Property key is required", wrapper=True)
+        data = self.body(request)
+        if isinstance(data, list):  # RestPropertyController.addProperty: a list goes to addMultiple
+            return self.add_many("properties", data, lambda cur, item: self.add_property(cur, name, ident, item))
         with self.db.transaction() as cur:
-            if self.docs("property", cur, domainClassName=name, domainIdent=ident, key=data["key"]):
-                raise CytomineError(409, f"Property {data['key']} already exist for this domain", wrapper=True)
-            pid = self.doc_add(cur, "property", {"domainClassName": name, "domainIdent": ident, "key": data["key"],
-                                                 "value": data.get("value")})
-            obj = self.property_json(self.doc("property", pid, cur) or {})
+            obj = self.add_property(cur, name, ident, data)
         return self.command("Add", "property", "property", obj, f"Property {obj['key']} added to {name} {ident}")
+
+    def add_property(self, cur: Any, name: str, ident: int, data: Any) -> dict[str, Any]:
+        """Key and value must not be blank (Property's @NotBlank). A second property with the same
+        key on one object is refused: the core does not check it, but its key lookup then fails."""
+        if not isinstance(data, dict):
+            raise CytomineError(400, "Json not valid", wrapper=True)
+        for field in ("key", "value"):
+            if not str(data.get(field) or "").strip():
+                raise CytomineError(400, f"Property {field} must not be blank", wrapper=True)
+        if self.docs("property", cur, domainClassName=name, domainIdent=ident, key=data["key"]):
+            raise CytomineError(409, f"Property {data['key']} already exist for this domain", wrapper=True)
+        pid = self.doc_add(cur, "property", {"domainClassName": name, "domainIdent": ident, "key": data["key"],
+                                             "value": data["value"]})
+        return self.property_json(self.doc("property", pid, cur) or {})
 
     @route("/api/project/<int:ident>/property.json", "/api/imageinstance/<int:ident>/property.json",
            "/api/annotation/<int:ident>/property.json", methods=("GET",))
     def properties_short(self, request: Request, user: int, ident: int) -> Response:
         cls = SHORTCUTS[request.path.split("/")[2]]
-        return self.properties(request, user, cls, ident)
+        listed: Response = self.properties(request, user, cls, ident)
+        return listed
 
     @route("/api/domain/<cls>/<int:ident>/property/<int:id>.json", methods=("GET", "PUT", "DELETE"))
     def property(self, request: Request, user: int, cls: str, ident: int, id: int) -> Response:
@@ -77,6 +92,8 @@ class MetaViews(CytomineBase):
         if request.method == "PUT":
             data = self.body_dict(request)
             key = data.get("key") or doc["key"]
+            if not str(data.get("value") or "").strip():
+                raise CytomineError(400, "Property value must not be blank", wrapper=True)
             with self.db.transaction() as cur:
                 if any(d["id"] != id for d in self.docs("property", cur, domainClassName=name, domainIdent=ident, key=key)):
                     raise CytomineError(409, f"Property {key} already exist for this domain", wrapper=True)
@@ -95,12 +112,14 @@ class MetaViews(CytomineBase):
     @route("/api/project/<int:ident>/property/<int:id>.json", "/api/imageinstance/<int:ident>/property/<int:id>.json",
            "/api/annotation/<int:ident>/property/<int:id>.json", methods=("GET",))
     def property_short(self, request: Request, user: int, ident: int, id: int) -> Response:
-        return self.property(request, user, SHORTCUTS[request.path.split("/")[2]], ident, id)
+        shown: Response = self.property(request, user, SHORTCUTS[request.path.split("/")[2]], ident, id)
+        return shown
 
     @route("/api/project/<int:ident>/key/<key>/property.json", "/api/imageinstance/<int:ident>/key/<key>/property.json",
            "/api/annotation/<int:ident>/key/<key>/property.json", methods=("GET",))
     def property_by_key_short(self, request: Request, user: int, ident: int, key: str) -> Response:
-        return self.property_by_key(request, user, SHORTCUTS[request.path.split("/")[2]], ident, key)
+        found: Response = self.property_by_key(request, user, SHORTCUTS[request.path.split("/")[2]], ident, key)
+        return found
 
     # -- descriptions: one rich text per domain object --------------------------------------------
     def description_json(self, doc: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineError, grouped, not_found, reply, route
+from ..harness import route
+from .base import CytomineError, grouped, not_found, reply
 from .projects import ProjectViews
 from .store import next_ids, now_ms
 

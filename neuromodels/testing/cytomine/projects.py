@@ -7,7 +7,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, grouped, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, grouped, not_found, reply
 from .store import PROJECT_FLAGS, next_ids, now_ms
 
 

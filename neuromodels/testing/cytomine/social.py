@@ -7,7 +7,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply
 
 POSITION_FIELDS = ("topLeftX", "topLeftY", "topRightX", "topRightY", "bottomLeftX", "bottomLeftY", "bottomRightX",
                    "bottomRightY", "zoom", "rotation", "broadcast")

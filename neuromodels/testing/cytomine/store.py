@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS annotation_term (
     UNIQUE (annotation, term, user));
 CREATE TABLE IF NOT EXISTS doc (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, created TEXT, updated TEXT);
 CREATE INDEX IF NOT EXISTS doc_kind ON doc(kind);
+CREATE INDEX IF NOT EXISTS doc_domain ON doc(json_extract(data, '$.domainIdent'));
 """
 
 #: Columns added since the first release, for database files made by it.

@@ -9,7 +9,8 @@ from typing import Any, Callable
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply
 
 #: The fields a client may write, per kind (everything else in a PUT body is read-only and ignored).
 WRITABLE = {
@@ -31,7 +32,9 @@ class UploadViews(CytomineBase):
     def upload_json(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
         obj = {"class": CLASSES[kind], "id": doc["id"], "created": doc["created"], "updated": doc["updated"], "deleted": None,
                **{k: doc.get(k) for k in WRITABLE[kind]}}
-        if kind == "uploadedfile":
+        if kind == "storage":  # the repository service's StorageResponse calls the owner userId
+            obj.update(userId=doc.get("user"))
+        elif kind == "uploadedfile":
             obj.update(path=f"/data/images/{doc.get('user')}/{doc.get('filename')}", statusText="DEPLOYED"
                        if doc.get("status") == 100 else "UPLOADED", thumbURL=None)
         elif kind == "abstractimage":

@@ -9,7 +9,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .base import CytomineBase, CytomineError, not_found, reply, route, signature
+from ..harness import route
+from .base import CytomineBase, CytomineError, not_found, reply, signature
 from .store import next_ids, now_ms
 
 #: The fields of a user a client writes (User.getDataFromDomain reads them back).
