@@ -200,3 +200,20 @@ def test_large_body_crosses_read_boundaries(fast_only: None) -> None:
     assert len(body) > 4 * compact._READ_SIZE
     parsed = assert_exact(body)
     assert [len(parsed[i + 1].nodes) for i in range(len(sizes))] == sizes
+
+
+@pytest.mark.parametrize("rows_text", [
+    b"[1,null,2,1.0,2.0,3.0,-1.0,5,9],[2,1,2,1.5,2.5,3.5,4.0]",  # 9 + 7 values: totals match
+    b"[1,null,2,1.0],[2.0,3.0,-1.0,5],[2,1,2,1.5],[2.5,3.5,4.0,5]",  # rows of 4: totals match
+    b"[1,null,2,1.0,2.0,3.0,-1.0,5,9,8,7,6,5,4,3,2]",  # one row of 16
+])
+def test_rows_of_other_widths_never_pass_as_8_columns(rows_text: bytes) -> None:
+    body = b'{"skeletons":{"5":[[' + rows_text + b'],[],{},[],[]]}}'
+    try:
+        nodes = neurons_from_compact_many(body)[5].nodes
+    except ValueError:
+        return
+    # Accepted only as orjson reads it: each row's first 8 values.
+    expected = [r[:8] for r in orjson.loads(body)["skeletons"]["5"][0]]
+    assert nodes["node_id"].tolist() == [r[0] for r in expected]
+    assert len(nodes) == len(expected)

@@ -157,10 +157,10 @@ def _node_tables(body: bytes, spans: Sequence[tuple[int, int] | None]) -> list[p
         # "n" is a null's (or a non-finite number's, refused below).
         if body.find(b"-1,", start, end) >= 0:
             return None
-        rows = body.count(b"[", start, end)
         # 8 values a row: 7 commas inside each, one between rows. A short row fails its integer
-        # column, so with this total no row can have more either.
-        if body.count(b",", start, end) != 8 * rows - 1:
+        # column, so with these totals (and one line a row, checked below) none has more either.
+        rows, odd = divmod(body.count(b",", start, end) + 1, 8)
+        if odd:
             return None
         counts.append(rows)
         nulls += body.count(b"n", start, end)
