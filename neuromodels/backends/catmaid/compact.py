@@ -77,8 +77,8 @@ def nodes_frame(rows: list[list[Any]]) -> pd.DataFrame:
     History rows (``with_history``: ``..., valid_from, valid_to, ordering``) give the live
     rows (ordering 1), as the current table.
     """
-    if rows and len(rows[0]) >= 11:
-        rows = [row[:8] for row in rows if len(row) >= 11 and row[10] == 1]
+    if rows and len(rows[0]) == 11 and isinstance(rows[0][8], str):
+        rows = [row[:8] for row in rows if row[10] == 1]
     if not rows:
         return _EMPTY_NODES.copy()
     # None becomes NaN in a float array; doubles stay exact, ids too below 2**53.
