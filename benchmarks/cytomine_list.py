@@ -20,6 +20,7 @@ from shapely.geometry import box
 
 from _bench import cached_db, load, median, runs, server
 from neuromodels import Annotation, AnnotationCollection, Connection, ImageInstanceCollection, TermCollection
+from neuromodels.backends.cytomine import resources as cytomine_resources
 
 CLIENT_SCRIPT = r"""
 import logging, sys, time
@@ -63,7 +64,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--client-python", default=os.environ.get("NEUROMODELS_CYTOMINE_PYTHON"))
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--list-page", type=int, default=None,
+                        help="override the client's page size (an experiment on cytomine resources.PAGE)")
     args = parser.parse_args()
+    if args.list_page:
+        cytomine_resources.PAGE = args.list_page
     db = cached_db(f"cytomine-{args.n}-annotations", seed_annotations(args.n), args.fresh)
     with server("cytomine", latency=args.latency, db=db) as info:
         with connect(info):
@@ -74,7 +79,8 @@ def main() -> None:
                 ours.append(time.perf_counter() - started)
             complete = sum(1 for a in listed if a.geometry is not None and a.terms)
             print(f"Cytomine: {args.n:,} annotations of a project with geometries and terms, "
-                  f"{args.latency * 1000:.0f} ms latency ({load()})")
+                  f"{args.latency * 1000:.0f} ms latency, client pages of {getattr(cytomine_resources, 'PAGE', '?')} "
+                  f"({load()})")
             print(f"  neuromodels AnnotationCollection(project=...).fetch(): median {median(ours):.2f} s "
                   f"(runs: {runs(ours)}); {len(listed):,} listed, {len({a.id for a in listed}):,} distinct, "
                   f"{complete:,} with geometry and terms")
