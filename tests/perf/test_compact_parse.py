@@ -217,3 +217,12 @@ def test_rows_of_other_widths_never_pass_as_8_columns(rows_text: bytes) -> None:
     expected = [r[:8] for r in orjson.loads(body)["skeletons"]["5"][0]]
     assert nodes["node_id"].tolist() == [r[0] for r in expected]
     assert len(nodes) == len(expected)
+
+
+def test_nulls_in_doubles_are_nan_and_literal_minus_one_parents_are_roots_on_the_fast_path(fast_only: None) -> None:
+    body = b'{"skeletons":{"5":[[[1,null,2,null,2.0,3.0,null,5],[2,-1,2,1.5,null,3.5,4.0,5],[3,1,2,1.0,1.0,1.0,-1.0,0]],[],{},[],[]]}}'
+    nodes = neurons_from_compact_many(body)[5].nodes
+    assert nodes["parent_id"].tolist() == [-1, -1, 1]
+    assert np.isnan(nodes["x"].iloc[0]) and np.isnan(nodes["radius"].iloc[0]) and np.isnan(nodes["y"].iloc[1])
+    reference_x = np.array([r[3] for r in orjson.loads(body)["skeletons"]["5"][0]], dtype=np.float64)
+    assert np.array_equal(nodes["x"].to_numpy(), reference_x, equal_nan=True)

@@ -3,11 +3,12 @@
 Node rows are most of the bytes and hold no nested lists. All node lists of a bulk body are read
 in one pass by pandas' C tokenizer (no Python object per value; it releases the GIL) through a
 file-like view that translates the JSON punctuation on the fly: ``[`` starts a line, ``]``
-ends a field, ``null`` reads as ``-1``. So the body is never copied whole (no join, no replace),
-integer columns are parsed as integers (exact up to 2**63) and doubles at full precision. The
-small rest (connectors, tags, annotations) goes through orjson. Anything that is not the plain
-8-column form (history rows, pretty-printing, a null outside the parent column, a non-finite
-value) falls back to orjson for the whole body, with the same result.
+ends a field, ``null`` becomes an empty field. So the body is never copied whole (no join, no
+replace), integer columns are parsed as integers (exact up to 2**63) and doubles at full precision.
+The small rest (connectors, tags, annotations) goes through orjson. Anything that is not the plain
+8-column form (history rows, a null in an integer column other than the parent, a non-finite
+value) falls back to orjson for the whole body, with the same result. Valid JSON reads exactly as
+orjson reads it; the fast path is not a JSON validator.
 """
 
 from __future__ import annotations
@@ -102,11 +103,13 @@ def nodes_frame(rows: list[list[Any]]) -> pd.DataFrame:
 
 #: Where a skeleton's node list starts in a bulk compact-detail body: ``"<skid>":[[``.
 _SKELETON_START = re.compile(rb'"(\d+)"\s*:\s*\[\s*\[')
-#: Node rows as CSV lines: ``[`` starts a line, ``]`` ends a field, ``null`` reads ``-1``
-#: (letters appear in no other plain node row; anything else fails the integer columns), and
-#: whitespace between tokens goes (so spaced or indented JSON reads the same).
-_ROWS_AS_CSV = bytes.maketrans(b"[]nul", b"\n,-1 ")
-_WHITESPACE = b" \t\r\n"
+#: Node rows as CSV lines: ``[`` starts a line, ``]`` ends a field; the letters of ``null`` go
+#: (they appear in no number; true/false/NaN/Infinity then fail to parse), leaving an empty field
+#: (NA), and so does whitespace between tokens (spaced or indented JSON reads the same).
+_ROWS_AS_CSV = bytes.maketrans(b"[]", b"\n,")
+_DROPPED = b"nul \t\r\n"
+#: The parent column may hold nulls (roots): read as a masked integer column, exact.
+_CSV_DTYPES = {**_NODE_DTYPES, "parent_id": "Int64"}
 #: Trailing fields of each line: ``],`` and ``]]`` leave two empty ones.
 _CSV_NAMES = [*NODE_COLUMNS, "_end", "_next"]
 #: Bytes handed to the tokenizer per read.
@@ -133,7 +136,7 @@ class _RowsText(io.RawIOBase):
             end = self._spans[self._index][1]
             if self._position < end:
                 stop = min(end, self._position + want)
-                piece = self._body[self._position : stop].translate(_ROWS_AS_CSV, _WHITESPACE)
+                piece = self._body[self._position : stop].translate(_ROWS_AS_CSV, _DROPPED)
                 self._position = stop
                 return piece
             self._index += 1
@@ -151,34 +154,31 @@ def _node_tables(body: bytes, spans: Sequence[tuple[int, int] | None]) -> list[p
     """Node tables of the spans (``[row],[row]...]]`` each; None for an empty list), or None when
     the text is not the plain 8-column form (then the caller uses orjson)."""
     present = [span for span in spans if span is not None]
-    counts, nulls = [], 0
+    counts = []
     for start, end in present:
-        # A literal -1 could not be told from a null: such bodies go through orjson. Then every
-        # "n" is a null's (or a non-finite number's, refused below).
-        if body.find(b"-1,", start, end) >= 0:
-            return None
         # 8 values a row: 7 commas inside each, one between rows. A short row fails its integer
         # column, so with these totals (and one line a row, checked below) none has more either.
         rows, odd = divmod(body.count(b",", start, end) + 1, 8)
         if odd:
             return None
         counts.append(rows)
-        nulls += body.count(b"n", start, end)
     table = _EMPTY_NODES
     if present:
         try:
             # low_memory: tokenized a few hundred kB at a time, so the tokenizer's own buffers stay
             # small (a third less peak memory than all at once, and no slower).
             table = pd.read_csv(_RowsText(body, present), header=None, names=_CSV_NAMES, usecols=NODE_COLUMNS,
-                                dtype=_NODE_DTYPES, na_filter=False, quoting=csv.QUOTE_NONE, engine="c",
-                                low_memory=True)
+                                dtype=_CSV_DTYPES, na_values=[""], keep_default_na=False,
+                                quoting=csv.QUOTE_NONE, engine="c", low_memory=True)
         except (ValueError, OverflowError, pd.errors.ParserError):
             return None
-        # One row per "[", every null in the parent column, and only finite doubles (as orjson).
-        if len(table) != sum(counts) or int((table["parent_id"].to_numpy() == -1).sum()) != nulls:
+        # One line a row, and no infinity (orjson refuses those; nulls in doubles are NaN, as orjson's
+        # None in a float array).
+        if len(table) != sum(counts):
             return None
-        if not all(np.isfinite(table[c].to_numpy()).all() for c in ("x", "y", "z", "radius")):
+        if any(np.isinf(table[c].to_numpy()).any() for c in ("x", "y", "z", "radius")):
             return None
+        table["parent_id"] = table["parent_id"].to_numpy(dtype=np.int64, na_value=-1)
     frames: list[pd.DataFrame] = []
     row = 0
     sizes = iter(counts)
