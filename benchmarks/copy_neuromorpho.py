@@ -3,7 +3,8 @@
     python benchmarks/copy_neuromorpho.py [--neurons 200] [--nmo-latency 0.1] [--catmaid-latency 0.02]
 
 The bundled NeuroMorpho server seeds 36 neurons; this script grows its SQLite file to
-``--neurons`` synthetic neurons (same record shape, same synthetic SWC files) before serving it.
+``--neurons`` synthetic neurons (records copied from the seeded ones, random SWC trees of 40 to
+400 nodes) before serving it.
 Each server runs with its injected per-request latency; NeuroMorpho is asked at its polite
 default of 4 parallel requests. Printed: the copy time, what the NeuroMorpho downloads alone
 take (the lower bound a copy can reach), requests on each side, and a second, resuming run
@@ -24,8 +25,20 @@ import numpy as np
 
 from neuromodels import Connection, NeuronCollection
 from neuromodels.testing import serve
-from neuromodels.testing.neuromorpho.app import synthetic_swc
 from neuromodels.transfer import Transform
+
+
+def random_swc(seed: int, n: int) -> str:
+    """A random tree of ``n`` nodes under a soma, as NeuroMorpho's standardised files look."""
+    rng = np.random.default_rng(seed)
+    lines = ["# synthetic neuron for the copy benchmark", "1 1 0.00 0.00 0.00 6.000 -1"]
+    positions = {1: np.zeros(3)}
+    for i in range(2, n + 1):
+        parent = i - 1 if rng.random() > 0.1 else int(rng.integers(1, i))
+        positions[i] = positions[parent] + rng.normal(scale=3.0, size=3)
+        x, y, z = positions[i]
+        lines.append(f"{i} 3 {x:.2f} {y:.2f} {z:.2f} {rng.uniform(0.2, 1.2):.2f} {parent}")
+    return "\n".join(lines) + "\n"
 
 
 def grow(db_path: str, total: int) -> None:
@@ -41,8 +54,8 @@ def grow(db_path: str, total: int) -> None:
         name = f"bench_{nid}"
         template.update(neuron_id=nid, neuron_name=name, original_format=f"{name}.asc",
                         png_url=f"http://neuromorpho.org/images/imageFiles/{template['archive']}/{name}.png")
-        db.execute("INSERT INTO neuron VALUES (?, ?, ?, ?)",
-                   (nid, name, json.dumps(template), synthetic_swc(nid, int(rng.integers(40, 400)))))
+        db.execute("INSERT INTO neuron (id, name, record, swc) VALUES (?, ?, ?, ?)",
+                   (nid, name, json.dumps(template), random_swc(nid, int(rng.integers(40, 400)))))
     db.commit()
     db.close()
 

@@ -9,8 +9,8 @@ NeuroMorpho.org and Clio as Python objects.
 0
 """
 
-from .collection import Collection
-from .connection import Connection
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AuthenticationError,
     BadRequest,
@@ -26,26 +26,36 @@ from .errors import (
     ServerError,
     ServerUnavailable,
 )
-from .model import Model
-from .resources import (
-    Annotation,
-    AnnotationCollection,
-    Connector,
-    ConnectorCollection,
-    ImageInstance,
-    ImageInstanceCollection,
-    Link,
-    Neuron,
-    NeuronCollection,
-    Ontology,
-    OntologyCollection,
-    Project,
-    ProjectCollection,
-    Term,
-    TermCollection,
-    Volume,
-    VolumeCollection,
-)
+
+#: Public names loaded on first use (PEP 562), so `import neuromodels` does not load pandas.
+_LAZY = {"Collection": "collection", "Connection": "connection", "Model": "model",
+         **{name: "resources" for name in (
+             "Annotation", "AnnotationCollection", "Connector", "ConnectorCollection", "ImageInstance",
+             "ImageInstanceCollection", "Link", "Neuron", "NeuronCollection", "Ontology", "OntologyCollection",
+             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")}}
+
+if TYPE_CHECKING:
+    from .collection import Collection
+    from .connection import Connection
+    from .model import Model
+    from .resources import (Annotation, AnnotationCollection, Connector, ConnectorCollection, ImageInstance,
+                            ImageInstanceCollection, Link, Neuron, NeuronCollection, Ontology, OntologyCollection,
+                            Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'neuromodels' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

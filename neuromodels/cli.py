@@ -59,6 +59,8 @@ def server_lines(server: Any) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.background:
+        return _serve_in_background(args)
     from .testing import serve
 
     stop = threading.Event()
@@ -66,8 +68,18 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
         try:
+            if args.seed_swc:
+                if not hasattr(server, "add_swc"):
+                    print(f"neuromodels serve: --seed-swc is for catmaid, not {args.backend}", file=sys.stderr)
+                    return 2
+                server.add_swc(args.seed_swc, annotations=args.annotation or ("Import",))
             print("\n".join(server_lines(server)), flush=True)
-            print(f"serving {server.backend} on {server.url} until Ctrl-C", file=sys.stderr, flush=True)
+            if args.detached:  # started by --background: let it go on without our stdout
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            else:
+                print(f"serving {server.backend} on {server.url} until Ctrl-C", file=sys.stderr, flush=True)
             while not stop.wait(0.2):
                 pass
         finally:
@@ -75,6 +87,36 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return 0
+
+
+def _serve_in_background(args: argparse.Namespace) -> int:
+    """Start the server in a process of its own, print its lines, its PID and an ``export`` line,
+    and return, so that ``eval "$(neuromodels serve catmaid --background)"`` works."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "neuromodels.cli", "serve", args.backend, "--port", str(args.port),
+            "--latency", str(args.latency), "--detached", *(["--db", args.db] if args.db else []),
+            *(["--seed-swc", args.seed_swc] if args.seed_swc else []),
+            *[arg for a in (args.annotation or []) for arg in ("--annotation", a)]]
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             start_new_session=True, text=True)
+    assert child.stdout is not None
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(child.stdout.read() if child.stdout else ""), daemon=True)
+    reader.start()
+    reader.join(timeout=60)  # the child closes its stdout once its lines are out
+    lines = (received[0] if received else "").splitlines()
+    if not lines or child.poll() is not None:
+        if child.poll() is None:
+            child.terminate()
+        print(f"neuromodels serve: the {args.backend} server did not start "
+              f"(run it in the foreground to see why)", file=sys.stderr)
+        return 1
+    names = [line.split("=", 1)[0] for line in lines if line.startswith("NEUROMODELS_")]
+    print("\n".join(lines))
+    print(f"NEUROMODELS_SERVER_PID={child.pid}")
+    print("export " + " ".join([*names, "NEUROMODELS_SERVER_PID"]), flush=True)
     return 0
 
 
@@ -154,8 +196,8 @@ def plain(value: Any) -> Any:
     """
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
+    if isinstance(value, float):  # numpy.float64 too: a subclass of float
+        return None if math.isnan(value) else float(value)
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -202,7 +244,11 @@ def _ls(args: argparse.Namespace) -> int:
     from .errors import NeuromodelsError, NotSupported
 
     kinds = collection_kinds()
-    with Connection.from_env(progress=False):
+    if args.profile:
+        connection = Connection.from_profile(args.profile, progress=False)
+    else:
+        connection = Connection.from_env(progress=False)
+    with connection:
         if args.kind is None:
             for name, cls in kinds.items():
                 try:
@@ -255,8 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neuromodels",
         description="Neuron reconstructions and image annotations on CATMAID, Cytomine, "
                     "NeuroMorpho.org and Clio as Python objects.",
-        epilog="ls and copy read the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
-               "NEUROMODELS_TOKEN ... (see `neuromodels serve`).",
+        epilog="ls reads the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
+               "NEUROMODELS_TOKEN ... (see `neuromodels serve`) or from a named profile (--profile).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -274,6 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     srv.add_argument("--db", default=None, help="SQLite file to keep data in (default: a temporary one)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    srv.add_argument("--background", action="store_true",
+                     help="start it in a process of its own and return; adds NEUROMODELS_SERVER_PID and an export "
+                          "line, for eval \"$(neuromodels serve BACKEND --background)\" (stop: kill "
+                          "$NEUROMODELS_SERVER_PID)")
+    srv.add_argument("--seed-swc", default=None, metavar="PATH",
+                     help="catmaid: import the SWC files of this folder (or one file) before serving")
+    srv.add_argument("--annotation", action="append", metavar="NAME",
+                     help="catmaid: annotate the seeded neurons (repeatable; default: Import)")
+    srv.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)
     srv.set_defaults(func=_serve)
 
     ls = sub.add_parser("ls", help="list a collection from the server named by NEUROMODELS_* variables",
@@ -285,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table", help="output format")
     ls.add_argument("--limit", "-n", type=int, default=None, help="at most this many")
     ls.add_argument("--columns", "-c", default=None, help="only these columns, comma-separated")
+    ls.add_argument("--profile", "-p", default=None,
+                    help="a named profile (~/.config/neuromodels/profiles.ini) instead of NEUROMODELS_*")
     ls.set_defaults(func=_ls)
 
     sub.add_parser("copy", help="copy neurons or annotations between servers (neuromodels copy --help)",

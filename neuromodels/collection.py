@@ -34,6 +34,11 @@ C = TypeVar("C", bound="Collection[Any]")
 _NO_VALUE: Any = object()
 
 
+class UnknownFilter(ValueError, AttributeError):
+    """A filter or modifier the backend does not offer: a ``ValueError`` (as API.md says of
+    unknown filters) that is also an ``AttributeError`` when it was set as an attribute."""
+
+
 def outcome_unknown(error: BaseException) -> bool:
     """True when a write was sent but its reply lost, so it may or may not be stored."""
     if not isinstance(error, NeuromodelsError):
@@ -60,6 +65,8 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         #: True for a slice: fetch() refreshes these members instead of running the query.
         object.__setattr__(self, "_members_only", False)
         object.__setattr__(self, "_lock", threading.RLock())
+        # Keyword modifiers are checked when the query runs: ``connection=`` may name another
+        # server than the current one.
         for item in items or []:
             self.append(item)
 
@@ -80,9 +87,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             return
         allowed = conn.backend.resource(self.model).allowed_filters(conn)
         if name not in allowed:
-            raise AttributeError(
-                f"{type(self).__name__} has no attribute or filter {name!r}{did_you_mean(name, allowed)}; "
-                f"the filters on {conn.backend.name}: {', '.join(sorted(allowed)) or 'none'}")
+            raise UnknownFilter(
+                f"unknown filter {name!r} for {self.model.__name__} on {conn.backend.name}"
+                f"{did_you_mean(name, allowed)}; allowed: {', '.join(sorted(allowed)) or 'none'}")
 
     def __getattr__(self, name: str) -> Any:
         modifiers = self.__dict__.get("_modifiers", {})
@@ -183,6 +190,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             self._refresh(connection, options)
             return self
         self._items = list(self._iterate(connection, limit, options))
+        if connection is not None:
+            # Where these came from, for what works across servers (copy_to).
+            object.__setattr__(self, "_connection", connection)
         return self
 
     def _refresh(self, connection: Connection | None, options: dict[str, Any]) -> None:

@@ -11,13 +11,14 @@ import base64
 import configparser
 import contextvars
 import difflib
+import hashlib
 import importlib
 import math
 import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
@@ -25,6 +26,9 @@ import requests
 from .backends.base import Backend
 from .errors import NoConnection, NotSupported
 from .transport import DEFAULT_MAX_BODY, Transport
+
+if TYPE_CHECKING:
+    from .cache import ReadCache
 
 #: The entry-point group backends are declared in.
 ENTRY_POINT_GROUP = "neuromodels.backends"
@@ -80,6 +84,12 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
+
+    def __copy__(self) -> "Secret":
+        return self  # immutable: copies share it
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Secret":
+        return self
 
     def __reduce__(self) -> Any:
         raise TypeError("a Secret is not pickled: pass the credential again where it is needed")
@@ -193,7 +203,7 @@ def load_backend(name: str) -> Backend:
 # -- options ---------------------------------------------------------------------------------------
 #: The keywords every backend accepts (besides ``url`` and ``backend``).
 COMMON_OPTIONS = ("project", "token", "http_user", "http_password", "timeout", "max_workers", "retries",
-                  "backoff", "verify", "progress", "public_key", "private_key", "max_body")
+                  "backoff", "verify", "progress", "public_key", "private_key", "max_body", "cache", "cache_ttl")
 #: Other clients' names for our keywords.
 ALIASES = {"api_token": "token", "project_id": "project", "server": "url", "max_threads": "max_workers",
            "username": "http_user", "password": "http_password", "dataset": "project", "ssl_verify": "verify",
@@ -263,6 +273,8 @@ class Connection:
         public_key: "str | Secret | None" = None,
         private_key: "str | Secret | None" = None,
         max_body: int | None = DEFAULT_MAX_BODY,
+        cache: bool | str | None = None,
+        cache_ttl: float | None = None,
         **backend_options: Any,
     ) -> None:
         # Credentials are wrapped first, rebinding the argument names, so that no frame of a
@@ -289,6 +301,7 @@ class Connection:
             raise ValueError("url must start with http:// or https:// (optionally 'backend+' before it)")
         if backend is None:
             if backend_options:
+                backend_options = dict.fromkeys(backend_options, "***")  # a misplaced token stays out of locals
                 self._refuse_unknown(backend_options, [])
             raise ValueError(f"say which server this is: backend= one of {', '.join(available_backends())}")
         _number("timeout", timeout, minimum=0, strictly=True)
@@ -304,9 +317,14 @@ class Connection:
             raise ValueError(f"verify={verify!r}: no such CA bundle file or directory")
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"progress must be True, False or None, not {progress!r}")
+        if cache is not None and not isinstance(cache, (bool, str)):
+            raise TypeError(f"cache must be True (in memory), a SQLite file's path, or None, not {cache!r}")
+        if cache_ttl is not None:
+            _number("cache_ttl", cache_ttl, minimum=0, strictly=True)
         self.backend: Backend = load_backend(backend)
         unknown = set(backend_options) - set(self.backend.options)
         if unknown:
+            backend_options = dict.fromkeys(backend_options, "***")
             self._refuse_unknown({k: backend_options[k] for k in unknown}, list(self.backend.options))
         self.options: dict[str, Any] = {**self.backend.options, **backend_options}
         self.url = f"{scheme}://{rest}".rstrip("/")
@@ -323,8 +341,6 @@ class Connection:
         self.verify: bool | str = os.path.expanduser(verify) if isinstance(verify, str) else verify
         self.progress = progress
         self.max_body = max_body
-        #: Per-connection memo for things read once (relation ids, field lists...).
-        self.cache: dict[str, Any] = {}
         self._active = 0  # open `with` blocks, across threads
         self._active_lock = threading.Lock()
         self.transport = Transport(
@@ -338,7 +354,19 @@ class Connection:
             verify=self.verify,
             progress=progress,
             max_body=max_body,
+            cache=self._read_cache(cache, cache_ttl),
         )
+
+    def _read_cache(self, cache: bool | str | None, ttl: float | None) -> "ReadCache | None":
+        if cache is None or cache is False:
+            return None
+        from .cache import ReadCache
+
+        # Entries are keyed by a fingerprint of who asks, never by the credentials themselves
+        # (hashed at once, so no frame holds them in clear).
+        return ReadCache(os.path.expanduser(cache) if isinstance(cache, str) else True, ttl, hashlib.sha256(
+            "\x00".join(str(v) for v in (self.url, self.backend.name, self.project, self.token, self.http_auth,
+                                         self.keys)).encode()).hexdigest())
 
     def _refuse_unknown(self, given: Mapping[str, Any], own: list[str]) -> None:
         known = list(COMMON_OPTIONS) + own
@@ -380,35 +408,7 @@ class Connection:
         >>> for name in ("NEUROMODELS_URL", "NEUROMODELS_PROJECT"):
         ...     del os.environ[name]
         """
-        names = {
-            "backend": "NEUROMODELS_BACKEND",
-            "project": "NEUROMODELS_PROJECT",
-            "token": "NEUROMODELS_TOKEN",
-            "public_key": "NEUROMODELS_PUBLIC_KEY",
-            "private_key": "NEUROMODELS_PRIVATE_KEY",
-            "http_user": "NEUROMODELS_HTTP_USER",
-            "http_password": "NEUROMODELS_HTTP_PASSWORD",
-        }
-        url = overrides.pop("url", None) or os.environ.get("NEUROMODELS_URL")
-        if not url and os.environ.get("CATMAID_SERVER"):
-            url = os.environ["CATMAID_SERVER"]
-            names.update(token="CATMAID_API_TOKEN", http_user="CATMAID_HTTP_USER",
-                         http_password="CATMAID_HTTP_PASSWORD")
-            overrides.setdefault("backend", "catmaid")
-            if not os.environ.get("NEUROMODELS_PROJECT"):
-                overrides.setdefault("project", 1)
-        if not url:
-            raise ValueError("NEUROMODELS_URL is not set (nor pymaid's CATMAID_SERVER)")
-        kwargs: dict[str, Any] = {}
-        for key, var in names.items():
-            if os.environ.get(var):
-                value = os.environ[var]
-                kwargs[key] = Secret(value) if key in ("token", "public_key", "private_key", "http_password") else value
-        project = kwargs.get("project")
-        if isinstance(project, str) and project.lstrip("-").isdigit():
-            kwargs["project"] = int(project)
-        kwargs.update(overrides)
-        return cls(url, **kwargs)
+        return cls(**_env_settings(overrides))
 
     @staticmethod
     def profiles_path() -> Path:
@@ -438,37 +438,7 @@ class Connection:
         <Connection catmaid http://127.0.0.1:8000 project=2>
         """
         file = Path(path) if path is not None else cls.profiles_path()
-        parser = configparser.ConfigParser(interpolation=None)
-        if not parser.read(file, encoding="utf-8"):
-            raise ValueError(f"no profiles file at {file}")
-        if not parser.has_section(name):
-            close = difflib.get_close_matches(name, parser.sections(), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"no profile {name!r} in {file}{hint}; its profiles: {', '.join(parser.sections()) or 'none'}")
-        section = dict(parser.items(name))
-        kwargs: dict[str, Any] = {}
-        token_file = section.pop("token_file", None)
-        if token_file:
-            kwargs["token"] = Secret(Path(token_file).expanduser().read_text(encoding="utf-8").strip())
-        for key, value in section.items():
-            if key in ("token", "public_key", "private_key", "http_password"):
-                kwargs[key] = Secret(value)
-            elif key in ("timeout", "backoff"):
-                kwargs[key] = float(value)
-            elif key in ("retries", "max_workers", "max_body"):
-                kwargs[key] = int(value)
-            elif key == "project":
-                kwargs[key] = int(value) if value.lstrip("-").isdigit() else value
-            elif key in ("verify", "progress"):
-                lowered = value.strip().lower()
-                kwargs[key] = {"true": True, "yes": True, "false": False, "no": False}.get(lowered, value)
-            else:
-                kwargs[key] = value
-        kwargs.update(overrides)
-        url = kwargs.pop("url", None)
-        if not url:
-            raise ValueError(f"profile {name!r} in {file} has no url")
-        return cls(url, **kwargs)
+        return cls(**{**_profile_settings(name, file), **overrides})
 
     # -- current-connection stack ---------------------------------------------------------------
     def __enter__(self) -> "Connection":
@@ -543,10 +513,84 @@ class Connection:
         return self.backend.ping(self)
 
     def __repr__(self) -> str:
-        project = f" project={self.project!r}" if self.project is not None else ""
-        return f"<Connection {self.backend.name} {_strip_userinfo(self.url)}{project}>"
+        # getattr: also shown half-built, as a local variable of a failing __init__
+        backend = getattr(getattr(self, "backend", None), "name", "?")
+        url = getattr(self, "url", None)
+        project = getattr(self, "project", None)
+        where = _strip_userinfo(url) if url else "(not set up)"
+        return f"<Connection {backend} {where}{f' project={project!r}' if project is not None else ''}>"
 
     __str__ = __repr__
+
+
+_SECRET_KEYS = ("token", "public_key", "private_key", "http_password")
+
+
+def _env_settings(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Connection keywords from the environment, credentials already wrapped (a helper, so no
+    frame of a later error holds them in clear)."""
+    names = {
+        "backend": "NEUROMODELS_BACKEND",
+        "project": "NEUROMODELS_PROJECT",
+        "token": "NEUROMODELS_TOKEN",
+        "public_key": "NEUROMODELS_PUBLIC_KEY",
+        "private_key": "NEUROMODELS_PRIVATE_KEY",
+        "http_user": "NEUROMODELS_HTTP_USER",
+        "http_password": "NEUROMODELS_HTTP_PASSWORD",
+    }
+    settings: dict[str, Any] = {}
+    url = overrides.pop("url", None) or os.environ.get("NEUROMODELS_URL")
+    if not url and os.environ.get("CATMAID_SERVER"):  # pymaid's connect_catmaid() variables
+        url = os.environ["CATMAID_SERVER"]
+        names.update(token="CATMAID_API_TOKEN", http_user="CATMAID_HTTP_USER", http_password="CATMAID_HTTP_PASSWORD")
+        settings["backend"] = "catmaid"
+        if not os.environ.get("NEUROMODELS_PROJECT"):
+            settings["project"] = 1  # pymaid's default project
+    if not url:
+        raise ValueError("NEUROMODELS_URL is not set (nor pymaid's CATMAID_SERVER)")
+    settings["url"], user, password = _split_userinfo(url.strip())
+    if user is not None:
+        settings["http_user"], settings["http_password"] = user, password
+    for key, var in names.items():
+        if os.environ.get(var):
+            settings[key] = Secret(os.environ[var]) if key in _SECRET_KEYS else os.environ[var]
+    project = settings.get("project")
+    if isinstance(project, str) and project.lstrip("-").isdigit():
+        settings["project"] = int(project)
+    settings.update(overrides)
+    return settings
+
+
+def _profile_settings(name: str, file: Path) -> dict[str, Any]:
+    """Connection keywords from a profile section, credentials already wrapped."""
+    parser = configparser.ConfigParser(interpolation=None)
+    if not parser.read(file, encoding="utf-8"):
+        raise ValueError(f"no profiles file at {file}")
+    if not parser.has_section(name):
+        close = difflib.get_close_matches(name, parser.sections(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"no profile {name!r} in {file}{hint}; its profiles: {', '.join(parser.sections()) or 'none'}")
+    section = parser[name]
+    settings: dict[str, Any] = {key: Secret(section[key]) for key in _SECRET_KEYS if section.get(key)}
+    if section.get("token_file"):
+        settings["token"] = Secret(Path(section["token_file"]).expanduser().read_text(encoding="utf-8").strip())
+    for key in section:
+        if key in _SECRET_KEYS or key == "token_file":
+            continue
+        text = section[key]
+        if key in ("timeout", "backoff"):
+            settings[key] = float(text)
+        elif key in ("retries", "max_workers", "max_body"):
+            settings[key] = int(text)
+        elif key == "project":
+            settings[key] = int(text) if text.lstrip("-").isdigit() else text
+        elif key in ("verify", "progress"):
+            settings[key] = {"true": True, "yes": True, "false": False, "no": False}.get(text.strip().lower(), text)
+        else:
+            settings[key] = text
+    if not settings.get("url"):
+        raise ValueError(f"profile {name!r} in {file} has no url")
+    return settings
 
 
 class BasicAuth(requests.auth.AuthBase):

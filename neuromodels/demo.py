@@ -26,6 +26,7 @@ from .resources import (
     Connector,
     ConnectorCollection,
     ImageInstanceCollection,
+    Link,
     Neuron,
     NeuronCollection,
     Project,
@@ -132,7 +133,7 @@ def catmaid(print_: Printer = print) -> None:
             tip = _nodes(pre).iloc[-1]
             synapses.append(Connector(
                 x=float(tip.x), y=float(tip.y), z=float(tip.z),
-                links=[(int(tip.node_id), "presynaptic_to"), (int(_nodes(post).node_id.iloc[-1]), "postsynaptic_to")],
+                links=[Link(int(tip.node_id), "presynaptic_to"), Link(int(_nodes(post).node_id.iloc[-1]), "postsynaptic_to")],
             ).save())
             print_(f"Linked {pre.name} -> {post.name} through connector {synapses[-1].id}")
 
@@ -143,7 +144,7 @@ def catmaid(print_: Printer = print) -> None:
         faces = [[0, 2, 1], [1, 2, 3], [4, 5, 6], [5, 7, 6], [0, 1, 4], [1, 5, 4],
                  [2, 6, 3], [3, 6, 7], [0, 4, 2], [2, 4, 6], [1, 3, 5], [3, 7, 5]]
         box = Volume(name="neuropil bounding box", comment="made by neuromodels demo", vertices=corners,
-                     faces=faces).save()
+                     faces=np.array(faces)).save()
         print_(f"Uploaded volume {box.id} ({len(corners)} vertices, {len(faces)} faces)")
 
         print_("\nQuerying back:")
@@ -163,9 +164,10 @@ def catmaid(print_: Printer = print) -> None:
         for c in ConnectorCollection(neuron=batch[0].id).fetch():
             print_(f"  connector {c.id} at ({c.x:.0f}, {c.y:.0f}, {c.z:.0f}): "
                    + ", ".join(f"skeleton {link.skeleton_id} {link.relation}" for link in c.links or []))
-        if callable(getattr(Neuron, "partners", None)):
+        partners_of = getattr(Neuron.fetch(batch[0].id), "partners", None)  # where the client has it
+        if callable(partners_of):
             try:
-                partners = Neuron.fetch(batch[0].id).partners()
+                partners = partners_of()
             except NotSupported:
                 pass
             else:
@@ -238,8 +240,8 @@ def neuromorpho(print_: Printer = print) -> None:
             "cell type": [", ".join(n.extra.get("cell_type") or []) for n in found],
         }).head(5))
         neuron = Neuron.fetch(found[0].id)
-        print_(f"\nNeuron.fetch({neuron.id}) -> {neuron.name!r}: {len(neuron.nodes)} SWC nodes, first rows:")
-        _table(print_, neuron.nodes.head(4))
+        print_(f"\nNeuron.fetch({neuron.id}) -> {neuron.name!r}: {len(_nodes(neuron))} SWC nodes, first rows:")
+        _table(print_, _nodes(neuron).head(4))
 
 
 # -- Clio ------------------------------------------------------------------------------------------------

@@ -177,7 +177,27 @@ def _converters(cls: type) -> dict[str, Any]:
 def model(cls: type[M]) -> type[M]:
     """Declare a model class: an attrs class with slots, whose unknown attributes are refused
     (``n.nmae = "x"`` raises ``AttributeError`` naming ``name``)."""
-    return attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)
+    made = attrs.define(cls, slots=True, eq=False, on_setattr=attrs.setters.NO_OP)
+    made.__init__ = _naming_unknown_keywords(made, made.__init__)  # type: ignore[method-assign]
+    return made
+
+
+def _naming_unknown_keywords(cls: type, init: Callable[..., None]) -> Callable[..., None]:
+    """``Neuron(nmae="x")`` raises a ``TypeError`` that names the close fields."""
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except TypeError:
+            fields = _public_fields(cls)
+            unknown = [k for k in kwargs if k not in fields]
+            if not unknown:
+                raise
+            raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{did_you_mean(unknown[0], fields)}; "
+                            f"its fields: {', '.join(fields)}") from None
+
+    return __init__
 
 
 @model

@@ -20,6 +20,7 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
+from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
@@ -64,10 +65,13 @@ def _links(value: Any) -> Any:
 
 
 @model
-class Project(Model):
+class Project(TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
-    >>> # Project.fetch(1).name
+    On Cytomine a project also has members (:meth:`members`), tags and attached files.
+
+    >>> Project.fetch(conn.project).name              # conn: the current connection (CATMAID here)
+    'neuromodels local project'
     """
 
     name: str | None = None
@@ -75,6 +79,42 @@ class Project(Model):
     #: The project's ontology id (Cytomine); None elsewhere.
     ontology: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def members(self, *, managers: bool = False, connection: Connection | None = None) -> list[User]:
+        """The users of this project (``managers=True``: only its managers), as
+        :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
+
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     me = Project.current_user()
+        ...     me.id in [u.id for u in Project.fetch(server.project).members()]
+        True
+        >>> server.stop()
+        """
+        if not isinstance(managers, bool):
+            raise TypeError(f"managers must be True or False, not {managers!r}")
+        conn, resource = self._resource(connection)
+        return resource.require(Members).members(conn, self, managers)
+
+    @classmethod
+    def current_user(cls, *, connection: Connection | None = None) -> User:
+        """The user the connection acts as (Cytomine: the owner of the keys), read once per
+        connection; its keys are never kept in the record.
+
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     Project.current_user().username
+        'admin'
+        >>> server.stop()
+        """
+        conn, resource = cls._resource(connection)
+        return resource.require(Members).current_user(conn)
 
 
 @model
@@ -131,10 +171,23 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(Model):
+class Annotation(TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
-    >>> # Annotation(name="PN", targets=[16, 17]).save()      # CATMAID
+    On Cytomine, ``properties`` are its key-value properties (text values): read by
+    ``Annotation.fetch`` (``properties=False`` skips them; a listing leaves them None unless
+    ``fetch(properties=True)``), and
+    written by ``save()``/``update()`` like any field — new keys are created, changed ones
+    changed, keys removed from a loaded dict (or set to None) deleted. Cytomine annotations
+    also take tags (:meth:`tag`) and attached files (:meth:`attach`).
+
+    On CATMAID, saving an annotation annotates its targets (neurons by skeleton id):
+
+    >>> pns = NeuronCollection(annotation="PN").fetch(nodes=False)
+    >>> left = Annotation(name="left side", targets=[pns[0].id]).save()
+    >>> left.targets == [pns[0].id], left.id is not None
+    (True, True)
+    >>> left.delete()                                 # removed from its targets
     """
 
     name: str | None = None
@@ -149,10 +202,13 @@ class Annotation(Model):
 
 
 @model
-class ImageInstance(Model):
-    """An image (CATMAID stack, Cytomine image instance).
+class ImageInstance(TaggableMixin, AttachableMixin, Model):
+    """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
+    attached files.
 
-    >>> # ImageInstance.fetch(2).resolution
+    >>> images = ImageInstanceCollection(project=conn.project).fetch()          # Cytomine here
+    >>> sorted((i.name, i.width, i.height) for i in images)
+    [('CMU-1.svs', 46000, 32914), ('CMU-2.svs', 40000, 30000)]
     """
 
     name: str | None = None
@@ -166,7 +222,11 @@ class ImageInstance(Model):
     def download(self, path: str | os.PathLike[str], *, connection: Connection | None = None) -> str:
         """Download the original image file to ``path``; returns the path.
 
-        >>> # ImageInstance.fetch(6836095).download("slide.svs")
+        >>> import os, tempfile
+        >>> image = ImageInstanceCollection().fetch_with_filter("project", conn.project)[0]
+        >>> path = image.download(os.path.join(tempfile.mkdtemp(), "slide.svs"))
+        >>> os.path.getsize(path) > 0
+        True
         """
         conn, resource = self._resource(connection)
         return resource.require(Download).download(conn, self, str(path))
@@ -175,7 +235,9 @@ class ImageInstance(Model):
                   connection: Connection | None = None) -> bytes:
         """A PNG thumbnail (bytes); also written to ``path`` when given.
 
-        >>> # png = ImageInstance.fetch(6836095).thumbnail(max_size=256)
+        >>> image = ImageInstanceCollection().fetch_with_filter("project", conn.project)[0]
+        >>> image.thumbnail(max_size=256)[:8]
+        b'\\x89PNG\\r\\n\\x1a\\n'
         """
         if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0:
             raise ValueError(f"max_size must be a positive int, not {max_size!r}")
@@ -206,7 +268,12 @@ class Connector(Model):
 class Volume(TrimeshVolumeMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
-    >>> # Volume(name="box", vertices=v, faces=f).save()
+    >>> box = Volume(name="doc box", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    ...              faces=[[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]).save()
+    >>> again = Volume.fetch(box.id)
+    >>> again.name, again.vertices.shape, again.faces.shape
+    ('doc box', (4, 3), (4, 3))
+    >>> box.delete()
     """
 
     name: str | None = None
@@ -220,7 +287,9 @@ class Volume(TrimeshVolumeMixin, Model):
 class Ontology(Model):
     """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
 
-    >>> # Ontology.fetch(6836019).name
+    >>> project = Project.fetch(conn.project)          # Cytomine here
+    >>> Ontology.fetch(project.ontology).name
+    'Demo ontology'
     """
 
     name: str | None = None
@@ -231,7 +300,11 @@ class Ontology(Model):
 class Term(Model):
     """A term of an ontology (Cytomine), e.g. "Tumor".
 
-    >>> # Term(name="Necrosis", ontology=6836019, color="#9E9E9E").save()
+    >>> ontology = Project.fetch(conn.project).ontology          # Cytomine here
+    >>> necrosis = Term(name="Necrosis", ontology=ontology, color="#9E9E9E").save()
+    >>> sorted(t.name for t in TermCollection(ontology=ontology).fetch())
+    ['Necrosis', 'Stroma', 'Tumor']
+    >>> necrosis.delete()
     """
 
     name: str | None = None
@@ -267,22 +340,59 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
         return self
 
 
+def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Connection | None) -> None:
+    conn, resource = collection._resource(connection)
+    resource.require(Tags).add_tags(conn, list(collection), list(names))
+
+
 class AnnotationCollection(Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
-    >>> # AnnotationCollection(neuron=16).fetch()
+    >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
+    >>> [a.name for a in AnnotationCollection(neuron=skid).fetch()]
+    ['PN']
     """
 
     model = Annotation
+
+    def tag(self, *names: str, connection: Connection | None = None) -> "AnnotationCollection":
+        """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
+
+        >>> from shapely.geometry import Point
+        >>> from neuromodels.testing import serve
+        >>> server = serve("cytomine").start()
+        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
+        ...                   public_key=server.public_key, private_key=server.private_key)
+        >>> with cyto:
+        ...     image = ImageInstanceCollection().fetch()[0]
+        ...     batch = AnnotationCollection([Annotation(geometry=Point(5, 5), image=image.id),
+        ...                                   Annotation(geometry=Point(9, 9), image=image.id)]).save()
+        ...     [a.tags() for a in batch.tag("batch-7")]
+        [['batch-7'], ['batch-7']]
+        >>> server.stop()
+        """
+        _tag_all(self, names, connection)
+        return self
 
 
 class ImageInstanceCollection(Collection[ImageInstance]):
     """Images of a project.
 
-    >>> # ImageInstanceCollection().fetch_with_filter("project", 42)
+    >>> [i.name for i in ImageInstanceCollection().fetch_with_filter("project", conn.project)]
+    ['Synthetic EM stack']
     """
 
     model = ImageInstance
+
+    def tag(self, *names: str, connection: Connection | None = None) -> "ImageInstanceCollection":
+        """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
+
+        >>> images = ImageInstanceCollection().fetch().tag("scanned")
+        >>> all("scanned" in i.tags() for i in images)
+        True
+        """
+        _tag_all(self, names, connection)
+        return self
 
 
 class ConnectorCollection(Collection[Connector]):
@@ -297,7 +407,8 @@ class ConnectorCollection(Collection[Connector]):
 class VolumeCollection(Collection[Volume]):
     """Volumes (meshes are loaded on ``Volume.fetch``).
 
-    >>> # VolumeCollection(name="neuropil").fetch()
+    >>> VolumeCollection(name="neuropil").fetch()
+    <VolumeCollection of 0 Volumes name='neuropil'>
     """
 
     model = Volume

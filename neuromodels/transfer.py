@@ -41,7 +41,7 @@ import os
 import re
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .resources import Annotation, Connector, Neuron, Volume
 
 log = logging.getLogger("neuromodels")
+MT = TypeVar("MT", bound="Model")
 
 MARKER_PREFIX = "copied from "
 _MARKER = re.compile(r"^copied from (?P<source>\S+)#(?P<kind>[a-z_]+)/(?P<id>\S+)$")
@@ -117,7 +118,8 @@ class Transform:
     offset: Any = 0.0
 
     def __call__(self, xyz: Any) -> np.ndarray:
-        return np.asarray(xyz, dtype=float) * np.asarray(self.scale, dtype=float) + np.asarray(self.offset, dtype=float)
+        result: np.ndarray = np.asarray(xyz, dtype=float) * np.asarray(self.scale, dtype=float) + np.asarray(self.offset, dtype=float)
+        return result
 
     @property
     def radius_scale(self) -> float | None:
@@ -204,7 +206,8 @@ class CopyReport:
 
 # -- mixins for the models and collections ------------------------------------------------------------
 class CopyModelMixin:
-    """``model.copy_to(target)`` and ``model.copied_from``."""
+    """``model.copy_to(target)`` and ``model.copied_from`` (kept in the model's private
+    ``_copied_from`` field)."""
 
     __slots__ = ()
     _copied_from: Any
@@ -220,7 +223,14 @@ class CopyModelMixin:
         ``connection`` is where this model lives (default: the current connection); the options
         are those of :func:`copy_models`.
 
-        >>> # copy = Neuron.fetch(16).copy_to(other_catmaid); copy.copied_from.id
+        >>> from neuromodels import Neuron, NeuronCollection
+        >>> from neuromodels.testing import serve, connect
+        >>> other = serve("catmaid").start()
+        >>> pn = NeuronCollection(annotation="PN").fetch(nodes=False)[0]   # on the current connection
+        >>> copy = Neuron.fetch(pn.id).copy_to(connect(other, progress=False))
+        >>> copy.copied_from.id == pn.id, copy.name == pn.name, copy.id is not None
+        (True, True, True)
+        >>> other.stop()
         """
         from .resources import COLLECTIONS
 
@@ -245,7 +255,17 @@ class CopyCollectionMixin:
         the same kind, ``.copy_report`` telling what happened). ``connection`` is where the
         members live (default: the current connection). See :func:`copy_models` for options.
 
-        >>> # copies = NeuronCollection(species="rat").fetch().copy_to(catmaid, transform=Transform(scale=1000))
+        >>> from neuromodels import NeuronCollection
+        >>> from neuromodels.testing import serve, connect
+        >>> other = serve("catmaid").start()
+        >>> pns = NeuronCollection(annotation="PN").fetch()                 # on the current connection
+        >>> copies = pns.copy_to(connect(other, progress=False), transform=Transform(offset=(0, 0, 40)))
+        >>> len(copies), len(copies.copy_report.created), sorted(copies.id_map()) == sorted(n.id for n in pns)
+        (2, 2, True)
+        >>> again = pns.copy_to(connect(other, progress=False), transform=Transform(offset=(0, 0, 40)))
+        >>> len(again.copy_report.existing), [c.id for c in again] == [c.id for c in copies]
+        (2, True)
+        >>> other.stop()
         """
         return copy_models(self, target, source=connection, **options)  # type: ignore[arg-type]
 
@@ -278,8 +298,8 @@ def _origin(job: _Job, kind: str, model: "Model") -> Origin:
     return Origin(job.key, kind, model.id)
 
 
-def _mark(model: "Model", origin: Origin) -> "Model":
-    object.__setattr__(model, "_copied_from", origin)
+def _mark(model: MT, origin: Origin) -> MT:
+    object.__setattr__(model, "_copied_from", origin)  # models refuse unknown attributes; this is a field
     return model
 
 
@@ -356,12 +376,18 @@ def copy_models(
     """
     from .collection import Collection
     from .connection import Connection
-    from .errors import PartialSaveError
+    from .errors import NoConnection, PartialSaveError
     from .resources import COLLECTIONS
 
     if not isinstance(target, Connection):
         raise TypeError(f"copy_to needs the target Connection, not {type(target).__name__}")
-    src = Connection.current(source)
+    if source is None and isinstance(items, Collection):
+        source = items.__dict__.get("_connection")  # where the collection was fetched, if it says
+    try:
+        src = Connection.current(source)
+    except NoConnection:
+        raise NoConnection("copy_to needs the connection the models live on: pass connection=<source> "
+                           "or call it inside `with source:`") from None
     if src is target:
         raise ValueError("the source and the target are the same connection")
     if connectors not in (True, False, "between", "any"):
@@ -379,6 +405,11 @@ def copy_models(
         if not isinstance(m, model):
             raise TypeError(f"copy_to copies models of one kind; found {type(m).__name__} among {model.__name__}s")
     route = _route(model, src, target)
+    if not models and isinstance(items, Collection) and items.modifiers:
+        # A query not run yet: run it on the source (neurons without nodes: those are loaded
+        # only for what is missing on the target).
+        options = {"nodes": False} if model.__name__ == "Neuron" else {}
+        models = list(items.fetch(connection=src, **options))
     key = source_key or source_name(src)
     report = CopyReport(source=key, target=source_name(target), kind=model.__name__.lower(), dry_run=dry_run)
     job = _Job(src, target, key, report, as_transform(transform), dry_run,
@@ -546,19 +577,20 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
     for i, origin in enumerate(origins):
         found = existing.get(str(origin.id))
         if found is not None:
-            copies[i] = _mark(found, origin)  # type: ignore[assignment]
+            copies[i] = _mark(found, origin)
             report.existing.append(origin)
         else:
             todo.append(i)
     if job.dry_run:
         for i in todo:
             n = models[i]
-            copies[i] = _mark(Neuron(name=_neuron_name(n), annotations=[origins[i].marker]), origins[i])  # type: ignore[assignment]
+            copies[i] = _mark(Neuron(name=_neuron_name(n), annotations=[origins[i].marker]), origins[i])
             report.created.append(origins[i])
         return [c for c in copies if c is not None]
 
     from_catmaid = job.source.backend.name == "catmaid"
     node_maps: dict[int, dict[int, int]] = {}  # source skeleton -> source node -> target node
+    loaded_here = {i for i in todo if models[i].nodes is None}  # ours to drop once copied
     size = job.options["chunk"]
     steps = [todo[k : k + size] for k in range(0, len(todo), size)]
     bar = job.progress(len(todo), "copying neurons")
@@ -582,17 +614,19 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
                 stored = _save(job, NeuronCollection, [c for _, c in built], [origins[i] for i, _ in built])
                 for (i, copy), ok in zip(built, stored):
                     if ok:
-                        copies[i] = _mark(copy, origins[i])  # type: ignore[assignment]
+                        copies[i] = _mark(copy, origins[i])
                         report.created.append(origins[i])
                         src_nodes = models[i].nodes
                         assert src_nodes is not None and copy.nodes is not None
-                        node_maps[models[i].id] = dict(zip(src_nodes["node_id"].astype(int).tolist(),
-                                                           copy.nodes["node_id"].astype(int).tolist()))
+                        if from_catmaid:  # (the import kept the row order: node ids pair up)
+                            node_maps[models[i].id] = dict(zip(src_nodes["node_id"].astype(int).tolist(),
+                                                               copy.nodes["node_id"].astype(int).tolist()))
                 bar.update(len(step))
-                # The source nodes of copied neurons are no longer needed (200 neurons add up).
+                # Nodes this copy downloaded are not needed once copied (200 neurons add up);
+                # those the caller had loaded stay.
                 if not from_catmaid:
                     for i in step:
-                        if copies[i] is not None:
+                        if copies[i] is not None and i in loaded_here:
                             models[i].nodes = None
     finally:
         bar.close()
@@ -655,7 +689,9 @@ def _copy_connectors(job: _Job, models: list["Neuron"], copies: list["Neuron | N
     for c in source_connectors:
         links = []
         for link in c.links or []:
-            node = node_maps.get(link.skeleton_id, {}).get(link.node_id) if link.skeleton_id in copied else None
+            if link.skeleton_id is None or link.skeleton_id not in copied:
+                continue
+            node = node_maps.get(link.skeleton_id, {}).get(link.node_id)
             if node is not None:
                 links.append(Link(node_id=node, relation=link.relation, skeleton_id=copied[link.skeleton_id],
                                   confidence=link.confidence))
@@ -707,13 +743,13 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
     todo = []
     for i, origin in enumerate(origins):
         if str(origin.id) in existing:
-            copies[i] = _mark(existing[str(origin.id)], origin)  # type: ignore[assignment]
+            copies[i] = _mark(existing[str(origin.id)], origin)
             report.existing.append(origin)
         else:
             todo.append(i)
     if job.dry_run:
         for i in todo:
-            copies[i] = _mark(Volume(name=models[i].name), origins[i])  # type: ignore[assignment]
+            copies[i] = _mark(Volume(name=models[i].name), origins[i])
             report.created.append(origins[i])
         return [c for c in copies if c is not None]
     need_mesh = [models[i] for i in todo if models[i].vertices is None or models[i].faces is None]
@@ -728,7 +764,7 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
     stored = _save(job, VolumeCollection, [c for _, c in built], [origins[i] for i, _ in built])
     for (i, copy), ok in zip(built, stored):
         if ok:
-            copies[i] = _mark(copy, origins[i])  # type: ignore[assignment]
+            copies[i] = _mark(copy, origins[i])
             report.created.append(origins[i])
     return [c for c in copies if c is not None]
 
@@ -763,23 +799,24 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
 
     # Terms: source ids -> names -> target ids (by name, in the target project's ontology).
     wanted_images = sorted({target_image(a) for a in models})
-    target_projects = {i: ImageInstance.fetch(i, connection=job.target).project for i in wanted_images}
+    target_projects: dict[int, Any] = {i: ImageInstance(id=i).fetch(connection=job.target).project
+                       for i in wanted_images}
     target_terms: dict[Any, dict[str, int]] = {}
     ontologies: dict[Any, Any] = {}
     for project in set(target_projects.values()):
-        ontology = Project.fetch(project, connection=job.target).ontology
+        ontology = Project().fetch(project, connection=job.target).ontology
         ontologies[project] = ontology
-        terms = TermCollection(ontology=ontology).fetch(connection=job.target) if ontology is not None else []
-        target_terms[project] = {t.name: t.id for t in terms}
+        vocabulary = TermCollection(ontology=ontology).fetch(connection=job.target) if ontology is not None else []
+        target_terms[project] = {str(term.name): term.id for term in vocabulary}
     source_ids = sorted({t for a in models for t in a.terms or []})
     source_terms: dict[int, Any] = {}
     if source_ids:
         for project in sorted({a.project for a in models if a.project is not None}):
-            for t in TermCollection(project=project).fetch(connection=job.source):
-                source_terms[t.id] = t
-        for t in source_ids:
-            if t not in source_terms:
-                source_terms[t] = Term.fetch(t, connection=job.source)
+            for term in TermCollection(project=project).fetch(connection=job.source):
+                source_terms[term.id] = term
+        for term_id in source_ids:
+            if term_id not in source_terms:
+                source_terms[term_id] = Term(id=term_id).fetch(connection=job.source)
     for project, names in target_terms.items():
         missing = sorted({source_terms[t].name for t in source_ids} - set(names))
         if not missing:
@@ -790,7 +827,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                    for n in missing]
             if not job.dry_run:
                 TermCollection(new).save(connection=job.target)
-                names.update({t.name: t.id for t in new})
+                names.update({str(term.name): term.id for term in new})
             report.created_terms.extend(n for n in missing if n not in report.created_terms)
         else:
             report.missing_terms.extend(n for n in missing if n not in report.missing_terms)
@@ -798,9 +835,9 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     # What is there: the target images' annotations, by geometry.
     there: dict[tuple[int, str], list[Annotation]] = {}
     for i in wanted_images:
-        for t in AnnotationCollection(image=i).fetch(connection=job.target):
-            if t.geometry is not None:
-                there.setdefault((i, _geometry_key(t.geometry)), []).append(t)
+        for held in AnnotationCollection(image=i).fetch(connection=job.target):
+            if held.geometry is not None:
+                there.setdefault((i, _geometry_key(held.geometry)), []).append(held)
     copies: list[Annotation | None] = [None] * len(models)
     new_copies: list[tuple[int, Annotation]] = []
     fixes: list[Annotation] = []
@@ -809,8 +846,8 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
         img = target_image(a)
         project = target_projects[img]
         geometry = _transform_geometry(job.transform, a.geometry)
-        terms = sorted({target_terms[project][source_terms[t].name] for t in a.terms or []
-                        if source_terms[t].name in target_terms[project]})
+        terms: list[int] = sorted({target_terms[project][source_terms[t].name] for t in a.terms or []
+                                   if source_terms[t].name in target_terms[project]})
         hits = there.get((img, _geometry_key(geometry)))
         if hits:
             found = hits.pop(0)
@@ -819,12 +856,12 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                 found.terms = sorted(set(found.terms or []) | set(terms))
                 fixes.append(found)
                 fixed.append(origin)
-            copies[k] = _mark(found, origin)  # type: ignore[assignment]
+            copies[k] = _mark(found, origin)
         else:
             new_copies.append((k, Annotation(geometry=geometry, image=img, project=project, terms=terms)))
     if job.dry_run:
         for k, copy in new_copies:
-            copies[k] = _mark(copy, origins[k])  # type: ignore[assignment]
+            copies[k] = _mark(copy, origins[k])
             report.created.append(origins[k])
         return [c for c in copies if c is not None]
     if fixes:
@@ -833,7 +870,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     stored = _save(job, AnnotationCollection, [c for _, c in new_copies], [origins[k] for k, _ in new_copies])
     for (k, copy), ok in zip(new_copies, stored):
         if ok:
-            copies[k] = _mark(copy, origins[k])  # type: ignore[assignment]
+            copies[k] = _mark(copy, origins[k])
             report.created.append(origins[k])
     return [c for c in copies if c is not None]
 
@@ -883,7 +920,7 @@ def _copy_clio_annotations(models: list["Annotation"], job: _Job) -> list["Annot
         found = there.get(int(a.id))
         if found is not None and all(found.properties is not None and found.properties.get(k) == v for k, v in props.items()):
             report.existing.append(origin)
-            copies.append(_mark(found, origin))  # type: ignore[arg-type]
+            copies.append(_mark(found, origin))
             continue
         copy = Annotation(id=int(a.id), properties=props)
         if found is not None:
@@ -892,7 +929,7 @@ def _copy_clio_annotations(models: list["Annotation"], job: _Job) -> list["Annot
             copy.properties = {**(found.properties or {}), **props}
         writes.append(copy)
         written.append(origin)
-        copies.append(_mark(copy, origin))  # type: ignore[arg-type]
+        copies.append(_mark(copy, origin))
     if job.dry_run:
         report.created.extend(written)
         return copies
@@ -908,7 +945,7 @@ _ENV_FIELDS = {"URL": "url", "BACKEND": "backend", "PROJECT": "project", "TOKEN"
 
 
 def connection_from_name(name: str, environ: Mapping[str, str] | None = None) -> "Connection":
-    """A connection named on the command line: ``env`` (the ``NEUROMODELS_*`` variables),
+    """A connection named on the command line: ``env`` (``Connection.from_env()``),
     ``env:PREFIX`` (``PREFIX_URL``, ``PREFIX_BACKEND``, ``PREFIX_PROJECT``, ``PREFIX_TOKEN``,
     ``PREFIX_PUBLIC_KEY``, ``PREFIX_PRIVATE_KEY``, ``PREFIX_HTTP_USER``, ``PREFIX_HTTP_PASSWORD``),
     or a profile name (``Connection.from_profile``, where this version has profiles).
@@ -919,6 +956,8 @@ def connection_from_name(name: str, environ: Mapping[str, str] | None = None) ->
     """
     from .connection import Connection
 
+    if name == "env" and environ is None:
+        return Connection.from_env()  # (also pymaid's CATMAID_* variables)
     env = os.environ if environ is None else environ
     prefix = "NEUROMODELS" if name == "env" else (name[4:] if name.startswith("env:") else None)
     if prefix is not None:
@@ -955,8 +994,19 @@ def cli_copy(argv: list[str]) -> int:
     filters select from SOURCE to TARGET, print the report; 0 when everything is there, 1 when
     some items failed, 2 for a usage error. SOURCE/TARGET: ``env``, ``env:PREFIX`` or a profile.
 
-    >>> # SRC_URL=neuromorpho+https://neuromorpho.org DST_URL=catmaid+https://... DST_PROJECT=1 DST_TOKEN=...
-    >>> # neuromodels copy env:SRC env:DST neuron species=rat --scale 1000 --dry-run
+    >>> import os
+    >>> from neuromodels.testing import serve
+    >>> nmo, lab = serve("neuromorpho").start(), serve("catmaid").start()
+    >>> os.environ.update(SRC_URL=f"neuromorpho+{nmo.url}", DST_URL=f"catmaid+{lab.url}",
+    ...                   DST_PROJECT=str(lab.project), DST_TOKEN=lab.token)
+    >>> cli_copy(["env:SRC", "env:DST", "neuron", "species=rat", "--scale", "1000", "--dry-run"])
+    copy of neurons from http://127.0.0.1:... to http://127.0.0.1:.../1: would create 7, 0 already there (... s)
+    neuron 1001 -> (new)
+    ...
+    0
+    >>> for name in ("SRC_URL", "DST_URL", "DST_PROJECT", "DST_TOKEN"):
+    ...     del os.environ[name]
+    >>> nmo.stop(); lab.stop()
     """
     from . import resources
     from .errors import NeuromodelsError, PartialSaveError

@@ -77,6 +77,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .backends.base import Backend
+    from .cache import ReadCache
 
 log = logging.getLogger("neuromodels")
 
@@ -90,6 +91,11 @@ MAX_RETRY_AFTER = 60.0
 MAX_REDIRECTS = 5
 #: The default cap on a decoded response body, in bytes (``max_body=None`` lifts it).
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
+#: A body that decodes to more than this many times its size on the wire, past BOMB_SIZE bytes,
+#: is a compression bomb (JSON node tables compress about 5-10 times), refused like one over
+#: ``max_body`` (``max_body=None`` lifts both).
+BOMB_RATIO = 100
+BOMB_SIZE = 32 * 1024 * 1024
 #: How much of an error page is read for its message.
 ERROR_TEXT = 500
 _CHUNK = 1024 * 1024
@@ -136,25 +142,47 @@ def body_text(response: requests.Response, limit: int = ERROR_TEXT) -> str:
 
 
 # -- the interrupt flag --------------------------------------------------------------------------
-#: Set when Ctrl-C interrupted a map in this context; shared with that map's workers.
-_interrupt: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
-    "neuromodels_interrupt", default=None
-)
+class _Flag(threading.Event):
+    """Set when Ctrl-C interrupted a map in this context; shared with that map's workers."""
+
+    #: ``sys.last_value`` when it was set (see :func:`_live_flag`).
+    before: object = None
+
+    def record(self) -> None:
+        self.before = getattr(sys, "last_value", None)
+        self.set()
+
+
+_interrupt: contextvars.ContextVar[_Flag | None] = contextvars.ContextVar("neuromodels_interrupt", default=None)
 #: True inside an item of a map that had started before any interrupt: it may finish its work.
 _in_item: contextvars.ContextVar[bool] = contextvars.ContextVar("neuromodels_in_item", default=False)
 
 
-def _interrupt_flag() -> threading.Event:
+def _live_flag() -> _Flag | None:
+    """This context's flag. A recorded interrupt is forgotten once a ``KeyboardInterrupt`` has
+    reached the top of an interactive session (the REPL and IPython keep it as
+    ``sys.last_value``): the operation it stopped is over, even if no code re-raised it through
+    :meth:`Transport.reraise_interrupt`."""
     flag = _interrupt.get()
+    if flag is not None and flag.is_set() and not _in_item.get():
+        last = getattr(sys, "last_value", None)
+        if isinstance(last, KeyboardInterrupt) and last is not flag.before:
+            _interrupt.set(None)
+            return None
+    return flag
+
+
+def _interrupt_flag() -> _Flag:
+    flag = _live_flag()
     if flag is None:
-        flag = threading.Event()
+        flag = _Flag()
         _interrupt.set(flag)
     return flag
 
 
 def interrupted() -> bool:
     """True when Ctrl-C interrupted the current operation and nothing more may be sent."""
-    flag = _interrupt.get()
+    flag = _live_flag()
     return flag is not None and flag.is_set()
 
 
@@ -269,7 +297,8 @@ class Adapter(HTTPAdapter):
 
     def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
         manager = super().proxy_manager_for(*args, **kwargs)
-        manager.pool_classes_by_scheme = _POOLS
+        if "socks" not in type(manager).__name__.lower():  # SOCKS brings its own connection classes
+            manager.pool_classes_by_scheme = _POOLS
         return manager
 
 
@@ -300,6 +329,10 @@ class _TooLarge(Exception):
     pass
 
 
+class _Garbled(Exception):
+    """The body does not decode as its Content-Encoding says."""
+
+
 def _read_body(response: requests.Response, deadline: float, max_body: int | None) -> None:
     """Read the whole body (in large pieces: requests' 10 KiB chunks cost more than parsing
     multi-megabyte node tables), within the deadline and the size cap, and give the connection
@@ -320,9 +353,15 @@ def _read_body(response: requests.Response, deadline: float, max_body: int | Non
             if max_body is not None and size > max_body:
                 response.close()
                 raise _TooLarge(f"more than {max_body} bytes after decoding")
+            if max_body is not None and size > BOMB_SIZE and size > BOMB_RATIO * max(response.raw.tell(), 1):
+                response.close()
+                raise _TooLarge(f"{size} bytes decoded from {response.raw.tell()} on the wire: a compression bomb")
             if time.monotonic() > deadline:
                 response.close()
                 raise _TooSlow()
+    except urllib3.exceptions.DecodeError:
+        response.close()
+        raise _Garbled() from None
     except (urllib3.exceptions.HTTPError, OSError) as e:
         response.close()
         if time.monotonic() > deadline:
@@ -449,6 +488,7 @@ class Transport:
         progress: bool | None,
         headers: Mapping[str, str] | None = None,
         max_body: int | None = DEFAULT_MAX_BODY,
+        cache: "ReadCache | None" = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.backend = backend
@@ -461,6 +501,8 @@ class Transport:
         self.progress = progress
         self.max_body = max_body
         self.headers = dict(headers or {})
+        #: The opt-in read cache (:mod:`neuromodels.cache`), or None.
+        self.cache = cache
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
 
@@ -504,24 +546,51 @@ class Transport:
         read: bool = False,
         parse: Callable[[requests.Response], T] = parse_json,
         timeout: float | None = None,
+        max_body: int | None | object = ...,
     ) -> T:
         """Send one request and return its parsed body, or raise the typed error.
 
         ``read=True`` declares a POST that only reads, so it may be retried like a GET.
+        ``timeout`` and ``max_body`` override the connection's for this call (``max_body=None``:
+        no cap, e.g. for a whole-slide image).
         """
         method = method.upper()
         if interrupted() and not _in_item.get():
             raise NotSent(method=method, path=path)
         safe = method in ("GET", "HEAD", "OPTIONS") or read
+        cap: int | None = self.max_body if max_body is ... else max_body  # type: ignore[assignment]
+        url = self.base_url + path
+        key = None
+        if self.cache is not None:
+            if safe:
+                key = self.cache.key(method, url, params, data, json)
+                hit = self.cache.get(key)
+                if hit is not None:
+                    cached = self._outcome(hit, method, path, parse)
+                    if not isinstance(cached, NeuromodelsError):
+                        return cached  # type: ignore[no-any-return]
+            else:
+                # A write may change what any cached read answered: forget them all, before
+                # (reads racing the write) and after (see the finally below).
+                self.cache.clear()
+                try:
+                    return self._request(method, path, url, params, data, files, json, safe, parse, timeout, cap)
+                finally:
+                    self.cache.clear()
+        result = self._request(method, path, url, params, data, files, json, safe, parse, timeout, cap, key)
+        return result
+
+    def _request(self, method: str, path: str, url: str, params: Any, data: Any, files: Any, json: Any, safe: bool,
+                 parse: Callable[[requests.Response], T], timeout: float | None, cap: int | None,
+                 key: str | None = None) -> T:
         follow = method in ("GET", "HEAD")
         limit = float(timeout or self.timeout)
-        url = self.base_url + path
         attempt = 0
         hops = 0
         while True:
             started = time.perf_counter()
             deadline = time.monotonic() + limit
-            failure = self._send(method, url, params, data, files, json, follow, limit, deadline)
+            failure = self._send(method, url, params, data, files, json, limit, deadline, cap)
             if isinstance(failure, requests.Response):
                 response = failure
             else:
@@ -530,11 +599,11 @@ class Transport:
                 if kind == "dh":
                     continue  # the handshake never completed: nothing was sent
                 refused = kind == "refused"
-                if kind in ("refused", "timeout", "failed") and (refused or safe) and self._may_retry(attempt):
+                if kind in ("refused", "timeout", "failed", "garbled") and (refused or safe) and self._may_retry(attempt):
                     attempt += 1
                     self._sleep(attempt, None)
                     continue
-                raise self._failure(kind, detail, method, path, url, limit)
+                raise self._failure(kind, detail, method, path, url, limit, safe, cap)
             elapsed = (time.perf_counter() - started) * 1e3
             log.debug("%s %s -> %s in %.1f ms", method, path, response.status_code, elapsed)
             if response.status_code in _REDIRECTS and follow and response.headers.get("Location"):
@@ -551,6 +620,8 @@ class Transport:
                     continue
             error = self._outcome(response, method, path, parse)
             if not isinstance(error, NeuromodelsError):
+                if key is not None and self.cache is not None:
+                    self.cache.put(key, response)
                 return error  # type: ignore[no-any-return]
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
             if retry_after is not None and retry_after > min(limit, MAX_RETRY_AFTER):
@@ -574,8 +645,8 @@ class Transport:
             raise error
 
     def _send(
-        self, method: str, url: str, params: Any, data: Any, files: Any, json: Any, follow: bool, limit: float,
-        deadline: float,
+        self, method: str, url: str, params: Any, data: Any, files: Any, json: Any, limit: float, deadline: float,
+        max_body: int | None,
     ) -> requests.Response | tuple[str, str]:
         """One attempt: the response with its body read, or ``(kind, detail)`` of the failure."""
         # The watchdog cuts a little after the deadline, so that a server sending nothing at all
@@ -594,12 +665,14 @@ class Transport:
                 stream=True,
                 verify=self.verify,  # per request: REQUESTS_CA_BUNDLE cannot override it
             )
-            _read_body(response, deadline, self.max_body)
+            _read_body(response, deadline, max_body)
             return response
         except _TooLarge as e:
             return ("large", str(e))
         except _TooSlow:
             return ("slow", "")
+        except _Garbled:
+            return ("garbled", "")
         except requests.exceptions.SSLError as e:
             if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
                 return ("dh", "")
@@ -617,7 +690,8 @@ class Transport:
                 _WATCHDOG.cancel(entry)
             _local.deadline, _local.watches = None, []
 
-    def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float) -> NeuromodelsError:
+    def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float,
+                 safe: bool, cap: int | None) -> NeuromodelsError:
         where = urlsplit(url).netloc.rsplit("@", 1)[-1]
         if kind == "refused":
             return ServerUnavailable(f"the server at {where} refused the connection (is it running, and is "
@@ -625,20 +699,21 @@ class Transport:
         if kind == "tls":
             return ServerUnavailable(f"TLS handshake failed with {where} ({detail})", method=method, path=path)
         if kind == "large":
-            limit_bytes = self.max_body
             error: NeuromodelsError = ResponseTooLarge(
-                f"the response is larger than max_body={limit_bytes} bytes ({detail}); raise max_body= on the "
-                "Connection if this is expected", limit=limit_bytes, method=method, path=path)
+                f"the response is too large ({detail}; max_body={cap}); raise max_body= on the Connection if "
+                "this is expected", limit=cap, method=method, path=path)
         elif kind == "slow":
             error = ServerUnavailable(f"the whole reply did not arrive within {limit:g} s (the server answers too "
                                       "slowly)", method=method, path=path)
+        elif kind == "garbled":
+            error = ProtocolError("the body does not decode as its Content-Encoding says", method=method, path=path)
         elif kind == "timeout":
             error = ServerUnavailable(f"no answer within {limit:g} s", method=method, path=path)
         else:
             error = ServerUnavailable(f"the connection failed ({detail})", method=method, path=path)
         # The request reached the server: a write may or may not have been stored.
         error.sent = True
-        error.outcome_unknown = method not in ("GET", "HEAD", "OPTIONS")
+        error.outcome_unknown = not safe
         return error
 
     def _outcome(self, response: requests.Response, method: str, path: str, parse: Callable[[requests.Response], T]) -> Any:
@@ -788,7 +863,7 @@ class Transport:
                     if bar is not None:
                         bar.update()
             except KeyboardInterrupt:
-                flag.set()
+                flag.record()
                 cancelled = sum(future.cancel() for future in futures)
                 running = sum(1 for future in futures if not future.done())
                 log.warning("interrupted: %d requests cancelled, waiting for the %d in flight "

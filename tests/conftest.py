@@ -1,3 +1,4 @@
+import re
 import sys
 from pathlib import Path
 
@@ -11,10 +12,17 @@ SECRET_HEADERS = ["X-Authorization", "Authorization", "authorization", "Cookie",
 SECRET_QUERY = ["token", "api_key", "access_token", "key", "publicKey", "privateKey"]
 
 
+#: Keys a server may send back in a body (Cytomine's user/current.json carries the user's keys).
+_BODY_KEYS = re.compile(rb'("(?:publicKey|privateKey|token|api_token|access_token)"\s*:\s*)"[^"]*"')
+
+
 def _scrub_response(response):
     for name in list(response.get("headers", {})):
         if name.lower() in ("set-cookie", "www-authenticate-token"):
             response["headers"].pop(name)
+    body = response.get("body", {}).get("string")
+    if isinstance(body, bytes) and body:
+        response["body"]["string"] = _BODY_KEYS.sub(rb'\1"<SCRUBBED>"', body)
     return response
 
 

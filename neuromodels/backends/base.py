@@ -141,6 +141,10 @@ class Backend:
     """A server kind: its resources, its authentication and its error envelope.
 
     Subclasses declare ``name`` and ``resources`` (model class -> :class:`Resource` class).
+    A package makes its backend available to ``Connection(..., backend="name")`` by declaring
+    it in the ``neuromodels.backends`` entry-point group (``name = package.module:Class``);
+    code without a package calls :func:`neuromodels.connection.register_backend`. Either way,
+    adding a backend edits no file of neuromodels.
     """
 
     name: ClassVar[str] = ""

@@ -114,7 +114,8 @@ class Resource:
     writable: ClassVar[frozenset[str] | None] = None
     #: Fields a create stores; None: the same as ``writable``.
     creatable: ClassVar[frozenset[str] | None] = None
-    #: Why a capability is absent, by operation name ("create", "update", "delete", ...).
+    #: Why a capability is absent, by operation name ("create", "update", "delete", ...; "*" for
+    #: every operation not named; "field <name>" for a field it cannot store).
     not_supported: ClassVar[Mapping[str, str]] = {}
     #: Set by :class:`~neuromodels.backends.base.Backend` on the instance it makes.
     backend_name: str = ""
@@ -127,7 +128,8 @@ class Resource:
     spread_chunks: ClassVar[bool] = True
 
     def refuse(self, operation: str) -> NotSupported:
-        reason = self.not_supported.get(operation) or f"this server has no way to {operation} it"
+        reason = (self.not_supported.get(operation) or self.not_supported.get("*")
+                  or f"this server has no way to {operation} it")
         return NotSupported(f"{self.backend_name} cannot {operation} {self.model_name}: {reason}")
 
     def require(self, capability: type[R]) -> R:
@@ -333,10 +335,20 @@ class Morphometry(Resource):
         raise NotImplementedError
 
 
-#: Every capability mixin, for the meta-tests and the generated docs.
+#: Every capability mixin, for the meta-tests and the generated docs (capabilities declared in
+#: other modules register themselves with :func:`capability`).
 CAPABILITIES: tuple[type[Resource], ...] = (
     Fetch, List, Count, Create, Update, Delete, Settle, LoadNodes, Download, Thumbnail, Morphometry,
 )
+
+
+def capability(cls: type[R]) -> type[R]:
+    """Register a capability mixin defined outside this module (tags, attachments ...), so the
+    docs' tables and the meta-tests know it."""
+    global CAPABILITIES
+    if cls not in CAPABILITIES:
+        CAPABILITIES = (*CAPABILITIES, cls)
+    return cls
 #: The operation names every resource answers for (reasons are declared for the absent ones).
 BASIC_OPERATIONS = ("fetch", "list", "count", "create", "update", "delete")
 
@@ -345,7 +357,7 @@ def absent(reason: str) -> type[Resource]:
     """A declaration for a model the server does not hold: every operation is NotSupported."""
 
     class Absent(Resource):
-        not_supported = {op: reason for op in BASIC_OPERATIONS}
+        not_supported = {"*": reason, **{op: reason for op in BASIC_OPERATIONS}}
 
     return Absent
 

@@ -22,9 +22,10 @@ class TrimeshVolumeMixin:
         name, id and comment in ``mesh.metadata``). ``options`` go to ``trimesh.Trimesh``.
 
         >>> from neuromodels import Volume
-        >>> box = Volume(name="tri", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces=[[0, 1, 2]])
-        >>> box.to_trimesh().area                  # doctest: +SKIP
-        0.5
+        >>> tri = Volume(name="tri", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces=[[0, 1, 2]])
+        >>> mesh = tri.to_trimesh()
+        >>> float(mesh.area), mesh.metadata["name"]
+        (0.5, 'tri')
         """
         trimesh = require("trimesh")
         volume: Volume = self  # type: ignore[assignment]
@@ -39,7 +40,11 @@ class TrimeshVolumeMixin:
     def to_navis(self, **options: Any) -> Any:
         """This volume as a ``navis.Volume`` (a trimesh with a name), e.g. to prune neurons by.
 
-        >>> # lh = Volume.fetch(3).to_navis(); navis.in_volume(nl, lh)
+        >>> from neuromodels import Volume
+        >>> tri = Volume(name="LH", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0]], faces=[[0, 1, 2]])
+        >>> v = tri.to_navis()
+        >>> type(v).__name__, v.name
+        ('Volume', 'LH')
         """
         navis = require("navis")
         volume: Volume = self  # type: ignore[assignment]
@@ -53,7 +58,11 @@ class TrimeshVolumeMixin:
         """A new volume (no id, ready to ``save()``) from a ``trimesh.Trimesh`` — a
         ``navis.Volume`` too. The name defaults to the mesh's own.
 
-        >>> # Volume.from_trimesh(trimesh.creation.box(), name="box").save()
+        >>> import trimesh
+        >>> from neuromodels import Volume
+        >>> box = Volume.from_trimesh(trimesh.creation.box(extents=(1, 2, 3)), name="box")
+        >>> box.id, box.name, box.vertices.shape, box.faces.shape
+        (None, 'box', (8, 3), (12, 3))
         """
         vertices = getattr(mesh, "vertices", None)
         faces = getattr(mesh, "faces", None)
@@ -64,5 +73,6 @@ class TrimeshVolumeMixin:
             name = getattr(mesh, "name", None) or metadata.get("name")
         if comment is None:
             comment = metadata.get("comment")
-        return cls(name=name, comment=comment, vertices=np.asarray(vertices, dtype=np.float64),  # type: ignore[call-arg]
-                   faces=np.asarray(faces, dtype=np.int64), **fields)
+        volume: Volume = cls(name=name, comment=comment, vertices=np.asarray(vertices, dtype=np.float64),  # type: ignore[call-arg,assignment]
+                             faces=np.asarray(faces, dtype=np.int64), **fields)
+        return volume

@@ -112,9 +112,9 @@ class NavisNeuronMixin:
 
         >>> from neuromodels import Neuron
         >>> n = Neuron.from_swc("1 1 0 0 0 4 -1\\n2 3 10 0 0 1 1\\n", name="demo")
-        >>> tn = n.to_navis(units="1 micrometer")            # doctest: +SKIP
-        >>> tn.n_nodes, tn.soma                               # doctest: +SKIP
-        (2, 1)
+        >>> tn = n.to_navis(units="1 micrometer")
+        >>> type(tn).__name__, tn.n_nodes, tn.soma, str(tn.units)
+        ('TreeNeuron', 2, 1, '1 micrometer')
         """
         navis = require("navis")
         neuron: Neuron = self  # type: ignore[assignment]
@@ -155,7 +155,11 @@ class NavisNeuronMixin:
         Keeps nodes, connectors (``relation`` from navis' ``type`` where missing), tags, the
         name and the units (in ``extra["units"]``); the navis id goes to ``extra["navis_id"]``.
 
-        >>> # new = Neuron.from_navis(tn).save()
+        >>> from neuromodels import Neuron
+        >>> tn = Neuron.from_swc("1 1 0 0 0 4 -1\\n2 3 10 0 0 1 1\\n", name="demo").to_navis()
+        >>> new = Neuron.from_navis(tn)
+        >>> new.id, new.name, len(new.nodes)
+        (None, 'demo', 2)
         """
         navis = require("navis")
         if not isinstance(tn, navis.TreeNeuron):
@@ -178,7 +182,7 @@ class NavisNeuronMixin:
         neuron = cls(  # type: ignore[call-arg]
             name=name if name is not None else (str(tn.name) if tn.name is not None else None),
             nodes=nodes,
-            connectors=_our_connectors(connectors) if connectors is not None else None,
+            connectors=_our_connectors(connectors) if connectors is not None and len(connectors) else None,
             tags={str(k): [int(v) for v in vs] for k, vs in tags.items()} if tags else None,
             annotations=list(annotations) if isinstance(annotations, (list, tuple)) else None,
             extra=extra,
@@ -194,7 +198,11 @@ class NavisCollectionMixin:
         """The members as a ``navis.NeuronList``, in order. Members without nodes get them in
         one bulk step first (``load_nodes``).
 
-        >>> # nl = NeuronCollection(annotation="PN").fetch().to_navis()
+        >>> from neuromodels import NeuronCollection
+        >>> nl = NeuronCollection([Neuron.from_swc("1 1 0 0 0 4 -1\\n2 3 10 0 0 1 1\\n", name=name)
+        ...                        for name in ("a", "b")]).to_navis(units="1 nanometer")
+        >>> type(nl).__name__, [tn.name for tn in nl]
+        ('NeuronList', ['a', 'b'])
         """
         navis = require("navis")
         members: NeuronCollection = self  # type: ignore[assignment]
@@ -207,14 +215,18 @@ class NavisCollectionMixin:
                 units = BACKEND_UNITS.get(Connection.current(connection).backend.name)
             except Exception:  # noqa: BLE001 - no connection: each neuron's own units
                 units = None
-        return navis.NeuronList([n.to_navis(units=units if not n.extra.get("units") else None)  # type: ignore[attr-defined]
-                                 for n in members])
+        return navis.NeuronList([n.to_navis(units=units if not n.extra.get("units") else None) for n in members])
 
     @classmethod
     def from_navis(cls, neurons: Iterable[Any]) -> "NeuronCollection":
         """New neurons (no ids) from a ``navis.NeuronList`` or any iterable of TreeNeurons.
 
-        >>> # NeuronCollection.from_navis(nl).save()
+        >>> from neuromodels import Neuron, NeuronCollection
+        >>> nl = NeuronCollection([Neuron.from_swc("1 1 0 0 0 4 -1\\n2 3 10 0 0 1 1\\n", name=name)
+        ...                        for name in ("a", "b")]).to_navis()
+        >>> again = NeuronCollection.from_navis(nl)
+        >>> [(n.id, n.name) for n in again]
+        [(None, 'a'), (None, 'b')]
         """
         require("navis")
         collection = cls()

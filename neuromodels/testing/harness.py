@@ -228,7 +228,8 @@ class App:
     # -- reply helpers --------------------------------------------------------------------------------
     @staticmethod
     def json(body: Any, status: int = 200, content_type: str = "application/json", **headers: str) -> Response:
-        return Response(orjson.dumps(body), status=status, content_type=content_type, headers=headers)
+        return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status=status, content_type=content_type,
+                        headers=headers)
 
     @staticmethod
     def text(body: str | bytes, status: int = 200, content_type: str = "text/plain", **headers: str) -> Response:
@@ -239,6 +240,10 @@ class App:
         return Response(b"", status=status, content_type=content_type, headers=headers)
 
     # -- dispatch ------------------------------------------------------------------------------------
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The app as a plain WSGI callable (no latency, no faults): for werkzeug's test client."""
+        return self(Request(environ))(environ, start_response)
+
     def __call__(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
@@ -290,7 +295,10 @@ def _reset_socket(environ: dict[str, Any]) -> None:
 class LocalServer:
     """A bundled server on 127.0.0.1: ``.url``, credentials, ``.stop()`` and ``.start()``.
 
-    >>> # with serve("catmaid") as server: print(server.url)
+    >>> from neuromodels.testing import serve
+    >>> with serve("neuromorpho") as server:
+    ...     server.url.startswith("http://127.0.0.1:")
+    True
     """
 
     backend: str = ""
@@ -321,6 +329,7 @@ class LocalServer:
         #: (method, path) of the most recent requests, for tests that count what was sent.
         self.log: collections.deque[tuple[str, str]] = collections.deque(maxlen=10000)
         self._lock = threading.Lock()
+        self._stopping = False
         factory = app_factory or type(self).app
         if factory is None:
             raise TypeError(f"{type(self).__name__} declares no app")
@@ -344,6 +353,7 @@ class LocalServer:
         """Start (or restart on the same database and port)."""
         if self._server is not None:
             return self
+        self._stopping = False
         server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's, on the threaded server
         self.port = server.server_port
@@ -386,11 +396,18 @@ class LocalServer:
                         fault.skip -= 1
                         return None
                     fault.fired += 1
+                    if fault.kind == "stop":
+                        # From now on every request is refused, before the server has finished
+                        # stopping in its own thread: a stop is a stop for everyone at once.
+                        self._stopping = True
                     return fault
         return None
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with self._lock:
+            if self._stopping:
+                _reset_socket(environ)
+                raise ConnectionResetError("stopped by a fault")
             self.requests += 1
             self.log.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
         if self.latency:

@@ -101,6 +101,28 @@ def test_serve_prints_then_stops_promptly_on_ctrl_c():
             proc.wait()
 
 
+def test_serve_seeds_a_catmaid_with_swc_files(tmp_path):
+    for name in ("cellA", "cellB"):
+        (tmp_path / f"{name}.swc").write_text("1 1 0 0 0 1 -1\n2 3 10 0 0 1 1\n")
+    proc = subprocess.Popen(command("serve", "catmaid", "--seed-swc", str(tmp_path), "--annotation", "PN"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        env = as_env([proc.stdout.readline().rstrip("\n") for _ in range(8)])
+        with Connection(env["NEUROMODELS_URL"], backend="catmaid", project=1, token=env["NEUROMODELS_TOKEN"],
+                        retries=0):
+            from neuromodels import NeuronCollection
+
+            assert sorted(n.name for n in NeuronCollection(annotation="PN").fetch(nodes=False)) == ["cellA", "cellB"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
 def test_serve_unknown_backend_is_a_clean_error(capsys):
     assert main(["serve", "nosuch"]) == 1
     err = capsys.readouterr().err
@@ -135,10 +157,10 @@ def test_ls_every_kind_in_every_format(server, env_of, capsys, fmt):
 def test_ls_filters_limit_and_columns(env_of, capsys):
     with serve("clio") as clio:
         env_of(clio)
-        assert main(["ls", "annotations", "hemilineage=07B", "-c", "id,properties", "-f", "json"]) == 0
+        assert main(["ls", "annotations", "hemilineage=07B", "-c", "id,hemilineage", "-f", "json"]) == 0
         rows = json.loads(capsys.readouterr().out)
-        assert rows and all(r["properties"]["hemilineage"] == "07B" for r in rows)
-        assert set(rows[0]) == {"id", "properties"}
+        assert rows and all(r["hemilineage"] == "07B" for r in rows)  # Clio's properties are columns
+        assert set(rows[0]) == {"id", "hemilineage"}
         assert main(["ls", "annotation", "-n", "2", "-f", "csv"]) == 0
         assert len(capsys.readouterr().out.splitlines()) == 3
         assert main(["ls", "annotation", "-c", "nosuch"]) == 2
@@ -211,3 +233,48 @@ def test_copy_without_transfer_says_so(monkeypatch, capsys):
 def test_demo_refuses_an_unknown_backend(capsys):
     assert main(["demo", "nosuch"]) == 2
     assert "catmaid" in capsys.readouterr().err
+
+
+def test_ls_with_a_named_profile(monkeypatch, tmp_path, capsys):
+    with serve("catmaid") as cat:
+        profiles = tmp_path / "neuromodels" / "profiles.ini"
+        profiles.parent.mkdir()
+        profiles.write_text(f"[lab]\nurl = {cat.url}\nbackend = catmaid\nproject = {cat.project}\ntoken = {cat.token}\n")
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+        monkeypatch.delenv("NEUROMODELS_URL", raising=False)
+        assert main(["ls", "project", "--profile", "lab", "-f", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["id"] == cat.project
+        assert main(["ls", "project", "--profile", "lba"]) == 1
+        assert "did you mean 'lab'" in capsys.readouterr().err
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()  # a zombie has exited: nothing reaps it here
+    except FileNotFoundError:
+        return False
+
+
+def test_serve_in_the_background_for_eval():
+    script = ('eval "$("$@" serve clio --background)"; '
+              '"$1" -c "from neuromodels import Connection; print(Connection.from_env().ping() is not None)"; '
+              'echo "pid=$NEUROMODELS_SERVER_PID"')
+    shell = subprocess.run(["bash", "-c", script, "sh", sys.executable, "-m", "neuromodels.cli"],
+                           capture_output=True, text=True, timeout=90)
+    out = shell.stdout.split()
+    pid = int(out[-1].split("=")[1])
+    try:
+        assert shell.returncode == 0 and out[0] == "True", shell.stderr
+        assert _running(pid)
+    finally:
+        os.kill(pid, signal.SIGTERM)  # the server this test started, by its PID
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
+def test_serve_in_the_background_reports_a_failed_start(capsys):
+    assert main(["serve", "nosuch", "--background"]) == 1
+    assert "did not start" in capsys.readouterr().err

@@ -82,3 +82,12 @@ def test_cable_lengths_prefers_the_collections_own():
             return pd.Series({7: 1.5})
 
     assert cable_lengths(WithOwn()) == {7: 1.5}
+
+
+@pytest.mark.parametrize("module", ["neuromodels.cli", "neuromodels.demo"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0

@@ -15,3 +15,10 @@ def test_write_query_delete(clio_target):
         Annotation(id=990001, properties={"hemilineage": "07B", "status": "draft"}).save()
         assert 990001 in [a.id for a in AnnotationCollection(status="draft").fetch()]
         Annotation().delete(id=990001)
+
+
+def test_versioned_listing_asks_for_that_version(clio_target):
+    with connect_to(clio_target, max_workers=1, retries=0):
+        at_head = AnnotationCollection(version="v0.3.33").fetch()
+        assert at_head and all(a.targets == [a.id] for a in at_head)
+        assert AnnotationCollection(version="v0.3.33").count() == len(at_head)

@@ -137,3 +137,71 @@ def test_threads_sharing_one_connection_each_restore_their_own():
         t.join(5)
     assert results.count(True) == 8
     assert shared.transport._session is None  # closed once the last `with` ended
+
+
+def test_built_in_backends_are_declared_as_entry_points():
+    from importlib.metadata import entry_points
+
+    declared = {ep.name: ep.value for ep in entry_points(group="neuromodels.backends")}
+    assert {"catmaid", "cytomine", "neuromorpho", "clio"} <= set(declared)
+    assert declared["catmaid"] == "neuromodels.backends.catmaid:CatmaidBackend"
+
+
+def test_an_installed_package_plugs_a_backend_in_through_its_entry_point(tmp_path, monkeypatch):
+    from neuromodels import connection
+    from neuromodels.connection import available_backends
+
+    (tmp_path / "plugged_backend.py").write_text(
+        "from neuromodels.backends.base import Backend\n\nclass Plugged(Backend):\n    name = 'plugged'\n")
+    dist = tmp_path / "plugged-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugged\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[neuromodels.backends]\nplugged = plugged_backend:Plugged\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    connection._entry_points.cache_clear()
+    try:
+        assert Connection("http://127.0.0.1:9", backend="plugged").backend.name == "plugged"
+        assert "plugged" in available_backends()
+    finally:
+        connection._entry_points.cache_clear()
+
+
+def test_register_backend_for_a_backend_without_a_package():
+    from neuromodels.backends.base import Backend
+    from neuromodels.connection import register_backend
+
+    class Scripted(Backend):
+        name = "scripted"
+
+    register_backend("scripted", Scripted)
+    assert Connection("http://127.0.0.1:9", backend="scripted").backend.name == "scripted"
+    register_backend("scripted-by-path", "toy:ToyBackend")
+    assert Connection("http://127.0.0.1:9", backend="scripted-by-path", token="t").backend.name == "toy"
+    register_backend("broken", lambda: object())
+    with pytest.raises(TypeError, match="did not return a Backend"):
+        Connection("http://127.0.0.1:9", backend="broken")
+
+
+def test_activate_without_with_and_with_still_wins():
+    a, b = make(), make()
+    try:
+        assert a.activate() is a
+        assert Connection.current() is a
+        with b:
+            assert Connection.current() is b
+        assert Connection.current() is a
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(Connection.current() is a))
+        thread.start()
+        thread.join(5)
+        assert seen == [True]
+        b.deactivate()  # not the active one: no effect
+        assert Connection.current() is a
+    finally:
+        a.deactivate()
+    with pytest.raises(NoConnection):
+        Connection.current()
+    a.activate()
+    a.close()
+    with pytest.raises(NoConnection):
+        Connection.current()

@@ -29,6 +29,13 @@ def test_unknown_field_assignment_raises_with_close_names():
     assert n.name == "a"
 
 
+def test_unknown_field_in_the_constructor_names_the_close_ones():
+    with pytest.raises(TypeError, match=r"did you mean 'name'"):
+        Neuron(nmae="x")
+    with pytest.raises(TypeError, match=r"did you mean 'geometry'"):
+        Annotation(geometri=None)
+
+
 def test_unknown_field_in_update_raises_before_any_request():
     with pytest.raises(TypeError, match=r"did you mean 'name'"):
         Neuron(id=1, name="a").update(nmae="x")

@@ -230,3 +230,36 @@ def test_other_tls_errors_are_not_retried(server, monkeypatch):
         with pytest.raises(ServerUnavailable, match="TLS handshake failed"):
             Project.fetch(1)
     assert len(calls) == 1
+
+
+def test_map_workers_run_in_the_callers_context(server):
+    with connect(server, max_workers=3) as conn:
+        outcomes = conn.transport.map(lambda i: Connection.current() is conn, range(6))
+    assert [o.value for o in outcomes] == [True] * 6
+
+
+@pytest.mark.parametrize("value,seconds", [
+    ("3", 3.0), (" 0.25 ", 0.25), ("-4", 0.0), ("nan", None), ("inf", None), ("1e400", None), ("", None),
+    ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("x" * 100, None), (None, None),
+])
+def test_retry_after_values(value, seconds):
+    from neuromodels.transport import parse_retry_after
+
+    assert parse_retry_after(value) == seconds
+
+
+def test_retry_after_date_in_the_future():
+    from email.utils import formatdate
+
+    from neuromodels.transport import parse_retry_after
+
+    assert 55 <= parse_retry_after(formatdate(time.time() + 60, usegmt=True)) <= 61
+
+
+def test_a_stall_without_any_byte_is_still_retried_but_a_slow_reply_is_cut(server):
+    seed(server, 1)
+    server.add_fault(Fault("stall", method="GET", seconds=0.6))
+    before = server.requests
+    with connect(server, timeout=0.3) as conn:
+        assert conn.transport.request("GET", "/items/1")["name"] == "item 0"
+    assert server.requests - before == 2

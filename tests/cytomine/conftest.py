@@ -1,4 +1,5 @@
 import os
+import re
 
 import pytest
 
@@ -46,3 +47,26 @@ def image(cytomine):
     from neuromodels import ImageInstanceCollection
 
     return max(ImageInstanceCollection().fetch(), key=lambda i: i.width * i.height)
+
+
+_KEYS = re.compile(rb'("(?:publicKey|privateKey)"\s*:\s*)"[^"]*"')
+
+
+def _scrub_keys(response):
+    """Cytomine's user/current.json answers with the user's keys: masked before recording."""
+    from conftest import _scrub_response
+
+    response = _scrub_response(response)
+    body = response.get("body", {}).get("string")
+    if isinstance(body, str):
+        response["body"]["string"] = _KEYS.sub(rb'\1"<SCRUBBED>"', body.encode()).decode()
+    elif isinstance(body, bytes):
+        response["body"]["string"] = _KEYS.sub(rb'\1"<SCRUBBED>"', body)
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    from conftest import vcr_settings
+
+    return {**vcr_settings(), "before_record_response": _scrub_keys}

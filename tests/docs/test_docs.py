@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 #: The pages whose examples are written here (other pages are tested by their authors).
-PAGES = ["index.rst", "quickstart.rst", "cli.rst", "supported.rst", "api.rst",
+PAGES = ["index.rst", "quickstart.rst", "cli.rst", "supported.rst", "api.rst", "design.rst",
          "backends/catmaid.rst", "backends/cytomine.rst", "backends/neuromorpho.rst", "backends/clio.rst"]
 WORKED = [p for p in PAGES if p.startswith("backends/")]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -28,7 +28,7 @@ def python_blocks(text):
 
 
 def test_every_page_is_listed_here():
-    on_disk = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.rst") if "_build" not in p.parts}
+    on_disk = {str(p.relative_to(DOCS)) for p in DOCS.rglob("*.rst") if "_build" not in p.parts and "_generated" not in p.parts}
     others = {"interop.rst", "copying.rst", "howto-pymaid-offline.rst"}
     assert on_disk - others == set(PAGES)
 
@@ -80,3 +80,13 @@ def test_readme_renders_without_warnings():
     html = core.publish_string(text, writer=Writer(),
                                settings_overrides={"halt_level": 2, "report_level": 2, "output_encoding": "unicode"})
     assert "neuromodels demo" in html
+
+
+def test_design_page_examples_run():
+    text = (DOCS / "design.rst").read_text(encoding="utf-8")
+    test = doctest.DocTestParser().get_doctest(text, {}, "design.rst", str(DOCS / "design.rst"), 0)
+    assert test.examples
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    output: list[str] = []
+    runner.run(test, out=output.append)
+    assert runner.failures == 0, "".join(output)

@@ -16,10 +16,18 @@ from neuromodels.transport import Transport, interrupted
 
 from .test_hostile_server import Handler, Hostile, catmaid
 
+pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs signal.pthread_kill (POSIX)")
+
+
+#: Timers of this module's Ctrl-Cs: cancelled when a test ends, so none lands in another test.
+TIMERS: list[threading.Timer] = []
+
 
 @pytest.fixture(autouse=True)
 def no_interrupt_left_over():
     yield
+    while TIMERS:
+        TIMERS.pop().cancel()
     try:
         Transport.reraise_interrupt()
     except KeyboardInterrupt:
@@ -30,6 +38,7 @@ def ctrl_c(after: float) -> threading.Timer:
     main = threading.main_thread().ident
     assert main is not None and threading.current_thread() is threading.main_thread()
     timer = threading.Timer(after, signal.pthread_kill, args=(main, signal.SIGINT))
+    TIMERS.append(timer)
     timer.start()
     return timer
 

@@ -118,6 +118,27 @@ def test_redirect_to_another_port_is_refused_and_the_token_stays_home():
     assert elsewhere.seen == []  # not even a request without credentials
 
 
+CREDENTIALS = {
+    "catmaid": dict(token=TOKEN, http_user="u", http_password=TOKEN),
+    "clio": dict(token=TOKEN),
+    "cytomine": dict(public_key=TOKEN, private_key=TOKEN + "2"),
+    "neuromorpho": dict(http_user="u", http_password=TOKEN),
+}
+
+
+@pytest.mark.parametrize("backend", sorted(CREDENTIALS))
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_no_backend_sends_credentials_to_another_origin(backend, status):
+    with Hostile(lambda h: h.reply(200, {"stolen": True})) as elsewhere:
+        with Hostile(lambda h: h.reply(status, headers={"Location": elsewhere.url + "/x"})) as server:
+            conn = Connection(server.url, backend=backend, retries=1, timeout=2, **CREDENTIALS[backend])
+            with pytest.raises(RedirectRefused):
+                conn.transport.request("GET", "/api/x")
+    sent = {k.lower() for k in server.seen[0][2]}
+    assert sent & {"authorization", "x-authorization"}  # the credentials went where they belong ...
+    assert elsewhere.seen == []  # ... and nowhere else
+
+
 def test_redirect_to_another_host_name_is_refused():
     # localhost and 127.0.0.1 reach the same socket, but they are different origins
     with Hostile(lambda h: h.reply(200, {"ok": True}) if h.path.startswith("/b") else
@@ -264,6 +285,39 @@ def test_a_gzip_bomb_stops_at_the_cap():
             tracemalloc.stop()
     assert info.value.limit == 1024 * 1024 and "max_body" in str(info.value)
     assert peak < 12 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB while decoding"
+
+
+def test_a_gzip_bomb_is_caught_by_its_ratio_under_the_default_cap():
+    bomb = gzip.compress(b"\0" * (96 * 1024 * 1024), compresslevel=9)  # 96 MiB from about 100 kB
+    with Hostile(lambda h: h.reply(200, bomb, headers={"Content-Encoding": "gzip"})) as server:
+        conn = catmaid(server.url, retries=0, timeout=30)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLarge, match="compression bomb"):
+                conn.transport.request("GET", "/bomb")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 48 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_max_body_can_be_lifted_for_one_call():
+    body = b'"' + b"ab" * 1024 * 1024 + b'"'
+    with Hostile(lambda h: h.reply(200, body)) as server:
+        conn = catmaid(server.url, max_body=1024 * 1024, retries=0)
+        with pytest.raises(ResponseTooLarge):
+            conn.transport.request("GET", "/big")
+        assert len(conn.transport.request("GET", "/big", max_body=None)) == 2 * 1024 * 1024
+
+
+def test_a_body_that_lies_about_its_encoding_is_a_protocol_error():
+    with Hostile(lambda h: h.reply(200, b"this is not gzip at all", headers={"Content-Encoding": "gzip"})) as server:
+        with pytest.raises(ProtocolError, match="Content-Encoding"):
+            catmaid(server.url, retries=1).transport.request("GET", "/x")
+        assert len(server.seen) == 2  # a read: tried again once
+        with pytest.raises(ProtocolError) as info:
+            catmaid(server.url, retries=1).transport.request("POST", "/x")
+    assert info.value.outcome_unknown is True and len(server.seen) == 3
 
 
 def test_an_announced_huge_body_is_refused_without_reading_it():

@@ -17,10 +17,23 @@ from neuromodels.testing import serve
 SWC = "1 1 0 0 0 1 -1\n2 3 10 0 0 1 1\n"
 
 
+#: Timers of this module's Ctrl-Cs: cancelled when a test ends, so none lands in another test.
+TIMERS: list[threading.Timer] = []
+
+
+@pytest.fixture(autouse=True)
+def cancel_pending_ctrl_c():
+    yield
+    while TIMERS:
+        TIMERS.pop().cancel()
+
+
 def ctrl_c(after: float) -> None:
     main = threading.main_thread().ident
     assert main is not None and threading.current_thread() is threading.main_thread()
-    threading.Timer(after, signal.pthread_kill, args=(main, signal.SIGINT)).start()
+    timer = threading.Timer(after, signal.pthread_kill, args=(main, signal.SIGINT))
+    TIMERS.append(timer)
+    timer.start()
 
 
 def names_stored(server) -> list[str]:

@@ -31,6 +31,11 @@ PUBLIC_KEY = "SECRETpub-0d15-t1nc-t1ve-cytominekey0"
 PRIVATE_KEY = "SECRETpriv-0d15-t1nc-t1ve-cytominekey1"
 
 
+def internals(conn):
+    """What a debugger, `pytest --showlocals` or an error reporter shows of a connection."""
+    return [repr(vars(conn)), repr(vars(conn.transport)), repr(vars(conn.transport.auth))]
+
+
 def scenario_catmaid(server, texts):
     with server._app.db.transaction() as cur:
         cur.execute("UPDATE auth_user SET token = ? WHERE id = 2", (CATMAID_TOKEN,))
@@ -40,6 +45,7 @@ def scenario_catmaid(server, texts):
         n = Neuron.from_swc("1 1 0 0 0 5 -1\n2 3 1 0 0 1 1\n", name="secret check").save()
         n.update(name="secret check 2")
         texts += [repr(conn), str(conn), repr(n), repr(NeuronCollection(ids=[n.id]).fetch()), repr(conn.transport.auth)]
+        texts += internals(conn)
         n.delete()
         try:
             Neuron.fetch(n.id)
@@ -69,6 +75,7 @@ def scenario_cytomine(server, texts):
         except PartialSaveError as e:
             texts += [str(e), repr(e), repr(e.failed)]
         texts += [repr(conn), repr(a), repr(conn.transport.auth), repr(Project.fetch(server.project))]
+        texts += internals(conn)
         a.delete()
     wrong = Connection(server.url, backend="cytomine", project=server.project, public_key=PUBLIC_KEY,
                        private_key=PRIVATE_KEY + "x", retries=0)
@@ -87,7 +94,7 @@ def scenario_clio(server, texts):
         Annotation(id=31337, properties={"status": "x"}).save()
         a = Annotation.fetch(31337)
         a.update(properties={"status": "y"})
-        texts += [repr(conn), repr(a), repr(conn.transport.auth)]
+        texts += [repr(conn), repr(a), repr(conn.transport.auth)] + internals(conn)
         a.delete()
         try:
             Annotation.fetch(31337)
@@ -107,7 +114,7 @@ def scenario_neuromorpho(server, texts):
                       timeout=5, progress=False)
     with conn:
         n = Neuron.fetch(1000)
-        texts += [repr(conn), repr(n)]
+        texts += [repr(conn), repr(n)] + internals(conn)
         try:
             Neuron.fetch(999999)
         except NeuromodelsError as e:

@@ -240,3 +240,31 @@ def test_tags_replace_and_remove(scene):
     assert (status, kind) == (400, "ValueError") and "does not have a label" in error
     assert "deleted_link" in c.post(f"/label/treenode/{a[6]}/remove", tag="x")
     assert c.post("/labels-for-nodes", treenode_ids=f"{a[6]},{a[5]}") == {str(a[6]): ["y"]}
+
+
+def test_deleting_a_neuron_keeps_its_annotations(scene):
+    c, skid, a, skid_b, b, _ = scene
+    nid = c.get(f"/skeleton/{skid_b}/neuronname")["neuronid"]
+    added = c.post("/annotations/add", **{"entity_ids[0]": nid, "annotations[0]": "only-on-b"})
+    aid = added["annotations"][0]["id"]
+    assert c.get(f"/neuron/{nid}/delete")["skeleton_ids"] == [skid_b]
+    listed = {x["name"]: x for x in c.get("/annotations/")["annotations"]}
+    assert listed["only-on-b"]["id"] == aid and listed["only-on-b"]["users"] == []
+    again = c.post("/annotations/add", **{"entity_ids[0]": c.get(f"/skeleton/{skid}/neuronname")["neuronid"],
+                                          "annotations[0]": "only-on-b"})
+    assert again["new_annotations"] == [] and again["annotations"][0]["id"] == aid
+
+
+def test_compact_detail_with_history_keeps_past_versions(scene):
+    c, skid, a, *_ = scene
+    before = c.et(a[6])
+    c.post("/node/update", **{"t[0][0]": a[6], "t[0][1]": 8510, "t[0][2]": 7800, "t[0][3]": 600,
+                              "state": json.dumps([[a[6], before]])})
+    c.post("/treenode/delete", treenode_id=a[6], state=c.neighborhood(a[6]))
+    nodes, connectors = c.get(f"/skeletons/{skid}/compact-detail", with_history="true", with_connectors="true")[:2]
+    live = [r for r in nodes if r[10] == 1]
+    past = [r for r in nodes if r[10] == 2 and r[0] == a[6]]
+    assert len(live) == 8 and a[6] not in {r[0] for r in live}
+    assert [r[3] for r in past] == [8500.0, 8510.0]  # before the move, then before the delete
+    assert past[0][9] == past[1][8] and " " in past[0][8] and past[0][8].endswith("+00:00")
+    assert all(len(r) == 8 for r in connectors)

@@ -115,6 +115,10 @@ def test_clio_between_datasets_and_versions(pair):
     picked = AnnotationCollection(hemilineage=["07B", "12A"]).fetch(connection=src)
     # Another server's head version, coordinates doubled.
     head = connect(target, version="v0.3.33")
+    plan = picked.copy_to(head, connection=src, transform=Transform(scale=2), dry_run=True)
+    assert len(plan.copy_report.created) == 20 and plan.copy_report.dry_run
+    with head:
+        assert not any("copied_from" in a.properties for a in AnnotationCollection(ids=[a.id for a in picked]).fetch())
     copies = picked.copy_to(head, connection=src, transform=Transform(scale=2))
     assert len(copies.copy_report.created) == len(picked) == 20
     with head:

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from neuromodels import Neuron, NeuronCollection, NotSupported, PartialSaveError, ServerUnavailable
+from neuromodels import Neuron, NeuronCollection, NoConnection, NotSupported, PartialSaveError, ServerUnavailable
 from neuromodels.testing import Fault
 from neuromodels.transfer import Origin, Transform
 
@@ -81,7 +81,6 @@ def test_target_stopped_mid_copy_then_resumed(pair):
     target.add_fault(Fault("stop", method="POST", path=r"skeletons/import", when="after", skip=8))
     with pytest.raises((PartialSaveError, ServerUnavailable)):
         pool.copy_to(connect(target, max_workers=2), connection=nmo, chunk_size=5)
-    assert not target.running
     stored = sum(markers_on(restart(target)).values())
     assert 0 < stored < n
     copies = NeuronCollection(species=["rat", "mouse", "human"]).fetch(connection=nmo).copy_to(
@@ -120,3 +119,52 @@ def test_paths_that_do_not_map_say_why(pair):
         rats.copy_to(nmo, connection=cat)
     with pytest.raises(ValueError, match="same connection"):
         rats.copy_to(nmo, connection=nmo)
+    with pytest.raises(NoConnection, match="connection=<source>"):
+        NeuronCollection(list(rats)).copy_to(cat)  # made by hand: nobody says where it lives
+    assert len(rats.copy_to(cat, dry_run=True)) == len(rats)  # fetched with connection=: remembered
+
+
+def test_a_query_not_run_yet_runs_on_the_source(pair):
+    source, target = pair
+    nmo, cat = connect(source), connect(target)
+    copies = NeuronCollection(species="rat").copy_to(cat, connection=nmo)
+    assert len(copies) == 7 and len(copies.copy_report.created) == 7
+
+
+def test_nodes_the_caller_loaded_stay_loaded(pair):
+    source, target = pair
+    nmo, cat = connect(source), connect(target)
+    rats = NeuronCollection(species="rat").fetch(connection=nmo)
+    rats[:2].load_nodes(connection=nmo)
+    rats.copy_to(cat, connection=nmo)
+    assert [n.nodes is not None for n in rats] == [True, True] + [False] * 5
+
+
+def test_ctrl_c_mid_copy_then_resumed(pair):
+    """Ctrl-C while the second step is being built: the first step is stored, the second run
+    copies the rest."""
+    source, target = pair
+    nmo, cat = connect(source), connect(target)
+    calls = []
+
+    def interrupting(xyz):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return xyz * 1000
+
+    with pytest.raises(KeyboardInterrupt):
+        NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=interrupting, chunk_size=3)
+    assert sum(markers_on(target).values()) == 3
+    copies = NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=Transform(scale=1000), chunk_size=3)
+    assert (len(copies.copy_report.existing), len(copies.copy_report.created)) == (3, 4)
+    counts = markers_on(target)
+    assert len(counts) == 7 and set(counts.values()) == {1}
+
+
+def test_progress_bar_when_asked(pair, capsys):
+    source, target = pair
+    NeuronCollection(species="rat").copy_to(connect(target, progress=True), connection=connect(source))
+    assert "copying neurons" in capsys.readouterr().err
+    NeuronCollection(species="mouse").copy_to(connect(target, progress=False), connection=connect(source))
+    assert "copying neurons" not in capsys.readouterr().err

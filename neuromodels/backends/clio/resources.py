@@ -4,41 +4,71 @@ record and stops at the first error without saying which records landed."""
 
 from __future__ import annotations
 
-import math
-from typing import Any, Iterator, Mapping, Sequence
-
-import numpy as np
-import orjson
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import attrs
+import numpy as np
+import requests
 
 from ...connection import Connection
-from ...errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied, ProtocolError
+from ...errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied
+from ...model import Model
 from ...resources import Annotation, Project
-from ..base import Filter, check_id, segment
+from ...transport import parse_json
+from ..base import Filter, as_list, check_id, segment
 from ..resource import (
     BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
 )
+from . import converter as cv
 
 #: Records per write (clio-py uses 50) and ids per id-number read.
 WRITE_CHUNK = 50
 READ_CHUNK = 200
 VALUE = (str, int, float, bool, np.integer, np.floating)
+T = TypeVar("T")
 
 
 def dataset(conn: Connection) -> str:
-    return check_id(conn.project, str, "the Clio dataset (project= on the connection)")
+    name: str = check_id(conn.project, str, "the Clio dataset (project= on the connection)")
+    return name
+
+
+def neurons_path(conn: Connection, rest: str = "") -> str:
+    """``/v2/json-annotations/<dataset>/neurons<rest>`` with the dataset name as one
+    percent-encoded segment (``VNC#x`` never reaches another resource)."""
+    return f"/v2/json-annotations/{segment(dataset(conn))}/neurons{rest}"
+
+
+def version_of(conn: Connection, modifiers: Mapping[str, Any] | None = None) -> str | None:
+    """The version a read or write is for: the collection's, else the connection's, else None
+    (the dataset's default)."""
+    version = (modifiers or {}).get("version") or conn.options.get("version")
+    return str(version) if version else None
 
 
 def _version_params(conn: Connection, modifiers: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    version = (modifiers or {}).get("version") or conn.options.get("version")
+    version = version_of(conn, modifiers)
     return {"version": version} if version else {}
 
 
-def annotation_from_record(record: Mapping[str, Any], ds: str) -> Annotation:
-    body = int(record["bodyid"])
-    properties = {k: v for k, v in record.items() if k != "bodyid"}
-    return Annotation(id=body, targets=[body], properties=properties, project=ds)
+def version_for(conn: Connection, modifiers: Mapping[str, Any] | None, model: Any) -> str | None:
+    """The version a write, delete or settling read of ``model`` is for: the collection's, else
+    the one the annotation was read or written at (``extra["version"]``), else the
+    connection's, else None (the dataset's default). An annotation read at a version is
+    written back there, never silently at the default."""
+    version = (modifiers or {}).get("version") or (model.extra or {}).get(cv.VERSION) or conn.options.get("version")
+    return str(version) if version else None
+
+
+def parsed(structure: Callable[[Any], T]) -> Callable[[requests.Response], T]:
+    """A ``parse=`` callback: the JSON body through ``structure`` (a body of another shape is a
+    ProtocolError naming the request)."""
+    return lambda response: structure(parse_json(response))
+
+
+def records_of(conn: Connection, version: str | None) -> Callable[[requests.Response], list[Annotation]]:
+    ds = dataset(conn)
+    return parsed(lambda body: cv.annotations_of(body, ds, version))
 
 
 @attrs.define
@@ -50,15 +80,16 @@ class ClioState(ConnectionState):
 
 class ClioProject(Fetch, List):
     id_type = str
-    not_supported = {op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")}
+    not_supported = {
+        **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
+        "tag": "Clio keeps per-body fields, not tags on datasets",
+        "attach files to": "Clio keeps no attached files",
+        "list the members of": "Clio datasets have no member list in its API",
+    }
 
     def _all(self, conn: Connection) -> list[Project]:
-        body = conn.transport.request("GET", "/v2/datasets")
-        if not isinstance(body, Mapping):
-            raise ProtocolError("/v2/datasets did not return an object")
-        return [Project(id=name, name=meta.get("title") or name, description=meta.get("description"),
-                        extra={k: v for k, v in meta.items() if k not in ("title", "description")})
-                for name, meta in body.items()]
+        datasets = conn.transport.request("GET", "/v2/datasets", parse=parsed(lambda b: cv.converter.structure(b, cv.Datasets)))
+        return datasets.projects
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
         for project in self._all(conn):
@@ -74,8 +105,12 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     id_type = int
     writable = frozenset({"properties", "targets", "project"})
     context_modifiers = frozenset({"version", "replace", "conditional"})
+    #: ``Annotation.fetch(body, version="v0.3.33")``: read at that version.
+    fetch_options = {"version": None}
     batch_size, spread_chunks = WRITE_CHUNK, False
     not_supported = {
+        "tag": "Clio keeps per-body fields; put them in properties",
+        "attach files to": "Clio keeps per-body fields; put them in properties",
         **{f"field {name}": "a Clio annotation keeps its fields in properties"
            for name in ("name", "geometry", "image", "terms", "meta")},
     }
@@ -89,29 +124,25 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     def allowed_filters(self, conn: Connection) -> Mapping[str, Filter]:
         state, ds = ClioState.of(conn), dataset(conn)
         if ds not in state.fields:
-            names = conn.transport.request("GET", f"/v2/json-annotations/{segment(ds)}/neurons/fields")
-            if not isinstance(names, list):
-                raise ProtocolError("the Clio fields endpoint did not return a list")
+            names = conn.transport.request("GET", neurons_path(conn, "/fields"),
+                                           parse=parsed(lambda b: cv.converter.structure(b, cv.FieldNames))).names
             state.fields[ds] = {n: Filter(n, VALUE, "annotation field (a list means any of them)", many=True)
-                                for n in names if n and n != "bodyid"}
+                                for n in names if n != cv.BODY}
         return {**state.fields[ds], **self.fixed_filters}
 
     # reading -------------------------------------------------------------------------------------
     def _by_ids(self, conn: Connection, ids: Sequence[int], modifiers: Mapping[str, Any] | None = None) -> dict[int, Annotation]:
-        ds = dataset(conn)
         params = _version_params(conn, modifiers)
         parts = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
-        bodies = conn.transport.map_values(
-            lambda part: conn.transport.request("GET", f"/v2/json-annotations/{segment(ds)}/neurons/id-number/{','.join(map(str, part))}",
-                                                params=params or None), parts)
-        found: dict[int, Annotation] = {}
-        for body in bodies:
-            for record in body or []:
-                a = annotation_from_record(record, ds)
-                found[a.id] = a
-        return found
+        parse = records_of(conn, params.get("version"))
+        pages = conn.transport.map_values(
+            lambda part: conn.transport.request("GET", neurons_path(conn, "/id-number/" + ",".join(str(int(i)) for i in part)),
+                                                params=params or None, parse=parse), parts)
+        return {a.id: a for page in pages for a in page}
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Annotation]:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+        if options.get("version"):
+            context = {**context, "version": check_id(options["version"], str, "version")}
         return dict(self._by_ids(conn, ids, context))
 
     @staticmethod
@@ -131,24 +162,42 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return set(ids)
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
-        ds = dataset(conn)
+        """One query. ``/all`` always answers from the dataset's default version (clio-store
+        ignores ``version`` there), so a versioned listing asks ``/query`` for every record."""
         query = self._query(modifiers)
-        if not query:
-            records = conn.transport.request("GET", f"/v2/json-annotations/{segment(ds)}/neurons/all", params=_version_params(conn, modifiers) or None)
-        else:
-            records = conn.transport.request("POST", f"/v2/json-annotations/{segment(ds)}/neurons/query",
-                                             params=_version_params(conn, modifiers) or None, json=query, read=True)
-        yield [annotation_from_record(r, ds) for r in records or []]
+        params = _version_params(conn, modifiers)
+        if not query and not params:
+            yield conn.transport.request("GET", neurons_path(conn, "/all"), parse=records_of(conn, None))
+            return
+        yield conn.transport.request("POST", neurons_path(conn, "/query"), params=params or None,
+                                     json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
+                                     parse=records_of(conn, params.get("version")))
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        if "ids" in modifiers:
-            return sum(len(p) for p in self.pages(conn, modifiers, None))
+        if "ids" in modifiers:  # the listed bodies that exist (and match the other filters)
+            listed = set(self._by_ids(conn, [int(i) for i in as_list(modifiers["ids"])], modifiers))
+            rest = {k: v for k, v in modifiers.items() if k != "ids"}
+            return len(listed & self.match_ids(conn, rest)) if self._query(rest) else len(listed)
         query = self._query(modifiers)
-        if not query:
+        params = _version_params(conn, modifiers)
+        if not query and not params:
             return len(next(iter(self.pages(conn, modifiers, None))))
-        ids = conn.transport.request("POST", f"/v2/json-annotations/{segment(dataset(conn))}/neurons/query",
-                                     params={"onlyid": "true", **_version_params(conn, modifiers)}, json=query, read=True)
-        return len(ids or [])
+        found = conn.transport.request("POST", neurons_path(conn, "/query"), params={"onlyid": "true", **params},
+                                       json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
+                                       parse=parsed(lambda b: cv.converter.structure(b, cv.BodyIds)))
+        return len(found.ids)
+
+    # tables --------------------------------------------------------------------------------------
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """``id`` (the body id), then one column per property, in the order first seen; a
+        body without a property has a missing value there. A column empty in every row is left
+        out (CATMAID's and Cytomine's fields never appear)."""
+        rows = [cv.row(m) for m in models]
+        columns: dict[str, None] = {"id": None}
+        for r in rows:
+            columns.update(dict.fromkeys(r))
+        keep = [c for c in columns if c == "id" or any(r.get(c) is not None for r in rows)]
+        return [{c: r.get(c) for c in keep} for r in rows]
 
     # writing -------------------------------------------------------------------------------------
     def validate(self, model: Any, operation: str) -> None:
@@ -164,13 +213,8 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
             raise TypeError("properties must be a dict with non-empty string keys")
         if "bodyid" in props:
             raise ValueError("the body id is the annotation's id, not a property")
-        try:
-            orjson.dumps(props, option=orjson.OPT_SERIALIZE_NUMPY)
-        except TypeError as e:
-            raise TypeError(f"properties must be JSON data: {e}") from None
-        for value in props.values():
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"properties must hold finite numbers, not {value!r}")
+        # numpy scalars and arrays are accepted: they go out as plain JSON numbers and lists.
+        cv.check_json(cv.plain_properties(props))
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         _key_by_target(model)
@@ -179,14 +223,14 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     @staticmethod
     def _record(model: Any, replace: bool) -> dict[str, Any]:
         """What to send: changed fields (null deletes) or, with ``replace``, the whole record."""
-        now = model.properties or {}
+        now = cv.plain_properties(model.properties)
         if replace or model.original("properties") is None:
-            record = dict(now)
+            fields = now
         else:
-            before = model.original("properties") or {}
-            record = {k: v for k, v in now.items() if k not in before or before[k] != v}
-            record.update({k: None for k in before if k not in now})
-        return {"bodyid": int(model.id), **record}
+            before = cv.plain_properties(model.original("properties"))
+            fields = {k: v for k, v in now.items() if k not in before or before[k] != v}
+            fields.update({k: None for k in before if k not in now})
+        return cv.write_record(model.id, fields)
 
     def _write_params(self, conn: Connection, modifiers: Mapping[str, Any] | None) -> dict[str, Any]:
         params = _version_params(conn, modifiers)
@@ -199,15 +243,34 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return params
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+        modifiers = _at(version_for(conn, modifiers, model), modifiers, [model])
         params = self._write_params(conn, modifiers)
         record = self._record(model, "replace" in params)
-        conn.transport.request("POST", f"/v2/json-annotations/{segment(dataset(conn))}/neurons", params=params or None, json=record)
+        conn.transport.request("POST", neurons_path(conn), params=params or None, json=record)
         model.targets, model.project = [int(model.id)], dataset(conn)
 
     def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+        """One request per version among the chunk's annotations (usually one)."""
         for model in chunk:
             _key_by_target(model)
-        return self._write_chunk(conn, list(chunk), self._write_params(conn, modifiers), modifiers)
+        groups: dict[str | None, list[int]] = {}
+        for i, model in enumerate(chunk):
+            groups.setdefault(version_for(conn, modifiers, model), []).append(i)
+        if len(groups) == 1:
+            version = next(iter(groups))
+            mods = _at(version, modifiers, chunk)
+            return self._write_chunk(conn, list(chunk), self._write_params(conn, mods), mods)
+        results: list[BaseException | None] = [None] * len(chunk)
+        for version, where in groups.items():
+            part = [chunk[i] for i in where]
+            mods = _at(version, modifiers, part)
+            try:
+                outcome = self._write_chunk(conn, part, self._write_params(conn, mods), mods)
+            except NeuromodelsError as e:
+                outcome = [e] * len(part)
+            for i, result in zip(where, outcome):
+                results[i] = result
+        return results
 
     create_chunk = update_chunk
 
@@ -215,7 +278,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         ds = dataset(conn)
         records = [self._record(m, "replace" in params) for m in chunk]
         try:
-            conn.transport.request("POST", f"/v2/json-annotations/{segment(ds)}/neurons", params=params or None, json=records)
+            conn.transport.request("POST", neurons_path(conn), params=params or None, json=cv.write_body(records))
         except (NotFound, NotSupported):
             raise
         except Exception as error:  # noqa: BLE001 - the batch stopped somewhere: find where
@@ -253,7 +316,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
                     results.append(error)  # the record the server refused
                     continue
             try:
-                self.update(conn, model, {"properties": model.properties}, modifiers)
+                self.update(conn, model, {"properties": model.properties}, modifiers or {})
                 results.append(None)
             except Exception as e:  # noqa: BLE001 - per record
                 results.append(e)
@@ -262,19 +325,32 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """A record whose write reply was lost landed if reading it back shows what was sent;
         otherwise it is resent (writes are keyed by body id, so nothing can be duplicated)."""
-        stored = self._by_ids(conn, [m.id for m in models])
+        stored: dict[int, Annotation] = {}
+        for version in {version_for(conn, None, m) for m in models}:
+            ids = [m.id for m in models if version_for(conn, None, m) == version]
+            stored.update(self._by_ids(conn, ids, {"version": version} if version else None))
         return [Settlement.stored(m.id) if _landed(stored.get(m.id), self._record(m, False), set()) else Settlement.absent()
                 for m in models]
 
     def delete(self, conn: Connection, model: Any) -> None:
-        version = conn.options.get("version")
+        version = version_for(conn, None, model)
         if version and version not in self._default_versions(conn):
-            raise NotSupported(f"Clio deletes only at the dataset's default version; version={version!r} would delete elsewhere")
-        conn.transport.request("DELETE", f"/v2/json-annotations/{segment(dataset(conn))}/neurons/id-number/{model.id}")
+            raise NotSupported(f"Clio deletes only at the dataset's default version; annotation {model.id} is at "
+                               f"version {version!r}, so a delete would remove it elsewhere")
+        conn.transport.request("DELETE", neurons_path(conn, f"/id-number/{int(model.id)}"))
 
     def _default_versions(self, conn: Connection) -> set[str]:
         project = Project.fetch(dataset(conn), connection=conn)
         return {v for v in (project.extra.get("tag"), project.extra.get("uuid")) if v}
+
+
+def _at(version: str | None, modifiers: Mapping[str, Any] | None, models: Sequence[Any]) -> dict[str, Any]:
+    """The modifiers of a write at ``version``; the annotations remember it (in ``extra``), so
+    that later writes, deletes and settling reads of them go to the same version."""
+    for model in models:
+        if version:
+            model.extra[cv.VERSION] = version
+    return {**(modifiers or {}), "version": version} if version else dict(modifiers or {})
 
 
 def _key_by_target(model: Any) -> None:

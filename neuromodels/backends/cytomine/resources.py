@@ -1,25 +1,41 @@
 """Cytomine's resources: what each can do, its filters, and the requests behind them.
 
 Paths end in ``.json``; collections come in ``{collection, offset, perPage, size, totalPages}``
-and are paged with ``max``/``offset`` until ``size`` items were read.
+and are paged with ``max``/``offset`` until ``size`` items were read. Every reply is read inside
+the transport's ``parse=`` callback, so a body of the wrong shape is a ProtocolError naming the
+request (and, on a write, an outcome that is unknown rather than failed).
+
+Cytomine has no bulk forms for changing terms or deleting annotations (its core answers one
+object per request; only creating annotations takes a list). What it does have is
+``POST /api/annotation/{id}/term/{term}/clearBefore.json``, which replaces an annotation's terms
+by one term in a single request: changing the term of an annotation costs one request, not two.
+The rest goes out as bounded parallel requests (``max_workers``) with a progress bar.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import threading
+import time
+import weakref
 from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
 
+import attrs
 import numpy as np
+import requests
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
-from ...errors import BadRequest, NotFound, ProtocolError
-from ...resources import Annotation, Project
+from ...errors import BadRequest, Conflict, NeuromodelsError, NotFound, ProtocolError
+from ...resources import Annotation, ImageInstance, Ontology, Project, Term
+from ...transport import parse_json
 from ..base import Filter, check_id, check_name
+from ..extras import AttachedFile, Attachments, Members, Tags, User
 from ..resource import (
-    BulkCreate, Count, Create, Delete, Download, Errors, Fetch, List, Resource, Settle, Settlement, Thumbnail,
-    Update, absent,
+    BulkCreate, ConnectionState, Count, Create, Delete, Download, Errors, Fetch, List, Resource, Settle, Settlement,
+    Thumbnail, Update, absent,
 )
 from . import converter as cv
 
@@ -29,6 +45,40 @@ BOOL = (bool,)
 PAGE = 1000
 #: The most annotations per list POST; chunks go out in parallel.
 BATCH = 250
+#: Slack allowed between this machine's clock and the server's when settling lost creates.
+CLOCK_SLACK = 2.0
+
+
+@attrs.define
+class CytomineState(ConnectionState):
+    """What a connection learns once: who it is, the server's clock, names of terms and users."""
+
+    #: The user this connection acts as (``user/current.json``), read once.
+    me: User | None = None
+    #: Server clock minus this machine's clock, in seconds (from the reply's Date header).
+    clock_offset: float = 0.0
+    #: Whether the server has the clearBefore route (None: not tried yet), and the lock that
+    #: lets one request find out.
+    clear_before: bool | None = None
+    probe: threading.Lock = attrs.Factory(threading.Lock)
+    #: Ontology id -> {term id: name}; project id -> ontology id; project id -> {user id: username}.
+    term_names: dict[int, dict[int, str]] = attrs.Factory(dict)
+    ontologies: dict[int, int | None] = attrs.Factory(dict)
+    usernames: dict[int, dict[int, str]] = attrs.Factory(dict)
+
+
+#: Per model, when its create was last sent (this machine's clock): a lost reply is settled only
+#: by an annotation made after that. Kept by model, not by connection, so that a new connection
+#: (after a restart of the server, say) can still settle it.
+_SENT: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
+#: Per server, annotation id -> the live model holding it: ids a lost create never adopts.
+_CLAIMED: "dict[str, weakref.WeakValueDictionary[int, Any]]" = {}
+_LOCK = threading.Lock()
+
+
+def _claimed(conn: Connection) -> "weakref.WeakValueDictionary[int, Any]":
+    with _LOCK:
+        return _CLAIMED.setdefault(conn.transport.base_url, weakref.WeakValueDictionary())
 
 
 def _param(value: Any) -> Any:
@@ -36,47 +86,106 @@ def _param(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set)):
-        return ",".join(str(v) for v in value)
+        return ",".join(str(_param(v)) for v in value)
     if isinstance(value, BaseGeometry):
         return value.wkt
+    if isinstance(value, np.generic):
+        return value.item()
     return value
+
+
+def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[requests.Response], tuple[list[Any], Any]]:
+    """A parse callback: the rows of a collection envelope, converted, and the server's ``size``."""
+
+    def parse(response: requests.Response) -> tuple[list[Any], Any]:
+        data = parse_json(response)
+        if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
+            raise ProtocolError("the reply is not a collection envelope")
+        return [convert(row) for row in data["collection"]], data.get("size")
+
+    return parse
 
 
 def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
           convert: Callable[[Mapping[str, Any]], Any]) -> Iterator[list[Any]]:
     """Every row of a collection, page by page, driven by the server's ``size`` (never by
     floor division), stopping if the server ignores ``offset``."""
-    offset, seen = 0, set()
+    offset, seen = 0, set[Any]()
+    query = {k: _param(v) for k, v in params.items()}
     while True:
         size = PAGE if limit is None else max(1, min(PAGE, limit - offset))
-        body = conn.transport.request("GET", path, params={**{k: _param(v) for k, v in params.items()},
-                                                           "max": size, "offset": offset})
-        if not isinstance(body, Mapping) or "collection" not in body:
-            raise ProtocolError(f"{path} did not return a collection envelope")
-        rows = body["collection"]
-        fresh = [r for r in rows if r.get("id") not in seen]
+        rows, total = conn.transport.request("GET", path, params={**query, "max": size, "offset": offset},
+                                             parse=_collection(convert))
+        fresh = [r for r in rows if getattr(r, "id", None) not in seen]
         if not fresh:
             return
-        seen.update(r.get("id") for r in fresh)
-        yield [convert(r) for r in fresh]
+        seen.update(getattr(r, "id", None) for r in fresh)
+        yield fresh
         offset += len(rows)
-        total = body.get("size")
         if (total is not None and offset >= int(total)) or (limit is not None and offset >= limit):
             return
 
 
+def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], Any],
+          params: Mapping[str, Any] | None = None) -> list[Any]:
+    return [row for page in paged(conn, path, params or {}, None, convert) for row in page]
+
+
 def _total(conn: Connection, path: str, params: Mapping[str, Any]) -> int:
-    body = conn.transport.request("GET", path, params={**{k: _param(v) for k, v in params.items()}, "max": 1, "offset": 0})
-    return int(body.get("size", 0))
+    def parse(response: requests.Response) -> int:
+        return int(parse_json(response)["size"])
+
+    return conn.transport.request("GET", path, params={**{k: _param(v) for k, v in params.items()}, "max": 1, "offset": 0},
+                                  parse=parse)
 
 
+def _rows(response: requests.Response) -> list[Mapping[str, Any]]:
+    data = parse_json(response)
+    if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
+        raise ProtocolError("the reply is not a collection envelope")
+    return list(data["collection"])
+
+
+def current_user(conn: Connection) -> User:
+    """The user this connection acts as, read once; also notes the server's clock."""
+    state = CytomineState.of(conn)
+    if state.me is None:
+        def parse(response: requests.Response) -> tuple[User, float | None]:
+            user = cv.converter.structure(parse_json(response), User)
+            date = response.headers.get("Date")
+            server = None
+            if date:
+                from email.utils import parsedate_to_datetime
+
+                try:
+                    server = parsedate_to_datetime(date).timestamp()
+                except (TypeError, ValueError):
+                    server = None
+            return user, server
+
+        before = time.time()
+        user, server = conn.transport.request("GET", "/api/user/current.json", parse=parse)
+        if server is not None:
+            state.clock_offset = server - (before + time.time()) / 2
+        state.me = user
+    return state.me
+
+
+# -- declarations shared by every domain -----------------------------------------------------------------
 class Command(Resource):
     """Declarations of a Cytomine domain: ``api/<route>/{id}.json``, the key of the object in
-    command replies, and its wire shapes."""
+    command replies, and its model type (structured by the converter)."""
 
     route: ClassVar[str] = ""
     key: ClassVar[str] = ""
-    from_wire: ClassVar[Callable[[Mapping[str, Any]], Any]] = staticmethod(lambda row: row)
+    model_type: ClassVar[type] = object
+
+    def structure(self, row: Mapping[str, Any]) -> Any:
+        return cv.converter.structure(row, self.model_type)
+
+    def read_command(self, response: requests.Response) -> Any:
+        """A parse callback for command replies: the object under its key, as a model."""
+        return self.structure(cv.command_object(parse_json(response), self.key))
 
     def to_wire(self, model: Any) -> dict[str, Any]:
         raise NotImplementedError
@@ -84,7 +193,8 @@ class Command(Resource):
 
 class CommandFetch(Command, Fetch):
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
-        return self.from_wire(conn.transport.request("GET", f"/api/{self.route}/{id}.json"))
+        return conn.transport.request("GET", f"/api/{self.route}/{id}.json",
+                                      parse=lambda r: self.structure(parse_json(r)))
 
 
 class CommandList(Command, List, Count):
@@ -97,7 +207,7 @@ class CommandList(Command, List, Count):
         return {}
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
-        yield from paged(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), limit, self.from_wire)
+        yield from paged(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), limit, self.structure)
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))
@@ -105,19 +215,17 @@ class CommandList(Command, List, Count):
 
 class CommandCreate(Command, Create):
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        body = cv.writable(self.key, self.to_wire(model))
-        body.pop("id", None)
-        reply = conn.transport.request("POST", f"/api/{self.route}.json", json=body)
-        model.assign(self.from_wire(cv.command_object(reply, self.key)))
+        data = self.to_wire(model)
+        data.pop("id", None)
+        model.assign(conn.transport.request("POST", f"/api/{self.route}.json", json=data, parse=self.read_command))
 
 
 class CommandUpdate(Command, Update):
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         # Cytomine's PUT replaces the whole object: send the last fetched state with the
         # changes applied, never the computed fields.
-        reply = conn.transport.request("PUT", f"/api/{self.route}/{model.id}.json",
-                                       json=cv.writable(self.key, self.to_wire(model)))
-        model.assign(self.from_wire(cv.command_object(reply, self.key)))
+        model.assign(conn.transport.request("PUT", f"/api/{self.route}/{model.id}.json", json=self.to_wire(model),
+                                            parse=self.read_command))
 
 
 class CommandDelete(Command, Delete):
@@ -129,17 +237,110 @@ class CommandCRUD(CommandFetch, CommandList, CommandCreate, CommandUpdate, Comma
     """A domain with the usual show / list / add / edit / delete routes."""
 
 
+class DomainExtras(Command, Tags, Attachments):
+    """Tags and attached files, which hang off any domain object as ``/api/domain/{class}/{id}/…``."""
+
+    def domain(self, model: Any) -> tuple[str, int]:
+        ident = check_id(model.id, int, f"{self.model_name} id (save it first)")
+        return cv.DOMAIN_CLASS[self.route], ident
+
+    # -- tags -------------------------------------------------------------------------------------------
+    def _associations(self, conn: Connection, model: Any) -> list[Mapping[str, Any]]:
+        name, ident = self.domain(model)
+        return every(conn, f"/api/domain/{name}/{ident}/tag_domain_association.json", lambda row: row)
+
+    def tags(self, conn: Connection, model: Any) -> list[str]:
+        return [str(a["tagName"]) for a in self._associations(conn, model)]
+
+    def _tag_ids(self, conn: Connection, names: Sequence[str]) -> dict[str, int]:
+        """Tag name -> id, creating the tags that do not exist yet (Cytomine's names are
+        unique regardless of case)."""
+        known = {str(t["name"]).lower(): int(t["id"]) for t in every(conn, "/api/tag.json", lambda row: row)}
+        ids: dict[str, int] = {}
+        for name in names:
+            if name.lower() not in known:
+                try:
+                    created = conn.transport.request("POST", "/api/tag.json", json=cv.body({"name": name}),
+                                                     parse=lambda r: cv.command_object(parse_json(r), "tag"))
+                    known[name.lower()] = int(created["id"])
+                except Conflict:  # created meanwhile by someone else
+                    known = {str(t["name"]).lower(): int(t["id"]) for t in every(conn, "/api/tag.json", lambda row: row)}
+            ids[name] = known[name.lower()]
+        return ids
+
+    def add_tags(self, conn: Connection, models: Sequence[Any], names: Sequence[str]) -> None:
+        for name in names:
+            check_name(name, "a tag name")
+        domains = [self.domain(m) for m in models]
+        ids = self._tag_ids(conn, names)
+
+        def associate(job: tuple[tuple[str, int], int]) -> None:
+            (name, ident), tag = job
+            try:
+                conn.transport.request("POST", f"/api/domain/{name}/{ident}/tag_domain_association.json",
+                                       json=cv.body({"tag": tag, "domainClassName": name, "domainIdent": ident}))
+            except Conflict:
+                pass  # already tagged: the wanted state
+
+        jobs = [(d, ids[n]) for d in domains for n in names]
+        conn.transport.map_values(associate, jobs, desc="tagging")
+
+    def remove_tags(self, conn: Connection, model: Any, names: Sequence[str]) -> None:
+        wanted = {n.lower() for n in names}
+        gone = [a for a in self._associations(conn, model) if str(a["tagName"]).lower() in wanted]
+        for association in gone:
+            try:
+                conn.transport.request("DELETE", f"/api/tag_domain_association/{int(association['id'])}.json")
+            except NotFound:
+                pass  # removed meanwhile: the wanted state
+
+    # -- attached files ------------------------------------------------------------------------------------
+    def attach(self, conn: Connection, model: Any, path: str, filename: str | None) -> AttachedFile:
+        name, ident = self.domain(model)
+        filename = filename or os.path.basename(path)
+        check_name(filename, "an attached file name")
+        with open(path, "rb") as fh:
+            content = fh.read()
+        params = {"domainClassName": name, "domainIdent": ident, "filename": filename}
+        found = conn.transport.request(
+            "POST", "/api/attachedfile.json", params=params, files={"files[]": (filename, content)},
+            parse=lambda r: cv.converter.structure(_object(parse_json(r), "attachedfile"), AttachedFile))
+        return attrs.evolve(found, owner=self.owner_model)
+
+    def attachments(self, conn: Connection, model: Any) -> list[AttachedFile]:
+        name, ident = self.domain(model)
+        found = every(conn, f"/api/domain/{name}/{ident}/attachedfile.json",
+                      lambda row: cv.converter.structure(row, AttachedFile))
+        return [attrs.evolve(f, owner=self.owner_model) for f in found]
+
+    def download_attachment(self, conn: Connection, attachment: AttachedFile, path: str) -> str:
+        data = conn.transport.request("GET", f"/api/attachedfile/{attachment.id}/download", parse=lambda r: r.content)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    @property
+    def owner_model(self) -> type:
+        return self.model_type
+
+
+def _object(reply: Any, key: str) -> Mapping[str, Any]:
+    """An object that comes alone (the upload reply) or in a command envelope."""
+    if isinstance(reply, Mapping) and "id" in reply:
+        return reply
+    return cv.command_object(reply, key)
+
+
 # -- Project -----------------------------------------------------------------------------------------
-class CytomineProject(CommandCRUD):
-    route, key = "project", "project"
-    from_wire = staticmethod(cv.project_from_wire)
+class CytomineProject(CommandCRUD, DomainExtras, Members):
+    route, key, model_type = "project", "project", Project
     filters = {
         "user": Filter("user", INT, "projects of this user id"),
         "ontology": Filter("ontology", INT, "projects using this ontology id"),
     }
 
     def to_wire(self, model: Any) -> dict[str, Any]:
-        return cv.project_to_wire(model)
+        return cv.project_body(model)
 
     def validate(self, model: Any, operation: str) -> None:
         check_name(model.name, "a project name")
@@ -164,11 +365,27 @@ class CytomineProject(CommandCRUD):
             return sum(len(p) for p in self.pages(conn, modifiers, None))
         return super().count(conn, modifiers)
 
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """Columns: id, name, ontology, ontology_name, created (UTC), images, annotations (the
+        server's counts); a column empty for every project is left out."""
+        return _drop_empty([{
+            "id": p.id, "name": p.name, "ontology": p.ontology, "ontology_name": p.extra.get("ontologyName"),
+            "created": cv.timestamp(p.extra.get("created")), "images": p.extra.get("numberOfImages"),
+            "annotations": p.extra.get("numberOfAnnotations"),
+        } for p in models])
+
+    def members(self, conn: Connection, model: Any, managers: bool) -> list[User]:
+        ident = check_id(model.id, int, "project id")
+        kind = "admin" if managers else "user"
+        return every(conn, f"/api/project/{ident}/{kind}.json", lambda row: cv.converter.structure(row, User))
+
+    def current_user(self, conn: Connection) -> User:
+        return current_user(conn)
+
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
-class CytomineImageInstance(CommandFetch, CommandList, Download, Thumbnail):
-    route, key = "imageinstance", "imageinstance"
-    from_wire = staticmethod(cv.image_from_wire)
+class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, Thumbnail):
+    route, key, model_type = "imageinstance", "imageinstance", ImageInstance
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
         "create": "images reach Cytomine through its upload server, not this API",
@@ -181,8 +398,24 @@ class CytomineImageInstance(CommandFetch, CommandList, Download, Thumbnail):
                            "project id (set project= on the connection or the filter)")
         return f"/api/project/{project}/imageinstance.json"
 
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """Columns: id, name, project, width, height, depth, resolution_x/y/z (physical pixel
+        size), magnification, content_type, created (UTC), annotations (the server's count); a
+        column empty for every image is left out."""
+        rows = []
+        for m in models:
+            x, y, z = m.resolution or (None, None, None)
+            rows.append({"id": m.id, "name": m.name, "project": m.project, "width": m.width, "height": m.height,
+                         "depth": m.depth, "resolution_x": x, "resolution_y": y, "resolution_z": z,
+                         "magnification": m.extra.get("magnification"), "content_type": m.extra.get("contentType"),
+                         "created": cv.timestamp(m.extra.get("created")),
+                         "annotations": m.extra.get("numberOfAnnotations")})
+        return _drop_empty(rows)
+
     def download(self, conn: Connection, model: Any, path: str) -> str:
-        data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content)
+        # An original image can be gigabytes: no body cap, and a day rather than the call timeout.
+        data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content,
+                                      max_body=None, timeout=max(conn.timeout, 86400.0))
         with open(path, "wb") as fh:
             fh.write(data)
         return path
@@ -222,54 +455,190 @@ _ANNOTATION_FILTERS = {
     "beforeThan": Filter("beforeThan", (int, str), "created before (epoch ms or ISO time)"),
     **{flag: Filter(flag, BOOL, f"output group {flag[4:]} (any show flag replaces the defaults)") for flag in _SHOW},
 }
+_PROPERTIES = "be.cytomine.domain.ontology.UserAnnotation"
 
 
-class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle):
-    route, key = "annotation", "annotation"
-    from_wire = staticmethod(cv.annotation_from_wire)
+class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras):
+    """Annotations: geometry, image, terms and key-value properties.
+
+    ``Annotation.fetch`` also reads the annotation's properties (one more request); a collection
+    reads them with ``fetch(properties=True)`` (one request per annotation, in parallel), else
+    ``properties`` stays None (not loaded). Setting ``properties`` and saving creates, changes and
+    (for keys removed from a loaded dict) deletes them through the property routes.
+    """
+
+    route, key, model_type = "annotation", "annotation", Annotation
     filters = _ANNOTATION_FILTERS
-    creatable = frozenset({"geometry", "image", "project", "terms"})
-    writable = frozenset({"geometry", "image", "terms"})
+    fetch_options = {"properties": True}
+    list_options = {"properties": False}
+    creatable = frozenset({"geometry", "image", "project", "terms", "properties"})
+    writable = frozenset({"geometry", "image", "terms", "properties"})
     batch_size = BATCH
     not_supported = {
         "field name": "Cytomine annotations have no name; give them terms",
         "field targets": "Cytomine annotations mark regions of images, not neurons",
         "field meta": "Cytomine has no meta-annotations",
-        "field properties": "Cytomine's key-value properties are not written through annotations here yet",
         "field project": "an annotation belongs to its image's project",
     }
 
     def validate(self, model: Any, operation: str) -> None:
         g = model.geometry
-        if not isinstance(g, BaseGeometry):
-            raise TypeError(f"an annotation's geometry must be a shapely geometry, not {type(g).__name__}")
-        if g.is_empty:
-            raise ValueError("an annotation's geometry must not be empty")
-        if not np.isfinite(shapely.get_coordinates(g)).all():
-            raise ValueError("an annotation's geometry has non-finite coordinates")
-        if not g.is_valid:
-            raise ValueError(f"the geometry is not valid ({shapely.is_valid_reason(g)})")
+        if operation == "create" or g is not None:
+            if not isinstance(g, BaseGeometry):
+                raise TypeError(f"an annotation's geometry must be a shapely geometry, not {type(g).__name__}")
+            if g.is_empty:
+                raise ValueError("an annotation's geometry must not be empty")
+            if not np.isfinite(shapely.get_coordinates(g)).all():
+                raise ValueError("an annotation's geometry has non-finite coordinates")
+            if not g.is_valid:
+                raise ValueError(f"the geometry is not valid ({shapely.is_valid_reason(g)})")
         check_id(model.image, int, "annotation image id")
         for t in model.terms or []:
             check_id(t, int, "term id")
+        if model.properties is not None:
+            if not isinstance(model.properties, Mapping):
+                raise TypeError(f"properties must be a dict, not {type(model.properties).__name__}")
+            for key, value in model.properties.items():
+                if not isinstance(key, str) or not key.strip():
+                    raise ValueError(f"a property key must be non-empty text, not {key!r}")
+                if value is not None and not cv.property_value(value).strip():
+                    raise ValueError(f"property {key!r}: Cytomine refuses blank values (remove the key instead)")
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
+        model = super().fetch_one(conn, id)
+        if options.get("properties"):
+            model.properties = self.read_properties(conn, model.id)[0]
+        return model
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
+        for page in super().pages(conn, modifiers, limit):
+            if options.get("properties"):
+                found = conn.transport.map_values(lambda m: self.read_properties(conn, m.id)[0], page,
+                                                  desc="reading properties")
+                for model, props in zip(page, found):
+                    model.properties = props
+            yield page
+
+    def read_properties(self, conn: Connection, ident: int) -> tuple[dict[str, str], dict[str, int]]:
+        rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", lambda row: row)
+        return cv.properties_from_wire(rows), cv.property_ids(rows)
+
+    def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None:
+        """Make the server's properties of ``model`` what the model says: keys set to None or
+        removed from a loaded dict are deleted, the others created or changed. A just created
+        annotation has none, so they are not read first."""
+        wanted = dict(model.properties or {})
+        loaded = model.original("properties")
+        current, ids = ({}, {}) if new_object else self.read_properties(conn, model.id)
+        base = f"/api/domain/{_PROPERTIES}/{model.id}/property"
+        new = []
+        for key, value in wanted.items():
+            if value is None:
+                continue
+            text = cv.property_value(value)
+            if key not in ids:
+                new.append(cv.property_body(_PROPERTIES, model.id, key, text))
+            elif current.get(key) != text:
+                conn.transport.request("PUT", f"{base}/{ids[key]}.json",
+                                       json=cv.property_body(_PROPERTIES, model.id, key, text, ids[key]))
+        if len(new) > 1 and self._add_properties(conn, f"{base}.json", new):
+            new = []
+        for data in new:
+            conn.transport.request("POST", f"{base}.json", json=data)
+        removed = {k for k, v in wanted.items() if v is None} | (set(loaded or {}) - set(wanted))
+        for key in sorted(removed & set(ids)):
+            try:
+                conn.transport.request("DELETE", f"{base}/{ids[key]}.json")
+            except NotFound:
+                pass  # gone already: the wanted state
+        # The model shows what the server now keeps: text values, deleted keys gone.
+        model.properties = {k: cv.property_value(v) for k, v in wanted.items() if v is not None}
+
+    @staticmethod
+    def _add_properties(conn: Connection, path: str, new: list[dict[str, Any]]) -> bool:
+        """Several new properties in one request (the core's list form); False where the server
+        takes one at a time (then nothing was stored)."""
+        def parse(response: requests.Response) -> tuple[int, list[int], list[Mapping[str, Any]], str]:
+            return cv.batch_reply(parse_json(response), response.status_code)
+
+        try:
+            status, _, problems, message = conn.transport.request("POST", path, json=new, parse=parse)
+        except BadRequest as e:
+            if "json not valid" in f"{e} {e.server_message or ''}".lower():
+                return False  # a server without the list form refused the whole body
+            raise
+        if status != 200:
+            reasons = "; ".join(str(p.get("message")) for p in problems) or message
+            # Part of them may be stored: the next save reads what is there and sends the rest.
+            raise BadRequest(reasons, server_message=reasons)
+        return True
+
+    # -- creating -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _note_sent(models: Sequence[Any]) -> None:
+        """When each create was sent: what settling a lost reply relies on."""
+        now = time.time()
+        with _LOCK:
+            for model in models:
+                _SENT[model] = now
+
+    @staticmethod
+    def _created(conn: Connection, model: Any, new_id: int) -> None:
+        model.id = new_id
+        _claimed(conn)[new_id] = model
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        reply = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_to_wire(model, with_terms=True))
-        model.assign(cv.annotation_from_wire(cv.command_object(reply, "annotation")))
+        self._note_sent([model])
+        created = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_body(model),
+                                         parse=self.read_command)
+        properties = model.properties
+        model.assign(created)
+        self._created(conn, model, created.id)
+        if properties:
+            model.properties = properties
+            self._created_properties(conn, model)
+
+    def _created_properties(self, conn: Connection, model: Any) -> None:
+        """Properties of a just created annotation. If they cannot be written, the annotation
+        stays stored (its id kept) with only the properties left as a change for the next save."""
+        wanted = model.properties
+        try:
+            self.write_properties(conn, model, new_object=True)
+        except BaseException:
+            model.properties = None
+            model.mark_clean()
+            model.properties = wanted
+            raise
 
     def create_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
-        return self._save_chunk(conn, list(chunk))
+        errors = self._save_chunk(conn, list(chunk))
+        for i, model in enumerate(chunk):
+            if errors[i] is None and model.properties:
+                try:
+                    self._created_properties(conn, model)
+                except Exception as e:  # noqa: BLE001 - this item's error, the others stand
+                    errors[i] = e
+        return errors
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
-        payload = [cv.annotation_to_wire(m, with_terms=True) for m in chunk]
-        # The legacy core answers with the status on the HTTP line: keep it with the body.
-        http_status, body = conn.transport.request(
-            "POST", "/api/annotation.json", json=payload,
-            parse=lambda r: (r.status_code, r.json() if r.content else None))
-        status, ids, problems, message = cv.batch_reply(body, http_status)
-        if status == 200 and len(ids) == len(chunk):
+        payload = [cv.annotation_body(m) for m in chunk]
+        self._note_sent(chunk)
+
+        def parse(response: requests.Response) -> tuple[int, list[int], list[Mapping[str, Any]], str]:
+            # The legacy core answers with the status on the HTTP line: keep it with the body.
+            reply = cv.batch_reply(parse_json(response), response.status_code)
+            status, ids, problems, message = reply
+            if status == 200 and len(ids) != len(chunk):
+                # Stored, but which id went to which input cannot be read: unknown, not failed.
+                raise ProtocolError(f"a batch of {len(chunk)} was stored but the reply names {len(ids)} ids "
+                                    f"({message[:100]!r})")
+            return reply
+
+        status, ids, problems, message = conn.transport.request("POST", "/api/annotation.json", json=payload, parse=parse)
+        if status == 200:
             for model, new_id in zip(chunk, ids):  # ids come in input order
-                model.id = new_id
+                self._created(conn, model, new_id)
             return [None] * len(chunk)
         if status == 400 and not ids:
             # Nothing stored: each item fails with its own message where the server named it.
@@ -279,7 +648,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         if status == 206 and len(ids) + len(reasons) == len(chunk) and len(reasons) == len(problems):
             saved = [m for i, m in enumerate(chunk) if i not in reasons]
             for model, new_id in zip(saved, ids):
-                model.id = new_id
+                self._created(conn, model, new_id)
             return [BadRequest(reasons[i], server_message=reasons[i]) if i in reasons else None for i in range(len(chunk))]
         # Which input got which id cannot be told for certain: undo what the server created
         # and send the chunk one annotation at a time, each reply naming its own id.
@@ -301,66 +670,216 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                 reasons[hits[0]] = str(problem.get("message", "refused"))
         return reasons
 
+    # -- changing -------------------------------------------------------------------------------------------
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"geometry", "image"} & set(changes):
-            reply = conn.transport.request("PUT", f"/api/annotation/{model.id}.json", json=cv.annotation_put(model))
-            fresh = cv.annotation_from_wire(cv.command_object(reply, "annotation"))
+            fresh = conn.transport.request("PUT", f"/api/annotation/{model.id}.json", json=cv.annotation_put(model),
+                                           parse=self.read_command)
             model.geometry, model.extra = fresh.geometry, fresh.extra
         if "terms" in changes:
-            # Terms change through the annotation-term routes; the PUT leaves them alone.
-            before, after = set(model.original("terms") or []), set(model.terms or [])
-            for term in sorted(after - before):
-                conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}.json",
-                                       json={"userannotation": model.id, "term": term})
-            for term in sorted(before - after):
-                conn.transport.request("DELETE", f"/api/annotation/{model.id}/term/{term}.json")
+            self._change_terms(conn, model)
+        if "properties" in changes:
+            self.write_properties(conn, model)
+
+    def _change_terms(self, conn: Connection, model: Any) -> None:
+        """Terms change through the annotation-term routes (the PUT leaves them alone). One new
+        term in place of others is one request (clearBefore), where the server has it."""
+        before, after = set(model.original("terms") or []), set(model.terms or [])
+        state = CytomineState.of(conn)
+        if len(after) == 1 and before - after and state.clear_before is not False:
+            if state.clear_before is None:
+                with state.probe:  # one request finds out whether the server has the route
+                    if state.clear_before is None and self._clear_before(conn, model, state):
+                        return
+            if state.clear_before and self._clear_before(conn, model, state):
+                return
+        for term in sorted(after - before):
+            conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}.json",
+                                   json=cv.body({"userannotation": model.id, "term": term}))
+        for term in sorted(before - after):
+            conn.transport.request("DELETE", f"/api/annotation/{model.id}/term/{term}.json")
+
+    @staticmethod
+    def _clear_before(conn: Connection, model: Any, state: CytomineState) -> bool:
+        """Replace the terms by the one new term in one request; False where the server has no
+        such route (older cores), which is remembered for the connection."""
+        (term,) = set(model.terms)
+        try:
+            conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}/clearBefore.json",
+                                   params={"clearForAll": "true"},
+                                   json=cv.body({"userannotation": model.id, "term": term}))
+        except NotFound as e:
+            if "no static resource" not in f"{e} {e.server_message or ''}".lower():
+                raise
+            state.clear_before = False  # an older server without the route: add and delete instead
+            return False
+        state.clear_before = True
+        return True
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         params = dict(modifiers)
         if not any(k in params for k in ("project", "image", "images", "slice", "slices")):
             params["project"] = check_id(conn.project, int, "project id (set project= on the connection or the filter)")
         if not any(k in params for k in _SHOW):
-            # Any show flag replaces the server's default groups: ask for the geometry too.
-            params.update(showMeta=True, showTerm=True, showWKT=True)
+            # Any show flag replaces the server's default groups: ask for the geometry and its
+            # measures (area, perimeter) too.
+            params.update(showMeta=True, showTerm=True, showWKT=True, showGIS=True)
         bbox = params.get("bbox")
         if isinstance(bbox, (tuple, list)):
             params["bbox"] = ",".join(f"{v:g}" for v in bbox)
         return params
 
+    # -- settling lost creates --------------------------------------------------------------------------------
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
-        """A create whose reply was lost is looked up among its image's annotations by equal
-        geometry; one match settles it, none means not stored, several cannot be told apart."""
+        """A create whose reply was lost is looked up among its image's annotations. Only an
+        annotation the library can show it made counts: created by this connection's user, after
+        the create was sent, not claimed by another model, with the same geometry. One such match
+        settles it; none means not stored (sent again); several, or no way to tell who this
+        connection is or when it sent, leave it unknown."""
+        state = CytomineState.of(conn)
+        claimed = _claimed(conn)
+        try:
+            me = current_user(conn)
+        except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
+            return [Settlement.unknown(f"cannot tell which annotations are this user's ({e})")] * len(models)
         by_image: dict[int, list[Annotation]] = {}
-        for image in {m.image for m in models}:
-            by_image[image] = [a for page in paged(conn, "/api/annotation.json",
-                                                   {"image": image, "showWKT": True, "showTerm": True}, None,
-                                                   cv.annotation_from_wire) for a in page]
-        claimed: set[int] = set()
+        for image in {m.image for m in models if m.id is None}:
+            by_image[image] = every(conn, "/api/annotation.json", self.structure,
+                                    {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
         result: list[Settlement] = []
         for model in models:
-            hits = [a for a in by_image[model.image] if a.id not in claimed and a.geometry is not None
-                    and a.geometry.equals(model.geometry)]
+            if model.id is not None:
+                result.append(self._settle_update(conn, model))
+                continue
+            sent = _SENT.get(model)
+            if sent is None:
+                result.append(Settlement.unknown("when its create was sent is not known (another session?)"))
+                continue
+            since = sent + state.clock_offset - CLOCK_SLACK  # in the server's clock
+            hits = []
+            for a in by_image[model.image]:
+                created = cv.timestamp(a.extra.get("created"))
+                holder = claimed.get(a.id)
+                if ((holder is not None and holder is not model) or a.extra.get("user") != me.id
+                        or a.geometry is None or created is None or created.timestamp() < since):
+                    continue
+                if a.geometry.equals(model.geometry):
+                    hits.append(a)
             if len(hits) == 1:
-                claimed.add(hits[0].id)
-                result.append(Settlement.stored(hits[0].id))
+                claimed[hits[0].id] = model
+                result.append(self._adopt(conn, model, hits[0].id))
             elif not hits:
                 result.append(Settlement.absent())
             else:
-                result.append(Settlement.unknown(f"{len(hits)} annotations of image {model.image} have its geometry"))
+                result.append(Settlement.unknown(
+                    f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))
         return result
+
+    def _adopt(self, conn: Connection, model: Any, found: int) -> Settlement:
+        """A lost create found stored: its properties (sent after the create) are sent now."""
+        if not model.properties:
+            return Settlement.stored(found)
+        model.id = found
+        try:
+            self.write_properties(conn, model)
+        except NeuromodelsError as e:
+            return Settlement.unknown(f"stored as annotation {found}, its properties not yet ({e})")
+        return Settlement.stored(found)
+
+    def _settle_update(self, conn: Connection, model: Any) -> Settlement:
+        """An update whose reply was lost: done if the server now holds what the model says."""
+        try:
+            server = self.fetch_one(conn, model.id, properties=model.properties is not None)
+        except NotFound:
+            return Settlement.unknown(f"annotation {model.id} is gone from the server")
+        same = ((model.geometry is None or (server.geometry is not None and server.geometry.equals(model.geometry)))
+                and sorted(server.terms or []) == sorted(model.terms or [])
+                and (model.properties is None or server.properties == {
+                    k: cv.property_value(v) for k, v in model.properties.items() if v is not None}))
+        if same:
+            return Settlement.stored(model.id)
+        return Settlement.unknown(f"an update of annotation {model.id} may not have arrived; fetch() it and "
+                                  "update again")
+
+    # -- tables -------------------------------------------------------------------------------------------------
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """Columns: id, image, project, user, username, created (UTC), area, perimeter (and their
+        units, as the server measures them: microns where the image is calibrated, else pixels),
+        terms (ids), term_names, geometry; properties when any member has them loaded."""
+        names = self._term_names(conn, models) if conn is not None else {}
+        users = self._usernames(conn, {m.project for m in models if m.project is not None}) if conn is not None else {}
+        with_properties = any(m.properties is not None for m in models)
+        rows = []
+        for m in models:
+            x = m.extra
+            user = x.get("user")
+            row: dict[str, Any] = {
+                "id": m.id, "image": m.image, "project": m.project, "user": user,
+                "username": users.get(user) if user is not None else None,
+                "created": cv.timestamp(x.get("created")),
+                "area": _number(x.get("area")), "area_unit": x.get("areaUnit"),
+                "perimeter": _number(x.get("perimeter")), "perimeter_unit": x.get("perimeterUnit"),
+                "terms": list(m.terms or []),
+                "term_names": [names.get(t, str(t)) for t in m.terms or []],
+                "geometry": m.geometry,
+            }
+            if with_properties:
+                row["properties"] = m.properties
+            rows.append(row)
+        return _drop_empty(rows)
+
+    def _term_names(self, conn: Connection, models: Sequence[Any]) -> dict[int, str]:
+        """Term id -> name, read once per ontology (of the annotations' projects)."""
+        state = CytomineState.of(conn)
+        names: dict[int, str] = {}
+        for project in {m.project for m in models if m.project is not None}:
+            if project not in state.ontologies:
+                state.ontologies[project] = conn.transport.request(
+                    "GET", f"/api/project/{project}.json", parse=lambda r: parse_json(r).get("ontology"))
+            ontology = state.ontologies[project]
+            if ontology is None:
+                continue
+            if ontology not in state.term_names:
+                state.term_names[ontology] = {
+                    int(t["id"]): str(t["name"])
+                    for t in every(conn, f"/api/ontology/{ontology}/term.json", lambda row: row)}
+            names.update(state.term_names[ontology])
+        return names
+
+    def _usernames(self, conn: Connection, projects: set[Any]) -> dict[int, str]:
+        state = CytomineState.of(conn)
+        found: dict[int, str] = {}
+        for project in projects:
+            if project not in state.usernames:
+                state.usernames[project] = {int(u["id"]): str(u.get("username")) for u in every(
+                    conn, f"/api/project/{project}/user.json", lambda row: row)}
+            found.update(state.usernames[project])
+        me = state.me
+        if me is not None and me.username is not None:
+            found.setdefault(me.id, me.username)
+        return found
+
+
+def _drop_empty(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without the columns that are None in every row (``id`` always stays)."""
+    empty = {k for k in (rows[0] if rows else {}) if k != "id" and all(r.get(k) is None for r in rows)}
+    return [{k: v for k, v in r.items() if k not in empty} for r in rows]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
 class CytomineTerm(CommandCRUD):
-    route, key = "term", "term"
-    from_wire = staticmethod(cv.term_from_wire)
+    route, key, model_type = "term", "term", Term
     filters = {
         "ontology": Filter("ontology", INT, "terms of this ontology id"),
         "project": Filter("project", INT, "terms of this project's ontology"),
     }
 
     def to_wire(self, model: Any) -> dict[str, Any]:
-        return cv.term_to_wire(model)
+        return cv.term_body(model)
 
     def validate(self, model: Any, operation: str) -> None:
         check_name(model.name, "a term name")
@@ -377,14 +896,10 @@ class CytomineTerm(CommandCRUD):
 
 
 class CytomineOntology(CommandCRUD):
-    route, key = "ontology", "ontology"
-    from_wire = staticmethod(cv.ontology_from_wire)
+    route, key, model_type = "ontology", "ontology", Ontology
 
     def to_wire(self, model: Any) -> dict[str, Any]:
-        body = {**model.extra, "name": model.name}
-        if model.id is not None:
-            body["id"] = model.id
-        return body
+        return cv.ontology_body(model)
 
     def validate(self, model: Any, operation: str) -> None:
         check_name(model.name, "an ontology name")

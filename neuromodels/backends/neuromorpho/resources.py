@@ -1,33 +1,56 @@
-"""NeuroMorpho.org: read-only neurons, queried through ``/api/neuron/select``."""
+"""NeuroMorpho.org: read-only neurons, queried through ``/api/neuron/select``.
+
+A filter value is checked against the values the server lists for that field
+(``/api/neuron/fields/{field}``, read once per field and connection): ``species="mose"`` is a
+:class:`~neuromodels.NotFound` naming the close matches instead of an empty result. Values with
+a ``*`` wildcard, numbers, and fields with more than :data:`MAX_VALUE_PAGES` pages of values
+(``neuron_name`` on the real server) are not checked.
+"""
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any, Iterator, Mapping, Sequence
-
-import numpy as np
+import threading
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import attrs
+import numpy as np
+import requests
 
 from ...connection import Connection
-from ...errors import NotFound, ProtocolError
+from ...errors import BadRequest, NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
+from ...model import Model
 from ...resources import Neuron
-from ..base import Filter, as_list, check_id
-from ..resource import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent
+from ...transport import parse_json
+from ..base import Filter, as_list, segment
+from ..resource import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent, did_you_mean
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
 #: The server's largest page.
 PAGE = 500
+#: A field with more pages of values than this is not checked (it is an identifier, not a vocabulary).
+MAX_VALUE_PAGES = 10
 VALUE = (str, int, float, np.integer, np.floating)
+T = TypeVar("T")
+
+
+def structured(cls: type[T]) -> Callable[[requests.Response], T]:
+    """A ``parse=`` callback: the JSON body structured by the converter (a body of another shape
+    becomes a ProtocolError naming the request)."""
+    return lambda response: cv.converter.structure(parse_json(response), cls)
 
 
 @attrs.define
 class NeuroMorphoState(ConnectionState):
-    """The neuron fields the server lists, read once per connection."""
+    """What the server lists, read once per connection: its neuron fields, and per field the
+    values it knows (lowercased -> as the server spells it; None: not checked)."""
 
     fields: dict[str, Filter] | None = None
+    values: dict[str, dict[str, str] | None] = attrs.field(factory=dict)
+    lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
 
 class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
@@ -44,39 +67,99 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         """The server's own field list, read once per connection."""
         state = NeuroMorphoState.of(conn)
         if state.fields is None:
-            body = conn.transport.request("GET", "/api/neuron/fields")
-            names = body.get("Neuron Fields") if isinstance(body, Mapping) else None
-            if not isinstance(names, list):
-                raise ProtocolError("/api/neuron/fields did not list the fields")
+            names = conn.transport.request("GET", "/api/neuron/fields", parse=structured(cv.FieldNames)).names
             state.fields = {
                 name: Filter(name, VALUE, "neuron field (a list means any of them; * is a wildcard)", many=True)
                 for name in names if name != "neuron_id"
             }
         return {**state.fields, **self.fixed_filters}
 
+    def check_modifiers(self, conn: Connection, modifiers: Mapping[str, Any]) -> None:
+        """Unknown fields and wrong types (the core's check), then values the server does not know."""
+        super().check_modifiers(conn, modifiers)
+        if "sort" in modifiers:
+            self._check_sort(conn, modifiers["sort"])
+        wanted = {field: [v for v in as_list(value) if isinstance(v, str) and "*" not in v]
+                  for field, value in modifiers.items()
+                  if field not in self.fixed_filters and field not in cv.NUMERIC_FIELDS}
+        wanted = {field: values for field, values in wanted.items() if values}
+        unread = [f for f in wanted if f not in NeuroMorphoState.of(conn).values]
+        if len(unread) > 1:  # the value lists of several fields are read in parallel, once
+            conn.transport.map_values(lambda f: self.known_values(conn, f), unread, desc="reading field values")
+        for field, values in wanted.items():
+            known = self.known_values(conn, field)
+            if known is None:
+                continue
+            for v in values:
+                if v.lower() not in known:
+                    close = difflib.get_close_matches(v.lower(), list(known), n=3, cutoff=0.6)
+                    hint = (" (did you mean " + " or ".join(repr(known[c]) for c in close) + "?)") if close else ""
+                    raise NotFound(
+                        f"NeuroMorpho.org has no neuron with {field}={v!r}{hint}; the values it knows are listed "
+                        f"at /api/neuron/fields/{field}; use * as a wildcard for partial matches", missing=[v])
+
+    def _check_sort(self, conn: Connection, sort: str) -> None:
+        """``sort="field"`` or ``"field,asc|desc"`` with a field the server lists."""
+        field, _, direction = sort.partition(",")
+        fields = {**self.allowed_filters(conn), "neuron_id": None}
+        for name in self.fixed_filters:
+            fields.pop(name, None)
+        if field not in fields:
+            raise ValueError(f"sort={sort!r}: NeuroMorpho.org has no field {field!r}{did_you_mean(field, fields)}")
+        if direction and direction.lower() not in ("asc", "desc"):
+            raise ValueError(f"sort={sort!r}: the direction after the comma is 'asc' or 'desc', not {direction!r}")
+
+    def known_values(self, conn: Connection, field: str) -> dict[str, str] | None:
+        """The values the server lists for ``field`` (lowercased -> as spelt), read once per
+        connection; None when it lists none or too many to check."""
+        state = NeuroMorphoState.of(conn)
+        with state.lock:
+            if field in state.values:
+                return state.values[field]
+        path = f"/api/neuron/fields/{segment(field)}"
+
+        def page(number: int) -> cv.ValuePage:
+            return conn.transport.request("GET", path, params={"page": number, "size": PAGE},
+                                          parse=structured(cv.ValuePage))
+
+        known: dict[str, str] | None
+        try:
+            first = page(0)
+        except (NotFound, BadRequest):
+            known = None  # a server (or mirror) that does not list this field: not checked
+        else:
+            if first.pages > MAX_VALUE_PAGES:
+                known = None
+            else:
+                pages = [first, *conn.transport.map_values(page, range(1, first.pages), desc="reading field values")]
+                known = {v.lower(): v for p in pages for v in p.values}
+        with state.lock:
+            state.values[field] = known
+        return known
+
     # reading ------------------------------------------------------------------------------------
     def fetch_one(self, conn: Connection, id: Any, *, name: str | None = None, nodes: bool = True, **options: Any) -> Neuron:
         if name is not None:
             if not isinstance(name, str) or not name or "/" in name:
                 raise ValueError(f"a NeuroMorpho neuron name is a non-empty string without '/', not {name!r}")
-            record = conn.transport.request("GET", f"/api/neuron/name/{cv.segment(name)}")
+            neuron = conn.transport.request("GET", cv.name_path(name), parse=structured(Neuron))
+            if neuron.name != name:
+                raise ProtocolError(f"asked for neuron {name!r}, the server answered with {neuron.name!r}")
         else:
-            record = conn.transport.request("GET", f"/api/neuron/id/{id}")
-        neuron = cv.neuron_from_record(record)
-        if name is not None and neuron.name != name:
-            raise ProtocolError(f"asked for neuron {name!r}, the server answered with {neuron.name!r}")
+            neuron = conn.transport.request("GET", f"/api/neuron/id/{int(id)}", parse=structured(Neuron))
         if nodes:
             neuron.nodes = self._swc(conn, neuron)
         return neuron
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], *, nodes: bool = False,
-                   **options: Any) -> dict[Any, Neuron]:
-        found = {n.id: n for page in self._pages(conn, {"neuron_id": [int(i) for i in ids]}, None, None) for n in page}
-        if nodes and found:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
+                   **options: Any) -> dict[Any, Model]:
+        found: dict[Any, Model] = {
+            n.id: n for page in self._pages(conn, {"neuron_id": [int(i) for i in ids]}, None, None) for n in page}
+        if options.get("nodes") and found:
             self.load_nodes(conn, list(found.values()))
         return found
 
-    def _swc(self, conn: Connection, neuron: Neuron) -> Any:
+    def _swc(self, conn: Connection, neuron: Any) -> Any:
         archive = neuron.extra.get("archive")
         if not archive or not neuron.name:
             raise ProtocolError(f"neuron {neuron.id} has no archive or name to find its SWC file by")
@@ -91,22 +174,23 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         except SWCError as e:
             raise ProtocolError(f"the SWC file of {neuron.name} is malformed: {e}", method="GET", path=path) from e
 
-    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
+    def load_nodes(self, conn: Connection, neurons: Sequence[Model]) -> None:
         """One visible, parallel, progress-barred step (at most ``max_workers`` requests)."""
         files = conn.transport.map_values(lambda n: self._swc(conn, n), neurons, desc="loading SWC files")
         for neuron, nodes in zip(neurons, files):
             neuron.nodes = nodes
 
     def morphometry(self, conn: Connection, model: Any) -> dict[str, Any]:
-        return cv.morphometry(conn.transport.request("GET", f"/api/morphometry/id/{model.id}"))
+        return dict(conn.transport.request("GET", f"/api/morphometry/id/{int(model.id)}", parse=structured(cv.Measurements)))
 
-    def _select(self, conn: Connection, query: Mapping[str, list[Any]], page: int, size: int, sort: str | None) -> Mapping[str, Any]:
+    def _select(self, conn: Connection, query: Mapping[str, list[Any]], page: int, size: int, sort: str | None) -> cv.NeuronPage:
         params: dict[str, Any] = {"page": page, "size": size}
         if sort:
             params["sort"] = sort
         if not query:
-            return conn.transport.request("GET", "/api/neuron", params=params)
-        return conn.transport.request("POST", "/api/neuron/select", params=params, json=dict(query), read=True)
+            return conn.transport.request("GET", "/api/neuron", params=params, parse=structured(cv.NeuronPage))
+        return conn.transport.request("POST", "/api/neuron/select", params=params, json=cv.select_body(query), read=True,
+                                      parse=structured(cv.NeuronPage))
 
     @staticmethod
     def _query(modifiers: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -114,7 +198,7 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         for key, value in modifiers.items():
             if key in ("sort", "ids"):
                 continue
-            query[key] = [v.item() if hasattr(v, "item") else v for v in as_list(value)]
+            query[key] = as_list(value)
         if "ids" in modifiers:
             query["neuron_id"] = [int(i) for i in as_list(modifiers["ids"])]
         return query
@@ -130,22 +214,38 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         """Page 0 tells the total; the rest follow in parallel (the server is slow, not busy)."""
         size = PAGE if limit is None else max(1, min(PAGE, limit))
         first = self._select(conn, query, 0, size, sort)
-        rows = (first.get("_embedded") or {}).get("neuronResources", [])  # no _embedded: no match
-        if not rows:
+        if not first.neurons:
             return
-        yield [cv.neuron_from_record(r) for r in rows]
-        total_pages = int((first.get("page") or {}).get("totalPages", 1))
+        yield first.neurons
+        total_pages = first.pages
         if limit is not None:
             total_pages = min(total_pages, math.ceil(limit / size))
         if total_pages <= 1:
             return
         for body in conn.transport.map_values(lambda p: self._select(conn, query, p, size, sort), range(1, total_pages)):
-            yield [cv.neuron_from_record(r) for r in (body.get("_embedded") or {}).get("neuronResources", [])]
+            yield body.neurons
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        body = self._select(conn, self._query(modifiers), 0, 1, None)
-        return int((body.get("page") or {}).get("totalElements", 0))
+        return self._select(conn, self._query(modifiers), 0, 1, None).total
 
+    # tables --------------------------------------------------------------------------------------
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """``id``, ``name``, ``archive``, ``species``, ``brain_region``, ``cell_type`` first, then
+        the rest of the server's metadata in its order: numbers as floats (``"Not reported"`` is
+        missing), dates as timestamps, list fields (brain region, cell type, ...) kept as lists;
+        ``n_nodes`` when nodes are loaded. A column empty in every row is left out."""
+        rows = [cv.row(m) for m in models]
+        columns: dict[str, None] = dict.fromkeys(c for c in cv.LEADING)
+        for r in rows:
+            columns.update(dict.fromkeys(r))
+        keep = [c for c in columns if c in ("id", "name") or any(_filled(r.get(c)) for r in rows)]
+        return [{c: r.get(c) for c in keep} for r in rows]
+
+
+def _filled(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return not (isinstance(value, (str, list, tuple, dict)) and not value)
 
 
 NeuroMorphoProject = absent("NeuroMorpho.org has archives, not projects (filter neurons by archive=)")

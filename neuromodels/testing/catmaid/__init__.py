@@ -1,6 +1,20 @@
-"""The bundled CATMAID server: ``serve("catmaid")`` or ``neuromodels serve catmaid``."""
+"""The bundled CATMAID server: ``serve("catmaid")``, ``neuromodels serve catmaid``, or with your
+own neurons ``python -m neuromodels.testing.catmaid --seed-swc DIR``.
+
+>>> from neuromodels.testing import serve
+>>> with serve("catmaid") as server:
+...     ids = server.add_swc("1 1 0 0 0 5 -1\\n2 3 10 0 0 2 1\\n", name="tiny", annotations=["mine"])
+...     sorted(ids)
+['tiny']
+"""
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Iterable
+
+from werkzeug.test import Client
 
 from ..harness import LocalServer
 from .app import CatmaidApp
@@ -13,6 +27,30 @@ class CatmaidServer(LocalServer):
     backend = "catmaid"
     project = PROJECT_ID
     app = CatmaidApp
+
+    def add_swc(self, source: str | Path, *, name: str | None = None,
+                annotations: Iterable[str] = ("Import",)) -> dict[str, int]:
+        """Import neurons: ``source`` is SWC text, an ``.swc`` file or a folder of them (each
+        neuron named after its file unless ``name`` is given). Returns name -> skeleton id.
+        Works whether or not the server is running (it goes through the app, not the network)."""
+        if isinstance(source, str) and "\n" in source:
+            items = [(name or "neuron", source)]
+        else:
+            path = Path(source)
+            files = sorted(path.glob("*.swc")) if path.is_dir() else [path]
+            items = [(name or f.stem if len(files) == 1 else f.stem, f.read_text()) for f in files]
+        app: CatmaidApp = self._app  # type: ignore[assignment]
+        client = Client(app.wsgi)
+        headers = {"X-Authorization": f"Token {self.token}"}
+        form = {f"annotations[{i}]": a for i, a in enumerate(annotations)}
+        result = {}
+        for label, text in items:
+            response = client.post(f"/{self.project}/skeletons/import", headers=headers,
+                                   data={"name": label, **form, "file": (io.BytesIO(text.encode()), f"{label}.swc")})
+            if response.status_code != 200:
+                raise ValueError(f"could not import {label}: {response.get_data(as_text=True)[:300]}")
+            result[label] = int(response.get_json()["skeleton_id"])
+        return result
 
 
 SERVER = CatmaidServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import msgpack
 import orjson
@@ -89,10 +89,16 @@ class CatmaidBase(App):
 
     def render(self, request: Request, view: View, result: Any) -> Response:
         if isinstance(result, Response):
-            return result
-        if request.values.get("format") == "msgpack":
-            return Response(msgpack.packb(result), content_type="application/octet-stream")
-        return json_response(result)
+            response = result
+        elif request.values.get("format") == "msgpack":
+            response = Response(msgpack.packb(result), content_type="application/octet-stream")
+        else:
+            response = json_response(result)
+        if view.options.get("drf") and view.methods:
+            # What tells a DRF view from a plain Django one on the wire.
+            response.headers.setdefault("Allow", ", ".join((*view.methods, "OPTIONS")))
+            response.headers.setdefault("Vary", "Accept")
+        return response
 
     def not_found(self, request: Request) -> Response:
         return self.text(HTML_404, 404, "text/html")

@@ -54,6 +54,30 @@ CREATE INDEX IF NOT EXISTS review_skeleton ON review(skeleton_id);
 CREATE TABLE IF NOT EXISTS log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, user_id INTEGER, operation TEXT, time TEXT,
     x REAL, y REAL, z REAL, text TEXT);
+-- Past versions of nodes and links (compact-detail with_history), kept by triggers.
+CREATE TABLE IF NOT EXISTS treenode_history (
+    id INTEGER, skeleton_id INTEGER, parent_id INTEGER, user_id INTEGER, x REAL, y REAL, z REAL, radius REAL,
+    confidence INTEGER, valid_from TEXT, valid_to TEXT);
+CREATE INDEX IF NOT EXISTS treenode_history_skeleton ON treenode_history(skeleton_id);
+CREATE TRIGGER IF NOT EXISTS treenode_versioned AFTER UPDATE ON treenode BEGIN
+    INSERT INTO treenode_history VALUES (OLD.id, OLD.skeleton_id, OLD.parent_id, OLD.user_id, OLD.x, OLD.y, OLD.z,
+        OLD.radius, OLD.confidence, OLD.edition_time, NEW.edition_time);
+END;
+CREATE TRIGGER IF NOT EXISTS treenode_deleted AFTER DELETE ON treenode BEGIN
+    INSERT INTO treenode_history VALUES (OLD.id, OLD.skeleton_id, OLD.parent_id, OLD.user_id, OLD.x, OLD.y, OLD.z,
+        OLD.radius, OLD.confidence, OLD.edition_time, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+CREATE TABLE IF NOT EXISTS link_history (
+    treenode_id INTEGER, connector_id INTEGER, skeleton_id INTEGER, relation_id INTEGER, valid_from TEXT, valid_to TEXT);
+CREATE INDEX IF NOT EXISTS link_history_skeleton ON link_history(skeleton_id);
+CREATE TRIGGER IF NOT EXISTS link_versioned AFTER UPDATE ON treenode_connector BEGIN
+    INSERT INTO link_history VALUES (OLD.treenode_id, OLD.connector_id, OLD.skeleton_id, OLD.relation_id,
+        OLD.edition_time, NEW.edition_time);
+END;
+CREATE TRIGGER IF NOT EXISTS link_deleted AFTER DELETE ON treenode_connector BEGIN
+    INSERT INTO link_history VALUES (OLD.treenode_id, OLD.connector_id, OLD.skeleton_id, OLD.relation_id,
+        OLD.edition_time, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
 CREATE TABLE IF NOT EXISTS volume (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, name TEXT, comment TEXT,
     user_id INTEGER, creation_time TEXT, edition_time TEXT, vertices TEXT, faces TEXT);

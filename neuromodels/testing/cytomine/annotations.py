@@ -30,7 +30,7 @@ class AnnotationViews(CytomineBase):
         gis = {"area": round(area * psx * psx, 2) if psx else round(area), "areaUnit": "micron²" if psx else "pixels²",
                "perimeter": round(perimeter * psx / 1000, 4) if psx else round(perimeter),
                "perimeterUnit": "mm" if psx else "pixels",
-               "centroid": {"x": geometry.centroid.x, "y": geometry.centroid.y}}
+               "centroid": {"x": float(geometry.centroid.x), "y": float(geometry.centroid.y)}}
         wkt = {"location": geometry.wkt, "geometryCompression": 0.0}
         term = {"term": terms, "userByTerm": [{"id": i, "term": t, "user": [u]} for i, t, u in self.db.read(
             "SELECT id, term, user FROM annotation_term WHERE annotation = ? ORDER BY id", (aid,))]}

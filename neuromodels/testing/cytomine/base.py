@@ -36,7 +36,7 @@ class CytomineError(Exception):
 
 
 def reply(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status=status, content_type="application/json")
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status=status, content_type="application/json")
 
 
 def signature(private_key: str, method: str, ctype: str, date: str, path: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from .. import store
 from ..base import CatmaidBase, route
@@ -167,7 +167,8 @@ class AnnotationViews(CatmaidBase):
         names: dict[str, str] = {}
         for nid, aid, uid, aname in self.db.read(
             "SELECT aw.entity_id, aw.annotation_id, aw.user_id, c.name FROM annotated_with aw JOIN class_instance c "
-            "ON c.id = aw.annotation_id WHERE aw.entity_id IN (SELECT value FROM json_each(?))", (as_json_list(list(back)),)):
+            "ON c.id = aw.annotation_id WHERE aw.entity_id IN (SELECT value FROM json_each(?)) ORDER BY aw.entity_id DESC, aw.id",
+            (as_json_list(list(back)),)):
             skeletons.setdefault(str(back[nid]), {"annotations": []})["annotations"].append({"uid": uid, "id": aid})
             names[str(aid)] = aname
         result: dict[str, Any] = {"skeletons": skeletons, "annotations": names}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from .. import state, store
 from ..base import CatmaidBase, route
@@ -194,18 +194,18 @@ class ConnectorViews(CatmaidBase):
 
     @route("/<int:pid>/connector/skeletons")
     def connector_skeletons(self, request: Request, user: int, pid: int) -> Any:
-        cids = req_list(request.form, "connector_ids", int)
+        """[connector, {pre/post skeletons and nodes}] for connectors with links (others are left out)."""
         names = {i: n for n, i in self.relations(pid).items()}
-        result = []
-        for cid in cids:
-            entry: dict[str, Any] = {"presynaptic_to": None, "postsynaptic_to": [], "presynaptic_to_node": None, "postsynaptic_to_node": []}
-            for node, skid, rel in self.db.read(
-                    "SELECT treenode_id, skeleton_id, relation_id FROM treenode_connector WHERE connector_id = ?", (cid,)):
-                if names.get(rel) == "presynaptic_to":
-                    entry["presynaptic_to"], entry["presynaptic_to_node"] = skid, node
-                elif names.get(rel) == "postsynaptic_to":
-                    entry["postsynaptic_to"].append(skid)
-                    entry["postsynaptic_to_node"].append(node)
-            if entry["presynaptic_to"] is not None or entry["postsynaptic_to"]:
-                result.append([cid, entry])
-        return result
+        entries: dict[int, dict[str, Any]] = {}
+        for cid, node, skid, rel in self.db.read(
+                "SELECT connector_id, treenode_id, skeleton_id, relation_id FROM treenode_connector "
+                "WHERE connector_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (as_json_list(req_list(request.form, "connector_ids", int)),)):
+            entry = entries.setdefault(cid, {"presynaptic_to": None, "postsynaptic_to": [], "presynaptic_to_node": None,
+                                             "postsynaptic_to_node": []})
+            if names.get(rel) == "presynaptic_to":
+                entry["presynaptic_to"], entry["presynaptic_to_node"] = skid, node
+            elif names.get(rel) == "postsynaptic_to":
+                entry["postsynaptic_to"].append(skid)
+                entry["postsynaptic_to_node"].append(node)
+        return [[cid, e] for cid, e in entries.items() if e["presynaptic_to"] is not None or e["postsynaptic_to"]]

@@ -46,10 +46,8 @@ class EditViews(CatmaidBase):
         cur.execute("DELETE FROM class_instance WHERE id = ?", (skid,))
         if cur.execute("SELECT 1 FROM model_of WHERE neuron_id = ?", (nid,)).fetchone():
             return False
-        used = [r[0] for r in cur.execute("SELECT annotation_id FROM annotated_with WHERE entity_id = ?", (nid,))]
-        cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
+        cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))  # the annotations themselves stay
         cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
-        self.drop_unused_annotations(cur, used)
         return True
 
     def add_links(self, cur: Any, pid: int, user: int, node: int, rows: list[list[str]], t: str) -> list[list[Any]]:

@@ -27,13 +27,32 @@ class SkeletonViews(CatmaidBase):
         if skid not in found:
             raise Http404("No skeleton")
         if req_bool(args, "with_history"):
-            # Live rows only (ordering 1: valid_from = edition time, valid_to = creation time); no past versions.
-            found[skid][0] = orjson.dumps([[*r[:8], pg_time(r[8]), pg_time(r[9]), 1] for r in self.db.read(
-                "SELECT id, parent_id, user_id, x, y, z, radius, confidence, edition_time, creation_time FROM treenode "
-                "WHERE skeleton_id = ? ORDER BY id", (skid,))])
+            self.with_history(found[skid], skid, req_bool(args, "with_connectors"))
         if args.get("format") == "msgpack":
             return self.detail_plain(found[skid])
         return Response(self.detail_bytes(found[skid]), content_type="application/json")
+
+    def with_history(self, entry: list[Any], skid: int, connectors: bool) -> None:
+        """Node rows [..8 columns, valid_from, valid_to, ordering]: 1 for the live rows (valid_from
+        = edition time, valid_to = creation time, as CATMAID answers), 2 for past versions; the
+        connector rows likewise gain [valid_from, valid_to]."""
+        live = [[*r[:8], pg_time(r[8]), pg_time(r[9]), 1] for r in self.db.read(
+            "SELECT id, parent_id, user_id, x, y, z, radius, confidence, edition_time, creation_time FROM treenode "
+            "WHERE skeleton_id = ? ORDER BY id", (skid,))]
+        past = [[*r[:8], pg_time(r[8]), pg_time(r[9]), 2] for r in self.db.read(
+            "SELECT id, parent_id, user_id, x, y, z, radius, confidence, valid_from, valid_to FROM treenode_history "
+            "WHERE skeleton_id = ? ORDER BY rowid", (skid,))]
+        entry[0] = orjson.dumps(live + past)
+        if connectors:
+            codes = {"presynaptic_to": 0, "postsynaptic_to": 1, "gapjunction_with": 2, "desmosome_with": 3}
+            rows = self.db.read(
+                "SELECT l.treenode_id, l.connector_id, r.name, c.x, c.y, c.z, l.edition_time, l.creation_time "
+                "FROM treenode_connector l JOIN relation r ON r.id = l.relation_id JOIN connector c ON c.id = l.connector_id "
+                "WHERE l.skeleton_id = ? UNION ALL "
+                "SELECT h.treenode_id, h.connector_id, r.name, c.x, c.y, c.z, h.valid_from, h.valid_to "
+                "FROM link_history h JOIN relation r ON r.id = h.relation_id JOIN connector c ON c.id = h.connector_id "
+                "WHERE h.skeleton_id = ?", (skid, skid))
+            entry[1] = [[n, cid, codes[rel], x, y, z, pg_time(a), pg_time(b)] for n, cid, rel, x, y, z, a, b in rows if rel in codes]
 
     @route("/<int:pid>/skeletons/compact-detail", drf=True, methods=("POST",))
     def compact_detail_many(self, request: Request, user: int, pid: int) -> Any:
@@ -59,7 +78,7 @@ class SkeletonViews(CatmaidBase):
     def neuronnames(self, request: Request, user: int, pid: int) -> Any:
         skids = req_list(request.form, "skids", int)
         rows = self.db.read("SELECT m.skeleton_id, c.name FROM model_of m JOIN class_instance c ON c.id = m.neuron_id "
-                            "WHERE m.skeleton_id IN (SELECT value FROM json_each(?))", (as_json_list(skids),))
+                            "WHERE m.skeleton_id IN (SELECT value FROM json_each(?)) ORDER BY m.skeleton_id", (as_json_list(skids),))
         return {str(s): n for s, n in rows}
 
     @route("/<int:pid>/skeletons/", drf=True, methods=("GET",))
@@ -171,7 +190,6 @@ class SkeletonViews(CatmaidBase):
             if not cur.execute("SELECT 1 FROM class_instance WHERE id = ? AND kind = 'neuron'", (nid,)).fetchone():
                 raise ObjectDoesNotExist(f"Could not find neuron #{nid}")
             skids = [r[0] for r in cur.execute("SELECT skeleton_id FROM model_of WHERE neuron_id = ?", (nid,))]
-            used = [r[0] for r in cur.execute("SELECT annotation_id FROM annotated_with WHERE entity_id = ?", (nid,))]
             roots = [cur.execute("SELECT x, y, z FROM treenode WHERE skeleton_id = ? AND parent_id IS NULL", (s,)).fetchone()
                      for s in skids]
             for skid in skids:
@@ -184,7 +202,7 @@ class SkeletonViews(CatmaidBase):
             self.forget_nodes(cur, skids)
             cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
             cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
-            self.drop_unused_annotations(cur, used)
+            # The annotations stay, even unused (observed: a rebuilt dataset got its old annotation ids back).
             self.log_operation(cur, pid, user, "remove_neuron", next((r for r in roots if r), None),
                                f"Deleted neuron {nid} and skeleton(s) {', '.join(map(str, skids))}.")
         return {"skeleton_ids": skids, "success": f"Deleted neuron #{nid} as well as its skeletons and annotations."}

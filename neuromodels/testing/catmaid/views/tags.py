@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from ..base import CatmaidBase, route
 from ..wire import as_json_list, req_bool, req_list

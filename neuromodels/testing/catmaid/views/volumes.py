@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import numpy as np
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from ....formats.x3d import to_indexed_triangle_set
 from .. import store

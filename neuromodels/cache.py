@@ -1,0 +1,82 @@
+"""An opt-in cache of reads that never serves stale data after the connection's own writes.
+
+``Connection(..., cache=True)`` keeps reads in memory, ``cache="reads.sqlite"`` in a SQLite file
+that outlives the process; ``cache_ttl=`` (seconds) makes entries expire. Storage, keys,
+serialisation and expiry are requests-cache's (its backends, ``create_key`` and
+``CachedResponse``); what neuromodels adds is the rule of when to use it:
+
+* only reads are kept: GETs and the POSTs a backend declares as reads (CATMAID's compact-detail
+  and query-targets), keyed on method, path, query and body;
+* a write through the connection clears the cache before it is sent and after it answered, so no
+  read cached before or during a write is served after it (the bug pymaid's cache has);
+* responses are stored once the transport has read them within its deadline and size cap, and
+  the credentials are never stored: the key carries only a fingerprint of them (two users never
+  share entries) and the stored request is stripped of its headers.
+
+>>> from neuromodels.testing import serve
+>>> with serve("catmaid") as server:
+...     conn = Connection(server.url, backend="catmaid", project=server.project, token=server.token, cache=True)
+...     first, second = conn.ping(), conn.ping()
+...     conn.transport.cache.hits
+1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from typing import Any
+
+import requests
+
+
+class ReadCache:
+    """Reads of one connection, kept by a requests-cache backend (memory or SQLite)."""
+
+    def __init__(self, where: bool | str, ttl: float | None, fingerprint: str) -> None:
+        from requests_cache.backends.base import BaseCache
+        from requests_cache.backends.sqlite import SQLiteCache
+
+        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0):
+            raise ValueError(f"cache_ttl must be a positive number of seconds or None, not {ttl!r}")
+        self.storage: BaseCache = SQLiteCache(where) if isinstance(where, str) else BaseCache()
+        self.ttl = ttl
+        self._salt = hashlib.sha256(fingerprint.encode()).hexdigest()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, method: str, url: str, params: Any, data: Any, json: Any) -> str:
+        from requests_cache import create_key
+
+        request = requests.Request(method, url, params=params, data=data, json=json).prepare()
+        return hashlib.sha256(f"{self._salt}:{create_key(request)}".encode()).hexdigest()
+
+    def get(self, key: str) -> requests.Response | None:
+        response = self.storage.get_response(key)
+        if response is None or response.is_expired:
+            with self._lock:
+                self.misses += 1
+            return None
+        with self._lock:
+            self.hits += 1
+        return response
+
+    def put(self, key: str, response: requests.Response) -> None:
+        if response.status_code != 200:
+            return
+        expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=self.ttl)) if self.ttl else None
+        request = response.request
+        # The stored request keeps method and URL only: never a header (credentials travel there).
+        response.request = requests.Request(request.method, request.url).prepare()
+        try:
+            self.storage.save_response(response, cache_key=key, expires=expires)
+        finally:
+            response.request = request
+
+    def clear(self) -> None:
+        self.storage.clear()
+
+    def close(self) -> None:
+        self.storage.close()

@@ -1,0 +1,1 @@
+"""The bundled NeuroMorpho.org's views, one module per resource (mixins of :class:`..base.NeuroMorphoBase`)."""
