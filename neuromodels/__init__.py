@@ -5,7 +5,7 @@ NeuroMorpho.org and Clio as Python objects.
 >>> from neuromodels.testing import serve
 >>> with serve("catmaid") as server:                     # or your server's URL and token
 ...     with Connection(server.url, backend="catmaid", project=server.project, token=server.token):
-...         NeuronCollection(annotation="PN").count()
+...         NeuronCollection(name="PN").count()
 0
 """
 

@@ -22,8 +22,11 @@ from .connection import Connection
 from .formats import swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
+from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
+from .imaging import AnnotationCropMixin, ImageRegionMixin
+from .distributed import DaskCollectionMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -121,7 +124,17 @@ class Project(TaggableMixin, AttachableMixin, Model):
 class Neuron(NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
-    >>> # n = Neuron.fetch(16); n.nodes.head(); n.update(name="PN VA6 left")
+    On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
+    ``confidence`` or ``parent_id``, and ``update()`` sends the difference through the node
+    endpoints (a change someone else made since is ``Conflict``, and the edit stays pending).
+
+    >>> n = NeuronCollection(name="PN VA6 right").fetch()[0]
+    >>> n.name, len(n.nodes), n.annotations
+    ('PN VA6 right', 3, ['PN'])
+    >>> tip = n.nodes.node_id.max()
+    >>> n.nodes.loc[n.nodes.node_id == tip, "radius"] = 6.0
+    >>> float(n.update().nodes.set_index("node_id").loc[tip, "radius"])
+    6.0
     """
 
     neuron_id: int | None = None
@@ -134,9 +147,16 @@ class Neuron(NavisNeuronMixin, Model):
 
     @classmethod
     def from_swc(cls, source: Any, name: str | None = None, **fields: Any) -> "Neuron":
-        """A new neuron from an SWC file path, text, bytes or file object.
+        """A new neuron from an SWC file path, text, bytes or file object (a UTF-8 byte order
+        mark and CRLF line ends are fine; malformed lines are :class:`~neuromodels.formats.swc.SWCError`
+        naming the line). Without ``name``, a file's name is used.
 
-        >>> # Neuron.from_swc("cell.swc", name="imported").save()
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="imported")
+        >>> n.nodes[["node_id", "parent_id"]].values.tolist()
+        [[1, -1], [2, 1]]
+        >>> n.save().id is not None
+        True
+        >>> n.delete()
         """
         nodes = swc.parse_swc(source)
         if name is None and isinstance(source, (str, os.PathLike)) and os.path.exists(str(source)):
@@ -146,11 +166,22 @@ class Neuron(NavisNeuronMixin, Model):
     def to_swc(self, path: str | os.PathLike[str] | None = None) -> str | None:
         """SWC text of the nodes; written to ``path`` when given (then returns None).
 
-        >>> # text = neuron.to_swc(); neuron.to_swc("out.swc")
+        A table with a ``type`` column (NeuroMorpho) keeps its types; otherwise (CATMAID) the
+        node tagged "soma" — or the root when none is — gets type 1 (soma) and every other node
+        0 (undefined).
+
+        >>> print(Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="cell").to_swc(), end="")
+        # cell (id None)
+        1 1 0 0 0 1 -1
+        2 3 10 0 0 1 1
+        >>> n = NeuronCollection(name="PN VA6 left").fetch()[0]
+        >>> [line.split()[1] for line in n.to_swc().splitlines()[1:]]
+        ['1', '0', '0']
         """
         if self.nodes is None:
             raise ValueError("this neuron has no nodes loaded")
-        text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})")
+        soma = (self.tags or {}).get("soma")
+        text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})", soma=soma)
         if path is None:
             return text
         with open(path, "w", encoding="utf-8") as fh:
@@ -160,7 +191,8 @@ class Neuron(NavisNeuronMixin, Model):
     def morphometry(self, *, connection: Connection | None = None) -> dict[str, Any]:
         """The server's morphometry of this neuron (NeuroMorpho.org's L-Measure values).
 
-        >>> # Neuron.fetch(1).morphometry()["length"]
+        >>> Neuron.fetch(1000).morphometry()["length"]
+        1140.0
         """
         conn, resource = self._resource(connection)
         return resource.require(Morphometry).morphometry(conn, self)
@@ -169,9 +201,67 @@ class Neuron(NavisNeuronMixin, Model):
     def n_nodes(self) -> int:
         return 0 if self.nodes is None else len(self.nodes)
 
+    @property
+    def cable_length(self) -> float:
+        """Summed length of the edges between nodes and their parents (the nodes' units).
+
+        >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n").cable_length
+        5.0
+        """
+        if self.nodes is None:
+            raise ValueError("this neuron has no nodes loaded (fetch() it or load_nodes() its collection)")
+        return swc.cable_length(self.nodes)
+
+    def partners(self, *, min_synapses: int = 1, connection: Connection | None = None) -> pd.DataFrame:
+        """Synaptic partners from the server's bulk connectivity (CATMAID): one row per
+        partner and direction, most synapses first. Columns: ``skeleton_id``, ``direction``
+        (``"downstream"``: this neuron is presynaptic; ``"upstream"``: the partner is),
+        ``n_synapses`` (all confidences), ``name``, ``n_nodes`` (the partner's).
+
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="lonely").save()
+        >>> n.partners().columns.tolist()
+        ['skeleton_id', 'direction', 'n_synapses', 'name', 'n_nodes']
+        >>> n.delete()
+        """
+        if isinstance(min_synapses, bool) or not isinstance(min_synapses, int) or min_synapses < 1:
+            raise ValueError(f"min_synapses must be an int >= 1, not {min_synapses!r}")
+        conn, resource = self._resource(connection)
+        self._require_id("partners")
+        return resource.require(Connectivity).partners(conn, self, min_synapses)
+
+    def reviews(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Who reviewed which node (CATMAID): ``node_id``, ``reviewer_id``, ``review_time``
+        (UTC), one row per node and reviewer; unreviewed nodes are absent.
+
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="reviewed").save()
+        >>> len(n.reviews())
+        0
+        >>> n.mark_reviewed(n.nodes.node_id).node_id.tolist() == sorted(n.nodes.node_id)
+        True
+        >>> len(n.reviews())
+        2
+        >>> n.delete()
+        """
+        conn, resource = self._resource(connection)
+        self._require_id("reviews")
+        return resource.require(Reviews).reviews(conn, self)
+
+    def mark_reviewed(self, node_ids: Any, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Mark these nodes reviewed by the connection's user (a review does not change the
+        nodes); returns the new review rows as :meth:`reviews` does. Moving a node later
+        deletes its reviews (CATMAID's rule)."""
+        ids = [int(i) for i in np.asarray(list(node_ids) if not np.isscalar(node_ids) else [node_ids]).tolist()]
+        conn, resource = self._resource(connection)
+        self._require_id("mark_reviewed")
+        return resource.require(Reviews).mark_reviewed(conn, self, ids)
+
+    def _require_id(self, what: str) -> None:
+        if self.id is None:
+            raise ValueError(f"{what}() needs a stored neuron (this one has no id; save() it first)")
+
 
 @model
-class Annotation(TaggableMixin, AttachableMixin, Model):
+class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -202,7 +292,7 @@ class Annotation(TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class ImageInstance(TaggableMixin, AttachableMixin, Model):
+class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -253,7 +343,11 @@ class ImageInstance(TaggableMixin, AttachableMixin, Model):
 class Connector(Model):
     """A connector (synapse) with its links to neurons' nodes.
 
-    >>> # Connector(x=5100, y=6100, z=900, links=[(9476, "presynaptic_to")]).save()
+    >>> pn = NeuronCollection(name="PN VA6 right").fetch()[0]
+    >>> c = Connector(x=5100, y=6100, z=900, links=[(pn.nodes.node_id[0], "presynaptic_to")]).save()
+    >>> [(link.skeleton_id == pn.id, link.relation) for link in Connector.fetch(c.id).links]
+    [(True, 'presynaptic_to')]
+    >>> c.delete()
     """
 
     x: float | None = None
@@ -320,10 +414,21 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
-    >>> # pns = NeuronCollection(annotation="PN").fetch(); pns.load_nodes()
+    On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;
+    ``"/regex"`` (pymaid's form) matches annotations by regular expression, ``"/(?i)..."``
+    ignoring case. ``volume=`` (id or name) gives the neurons with nodes in the volume's
+    bounding box.
+
+    >>> pns = NeuronCollection(annotation="PN").fetch(nodes=False)
+    >>> sorted(n.name for n in pns)
+    ['PN VA6 left', 'PN VA6 right']
+    >>> pns.load_nodes().cable_lengths().round(1).tolist()
+    [83.4, 83.4]
+    >>> len(NeuronCollection(annotation="/(?i)^pn$").fetch(nodes=False))
+    2
     """
 
     model = Neuron
@@ -339,13 +444,77 @@ class NeuronCollection(NavisCollectionMixin, Collection[Neuron]):
                 n.mark_clean()
         return self
 
+    def adjacency(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Synapse counts between the members (CATMAID's connectivity matrix, one request):
+        a square DataFrame, rows presynaptic (``pre``), columns postsynaptic (``post``), both
+        the members' ids in collection order; 0 where they make no synapse.
+
+        >>> a = Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="a").save()
+        >>> b = Neuron.from_swc("1 1 9 0 0 1 -1\\n", name="b").save()
+        >>> Connector(x=5, y=0, z=0, links=[(a.nodes.node_id[0], "presynaptic_to"),
+        ...                                 (b.nodes.node_id[0], "postsynaptic_to")]).save().id > 0
+        True
+        >>> NeuronCollection([a, b]).adjacency().values.tolist()
+        [[0, 1], [0, 0]]
+        >>> a.delete(); b.delete()
+        """
+        conn, resource = self._resource(connection)
+        connectivity = resource.require(Connectivity)
+        if any(n.id is None for n in self._items):
+            raise ValueError("adjacency() needs stored neurons (a member has no id; save() it first)")
+        return connectivity.adjacency(conn, list(self._items))
+
+    def node_table(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Every member's nodes in one DataFrame, with a ``neuron`` column (the member's id)
+        first; nodes are loaded where missing.
+
+        >>> pair = NeuronCollection([Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="x", id=1),
+        ...                          Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 1 0 0 1 1\\n", name="y", id=2)])
+        >>> pair.node_table()[["neuron", "node_id"]].values.tolist()
+        [[1, 1], [2, 1], [2, 2]]
+        """
+        return self._combined("nodes", connection)
+
+    def connector_table(self, *, connection: Connection | None = None) -> pd.DataFrame:
+        """Every member's connector links in one DataFrame, with a ``neuron`` column first;
+        nodes (and connectors) are loaded where missing."""
+        return self._combined("connectors", connection)
+
+    def cable_lengths(self, *, connection: Connection | None = None) -> pd.Series:
+        """Cable length per member (a Series indexed by id); nodes are loaded where missing.
+
+        >>> NeuronCollection([Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n", id=7)]).cable_lengths().to_dict()
+        {7: 5.0}
+        """
+        self._ensure_nodes(connection)
+        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name="cable_length",
+                                        index=pd.Index([n.id for n in self._items], name="neuron"))
+        return lengths
+
+    def _ensure_nodes(self, connection: Connection | None) -> None:
+        if any(n.nodes is None for n in self._items):
+            self.load_nodes(connection=connection)
+
+    def _combined(self, field: str, connection: Connection | None) -> pd.DataFrame:
+        self._ensure_nodes(connection)
+        parts = []
+        for n in self._items:
+            table = getattr(n, field)
+            if table is None:
+                continue
+            part = table.copy()
+            part.insert(0, "neuron", n.id)
+            parts.append(part)
+        combined: pd.DataFrame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["neuron"])
+        return combined
+
 
 def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Connection | None) -> None:
     conn, resource = collection._resource(connection)
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(Collection[Annotation]):
+class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
@@ -396,9 +565,16 @@ class ImageInstanceCollection(Collection[ImageInstance]):
 
 
 class ConnectorCollection(Collection[Connector]):
-    """Connectors, with complete links.
+    """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
+    minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 
-    >>> # ConnectorCollection(neuron=[16, 17], relation="presynaptic_to").fetch()
+    >>> pn = NeuronCollection(name="PN VA6 left").fetch()[0]
+    >>> c = Connector(x=5100, y=6100, z=900, links=[(pn.nodes.node_id[1], "presynaptic_to")]).save()
+    >>> c.id in [x.id for x in ConnectorCollection(neuron=pn.id, relation="presynaptic_to").fetch()]
+    True
+    >>> c.id in [x.id for x in ConnectorCollection(bbox=(5000, 6000, 800, 5200, 6200, 1000)).fetch()]
+    True
+    >>> c.delete()
     """
 
     model = Connector

@@ -324,7 +324,7 @@ def _route(model: type, source: "Connection", target: "Connection") -> Callable[
     route = routes.get((name, src, tgt))
     if route is not None:
         return route
-    from .errors import NotSupported
+    from .errors import NotFound, NotSupported
 
     reason = _REASONS.get((name, tgt))
     if reason is None and name == "Annotation" and src == tgt == "catmaid":
@@ -508,10 +508,14 @@ def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
 
 def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
     """Source id -> the copy already on the target, by the markers (one query)."""
+    from .errors import NotFound
     from .resources import NeuronCollection
 
     found: dict[str, Neuron] = {}
-    marked = NeuronCollection(annotation=_label(f"{MARKER_PREFIX}{job.key}")).fetch(nodes=False, connection=job.target)
+    try:
+        marked = NeuronCollection(annotation=_label(f"{MARKER_PREFIX}{job.key}")).fetch(nodes=False, connection=job.target)
+    except NotFound:  # no marker annotation yet: nothing was copied before
+        marked = NeuronCollection()
     for neuron in marked:
         for text in neuron.annotations or []:
             origin = Origin.parse(text)

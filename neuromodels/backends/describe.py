@@ -12,10 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..connection import load_backend
-from .resource import BASIC_OPERATIONS, CAPABILITIES, List, Resource
+from .resource import BASIC_OPERATIONS, CAPABILITIES, List, Resource  # noqa: F401
 
-#: Capabilities beyond the basic operations, shown when a resource has them.
-EXTRA = [c for c in CAPABILITIES if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
+def _extra() -> list[type[Resource]]:
+    """Capabilities beyond the basic operations (read when asked: backends register theirs on import)."""
+    from . import resource
+
+    return [c for c in resource.CAPABILITIES if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
 
 
 def _answer(resource: Resource, operation: str, present: set[str]) -> str:
@@ -37,7 +40,7 @@ def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
         if isinstance(resource, List):
             present.add("count")
         row: dict[str, Any] = {op: _answer(resource, op, present) for op in BASIC_OPERATIONS}
-        row["also"] = [c.operation for c in EXTRA if isinstance(resource, c)]
+        row["also"] = [c.operation for c in _extra() if isinstance(resource, c)]
         row["filters"] = {name: f.doc for name, f in resource.filters.items()}
         row["server_fields"] = type(resource).allowed_filters is not Resource.allowed_filters
         fields = [n for n in model.field_names() if n not in ("id", "extra")]  # type: ignore[attr-defined]

@@ -23,22 +23,43 @@ class SWCError(ValueError):
     """The SWC text is malformed; the message names the line."""
 
 
+#: SWC structure types (Cannon et al. 1998, as NeuroMorpho.org uses them).
+UNDEFINED, SOMA, AXON, BASAL_DENDRITE, APICAL_DENDRITE = 0, 1, 2, 3, 4
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _read_text(source: Any) -> str:
+    # utf-8-sig: a byte order mark (as Windows editors write it) is not part of the first line.
     if isinstance(source, (bytes, bytearray)):
-        return bytes(source).decode("utf-8", "replace")
+        return bytes(source).decode("utf-8-sig", "replace")
     if isinstance(source, os.PathLike):
-        with open(source, encoding="utf-8", errors="replace") as fh:
+        with open(source, encoding="utf-8-sig", errors="replace") as fh:
             return fh.read()
     if isinstance(source, str):
+        text: str = source.lstrip("\ufeff")
         # A path is one line without node rows; SWC text has newlines or starts with digits/#.
-        if "\n" not in source and not source.lstrip()[:1].isdigit() and not source.lstrip().startswith("#"):
-            with open(source, encoding="utf-8", errors="replace") as fh:
+        if "\n" not in text and not text.lstrip()[:1].isdigit() and not text.lstrip().startswith("#"):
+            with open(text, encoding="utf-8-sig", errors="replace") as fh:
                 return fh.read()
-        return source
+        return text
     if hasattr(source, "read"):
         data = source.read()
-        return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        return str(data.decode("utf-8-sig", "replace") if isinstance(data, bytes) else data).lstrip("\ufeff")
     raise TypeError(f"expected SWC text, bytes, a path or a file, not {type(source).__name__}")
+
+
+def _integer(text: str) -> int:
+    """An SWC id, type or parent: an integer, also written as ``5.0``; never past int64."""
+    try:
+        value = int(text)
+    except ValueError:
+        number = float(text)
+        if not math.isfinite(number) or number != int(number):
+            raise ValueError(f"{text!r} is not an integer") from None
+        value = int(number)
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise ValueError(f"{text} is beyond the 64-bit integer range")
+    return value
 
 
 def parse_swc(source: Any) -> pd.DataFrame:
@@ -58,14 +79,13 @@ def parse_swc(source: Any) -> pd.DataFrame:
         if len(parts) != 7:
             raise SWCError(f"line {lineno}: expected 7 columns (id type x y z radius parent), got {len(parts)}: {raw.strip()!r}")
         try:
-            node = int(float(parts[0]))
-            kind = int(float(parts[1]))
+            node, kind, parent = _integer(parts[0]), _integer(parts[1]), _integer(parts[6])
             x, y, z, r = (float(v) for v in parts[2:6])
-            parent = int(float(parts[6]))
-        except ValueError:
-            raise SWCError(f"line {lineno}: not a number in {raw.strip()!r}") from None
-        if not all(math.isfinite(v) for v in (x, y, z)):
-            raise SWCError(f"line {lineno}: coordinates must be finite numbers: {raw.strip()!r}")
+        except ValueError as e:
+            raise SWCError(f"line {lineno}: not a number in {raw.strip()[:200]!r} ({e})") from None
+        if not all(math.isfinite(v) for v in (x, y, z, r)):
+            raise SWCError(f"line {lineno}: coordinates and radius must be finite numbers "
+                           f"(1e400 is infinite as a float): {raw.strip()[:200]!r}")
         if node < 0:
             raise SWCError(f"line {lineno}: negative node id {node}")
         rows.append((node, kind, x, y, z, r, parent))
@@ -74,7 +94,8 @@ def parse_swc(source: Any) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=COLUMNS)
     df.loc[df["parent_id"] < 0, "parent_id"] = -1
     check_tree(df)
-    return df[["node_id", "parent_id", "x", "y", "z", "radius", "type"]]
+    ordered: pd.DataFrame = df[["node_id", "parent_id", "x", "y", "z", "radius", "type"]]
+    return ordered
 
 
 def check_tree(df: pd.DataFrame) -> None:
@@ -108,14 +129,52 @@ def roots(df: pd.DataFrame) -> list[int]:
     return df.loc[df["parent_id"] == -1, "node_id"].astype(int).tolist()
 
 
-def to_swc(nodes: pd.DataFrame, header: str | None = None) -> str:
-    """SWC text from a node table (``type`` defaults to 0, ``radius`` to -1 where missing)."""
+def cable_length(nodes: pd.DataFrame) -> float:
+    """The summed length of every edge from a node to its parent (the table's units).
+
+    >>> cable_length(parse_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n3 3 3 4 10 1 2\\n"))
+    15.0
+    """
+    if len(nodes) == 0:
+        return 0.0
+    where = pd.Series(np.arange(len(nodes)), index=nodes["node_id"].to_numpy())
+    child = nodes["parent_id"].to_numpy() != -1
+    parents = where.reindex(nodes["parent_id"].to_numpy()[child]).to_numpy()
+    keep = ~np.isnan(parents)  # a parent not in the table adds no length
+    xyz = nodes[["x", "y", "z"]].to_numpy(dtype=float)
+    a = xyz[child][keep]
+    b = xyz[parents[keep].astype(np.int64)]
+    return float(np.sqrt(((a - b) ** 2).sum(axis=1)).sum())
+
+
+def structure_types(nodes: pd.DataFrame, soma: Any = None) -> np.ndarray:
+    """SWC types for a table without a ``type`` column: 1 (soma) for the ``soma`` node ids
+    (CATMAID's "soma" tag) or, without any, for the root; 0 (undefined) for the rest, since
+    a skeleton does not say which arbor is axon or dendrite."""
+    kinds = np.full(len(nodes), UNDEFINED, dtype=np.int64)
+    ids = nodes["node_id"].to_numpy()
+    marked = np.isin(ids, list(soma)) if soma else np.zeros(len(nodes), dtype=bool)
+    if not marked.any():
+        marked = nodes["parent_id"].to_numpy() == -1
+    kinds[marked] = SOMA
+    return kinds
+
+
+def to_swc(nodes: pd.DataFrame, header: str | None = None, soma: Any = None) -> str:
+    """SWC text from a node table. Its ``type`` column is written as it is; without one,
+    :func:`structure_types` gives the soma (the ``soma`` node ids, else the root) type 1 and
+    every other node 0 (undefined). ``radius`` defaults to -1 where missing.
+
+    >>> print(to_swc(parse_swc("1 1 0 0 0 1 -1\\n2 3 1 0 0 1 1\\n")[["node_id", "parent_id", "x", "y", "z", "radius"]]), end="")
+    1 1 0 0 0 1 -1
+    2 0 1 0 0 1 1
+    """
     out = io.StringIO()
     if header:
         for line in header.splitlines():
             out.write(f"# {line}\n")
     n = len(nodes)
-    kinds = nodes["type"].to_numpy() if "type" in nodes else np.zeros(n, dtype=int)
+    kinds = nodes["type"].to_numpy() if "type" in nodes else structure_types(nodes, soma)
     radius = nodes["radius"].to_numpy() if "radius" in nodes else np.full(n, -1.0)
     for node, kind, x, y, z, r, parent in zip(
         nodes["node_id"].to_numpy(), kinds, nodes["x"].to_numpy(), nodes["y"].to_numpy(),

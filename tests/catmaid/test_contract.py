@@ -132,7 +132,8 @@ def test_collection_filters(catmaid):
         assert len(NeuronCollection(name=base).fetch()) == 3
         assert NeuronCollection(annotation=tag_a, name="three").fetch() == []
         assert NeuronCollection(annotation=tag_b).count() == 2
-        assert NeuronCollection(annotation=unique("nobody")).fetch() == []
+        with pytest.raises(NotFound, match="no annotation"):
+            NeuronCollection(annotation=unique("nobody")).fetch()
         aid = next(a.id for a in AnnotationCollection(name=tag_a).fetch())
         light = NeuronCollection(annotation=aid).fetch(nodes=False)
         assert sorted(n.annotations for n in light) == sorted([[tag_a], sorted([tag_a, tag_b])])

@@ -52,25 +52,25 @@ def test_a_cache_file_outlives_the_connection_and_holds_no_credential(server, tm
 
 def test_entries_expire(server):
     with connect(server, cache=True, cache_ttl=0.3):
-        assert NeuronCollection(annotation="nothing here yet").count() == 0
+        assert NeuronCollection(name="nothing here yet").count() == 0
         before = server.requests
-        NeuronCollection(annotation="nothing here yet").count()
+        NeuronCollection(name="nothing here yet").count()
         assert server.requests == before
         time.sleep(0.4)
-        NeuronCollection(annotation="nothing here yet").count()
+        NeuronCollection(name="nothing here yet").count()
         assert server.requests > before
 
 
 def test_another_user_does_not_get_my_cached_reads(server, tmp_path):
     path = str(tmp_path / "shared.sqlite")
     with connect(server, cache=path):
-        NeuronCollection(annotation="per user").count()
+        NeuronCollection(name="per user").count()
     other = Connection(server.url, backend="catmaid", project=server.project, token="another-users-token",
                        cache=path, retries=0, progress=False)
     with other:
         before = server.requests
         with pytest.raises(Exception):
-            NeuronCollection(annotation="per user").count()  # refused by the server, not answered from the cache
+            NeuronCollection(name="per user").count()  # refused by the server, not answered from the cache
         assert server.requests > before
 
 

@@ -101,11 +101,7 @@ def connect(server) -> Connection:
 
 
 #: Docstrings still being rewritten as runnable examples; each is expected to fail until then.
-PENDING = {
-    "neuromodels.resources." + name for name in (
-        "Connector", "ConnectorCollection", "Neuron", "Neuron.from_swc", "Neuron.morphometry", "Neuron.to_swc",
-        "NeuronCollection")
-}
+PENDING: set[str] = set()
 
 
 def test_there_are_examples_to_run():

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import difflib
+import email.utils
 import logging
+import threading
+import time
+import weakref
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 import attrs
@@ -76,11 +82,158 @@ def annotation_index(conn: Connection) -> dict[str, int]:
     return {a["name"]: int(a["id"]) for a in body.get("annotations", [])}
 
 
+def close_names(name: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'PN'?)`` for names equal but for case, or else close in spelling."""
+    names = list(names)
+    folded: dict[str, list[str]] = {}
+    for n in names:
+        folded.setdefault(n.casefold(), []).append(n)
+    close = list(folded.get(name.casefold(), []))
+    for match in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6):
+        close += [n for n in folded[match] if n not in close]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close[:3]) + "?)"
+
+
+def volume_id(conn: Connection, volume: Any) -> int:
+    """A volume given by id or by name -> its id (NotFound naming close names)."""
+    if not isinstance(volume, str):
+        return int(volume)
+    body = get(conn, "/volumes/")
+    columns = body.get("columns") or []
+    rows = [dict(zip(columns, row)) for row in body.get("data") or []]
+    ids = [int(r["id"]) for r in rows if r.get("name") == volume]
+    if not ids:
+        names = [str(r.get("name")) for r in rows]
+        raise NotFound(f"no volume named {volume!r} in project {pid(conn)}{close_names(volume, names)}", missing=[volume])
+    if len(ids) > 1:
+        raise ValueError(f"{len(ids)} volumes are named {volume!r} (ids {ids}); give the id")
+    return ids[0]
+
+
 @attrs.define
 class CatmaidState(ConnectionState):
-    """What a CATMAID connection reads once: each project's relation ids."""
+    """What a CATMAID connection reads once (each project's relation ids) and what it needs to
+    settle imports whose reply was lost: when each was sent, the skeletons this connection
+    created, and the token's user once known."""
 
     relations: dict[int, dict[str, int]] = attrs.field(factory=dict)
+    own_node: int | None = None
+    #: When the import that created ``own_node`` was answered (our clock).
+    own_answered: float = 0.0
+    #: A proven lower bound of (server clock - our clock), from times the server recorded for
+    #: our own writes: a write recorded at server time T was answered at our time R >= T - skew.
+    skew_floor: float | None = None
+    user: int | None = None
+    watermark: int | None = None
+    watermark_read: float = 0.0
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+    reading: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def bump(self, skid: int) -> None:
+        with self.lock:
+            if self.watermark is not None and skid > self.watermark:
+                self.watermark = skid
+
+
+#: Per import sent: (client time, the highest skeleton id known to exist before it). Kept with
+#: the model, not the connection, so that a new connection (after a restart) can settle it.
+TICKETS: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = weakref.WeakKeyDictionary()
+#: Skeletons that imports of this process created or adopted, per server and project: never
+#: adopted a second time.
+_CLAIMED: dict[tuple[str, int, str], set[int]] = {}
+_CLAIMED_LOCK = threading.Lock()
+
+
+def claim(conn: Connection, skid: int, kind: str = "skeleton") -> None:
+    with _CLAIMED_LOCK:
+        _CLAIMED.setdefault((str(conn.url), pid(conn), kind), set()).add(skid)
+    if kind == "skeleton":
+        CatmaidState.of(conn).bump(skid)
+
+
+def claimed(conn: Connection, kind: str = "skeleton") -> set[int]:
+    with _CLAIMED_LOCK:
+        return set(_CLAIMED.get((str(conn.url), pid(conn), kind), ()))
+
+
+#: Seconds a read of the highest skeleton id is used for later imports (own imports raise it).
+WATERMARK_AGE = 60.0
+
+
+def watermark(conn: Connection) -> int:
+    """The highest skeleton id in the project, read at most every ``WATERMARK_AGE`` seconds
+    (skeleton and neuron ids come from one increasing sequence, so a neuron imported later
+    has a higher id)."""
+    state = CatmaidState.of(conn)
+    with state.reading:  # parallel imports wait for one read instead of each making it
+        with state.lock:
+            if state.watermark is not None and time.monotonic() - state.watermark_read < WATERMARK_AGE:
+                return state.watermark
+        form = [("types[0]", "neuron"), ("sort_by", "id"), ("sort_dir", "desc"), ("range_start", "0"),
+                ("range_length", "5")]
+        entities = read(conn, "/annotations/query-targets", form).get("entities", [])
+        highest = max((int(s) for e in entities for s in e.get("skeleton_ids", [])), default=0)
+        with state.lock:
+            state.watermark = max(highest, state.watermark or 0)
+            state.watermark_read = time.monotonic()
+            return state.watermark
+
+
+#: Seconds of doubt when comparing the server's record times with a send time: little when the
+#: clock offset comes from the server's records of our own writes (millisecond times), more when
+#: only the ``Date`` header (whole seconds, possibly another clock than the database's) gives it.
+CLOCK_SLACK_RECORDED = 0.005
+CLOCK_SLACK_DATE = 0.5
+
+
+def observe_clock(conn: Connection, recorded: Any, answered: float) -> None:
+    """Tighten the lower bound of the server's clock offset with a time the server recorded
+    for one of our writes (ISO) and our time when its answer arrived."""
+    try:
+        bound = epoch(str(recorded)) - answered
+    except ValueError:
+        return
+    state = CatmaidState.of(conn)
+    with state.lock:
+        state.skew_floor = bound if state.skew_floor is None else max(state.skew_floor, bound)
+
+
+def date_offset(conn: Connection) -> float | None:
+    """(server clock - our clock) from the ``Date`` header of one request: floored to the
+    second, so never above the truth; None without the header."""
+    def parse(response: Any) -> float | None:
+        date = response.headers.get("Date")
+        if not date:
+            return None
+        return float(email.utils.parsedate_to_datetime(date).timestamp() - time.time())
+
+    result: float | None = conn.transport.request("GET", "/version", parse=parse)
+    return result
+
+
+def clock_skew(conn: Connection, from_date: float | None) -> tuple[float, float]:
+    """A lower bound of (server clock - our clock) in seconds, and the slack to allow for it:
+    the best of ``from_date`` (:func:`date_offset`) and the server's records of our writes."""
+    recorded = CatmaidState.of(conn).skew_floor
+    if recorded is not None and (from_date is None or recorded >= from_date):
+        return recorded, CLOCK_SLACK_RECORDED
+    return (0.0 if from_date is None else from_date), CLOCK_SLACK_DATE
+
+
+def epoch(value: str) -> float:
+    """An ISO time as CATMAID writes it (``...+00:00`` or ``...Z``) -> epoch seconds."""
+    return _dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def neuron_names(conn: Connection, skeleton_ids: Sequence[int]) -> dict[int, str]:
+    """Skeleton id -> neuron name, in bulk (``skeleton/neuronnames``)."""
+    result: dict[int, str] = {}
+    for part in chunks(list(dict.fromkeys(skeleton_ids)), 2000):
+        body = read(conn, "/skeleton/neuronnames", form_list("skids", part))
+        result.update({int(k): v for k, v in body.items()})
+    return result
 
 
 def relation_ids(conn: Connection) -> dict[str, int]:

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
-import orjson
+import pandas as pd
 
 from ...connection import Connection
-from ...errors import NotFound, ProtocolError
-from ...formats.swc import roots
+from ...errors import NeuromodelsError, NotFound, ProtocolError
+from ...formats.swc import cable_length, roots
+from ...transport import parse_json
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Filter, as_list, check_id, check_name
 from ..resource import (
     BulkFetch, BulkUpdate, Count, Create, Delete, Errors, Fetch, List, LoadNodes, Settle, Settlement, Update,
     did_you_mean,
 )
-from . import api, converter as cv
-from .api import chunks, form_list, pid
+from ..tracing import Connectivity, Reviews
+from . import api, converter as cv, edits
+from .api import chunks, pid
+from .compact import neurons_from_compact_many
+from .converter import form_list
 
 INT = (int, np.integer)
 #: Skeletons per bulk compact-detail request (several requests run in parallel).
@@ -44,6 +50,25 @@ def _check_coordinate(value: Any, what: str) -> None:
         raise ValueError(f"{what} must be finite, not {value!r}")
 
 
+def _box(value: Any) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """A bounding box as (min corner, max corner); ValueError for anything else."""
+    array = np.asarray(value, dtype=float)
+    if array.shape == (3, 2):  # pymaid: [[minx, maxx], [miny, maxy], [minz, maxz]]
+        lo, hi = array[:, 0], array[:, 1]
+    elif array.shape == (6,):
+        lo, hi = array[:3], array[3:]
+    else:
+        raise ValueError(f"bbox must be (minx, miny, minz, maxx, maxy, maxz) or [[minx, maxx], [miny, maxy], "
+                         f"[minz, maxz]], not an array of shape {array.shape}")
+    if not np.isfinite(array).all() or (lo > hi).any():
+        raise ValueError(f"bbox must be finite with each minimum <= its maximum, not {value!r}")
+    return (float(lo[0]), float(lo[1]), float(lo[2])), (float(hi[0]), float(hi[1]), float(hi[2]))
+
+
+def _same_frame(a: Any, b: Any) -> bool:
+    return a is b or (isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame) and a.equals(b))
+
+
 def _ids(value: Any) -> list[int]:
     return [check_id(v, int, "skeleton id") for v in as_list(value)]
 
@@ -51,13 +76,16 @@ def _ids(value: Any) -> list[int]:
 # -- Project -----------------------------------------------------------------------------------------
 class CatmaidProject(Fetch, List):
     not_supported = {
+        "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
+        "attach files to": "CATMAID keeps no attached files",
+        "list the members of": "CATMAID project permissions are managed in its admin interface",
         "create": "CATMAID projects are created by administrators",
         "update": "CATMAID projects are edited by administrators",
         "delete": "CATMAID projects are deleted by administrators",
     }
 
     def _all(self, conn: Connection) -> list[Project]:
-        rows = conn.transport.request("GET", "/projects/")
+        rows: list[dict[str, Any]] = conn.transport.request("GET", "/projects/")
         return [cv.project_from_wire(row) for row in rows if row.get("id", -1) >= 0]
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
@@ -74,6 +102,8 @@ class CatmaidProject(Fetch, List):
 class CatmaidImageInstance(Fetch, List, Count):
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
+        "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
+        "attach files to": "CATMAID keeps no attached files",
         "create": "CATMAID stacks are created by administrators",
         "update": "CATMAID stacks are edited by administrators",
         "delete": "CATMAID stacks are deleted by administrators",
@@ -87,7 +117,7 @@ class CatmaidImageInstance(Fetch, List, Count):
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
-        stacks = conn.transport.request("GET", f"/{project}/stacks")
+        stacks: list[dict[str, Any]] = conn.transport.request("GET", f"/{project}/stacks")
         yield conn.transport.map_values(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
@@ -96,12 +126,11 @@ class CatmaidImageInstance(Fetch, List, Count):
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
-class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes):
+class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
     fetch_options = list_options = {"nodes": True}
-    writable = frozenset({"name", "annotations", "tags"})
+    writable = frozenset({"name", "annotations", "tags", "nodes"})
     creatable = frozenset({"name", "nodes", "annotations", "tags"})
     not_supported = {
-        "field nodes": "CATMAID neurons are not edited node by node here yet; delete the neuron and save a new one",
         "field connectors": "connectors are models of their own on CATMAID: save Connector objects",
         "field neuron_id": "the server assigns neuron ids",
     }
@@ -109,8 +138,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     batch_size, spread_chunks = 2000, False
     filters = {
         "ids": Filter("ids", INT, "skeleton ids, results in the order given", many=True),
-        "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them", many=True),
+        "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them; "
+                             "'/regex' (pymaid's form, '/(?i)pn' ignores case) means any annotation matching it",
+                             many=True),
         "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
+        "volume": Filter("volume", (str, *INT), "volume id or name: neurons with nodes in its bounding box"),
     }
 
     # reading ------------------------------------------------------------------------------------
@@ -129,10 +161,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         def run(task: tuple[str, Sequence[int]]) -> Any:
             kind, part = task
             if kind == "detail":
-                data = form_list("skeleton_ids", part) + [("with_connectors", "true"), ("with_tags", "true")]
-                # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
-                return conn.transport.request("POST", f"/{pid(conn)}/skeletons/compact-detail", data=data,
-                                              read=True, parse=lambda r: cv.neurons_from_compact_many(r.content))
+                return self._details(conn, part)
             if kind == "names":
                 return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
             if kind == "neurons":
@@ -160,18 +189,29 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             key = str(skid)
             if key not in nids or (nodes and skid not in details):
                 continue
-            neuron = details.get(skid) or Neuron(id=skid)
-            neuron.name = names.get(key)
-            neuron.neuron_id = int(nids[key])
-            neuron.annotations = annotations.get(skid, [])
+            neuron = cv.converter.structure({"skeleton_id": skid, "neuron_id": int(nids[key]), "name": names.get(key),
+                                             "annotations": annotations.get(skid, [])}, Neuron)
+            detail = details.get(skid)
+            if detail is not None:  # the tables parsed in .compact
+                neuron.nodes, neuron.connectors, neuron.tags = detail.nodes, detail.connectors, detail.tags
+                neuron.extra.update(detail.extra)
             result[skid] = neuron
         return result
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], *, nodes: bool = True,
-                   **options: Any) -> dict[Any, Neuron]:
-        return dict(self.load(conn, ids, nodes=nodes))
+    def _details(self, conn: Connection, skids: Sequence[int]) -> dict[int, Neuron]:
+        """Node, connector and tag tables of these skeletons (one bulk compact-detail)."""
+        data = form_list("skeleton_ids", skids) + [("with_connectors", "true"), ("with_tags", "true")]
+        # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
+        found: dict[int, Neuron] = conn.transport.request(
+            "POST", f"/{pid(conn)}/skeletons/compact-detail", data=data, read=True,
+            parse=lambda r: neurons_from_compact_many(r.content))
+        return found
 
-    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
+                   **options: Any) -> dict[Any, Any]:
+        return dict(self.load(conn, ids, nodes=bool(options.get("nodes", True))))
+
+    def load_nodes(self, conn: Connection, neurons: Sequence[Any]) -> None:
         found = self.load(conn, [n.id for n in neurons])
         missing = [n.id for n in neurons if n.id not in found]
         if missing:
@@ -180,48 +220,75 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             loaded = found[n.id]
             n.nodes, n.connectors, n.tags = loaded.nodes, loaded.connectors, loaded.tags
 
-    def _query(self, conn: Connection, modifiers: Mapping[str, Any]) -> list[tuple[str, str]] | None:
-        """query-targets form for the filters, or None when nothing can match."""
+    def _annotation_groups(self, conn: Connection, wanted: Any) -> list[str]:
+        """One ``annotated_with`` value per wanted annotation (ids joined by commas mean any of
+        them). An annotation that does not exist is NotFound naming the close matches."""
+        index = api.annotation_index(conn)
+        known = set(index.values())
+        groups = []
+        for a in as_list(wanted):
+            if isinstance(a, str) and a.startswith("/"):
+                try:
+                    pattern = re.compile(a[1:])
+                except re.error as e:
+                    raise ValueError(f"annotation {a!r} is not a valid regular expression: {e}") from None
+                ids = sorted(i for name, i in index.items() if pattern.search(name))
+                if not ids:
+                    raise NotFound(f"no annotation in project {pid(conn)} matches the regular expression {a[1:]!r}",
+                                   missing=[a])
+                groups.append(",".join(str(i) for i in ids))
+            elif isinstance(a, str):
+                if a not in index:
+                    raise NotFound(f"no annotation {a!r} in project {pid(conn)}{api.close_names(a, index)}; "
+                                   "'/regex' matches by regular expression ('/(?i)^pn$' ignores case)", missing=[a])
+                groups.append(str(index[a]))
+            else:
+                if int(a) not in known:
+                    raise NotFound(f"no annotation with id {int(a)} in project {pid(conn)}"
+                                   f"{api.close_names(str(a), index)}", missing=[a])
+                groups.append(str(int(a)))
+        return groups
+
+    def _query(self, conn: Connection, modifiers: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[int] | None]:
+        """query-targets form for the filters, and the skeleton ids a volume allows (None: any)."""
         form: list[tuple[str, str]] = [("types[0]", "neuron")]
-        wanted = modifiers.get("annotation")
-        if wanted is not None:
-            wanted = as_list(wanted)
-            index = api.annotation_index(conn) if any(isinstance(a, str) for a in wanted) else {}
-            ids = []
-            for a in wanted:
-                if isinstance(a, str):
-                    if a not in index:
-                        return None  # an unknown annotation annotates nothing
-                    ids.append(index[a])
-                else:
-                    ids.append(int(a))
-            form += form_list("annotated_with", ids)  # one key per id: all of them (AND)
+        if modifiers.get("annotation") is not None:
+            # one key per annotation: all of them (AND); ids within a key: any of them (OR)
+            form += form_list("annotated_with", self._annotation_groups(conn, modifiers["annotation"]))
         if modifiers.get("name") is not None:
             form.append(("name", modifiers["name"]))
-        return form
+        within = None
+        if modifiers.get("volume") is not None:
+            vid = api.volume_id(conn, modifiers["volume"])
+            within = {int(s) for s in api.get(conn, "/skeletons/in-bounding-box", volume_id=vid)}
+        return form, within
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
-        form = self._query(conn, modifiers)
-        return set() if form is None else {int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+        form, within = self._query(conn, modifiers)
+        if within is not None and len(form) == 1:
+            return within
+        found = {int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+        return found if within is None else found & within
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = True, **options: Any) -> Iterator[Sequence[Neuron]]:
-        form = self._query(conn, modifiers)
-        if form is None:
+        form, within = self._query(conn, modifiers)
+        if within is not None and len(form) == 1:  # only a volume: its skeletons, in id order
+            skids = sorted(within)[:limit]
+            for part in chunks(skids, PAGE):
+                found = self.load(conn, part, nodes=nodes)
+                yield [found[s] for s in part if s in found]
             return
         # Without nodes the entities are the neurons, so they must carry their annotations;
         # with nodes, load() reads the annotations in bulk anyway.
-        for page in self._entity_pages(conn, form, limit, with_annotations=not nodes):
-            skids = [s for e in page for s in e.get("skeleton_ids", [])]
+        for page in self._entity_pages(conn, form, None if within is not None else limit, with_annotations=not nodes):
+            if within is not None:
+                page = [e for e in page if any(int(s) in within for s in e.get("skeleton_ids", []))]
+            skids = [int(s) for e in page for s in e.get("skeleton_ids", [])]
             if nodes:
                 found = self.load(conn, skids)
                 yield [found[s] for s in skids if s in found]
             else:
-                result = []
-                for e in page:
-                    names = sorted(a["name"] for a in e.get("annotations", []))
-                    for s in e.get("skeleton_ids", []):
-                        result.append(Neuron(id=int(s), neuron_id=int(e["id"]), name=e.get("name"), annotations=names))
-                yield result
+                yield [n for e in page for n in cv.neurons_from_entity(e)]
 
     def _entity_pages(self, conn: Connection, form: list[tuple[str, str]], limit: int | None, *,
                       with_annotations: bool = False) -> Iterator[list[dict[str, Any]]]:
@@ -246,10 +313,12 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         if "ids" in modifiers:
-            return len(self.match_ids(conn, modifiers)) if len(modifiers) > 1 else len(set(_ids(modifiers["ids"])))
-        form = self._query(conn, modifiers)
-        if form is None:
-            return 0
+            rest = {k: v for k, v in modifiers.items() if k != "ids"}
+            wanted = set(_ids(modifiers["ids"]))
+            return len(wanted & self.match_ids(conn, rest)) if rest else len(wanted)
+        form, within = self._query(conn, modifiers)
+        if within is not None:
+            return len(self.match_ids(conn, modifiers))
         body = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")])
         return int(body.get("totalRecords", 0))
 
@@ -264,6 +333,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                 check_name(tag, "a tag")
                 if "," in tag:
                     raise ValueError(f"CATMAID sends tags comma-separated, so a tag cannot contain ',': {tag!r}")
+        if operation == "update" and model.nodes is not None and not _same_frame(model.nodes, model.original("nodes")):
+            if model.original("nodes") is None:
+                raise ValueError("this neuron's nodes were not loaded, so there is no difference to send; fetch() it")
+            edits.check_table(model.original("nodes"), model.nodes)
         if operation == "create":
             if model.nodes is None or len(model.nodes) == 0:
                 raise ValueError("a neuron needs nodes to be created on CATMAID (Neuron.from_swc)")
@@ -277,14 +350,26 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         data = [("name", model.name)] + form_list("annotations", model.annotations or [])
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
-        body = api.write(conn, "/skeletons/import", data, files=files)
-        mapping = {int(k): int(v) for k, v in body["node_id_map"].items()}
+        state = api.CatmaidState.of(conn)
+        # What settle() compares the server's records with, should the reply be lost.
+        try:
+            mark = api.watermark(conn)
+        except NeuromodelsError as e:
+            # A failed read before the import: the import itself was not sent (safe to resend).
+            e.sent, e.outcome_unknown = False, False
+            raise
+        api.TICKETS[model] = (time.time(), mark)
+        # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
+        skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
+                                       parse=lambda r: cv.imported(parse_json(r)))
+        api.claim(conn, skid)
+        if len(mapping):
+            state.own_node, state.own_answered = next(iter(mapping.values())), time.time()
         nodes = model.nodes.copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
         nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
         model.nodes = nodes
-        model.id = int(body["skeleton_id"])
-        model.neuron_id = int(body["neuron_id"])
+        model.id, model.neuron_id = skid, nid
         if not model.annotations:
             model.annotations = ["Import"]  # what CATMAID adds when no annotation is sent
         if model.tags:
@@ -300,7 +385,28 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         if "annotations" in changes:
             api.sync_annotations(conn, model.original("annotations") or [], model.annotations or [],
                                  target=("skeleton_ids", model.id), entity=model.neuron_id)
-        if "tags" in changes:
+        if "nodes" in changes:
+            mapping = edits.write_nodes(conn, model)
+            # The server's tables replace ours (new rows get their creator, stored values).
+            fresh = self._details(conn, [model.id]).get(model.id)
+            if fresh is not None:
+                model.nodes, model.connectors = fresh.nodes, fresh.connectors
+            if model.tags is not None:
+                # Tags may name new rows by the ids the user gave them; tags of deleted nodes
+                # went with them. The tags are then set against what the server now holds.
+                # Only the user's own tag changes are applied to what the server holds now.
+                live = set(model.nodes["node_id"].tolist()) if model.nodes is not None else set()
+                mine = {(t, mapping.get(int(n), int(n))) for t, ids in model.tags.items() for n in ids}
+                before = {(t, int(n)) for t, ids in (model.original("tags") or {}).items() for n in ids}
+                held = fresh.tags if fresh is not None and fresh.tags is not None else model.original("tags")
+                now = {(t, int(n)) for t, ids in (held or {}).items() for n in ids}
+                result = {(t, n) for t, n in (now | (mine - before)) - (before - mine) if n in live}
+                tags: dict[str, list[int]] = {}
+                for t, n in sorted(result):
+                    tags.setdefault(t, []).append(n)
+                self._write_tags(conn, held or {}, tags)
+                model.tags = tags
+        elif "tags" in changes:
             self._write_tags(conn, model.original("tags") or {}, model.tags or {})
 
     def _write_tags(self, conn: Connection, before: Mapping[str, list[int]], after: Mapping[str, list[int]]) -> None:
@@ -356,26 +462,107 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         api.write(conn, f"/neuron/{model.neuron_id}/delete")
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
-        """An import whose reply was lost is looked up by its exact name, node count and root
-        position: one match settles it, none means it was not stored, several cannot be told
-        apart and stay unknown."""
+        """An import whose reply was lost is adopted only when the server shows it is ours: a
+        neuron with its exact name, node count and root position, whose skeleton id is above the
+        highest one that existed when the import was sent (ids only grow), whose root the server
+        records as created after the send (server clock, from its ``Date`` header), by the
+        token's user where that is known, and whose skeleton no other import of this process
+        claimed. None: it was not stored (sent again). Several, or an import this process did not
+        send: unknown, never guessed."""
+        state = api.CatmaidState.of(conn)
+        taken = api.claimed(conn)
+        from_date = api.date_offset(conn)
         result: list[Settlement] = []
         for model in models:
+            ticket = api.TICKETS.get(model)
+            if ticket is None:
+                result.append(Settlement.unknown(
+                    "this process did not send its import, so no neuron on the server can be shown to be it"))
+                continue
             form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
-            skids = [s for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])]
+            sent, mark = ticket
+            skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
+                     if int(s) > mark and int(s) not in taken]
             root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-            matches = []
+            shaped: dict[int, int] = {}  # skeleton id -> its root node id
             for neuron in (self.load(conn, skids) if skids else {}).values():
-                candidate = neuron.nodes.loc[neuron.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-                if len(neuron.nodes) == len(model.nodes) and np.allclose(candidate, root):
-                    matches.append(neuron)
-            if len(matches) == 1:
-                model.neuron_id, model.nodes = matches[0].neuron_id, matches[0].nodes
-                result.append(Settlement.stored(matches[0].id))
-            elif not matches:
+                nodes = neuron.nodes
+                if nodes is None:
+                    continue
+                candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+                if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
+                    shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
+            if not shaped:
                 result.append(Settlement.absent())
+                continue
+            asked = list(shaped.values()) + ([state.own_node] if state.own_node else [])
+            info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
+            own = info.get(str(state.own_node)) if state.own_node else None
+            if own is not None:  # an import of ours: the token's user, and the server's clock
+                state.user = int(own["user"])
+                api.observe_clock(conn, own["creation_time"], state.own_answered)
+            skew, slack = api.clock_skew(conn, from_date)
+            since = sent + skew - slack
+            mine = [skid for skid, node in shaped.items()
+                    if api.epoch(info[str(node)]["creation_time"]) >= since
+                    and (state.user is None or int(info[str(node)]["user"]) == state.user)]
+            if len(mine) == 1:
+                found = self.load(conn, mine)[mine[0]]
+                model.neuron_id, model.nodes = found.neuron_id, found.nodes
+                api.claim(conn, mine[0])
+                taken.add(mine[0])
+                result.append(Settlement.stored(mine[0]))
+            elif not mine:
+                result.append(Settlement.absent())  # only older neurons (anyone's) look like it
             else:
-                result.append(Settlement.unknown(f"{len(matches)} neurons named {model.name!r} have its nodes"))
+                result.append(Settlement.unknown(
+                    f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
+                    "sent; which one is this import's cannot be told"))
+        return result
+
+    # connectivity and reviews ----------------------------------------------------------------------
+    def partners(self, conn: Connection, model: Any, min_synapses: int) -> pd.DataFrame:
+        form = form_list("source_skeleton_ids", [model.id]) + [("boolean_op", "OR"), ("with_nodes", "false")]
+        body = api.read(conn, "/skeletons/connectivity", form)
+        table = cv.partners_frame(body, int(model.id))
+        table = table[table["n_synapses"] >= min_synapses].reset_index(drop=True)
+        names = api.neuron_names(conn, table["skeleton_id"].tolist())
+        table["name"] = [names.get(int(s)) for s in table["skeleton_id"]]
+        result: pd.DataFrame = table[["skeleton_id", "direction", "n_synapses", "name", "n_nodes"]]
+        return result
+
+    def adjacency(self, conn: Connection, models: Sequence[Any]) -> pd.DataFrame:
+        skids = list(dict.fromkeys(int(m.id) for m in models))
+        form = form_list("rows", skids) + form_list("columns", skids) + [("with_locations", "false")]
+        return cv.adjacency_frame(api.read(conn, "/skeleton/connectivity_matrix", form), skids)
+
+    def reviews(self, conn: Connection, model: Any) -> pd.DataFrame:
+        return cv.reviews_frame(api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes"))
+
+    def mark_reviewed(self, conn: Connection, model: Any, node_ids: Sequence[int]) -> pd.DataFrame:
+        nodes = [check_id(n, int, "node id") for n in node_ids]
+        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed"), nodes,
+                                            desc="marking reviewed")
+        return cv.reviews_frame({str(n): [[a["reviewer_id"], a["review_time"]]] for n, a in zip(nodes, answers)})
+
+    # tables ---------------------------------------------------------------------------------------
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """``id`` (skeleton id), ``neuron_id``, ``name``, ``annotations``; when any member has
+        its nodes loaded also ``n_nodes``, ``n_connectors``, ``cable_length`` (in the
+        project's units, nm) and ``soma`` (the node tagged "soma", else None)."""
+        loaded = any(m.nodes is not None for m in models)
+        result = []
+        for m in models:
+            row: dict[str, Any] = {"id": m.id, "neuron_id": m.neuron_id, "name": m.name,
+                                   "annotations": list(m.annotations or [])}
+            if loaded:
+                has = m.nodes is not None
+                row["n_nodes"] = len(m.nodes) if has else None
+                row["n_connectors"] = len(m.connectors) if m.connectors is not None else None
+                row["cable_length"] = cable_length(m.nodes) if has else None
+                soma = (m.tags or {}).get("soma") or []
+                row["soma"] = int(soma[0]) if soma else None
+            result.append(row)
         return result
 
 
@@ -383,7 +570,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
 class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     writable = frozenset({"targets", "meta"})
     creatable = frozenset({"name", "targets", "meta", "project"})
-    not_supported = {"field name": "CATMAID cannot rename an annotation; create one with the new name"}
+    not_supported = {
+        "field name": "CATMAID cannot rename an annotation; create one with the new name",
+        "tag": "a CATMAID annotation is itself a label; meta-annotate it with meta=[...]",
+        "attach files to": "CATMAID keeps no attached files",
+    }
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
         "name": Filter("name", (str,), "exact annotation name", many=True),
@@ -483,13 +674,15 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
 
 
 # -- Connector ---------------------------------------------------------------------------------------------------
-class CatmaidConnector(Fetch, List, Create, Update, Delete):
+class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
     writable = frozenset({"x", "y", "z", "links"})
     creatable = frozenset({"x", "y", "z", "confidence", "links"})
     not_supported = {"field confidence": "CATMAID sets a connector's confidence when it is created"}
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) linked to the connectors", many=True),
         "relation": Filter("relation", (str,), "only connectors linked with this relation (e.g. presynaptic_to)"),
+        "bbox": Filter("bbox", (tuple, list, np.ndarray), "box (minx, miny, minz, maxx, maxy, maxz) in nm, or "
+                       "pymaid's [[minx, maxx], [miny, maxy], [minz, maxz]]", check=lambda v: _box(v) and None),
     }
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Connector:
@@ -504,6 +697,9 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Connector]]:
         names = {v: k for k, v in api.relation_ids(conn).items()}
+        if modifiers.get("bbox") is not None:
+            yield self._in_box(conn, modifiers, names)
+            return
         base = [("with_partners", "true"), ("with_tags", "false")]
         if modifiers.get("relation"):
             base.append(("relation_type", modifiers["relation"]))
@@ -518,6 +714,20 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
                     result.append(c)
         yield sorted(result, key=lambda c: c.id)
 
+    def _in_box(self, conn: Connection, modifiers: Mapping[str, Any], names: Mapping[int, str]) -> list[Connector]:
+        """``connectors/in-bounding-box`` with locations and links (one row per link)."""
+        lo, hi = _box(modifiers["bbox"])
+        form = [(k, repr(float(v))) for k, v in zip(("minx", "miny", "minz", "maxx", "maxy", "maxz"), (*lo, *hi))]
+        form += [("with_locations", "true"), ("with_links", "true"), ("limit", "0")]
+        if "neuron" in modifiers:
+            form += form_list("skeleton_ids", _ids(modifiers["neuron"]))
+        rows = api.read(conn, "/connectors/in-bounding-box", form)
+        found = cv.connectors_from_box(rows, names)
+        relation = modifiers.get("relation")
+        if relation:
+            found = [c for c in found if any(link.relation == relation for link in c.links or [])]
+        return found
+
     def validate(self, model: Any, operation: str) -> None:
         for axis in ("x", "y", "z"):
             _check_coordinate(getattr(model, axis), f"connector {axis}")
@@ -529,18 +739,21 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
                 raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        relations = api.relation_ids(conn)
+        form = cv.connector_form(model, api.relation_ids(conn))
         confidence = model.confidence or 5
-        rows = [(link.node_id, relations[link.relation], link.confidence or 5) for link in model.links or []]
-        form = [("x", repr(float(model.x))), ("y", repr(float(model.y))), ("z", repr(float(model.z))),
-                ("confidence", str(confidence))] + cv.form_rows("links", rows)
         # One request creates the connector with all its links: never a half-made connector.
-        body = api.write(conn, "/connector/create", form)
-        model.id = int(body["connector_id"])
+        # Its answer is read inside the request: a reply without the id is an unknown outcome
+        # (ProtocolError, not resent by a second save), never a failure.
+        api.TICKETS[model] = (time.time(), 0)
+        cid, edition_time, links = api.write(conn, "/connector/create", form,
+                                             parse=lambda r: cv.created_connector(parse_json(r)))
+        api.observe_clock(conn, edition_time, time.time())
+        api.claim(conn, cid, "connector")
+        model.id = cid
         model.confidence = confidence
-        model.extra["edition_time"] = body.get("connector_edition_time")
-        model.extra["link_ids"] = [row[0] for row in body.get("created_links", [])]
-        model.extra["link_state"] = [[row[0], row[1]] for row in body.get("created_links", [])]
+        model.extra["edition_time"] = edition_time
+        model.extra["link_ids"] = [row[0] for row in links]
+        model.extra["link_state"] = links
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"x", "y", "z"} & set(changes):
@@ -563,6 +776,49 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete):
                 api.write(conn, "/link/create", {"from_id": node, "to_id": model.id, "link_type": relation,
                                                  "state": api.state(None)})
             model.extra.pop("link_state", None)  # the held link times no longer cover every link
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A create whose reply was lost is adopted only when the server holds a connector at
+        exactly its location with exactly its links, whose links the server records as created
+        after the create was sent (server clock, from its ``Date`` header), and which no other
+        create of this process claimed. None: it was not stored (sent again). Several, one
+        without links, or a create this process did not send: unknown, never guessed."""
+        names = {v: k for k, v in api.relation_ids(conn).items()}
+        skew, slack = api.clock_skew(conn, api.date_offset(conn))
+        taken = api.claimed(conn, "connector")
+        result: list[Settlement] = []
+        for model in models:
+            ticket = api.TICKETS.get(model)
+            if ticket is None:
+                result.append(Settlement.unknown(
+                    "this process did not send its create, so no connector on the server can be shown to be it"))
+                continue
+            where = [float(model.x), float(model.y), float(model.z)]
+            form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
+                    for k, v in zip(keys, where)]
+            rows = api.read(conn, "/connectors/in-bounding-box",
+                            form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
+            wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
+            created = cv.box_link_times(rows)
+            alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in taken
+                     and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
+                     and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
+            if not alike:
+                result.append(Settlement.absent())
+                continue
+            since = ticket[0] + skew - slack
+            mine = [c for c in alike if c.id in created and created[c.id] >= since]
+            if len(mine) == 1:
+                api.claim(conn, mine[0].id, "connector")
+                taken.add(mine[0].id)
+                model.confidence = model.confidence or 5
+                result.append(Settlement.stored(mine[0].id))
+            elif not mine and all(c.id in created for c in alike):
+                result.append(Settlement.absent())  # only older connectors (anyone's) look like it
+            else:
+                result.append(Settlement.unknown(
+                    f"{len(mine) or len(alike)} connectors at its location with its links could be this create's"))
+        return result
 
     def delete(self, conn: Connection, model: Any) -> None:
         known = model.extra.get("edition_time")
@@ -598,21 +854,15 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
                 raise ValueError("a face refers to a vertex that does not exist")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        form = {"type": "trimesh", "title": model.name, "comment": model.comment or "",
-                "mesh": orjson.dumps(cv.mesh_for_wire(model)).decode()}
-        body = api.write(conn, "/volumes/add", form)
-        model.id = int(body["volume_id"])
+        model.id = api.write(conn, "/volumes/add", cv.converter.unstructure(model),
+                             parse=lambda r: cv.created_volume(parse_json(r)))
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        form: dict[str, str] = {}
-        if "name" in changes:
-            form["title"] = model.name
-        if "comment" in changes:
-            form["comment"] = model.comment or ""
-        if "vertices" in changes or "faces" in changes:
-            form["type"] = "trimesh"
-            form["mesh"] = orjson.dumps(cv.mesh_for_wire(model)).decode()
-        api.write(conn, f"/volumes/{model.id}/", form)
+        full: dict[str, str] = cv.converter.unstructure(model)
+        wanted = {"title"} if "name" in changes else set()
+        wanted |= {"comment"} if "comment" in changes else set()
+        wanted |= {"type", "mesh"} if {"vertices", "faces"} & set(changes) else set()
+        api.write(conn, f"/volumes/{model.id}/", {k: v for k, v in full.items() if k in wanted})
 
     def delete(self, conn: Connection, model: Any) -> None:
         conn.transport.request("DELETE", f"/{pid(conn)}/volumes/{model.id}/")

@@ -13,9 +13,10 @@ from .views.skeletons import SkeletonViews
 from .views.spatial import SpatialViews
 from .views.stats import StatsViews
 from .views.tags import TagViews
+from .views.tiles import TileViews
 from .views.volumes import VolumeViews
 
 
 class CatmaidApp(BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews, NodeViews,
-                 ConnectivityViews, ReviewViews, SpatialViews, StatsViews, EditViews):
+                 ConnectivityViews, ReviewViews, SpatialViews, StatsViews, EditViews, TileViews):
     """Every endpoint the bundled CATMAID serves (paths exactly as CATMAID spells them)."""

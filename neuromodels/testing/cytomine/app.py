@@ -14,9 +14,11 @@ from .projects import ProjectViews
 from .social import SocialViews
 from .uploads import UploadViews
 from .users import UserViews
+from .windows import WindowViews
 
 __all__ = ["CytomineApp", "CytomineError", "reply", "signature"]
 
 
-class CytomineApp(UserViews, OntologyViews, ProjectViews, UploadViews, ImageViews, AnnotationViews, MetaViews, SocialViews):
+class CytomineApp(UserViews, OntologyViews, ProjectViews, UploadViews, ImageViews, AnnotationViews, MetaViews, SocialViews,
+                  WindowViews):
     """Every endpoint the bundled Cytomine serves (paths exactly as Cytomine spells them)."""

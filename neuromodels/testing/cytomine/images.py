@@ -1,19 +1,17 @@
 """Image instances (an abstract image placed in a project), their slice instances, thumbnails
-and downloads."""
+(of the synthetic image, see .windows) and downloads."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .. import synthetic_image
 from ..harness import route
 from .base import CytomineBase, CytomineError, not_found, reply
 from .store import next_ids, now_ms
 
-#: A 1x1 grey PNG: the bundled server has no pixels, only the routes.
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==")
 
 
 class ImageViews(CytomineBase):
@@ -102,9 +100,22 @@ class ImageViews(CytomineBase):
 
     @route("/api/imageinstance/<int:id>/thumb.<fmt>", methods=("GET",))
     def thumb(self, request: Request, user: int, id: int, fmt: str) -> Response:
-        if self.image_row(id) is None:
+        row = self.image_row(id)
+        if row is None:
             raise not_found("ImageInstance", id)
-        return Response(PNG, content_type=f"image/{'jpeg' if fmt == 'jpg' else fmt}")
+        # The whole synthetic image, its longer side maxSize (default 512) - as PIMS renders it.
+        try:
+            size = int(request.args.get("maxSize") or 512)
+        except ValueError:
+            raise CytomineError(400, "maxSize must be an integer") from None
+        width, height = int(row[5] or 1), int(row[6] or 1)
+        out_w, out_h = synthetic_image.scaled_size(width, height, max(1, min(size, 4096)))
+        data = synthetic_image.region(0, 0, width, height, out_width=out_w, out_height=out_h, channels=3)
+        try:
+            body, content_type = synthetic_image.encode(data, fmt)
+        except ValueError as e:
+            raise CytomineError(400, str(e)) from None
+        return Response(body, content_type=content_type)
 
     @route("/api/imageinstance/<int:id>/download", methods=("GET",))
     def download(self, request: Request, user: int, id: int) -> Response:

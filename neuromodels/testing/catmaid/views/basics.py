@@ -13,6 +13,8 @@ from ..wire import DoesNotExist
 
 
 class BasicViews(CatmaidBase):
+    mirrors: Any  # the stack's tile sources (views/tiles.py)
+
     @route("/version", public=True)
     def version(self, request: Request, user: int) -> Any:
         return {"SERVER_VERSION": "2021.12.21.dev305+neuromodels.local"}
@@ -49,7 +51,7 @@ class BasicViews(CatmaidBase):
         (ptitle,) = self.db.read("SELECT title FROM project WHERE id = ?", (pid,))[0]
         info = {"attribution": None, "broken_slices": {}, "canary_location": {"x": 0, "y": 0, "z": 0},
                 "comment": comment, "description": "", "dimension": {"x": dx, "y": dy, "z": dz},
-                "downsample_factors": None, "metadata": None, "mirrors": [], "num_zoom_levels": -1,
+                "downsample_factors": None, "metadata": None, "mirrors": self.mirrors(request, sid), "num_zoom_levels": -1,
                 "orientation": 0, "pid": pid, "placeholder_color": {"a": 1.0, "b": 0.0, "g": 0.0, "r": 0.0},
                 "ptitle": ptitle, "resolution": {"x": rx, "y": ry, "z": rz}, "sid": sid, "stitle": title,
                 "translation": {"x": 0.0, "y": 0.0, "z": 0.0}}
