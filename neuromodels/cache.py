@@ -76,7 +76,7 @@ class ReadCache:
             response.request = request
 
     def clear(self) -> None:
-        self.storage.clear()
+        self.storage.clear()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
-        self.storage.close()
+        self.storage.close()  # type: ignore[no-untyped-call]

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import attrs
 import numpy as np
 
-from .backends.resource import Resource
+from .backends.resource import Resource, capability
 from .errors import NotFound, NotSupported, ProtocolError
 from .transport import Transport, same_origin
 
@@ -127,6 +127,7 @@ def _fit(array: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 # -- capabilities ----------------------------------------------------------------------------------
+@capability
 class ReadRegion(Resource):
     """Reads a region of an image as an array: implement :meth:`read_region`."""
 
@@ -136,6 +137,7 @@ class ReadRegion(Resource):
         raise NotImplementedError
 
 
+@capability
 class Crop(Resource):
     """Crops the bounding box of an annotation (or its mask) from its image."""
 
@@ -331,38 +333,6 @@ class CytomineCrops(Crop):
         return array
 
 
-#: Where a backend's resource does not declare the capability on its class line (yet).
-IMPLEMENTATIONS: dict[tuple[str, str, type[Resource]], type[Resource]] = {
-    ("catmaid", "ImageInstance", ReadRegion): CatmaidTiles,
-    ("cytomine", "ImageInstance", ReadRegion): CytomineWindows,
-    ("cytomine", "Annotation", Crop): CytomineCrops,
-}
-#: Why the other servers cannot, for the NotSupported message.
-REASONS: dict[tuple[str, type[Resource]], str] = {
-    ("neuromorpho", ReadRegion): "NeuroMorpho.org holds reconstructions, not images",
-    ("clio", ReadRegion): "Clio holds annotations of bodies; its image volumes are served by DVID/neuroglancer",
-    ("catmaid", Crop): "CATMAID annotations are names on neurons, without a geometry to crop",
-    ("neuromorpho", Crop): "NeuroMorpho.org holds no annotations",
-    ("clio", Crop): "Clio annotations are fields of a body, without a geometry to crop",
-}
-
-
-def capability(resource: Resource, cap: type[Resource]) -> Any:
-    """``resource`` as ``cap``: itself when its class line has it, else this module's
-    implementation for its backend, else :class:`NotSupported` with the reason."""
-    if resource.can(cap):
-        return resource
-    impl = IMPLEMENTATIONS.get((resource.backend_name, resource.model_name, cap))
-    if impl is not None:
-        instance = impl()
-        instance.backend_name, instance.model_name = resource.backend_name, resource.model_name
-        return instance
-    if cap.operation in resource.not_supported:
-        raise resource.refuse(cap.operation)
-    reason = REASONS.get((resource.backend_name, cap)) or f"this server has no way to {cap.operation} it"
-    raise NotSupported(f"{resource.backend_name} cannot {cap.operation} {resource.model_name}: {reason}")
-
-
 # -- the model methods -----------------------------------------------------------------------------
 def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource]:
     """The connection a call uses and the model's resource on it (as ``Model._resource``)."""
@@ -398,7 +368,7 @@ class ImageRegionMixin:
         """
         box = region(x, y, width, height, z, scale)
         conn, resource = _resource(self, connection)
-        reader = capability(resource, ReadRegion)
+        reader = resource.require(ReadRegion)
         if mirror is not None:
             result: np.ndarray = reader.read_region(conn, self, box, mirror=mirror)
         else:
@@ -429,7 +399,7 @@ class AnnotationCropMixin:
             raise TypeError(f"mask must be True or False, not {mask!r}")
         factor = _scale(scale)
         conn, resource = _resource(self, connection)
-        result: np.ndarray = capability(resource, Crop).crop(conn, self, factor, mask)
+        result: np.ndarray = resource.require(Crop).crop(conn, self, factor, mask)
         return result
 
 

@@ -117,6 +117,8 @@ class Resource:
     #: Why a capability is absent, by operation name ("create", "update", "delete", ...; "*" for
     #: every operation not named; "field <name>" for a field it cannot store).
     not_supported: ClassVar[Mapping[str, str]] = {}
+    #: The requests behind each operation, for the docs' capability tables.
+    endpoints: ClassVar[Mapping[str, str]] = {}
     #: Set by :class:`~neuromodels.backends.base.Backend` on the instance it makes.
     backend_name: str = ""
     model_name: str = ""

@@ -126,7 +126,8 @@ def check_tree(df: pd.DataFrame) -> None:
 
 
 def roots(df: pd.DataFrame) -> list[int]:
-    return df.loc[df["parent_id"] == -1, "node_id"].astype(int).tolist()
+    """The node ids without a parent."""
+    return [int(n) for n in df.loc[df["parent_id"] == -1, "node_id"]]
 
 
 def cable_length(nodes: pd.DataFrame) -> float:

@@ -133,3 +133,6 @@ def test_capability_tables_follow_the_declarations(backend):
         for op in BASIC_OPERATIONS:
             assert row[op] == "yes" or row[op].startswith("NotSupported: ")
     assert "NotSupported" in rst(backend)  # every backend lacks something, and says why
+    for model, row in table.items():
+        if any(row[op] == "yes" for op in BASIC_OPERATIONS):
+            assert row["endpoints"], f"{backend} {model}: no endpoints declared for the docs"

@@ -43,7 +43,7 @@ def test_neurons_are_fetched_by_the_workers(cluster, catmaid):
     assert frame["id"].tolist() == sorted(expected["id"]) and len(frame) == 25
     assert sorted(frame["name"]) == sorted(expected["name"])
     # Lists and dicts stay Python objects (dask would make strings of them by default).
-    assert all(a == ["PN"] for a in frame["annotations"]) and not any(isinstance(t, str) for t in frame["tags"])
+    assert all(a == ["PN"] for a in frame["annotations"]) and not any(isinstance(a, str) for a in frame["annotations"])
     # The partitions were fetched after to_dask returned, in bulk (the requests of fetch() per
     # partition, not one per neuron).
     assert 0 < len(catmaid.log) - before <= 6 * ddf.npartitions < 25

@@ -233,7 +233,7 @@ def test_cell(servers, backend, op, fault, monkeypatch):
     server = servers[backend]
     server.faults.clear()  # a fault that did not fire must not leak into the next cell
     spec = FAULTS[fault]
-    for module, attr, value in (("neuromodels.backends.catmaid.resources", "PAGE", 2),
+    for module, attr, value in (("neuromodels.backends.catmaid.neurons", "PAGE", 2),
                                 ("neuromodels.backends.cytomine.resources", "PAGE", 2),
                                 ("neuromodels.backends.neuromorpho.resources", "PAGE", 2)):
         monkeypatch.setattr(module + "." + attr, value)

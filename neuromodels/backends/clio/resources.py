@@ -79,6 +79,10 @@ class ClioState(ConnectionState):
 
 
 class ClioProject(Fetch, List):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch, list": "GET /v2/datasets",
+    }
     id_type = str
     not_supported = {
         **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
@@ -102,6 +106,13 @@ class ClioProject(Fetch, List):
 
 
 class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Settle):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /v2/json-annotations/{dataset}/neurons/id-number/{ids}?version=",
+        "list": "GET .../neurons/all or POST .../neurons/query?version=",
+        "create, update": "POST /v2/json-annotations/{dataset}/neurons (lists of 50)",
+        "delete": "DELETE /v2/json-annotations/{dataset}/neurons/id-number/{id}",
+    }
     id_type = int
     writable = frozenset({"properties", "targets", "project"})
     context_modifiers = frozenset({"version", "replace", "conditional"})
@@ -110,6 +121,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     batch_size, spread_chunks = WRITE_CHUNK, False
     not_supported = {
         "tag": "Clio keeps per-body fields; put them in properties",
+        "crop": "Clio annotations are fields of a body, without a geometry to crop",
         "attach files to": "Clio keeps per-body fields; put them in properties",
         **{f"field {name}": "a Clio annotation keeps its fields in properties"
            for name in ("name", "geometry", "image", "terms", "meta")},

@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
+from ...imaging import CytomineCrops, CytomineWindows
 from ...errors import BadRequest, Conflict, NeuromodelsError, NotFound, ProtocolError
 from ...resources import Annotation, ImageInstance, Ontology, Project, Term
 from ...transport import parse_json
@@ -333,6 +334,14 @@ def _object(reply: Any, key: str) -> Mapping[str, Any]:
 
 # -- Project -----------------------------------------------------------------------------------------
 class CytomineProject(CommandCRUD, DomainExtras, Members):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /api/project/{id}.json",
+        "list": "GET /api/project.json (paged by max/offset)",
+        "create": "POST /api/project.json",
+        "update": "PUT /api/project/{id}.json (the whole object)",
+        "delete": "DELETE /api/project/{id}.json",
+    }
     route, key, model_type = "project", "project", Project
     filters = {
         "user": Filter("user", INT, "projects of this user id"),
@@ -384,7 +393,15 @@ class CytomineProject(CommandCRUD, DomainExtras, Members):
 
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
-class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, Thumbnail):
+class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, Thumbnail, CytomineWindows):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /api/imageinstance/{id}.json",
+        "list": "GET /api/project/{project}/imageinstance.json",
+        "download": "GET /api/imageinstance/{id}/download",
+        "make a thumbnail of": "GET /api/imageinstance/{id}/thumb.png",
+        "read a region of": "GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.png",
+    }
     route, key, model_type = "imageinstance", "imageinstance", ImageInstance
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
@@ -458,7 +475,8 @@ _ANNOTATION_FILTERS = {
 _PROPERTIES = "be.cytomine.domain.ontology.UserAnnotation"
 
 
-class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras):
+class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras,
+                         CytomineCrops):
     """Annotations: geometry, image, terms and key-value properties.
 
     ``Annotation.fetch`` also reads the annotation's properties (one more request); a collection
@@ -466,6 +484,15 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
     ``properties`` stays None (not loaded). Setting ``properties`` and saving creates, changes and
     (for keys removed from a loaded dict) deletes them through the property routes.
     """
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /api/annotation/{id}.json",
+        "list": "GET /api/annotation.json?project=...&showWKT=true... (paged)",
+        "create": "POST /api/annotation.json with a list (chunks in parallel)",
+        "update": "PUT /api/annotation/{id}.json; terms through annotation/{id}/term/{term}.json",
+        "delete": "DELETE /api/annotation/{id}.json",
+        "crop": "GET /api/userannotation/{id}/crop.png (mask.png)",
+    }
 
     route, key, model_type = "annotation", "annotation", Annotation
     filters = _ANNOTATION_FILTERS
@@ -872,6 +899,14 @@ def _number(value: Any) -> float | None:
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
 class CytomineTerm(CommandCRUD):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /api/term/{id}.json",
+        "list": "GET /api/term.json (paged by max/offset)",
+        "create": "POST /api/term.json",
+        "update": "PUT /api/term/{id}.json (the whole object)",
+        "delete": "DELETE /api/term/{id}.json",
+    }
     route, key, model_type = "term", "term", Term
     filters = {
         "ontology": Filter("ontology", INT, "terms of this ontology id"),
@@ -896,6 +931,14 @@ class CytomineTerm(CommandCRUD):
 
 
 class CytomineOntology(CommandCRUD):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /api/ontology/{id}.json",
+        "list": "GET /api/ontology.json (paged by max/offset)",
+        "create": "POST /api/ontology.json",
+        "update": "PUT /api/ontology/{id}.json (the whole object)",
+        "delete": "DELETE /api/ontology/{id}.json",
+    }
     route, key, model_type = "ontology", "ontology", Ontology
 
     def to_wire(self, model: Any) -> dict[str, Any]:

@@ -54,6 +54,12 @@ class NeuroMorphoState(ConnectionState):
 
 
 class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /api/neuron/id/{id} (or name/{name}) + the SWC file under /dableFiles/",
+        "list": "GET /api/neuron or POST /api/neuron/select (pages of 500 in parallel)",
+        "measure": "GET /api/morphometry/id/{id}",
+    }
     id_type = int
     not_supported = {"create": READ_ONLY, "update": READ_ONLY, "delete": READ_ONLY,
                      "*": "NeuroMorpho.org serves reconstructions and their metadata only (no synapses, reviews, "

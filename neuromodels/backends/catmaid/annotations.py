@@ -1,0 +1,132 @@
+"""CATMAID annotations: names on neurons, with their meta-annotations."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, Sequence
+
+from ...connection import Connection
+from ...errors import NotFound, ProtocolError
+from ...resources import Annotation
+from ..base import Filter, as_list, check_id, check_name
+from ..resource import Create, Delete, Fetch, List, Update
+from . import api
+from .api import pid
+from .converter import form_list
+
+from .common import INT, _ids
+from .neurons import CatmaidNeuron
+
+
+# -- Annotation -----------------------------------------------------------------------------------------------
+class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch, list": "GET /{project}/annotations/ + POST annotations/query-targets, annotations/query",
+        "create": "POST /{project}/annotations/add",
+        "update": "POST /{project}/annotations/add and annotations/remove",
+        "delete": "POST /{project}/annotations/remove",
+    }
+    writable = frozenset({"targets", "meta"})
+    creatable = frozenset({"name", "targets", "meta", "project"})
+    not_supported = {
+        "field name": "CATMAID cannot rename an annotation; create one with the new name",
+        "crop": "CATMAID annotations are names on neurons, without a geometry to crop",
+        "tag": "a CATMAID annotation is itself a label; meta-annotate it with meta=[...]",
+        "attach files to": "CATMAID keeps no attached files",
+    }
+    filters = {
+        "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
+        "name": Filter("name", (str,), "exact annotation name", many=True),
+    }
+
+    def _targets(self, conn: Connection, aid: int) -> list[int]:
+        form = [("types[0]", "neuron")] + form_list("annotated_with", [aid])
+        entities = CatmaidNeuron()._entities(conn, form, None)
+        return sorted(int(s) for e in entities for s in e.get("skeleton_ids", []))
+
+    def _meta(self, conn: Connection, aid: int) -> list[str]:
+        body = api.read(conn, "/annotations/query", form_list("object_ids", [aid]))
+        names = body.get("annotations", {})
+        return sorted(names.get(str(r["id"]), str(r["id"])) for r in body.get("entities", {}).get(str(aid), []))
+
+    def _complete(self, conn: Connection, annotations: list[Annotation]) -> None:
+        """Load targets and meta-annotations for each, in parallel."""
+        values = conn.transport.map_values(lambda a: (self._targets(conn, a.id), self._meta(conn, a.id)), annotations)
+        for a, (targets, meta) in zip(annotations, values):
+            a.targets, a.meta = targets, meta
+
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Annotation:
+        names = {v: k for k, v in api.annotation_index(conn).items()}
+        if id not in names:
+            raise NotFound(f"no annotation {id} in project {pid(conn)}", missing=[id])
+        annotation = Annotation(id=id, name=names[id], project=pid(conn))
+        self._complete(conn, [annotation])
+        return annotation
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
+        project = pid(conn)
+        wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
+        if "neuron" in modifiers:
+            skids = _ids(modifiers["neuron"])
+            body = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids))
+            names = body.get("annotations", {})
+            targets: dict[int, list[int]] = {}
+            for skid, rows in body.get("skeletons", {}).items():
+                for r in rows:
+                    targets.setdefault(int(r["id"]), []).append(int(skid))
+            result = [
+                Annotation(id=aid, name=names.get(str(aid)), project=project, targets=sorted(t))
+                for aid, t in sorted(targets.items())
+                if wanted is None or names.get(str(aid)) in wanted
+            ]
+            yield result
+            return
+        index = api.annotation_index(conn)
+        result = [Annotation(id=i, name=n, project=project) for n, i in sorted(index.items(), key=lambda p: p[1])
+                  if wanted is None or n in wanted]
+        if wanted is not None:
+            self._complete(conn, result)  # a named few: worth loading what they annotate
+        yield result
+
+    def validate(self, model: Any, operation: str) -> None:
+        check_name(model.name, "an annotation name")
+        if operation == "create" and not model.targets:
+            raise ValueError("a CATMAID annotation is created on neurons: give targets=[skeleton ids]")
+        for t in model.targets or []:
+            check_id(t, int, "target skeleton id")
+        for m in model.meta or []:
+            check_name(m, "a meta-annotation name")
+
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        form = form_list("skeleton_ids", model.targets) + form_list("annotations", [model.name])
+        form += form_list("meta_annotations", model.meta or [])
+        body = api.write(conn, "/annotations/add", form)
+        for a in body.get("annotations", []):
+            if a.get("name") == model.name:
+                model.id = int(a["id"])
+        if model.id is None:
+            raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
+        model.project = pid(conn)
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+        if "targets" in changes:
+            before, after = set(model.original("targets") or []), set(model.targets or [])
+            if after - before:
+                api.write(conn, "/annotations/add",
+                          form_list("skeleton_ids", sorted(after - before)) + form_list("annotations", [model.name]))
+            if before - after:
+                nids = api.require_neuron_ids(conn, sorted(before - after))
+                api.write(conn, "/annotations/remove",
+                          form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
+        if "meta" in changes:
+            api.sync_annotations(conn, model.original("meta") or [], model.meta or [],
+                                 target=("entity_ids", model.id), entity=model.id)
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        targets = model.targets if model.targets is not None else self._targets(conn, model.id)
+        if targets:
+            nids = api.require_neuron_ids(conn, targets)
+            api.write(conn, "/annotations/remove",
+                      form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
+        else:
+            api.write(conn, f"/annotations/{model.id}/remove")

@@ -1,0 +1,181 @@
+"""CATMAID connectors with their links: created in one request, settled by place and links."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ...connection import Connection
+from ...errors import NotFound
+from ...transport import parse_json
+from ...resources import Connector
+from ..base import Filter, check_id
+from ..resource import Create, Delete, Fetch, List, Settle, Settlement, Update
+from . import api, converter as cv
+from .api import chunks
+from .converter import form_list
+
+from .common import INT, KNOWN_RELATIONS, _check_coordinate, _box, _ids
+
+
+# -- Connector ---------------------------------------------------------------------------------------------------
+class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "GET /{project}/connectors/{id}/",
+        "list": "POST /{project}/connectors/ (or connectors/in-bounding-box)",
+        "create": "POST /{project}/connector/create (with its links)",
+        "update": "POST /{project}/node/update, link/create, link/delete",
+        "delete": "POST /{project}/connector/delete",
+    }
+    writable = frozenset({"x", "y", "z", "links"})
+    creatable = frozenset({"x", "y", "z", "confidence", "links"})
+    not_supported = {"field confidence": "CATMAID sets a connector's confidence when it is created"}
+    filters = {
+        "neuron": Filter("neuron", INT, "skeleton id(s) linked to the connectors", many=True),
+        "relation": Filter("relation", (str,), "only connectors linked with this relation (e.g. presynaptic_to)"),
+        "bbox": Filter("bbox", (tuple, list, np.ndarray), "box (minx, miny, minz, maxx, maxy, maxz) in nm, or "
+                       "pymaid's [[minx, maxx], [miny, maxy], [minz, maxz]]", check=lambda v: _box(v) and None),
+    }
+
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Connector:
+        try:
+            body = api.get(conn, f"/connectors/{id}/")
+        except NotFound as e:
+            raise NotFound(
+                f"no connector {id} with links (CATMAID answers 404 for a connector without links)",
+                missing=[id], status=e.status, method=e.method, path=e.path,
+            ) from e
+        return cv.connector_from_detail(body)
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Connector]]:
+        names = {v: k for k, v in api.relation_ids(conn).items()}
+        if modifiers.get("bbox") is not None:
+            yield self._in_box(conn, modifiers, names)
+            return
+        base = [("with_partners", "true"), ("with_tags", "false")]
+        if modifiers.get("relation"):
+            base.append(("relation_type", modifiers["relation"]))
+        skids = _ids(modifiers["neuron"]) if "neuron" in modifiers else None
+        forms = [form_list("skeleton_ids", part) + base for part in chunks(skids, 500)] if skids else [base]
+        seen: set[int] = set()
+        result = []
+        for body in conn.transport.map_values(lambda f: api.read(conn, "/connectors/", f), forms):
+            for c in cv.connectors_from_list(body, names):
+                if c.id not in seen:
+                    seen.add(c.id)
+                    result.append(c)
+        yield sorted(result, key=lambda c: c.id)
+
+    def _in_box(self, conn: Connection, modifiers: Mapping[str, Any], names: Mapping[int, str]) -> list[Connector]:
+        """``connectors/in-bounding-box`` with locations and links (one row per link)."""
+        lo, hi = _box(modifiers["bbox"])
+        form = [(k, repr(float(v))) for k, v in zip(("minx", "miny", "minz", "maxx", "maxy", "maxz"), (*lo, *hi))]
+        form += [("with_locations", "true"), ("with_links", "true"), ("limit", "0")]
+        if "neuron" in modifiers:
+            form += form_list("skeleton_ids", _ids(modifiers["neuron"]))
+        rows = api.read(conn, "/connectors/in-bounding-box", form)
+        found = cv.connectors_from_box(rows, names)
+        relation = modifiers.get("relation")
+        if relation:
+            found = [c for c in found if any(link.relation == relation for link in c.links or [])]
+        return found
+
+    def validate(self, model: Any, operation: str) -> None:
+        for axis in ("x", "y", "z"):
+            _check_coordinate(getattr(model, axis), f"connector {axis}")
+        if model.confidence is not None and (isinstance(model.confidence, bool) or model.confidence not in range(1, 6)):
+            raise ValueError(f"confidence must be an int from 1 to 5, not {model.confidence!r}")
+        for link in model.links or []:
+            check_id(link.node_id, int, "link node id")
+            if link.relation not in KNOWN_RELATIONS:
+                raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
+
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        form = cv.connector_form(model, api.relation_ids(conn))
+        confidence = model.confidence or 5
+        # One request creates the connector with all its links: never a half-made connector.
+        # Its answer is read inside the request: a reply without the id is an unknown outcome
+        # (ProtocolError, not resent by a second save), never a failure.
+        api.TICKETS[model] = (time.time(), 0)
+        cid, edition_time, links = api.write(conn, "/connector/create", form,
+                                             parse=lambda r: cv.created_connector(parse_json(r)))
+        api.observe_clock(conn, edition_time, time.time())
+        api.claim(conn, cid, "connector")
+        model.id = cid
+        model.confidence = confidence
+        model.extra["edition_time"] = edition_time
+        model.extra["link_ids"] = [row[0] for row in links]
+        model.extra["link_state"] = links
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+        if {"x", "y", "z"} & set(changes):
+            known = model.extra.get("edition_time")
+            form = cv.form_rows("c", [(model.id, float(model.x), float(model.y), float(model.z))])
+            form.append(("state", api.state([[model.id, known]] if known else None)))
+            body = api.write(conn, "/node/update", form)
+            for row in body.get("old_connectors") or []:
+                if int(row[0]) == model.id:
+                    model.extra["edition_time"] = row[1]
+        if "links" in changes:
+            relations = api.relation_ids(conn)
+            before = {(l.node_id, l.relation) for l in model.original("links") or []}
+            after = {(l.node_id, l.relation) for l in model.links or []}
+            for node, relation in sorted(before - after):
+                api.write(conn, "/link/delete", {"connector_id": model.id, "treenode_id": node, "state": api.state(None)})
+            for node, relation in sorted(after - before):
+                if relation not in relations:
+                    raise ValueError(f"this project has no relation {relation!r}")
+                api.write(conn, "/link/create", {"from_id": node, "to_id": model.id, "link_type": relation,
+                                                 "state": api.state(None)})
+            model.extra.pop("link_state", None)  # the held link times no longer cover every link
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A create whose reply was lost is adopted only when the server holds a connector at
+        exactly its location with exactly its links, whose links the server records as created
+        after the create was sent (server clock, from its ``Date`` header), and which no other
+        create of this process claimed. None: it was not stored (sent again). Several, one
+        without links, or a create this process did not send: unknown, never guessed."""
+        names = {v: k for k, v in api.relation_ids(conn).items()}
+        skew, slack = api.clock_skew(conn, api.date_offset(conn))
+        taken = api.claimed(conn, "connector")
+        result: list[Settlement] = []
+        for model in models:
+            ticket = api.TICKETS.get(model)
+            if ticket is None:
+                result.append(Settlement.unknown(
+                    "this process did not send its create, so no connector on the server can be shown to be it"))
+                continue
+            where = [float(model.x), float(model.y), float(model.z)]
+            form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
+                    for k, v in zip(keys, where)]
+            rows = api.read(conn, "/connectors/in-bounding-box",
+                            form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
+            wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
+            created = cv.box_link_times(rows)
+            alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in taken
+                     and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
+                     and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
+            if not alike:
+                result.append(Settlement.absent())
+                continue
+            since = ticket[0] + skew - slack
+            mine = [c for c in alike if c.id in created and created[c.id] >= since]
+            if len(mine) == 1:
+                api.claim(conn, mine[0].id, "connector")
+                taken.add(mine[0].id)
+                model.confidence = model.confidence or 5
+                result.append(Settlement.stored(mine[0].id))
+            elif not mine and all(c.id in created for c in alike):
+                result.append(Settlement.absent())  # only older connectors (anyone's) look like it
+            else:
+                result.append(Settlement.unknown(
+                    f"{len(mine) or len(alike)} connectors at its location with its links could be this create's"))
+        return result
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        known = model.extra.get("edition_time")
+        held = {"edition_time": known, "c_links": model.extra.get("link_state", [])} if known else None
+        api.write(conn, "/connector/delete", {"connector_id": model.id, "state": api.state(held)})

@@ -1,0 +1,479 @@
+"""CATMAID skeletons as Neuron: bulk reads, imports, renames, node edits, settling, connectivity."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ...connection import Connection
+from ...errors import NeuromodelsError, NotFound
+from ...formats.swc import cable_length, roots
+from ...transport import parse_json
+from ...resources import Neuron
+from ..base import Filter, as_list, check_id, check_name
+from ..resource import (
+    BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes, Settle, Settlement,
+)
+from ..tracing import Connectivity, Reviews
+from . import api, converter as cv, edits
+from .api import chunks, pid
+from .compact import neurons_from_compact_many
+from .converter import form_list
+
+from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
+
+
+# -- Neuron (skeleton) ------------------------------------------------------------------------------------
+class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
+    #: The requests behind each operation (shown in the docs' capability tables).
+    endpoints = {
+        "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
+        "list": "POST /{project}/annotations/query-targets, then the bulk fetch",
+        "create": "POST /{project}/skeletons/import (SWC) + label/treenode/{node}/update for tags",
+        "update": "POST /{project}/neurons/rename (bulk) or neurons/{id}/rename, annotations/add|remove, node endpoints for node edits",
+        "delete": "POST /{project}/neuron/{neuron_id}/delete",
+        "read the connectivity of": "POST /{project}/skeletons/connectivity, skeleton/connectivity_matrix",
+        "read or write the reviews of": "GET /{project}/skeleton/{id}/reviewed-nodes, POST node/{id}/reviewed",
+    }
+    fetch_options = list_options = {"nodes": True}
+    writable = frozenset({"name", "annotations", "tags", "nodes"})
+    creatable = frozenset({"name", "nodes", "annotations", "tags"})
+    not_supported = {
+        "field connectors": "connectors are models of their own on CATMAID: save Connector objects",
+        "field neuron_id": "the server assigns neuron ids",
+    }
+    #: Renames go out in one bulk request.
+    batch_size, spread_chunks = 2000, False
+    filters = {
+        "ids": Filter("ids", INT, "skeleton ids, results in the order given", many=True),
+        "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them; "
+                             "'/regex' (pymaid's form, '/(?i)pn' ignores case) means any annotation matching it",
+                             many=True),
+        "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
+        "volume": Filter("volume", (str, *INT), "volume id or name: neurons with nodes in its bounding box"),
+    }
+
+    # reading ------------------------------------------------------------------------------------
+    def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Neuron]:
+        """Neurons by skeleton id in one parallel step: bulk compact-detail in chunks, names,
+        neuron ids and annotation names. Responses are parsed in the worker threads."""
+        skids = list(dict.fromkeys(skids))
+        if not skids:
+            return {}
+        size = max(1, min(DETAIL_CHUNK, math.ceil(len(skids) / conn.max_workers)))
+        tasks: list[tuple[str, Sequence[int]]] = []
+        if nodes:
+            tasks += [("detail", part) for part in chunks(skids, size)]
+        tasks += [(kind, part) for part in chunks(skids, 2000) for kind in ("names", "neurons", "annotations")]
+
+        def run(task: tuple[str, Sequence[int]]) -> Any:
+            kind, part = task
+            if kind == "detail":
+                return self._details(conn, part)
+            if kind == "names":
+                return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
+            if kind == "neurons":
+                return api.read(conn, "/neurons/from-models", form_list("model_ids", part))
+            return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part))
+
+        values = conn.transport.map_values(run, tasks, desc="loading neurons" if nodes else None)
+        details: dict[int, Neuron] = {}
+        names: dict[str, str] = {}
+        nids: dict[str, int] = {}
+        annotations: dict[int, list[str]] = {}
+        for (kind, _), value in zip(tasks, values):
+            if kind == "detail":
+                details.update(value)
+            elif kind == "names":
+                names.update(value)
+            elif kind == "neurons":
+                nids.update(value)
+            else:
+                label = value.get("annotations", {})
+                for skid, rows in value.get("skeletons", {}).items():
+                    annotations[int(skid)] = sorted(label.get(str(r["id"]), str(r["id"])) for r in rows)
+        result: dict[int, Neuron] = {}
+        for skid in skids:
+            key = str(skid)
+            if key not in nids or (nodes and skid not in details):
+                continue
+            neuron = cv.converter.structure({"skeleton_id": skid, "neuron_id": int(nids[key]), "name": names.get(key),
+                                             "annotations": annotations.get(skid, [])}, Neuron)
+            detail = details.get(skid)
+            if detail is not None:  # the tables parsed in .compact
+                neuron.nodes, neuron.connectors, neuron.tags = detail.nodes, detail.connectors, detail.tags
+                neuron.extra.update(detail.extra)
+            result[skid] = neuron
+        return result
+
+    def _details(self, conn: Connection, skids: Sequence[int]) -> dict[int, Neuron]:
+        """Node, connector and tag tables of these skeletons (one bulk compact-detail)."""
+        data = form_list("skeleton_ids", skids) + [("with_connectors", "true"), ("with_tags", "true")]
+        # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
+        found: dict[int, Neuron] = conn.transport.request(
+            "POST", f"/{pid(conn)}/skeletons/compact-detail", data=data, read=True,
+            parse=lambda r: neurons_from_compact_many(r.content))
+        return found
+
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
+                   **options: Any) -> dict[Any, Any]:
+        return dict(self.load(conn, ids, nodes=bool(options.get("nodes", True))))
+
+    def load_nodes(self, conn: Connection, neurons: Sequence[Any]) -> None:
+        found = self.load(conn, [n.id for n in neurons])
+        missing = [n.id for n in neurons if n.id not in found]
+        if missing:
+            raise NotFound(f"{len(missing)} skeleton(s) not found", missing=missing)
+        for n in neurons:
+            loaded = found[n.id]
+            n.nodes, n.connectors, n.tags = loaded.nodes, loaded.connectors, loaded.tags
+
+    def _annotation_groups(self, conn: Connection, wanted: Any) -> list[str]:
+        """One ``annotated_with`` value per wanted annotation (ids joined by commas mean any of
+        them). An annotation that does not exist is NotFound naming the close matches."""
+        index = api.annotation_index(conn)
+        known = set(index.values())
+        groups = []
+        for a in as_list(wanted):
+            if isinstance(a, str) and a.startswith("/"):
+                try:
+                    pattern = re.compile(a[1:])
+                except re.error as e:
+                    raise ValueError(f"annotation {a!r} is not a valid regular expression: {e}") from None
+                ids = sorted(i for name, i in index.items() if pattern.search(name))
+                if not ids:
+                    raise NotFound(f"no annotation in project {pid(conn)} matches the regular expression {a[1:]!r}",
+                                   missing=[a])
+                groups.append(",".join(str(i) for i in ids))
+            elif isinstance(a, str):
+                if a not in index:
+                    raise NotFound(f"no annotation {a!r} in project {pid(conn)}{api.close_names(a, index)}; "
+                                   "'/regex' matches by regular expression ('/(?i)^pn$' ignores case)", missing=[a])
+                groups.append(str(index[a]))
+            else:
+                if int(a) not in known:
+                    raise NotFound(f"no annotation with id {int(a)} in project {pid(conn)}"
+                                   f"{api.close_names(str(a), index)}", missing=[a])
+                groups.append(str(int(a)))
+        return groups
+
+    def _query(self, conn: Connection, modifiers: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[int] | None]:
+        """query-targets form for the filters, and the skeleton ids a volume allows (None: any)."""
+        form: list[tuple[str, str]] = [("types[0]", "neuron")]
+        if modifiers.get("annotation") is not None:
+            # one key per annotation: all of them (AND); ids within a key: any of them (OR)
+            form += form_list("annotated_with", self._annotation_groups(conn, modifiers["annotation"]))
+        if modifiers.get("name") is not None:
+            form.append(("name", modifiers["name"]))
+        within = None
+        if modifiers.get("volume") is not None:
+            vid = api.volume_id(conn, modifiers["volume"])
+            within = {int(s) for s in api.get(conn, "/skeletons/in-bounding-box", volume_id=vid)}
+        return form, within
+
+    def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
+        form, within = self._query(conn, modifiers)
+        if within is not None and len(form) == 1:
+            return within
+        found = {int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+        return found if within is None else found & within
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = True, **options: Any) -> Iterator[Sequence[Neuron]]:
+        form, within = self._query(conn, modifiers)
+        if within is not None and len(form) == 1:  # only a volume: its skeletons, in id order
+            skids = sorted(within)[:limit]
+            for part in chunks(skids, PAGE):
+                found = self.load(conn, part, nodes=nodes)
+                yield [found[s] for s in part if s in found]
+            return
+        # Without nodes the entities are the neurons, so they must carry their annotations;
+        # with nodes, load() reads the annotations in bulk anyway.
+        for page in self._entity_pages(conn, form, None if within is not None else limit, with_annotations=not nodes):
+            if within is not None:
+                page = [e for e in page if any(int(s) in within for s in e.get("skeleton_ids", []))]
+            skids = [int(s) for e in page for s in e.get("skeleton_ids", [])]
+            if nodes:
+                found = self.load(conn, skids)
+                yield [found[s] for s in skids if s in found]
+            else:
+                yield [n for e in page for n in cv.neurons_from_entity(e)]
+
+    def _entity_pages(self, conn: Connection, form: list[tuple[str, str]], limit: int | None, *,
+                      with_annotations: bool = False) -> Iterator[list[dict[str, Any]]]:
+        start, total = 0, None
+        while total is None or start < total:
+            length = PAGE if limit is None else min(PAGE, max(limit - start, 1))
+            page_form = form + [("range_start", str(start)), ("range_length", str(length)),
+                                ("sort_by", "id"), ("sort_dir", "asc"),
+                                ("with_annotations", cv.flag(with_annotations))]
+            body = api.read(conn, "/annotations/query-targets", page_form)
+            total = int(body.get("totalRecords", 0))
+            entities = body.get("entities", [])
+            if not entities:
+                return
+            yield entities
+            start += len(entities)
+            if limit is not None and start >= limit:
+                return
+
+    def _entities(self, conn: Connection, form: list[tuple[str, str]], limit: int | None) -> list[dict[str, Any]]:
+        return [e for page in self._entity_pages(conn, form, limit) for e in page]
+
+    def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
+        if "ids" in modifiers:
+            rest = {k: v for k, v in modifiers.items() if k != "ids"}
+            wanted = set(_ids(modifiers["ids"]))
+            return len(wanted & self.match_ids(conn, rest)) if rest else len(wanted)
+        form, within = self._query(conn, modifiers)
+        if within is not None:
+            return len(self.match_ids(conn, modifiers))
+        body = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")])
+        return int(body.get("totalRecords", 0))
+
+    # writing -------------------------------------------------------------------------------------
+    def validate(self, model: Any, operation: str) -> None:
+        if model.name is not None or operation == "create":
+            _check_neuron_name(model.name)
+        for a in model.annotations or []:
+            check_name(a, "an annotation name")
+        if model.tags:
+            for tag, nodes in model.tags.items():
+                check_name(tag, "a tag")
+                if "," in tag:
+                    raise ValueError(f"CATMAID sends tags comma-separated, so a tag cannot contain ',': {tag!r}")
+        if operation == "update" and model.nodes is not None and not _same_frame(model.nodes, model.original("nodes")):
+            if model.original("nodes") is None:
+                raise ValueError("this neuron's nodes were not loaded, so there is no difference to send; fetch() it")
+            edits.check_table(model.original("nodes"), model.nodes)
+        if operation == "create":
+            if model.nodes is None or len(model.nodes) == 0:
+                raise ValueError("a neuron needs nodes to be created on CATMAID (Neuron.from_swc)")
+            found = roots(model.nodes)
+            if len(found) != 1:
+                raise ValueError(f"CATMAID stores one tree per skeleton; this neuron has {len(found)} roots")
+            coords = model.nodes[["x", "y", "z"]].to_numpy(dtype=float)
+            if not np.isfinite(coords).all():
+                raise ValueError("node coordinates must be finite (found NaN or infinity)")
+
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        data = [("name", model.name)] + form_list("annotations", model.annotations or [])
+        files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
+        state = api.CatmaidState.of(conn)
+        # What settle() compares the server's records with, should the reply be lost.
+        try:
+            mark = api.watermark(conn)
+        except NeuromodelsError as e:
+            # A failed read before the import: the import itself was not sent (safe to resend).
+            e.sent, e.outcome_unknown = False, False
+            raise
+        api.TICKETS[model] = (time.time(), mark)
+        # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
+        skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
+                                       parse=lambda r: cv.imported(parse_json(r)))
+        api.claim(conn, skid)
+        if len(mapping):
+            state.own_node, state.own_answered = next(iter(mapping.values())), time.time()
+        nodes = model.nodes.copy()
+        nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
+        nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
+        model.nodes = nodes
+        model.id, model.neuron_id = skid, nid
+        if not model.annotations:
+            model.annotations = ["Import"]  # what CATMAID adds when no annotation is sent
+        if model.tags:
+            tags = {t: [mapping.get(int(n), int(n)) for n in ids] for t, ids in model.tags.items()}
+            self._write_tags(conn, {}, tags)
+            model.tags = tags
+
+    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+        if model.neuron_id is None:
+            model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
+        if "name" in changes:
+            api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
+        if "annotations" in changes:
+            api.sync_annotations(conn, model.original("annotations") or [], model.annotations or [],
+                                 target=("skeleton_ids", model.id), entity=model.neuron_id)
+        if "nodes" in changes:
+            mapping = edits.write_nodes(conn, model)
+            # The server's tables replace ours (new rows get their creator, stored values).
+            fresh = self._details(conn, [model.id]).get(model.id)
+            if fresh is not None:
+                model.nodes, model.connectors = fresh.nodes, fresh.connectors
+            if model.tags is not None:
+                # Tags may name new rows by the ids the user gave them; tags of deleted nodes
+                # went with them. The tags are then set against what the server now holds.
+                # Only the user's own tag changes are applied to what the server holds now.
+                live = set(model.nodes["node_id"].tolist()) if model.nodes is not None else set()
+                mine = {(t, mapping.get(int(n), int(n))) for t, ids in model.tags.items() for n in ids}
+                before = {(t, int(n)) for t, ids in (model.original("tags") or {}).items() for n in ids}
+                held = fresh.tags if fresh is not None and fresh.tags is not None else model.original("tags")
+                now = {(t, int(n)) for t, ids in (held or {}).items() for n in ids}
+                result = {(t, n) for t, n in (now | (mine - before)) - (before - mine) if n in live}
+                tags: dict[str, list[int]] = {}
+                for t, n in sorted(result):
+                    tags.setdefault(t, []).append(n)
+                self._write_tags(conn, held or {}, tags)
+                model.tags = tags
+        elif "tags" in changes:
+            self._write_tags(conn, model.original("tags") or {}, model.tags or {})
+
+    def _write_tags(self, conn: Connection, before: Mapping[str, list[int]], after: Mapping[str, list[int]]) -> None:
+        """Set the full tag list of every node whose tags changed (one request per node)."""
+        def by_node(tags: Mapping[str, list[int]]) -> dict[int, set[str]]:
+            result: dict[int, set[str]] = {}
+            for tag, nodes in tags.items():
+                for node in nodes:
+                    result.setdefault(int(node), set()).add(tag)
+            return result
+
+        old, new = by_node(before), by_node(after)
+        changed = [n for n in set(old) | set(new) if old.get(n, set()) != new.get(n, set())]
+        conn.transport.map_values(
+            lambda n: api.write(conn, f"/label/treenode/{n}/update",
+                                {"tags": ",".join(sorted(new.get(n, set()))), "delete_existing": "true"}),
+            sorted(changed),
+        )
+
+    def prepare(self, conn: Connection, models: Sequence[Any], operation: str) -> None:
+        """Skeleton ids -> neuron ids for every model in one request (renames and deletes
+        address the neuron)."""
+        unmapped = [m.id for m in models if m.neuron_id is None]
+        mapping = api.neuron_ids(conn, unmapped) if unmapped else {}
+        for m in models:
+            if m.neuron_id is None and m.id in mapping:
+                m.neuron_id = mapping[m.id]
+
+    def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+        """Renames go out in one ``neurons/rename`` request; other changes one neuron at a time."""
+        renames = [m for m in chunk if set(m.changes()) == {"name"} and m.neuron_id is not None]
+        errors: dict[int, BaseException | None] = {}
+        if len(renames) > 1:
+            try:
+                body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
+                done = {int(n) for n in body.get("renamed_neurons", [])}
+                for m in renames:
+                    errors[id(m)] = None if m.neuron_id in done else NotFound(f"neuron {m.neuron_id} was not renamed")
+            except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
+                errors.update({id(m): e for m in renames})
+        for m in chunk:
+            if id(m) not in errors:
+                try:
+                    self.update(conn, m, m.changes(), modifiers)
+                    errors[id(m)] = None
+                except Exception as e:  # noqa: BLE001 - per neuron
+                    errors[id(m)] = e
+        return [errors[id(m)] for m in chunk]
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        if model.neuron_id is None:
+            model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
+        api.write(conn, f"/neuron/{model.neuron_id}/delete")
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """An import whose reply was lost is adopted only when the server shows it is ours: a
+        neuron with its exact name, node count and root position, whose skeleton id is above the
+        highest one that existed when the import was sent (ids only grow), whose root the server
+        records as created after the send (server clock, from its ``Date`` header), by the
+        token's user where that is known, and whose skeleton no other import of this process
+        claimed. None: it was not stored (sent again). Several, or an import this process did not
+        send: unknown, never guessed."""
+        state = api.CatmaidState.of(conn)
+        taken = api.claimed(conn)
+        from_date = api.date_offset(conn)
+        result: list[Settlement] = []
+        for model in models:
+            ticket = api.TICKETS.get(model)
+            if ticket is None:
+                result.append(Settlement.unknown(
+                    "this process did not send its import, so no neuron on the server can be shown to be it"))
+                continue
+            form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
+            sent, mark = ticket
+            skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
+                     if int(s) > mark and int(s) not in taken]
+            root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+            shaped: dict[int, int] = {}  # skeleton id -> its root node id
+            for neuron in (self.load(conn, skids) if skids else {}).values():
+                nodes = neuron.nodes
+                if nodes is None:
+                    continue
+                candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+                if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
+                    shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
+            if not shaped:
+                result.append(Settlement.absent())
+                continue
+            asked = list(shaped.values()) + ([state.own_node] if state.own_node else [])
+            info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
+            own = info.get(str(state.own_node)) if state.own_node else None
+            if own is not None:  # an import of ours: the token's user, and the server's clock
+                state.user = int(own["user"])
+                api.observe_clock(conn, own["creation_time"], state.own_answered)
+            skew, slack = api.clock_skew(conn, from_date)
+            since = sent + skew - slack
+            mine = [skid for skid, node in shaped.items()
+                    if api.epoch(info[str(node)]["creation_time"]) >= since
+                    and (state.user is None or int(info[str(node)]["user"]) == state.user)]
+            if len(mine) == 1:
+                found = self.load(conn, mine)[mine[0]]
+                model.neuron_id, model.nodes = found.neuron_id, found.nodes
+                api.claim(conn, mine[0])
+                taken.add(mine[0])
+                result.append(Settlement.stored(mine[0]))
+            elif not mine:
+                result.append(Settlement.absent())  # only older neurons (anyone's) look like it
+            else:
+                result.append(Settlement.unknown(
+                    f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
+                    "sent; which one is this import's cannot be told"))
+        return result
+
+    # connectivity and reviews ----------------------------------------------------------------------
+    def partners(self, conn: Connection, model: Any, min_synapses: int) -> pd.DataFrame:
+        form = form_list("source_skeleton_ids", [model.id]) + [("boolean_op", "OR"), ("with_nodes", "false")]
+        body = api.read(conn, "/skeletons/connectivity", form)
+        table = cv.partners_frame(body, int(model.id))
+        table = table[table["n_synapses"] >= min_synapses].reset_index(drop=True)
+        names = api.neuron_names(conn, table["skeleton_id"].tolist())
+        table["name"] = [names.get(int(s)) for s in table["skeleton_id"]]
+        result: pd.DataFrame = table[["skeleton_id", "direction", "n_synapses", "name", "n_nodes"]]
+        return result
+
+    def adjacency(self, conn: Connection, models: Sequence[Any]) -> pd.DataFrame:
+        skids = list(dict.fromkeys(int(m.id) for m in models))
+        form = form_list("rows", skids) + form_list("columns", skids) + [("with_locations", "false")]
+        return cv.adjacency_frame(api.read(conn, "/skeleton/connectivity_matrix", form), skids)
+
+    def reviews(self, conn: Connection, model: Any) -> pd.DataFrame:
+        return cv.reviews_frame(api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes"))
+
+    def mark_reviewed(self, conn: Connection, model: Any, node_ids: Sequence[int]) -> pd.DataFrame:
+        nodes = [check_id(n, int, "node id") for n in node_ids]
+        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed"), nodes,
+                                            desc="marking reviewed")
+        return cv.reviews_frame({str(n): [[a["reviewer_id"], a["review_time"]]] for n, a in zip(nodes, answers)})
+
+    # tables ---------------------------------------------------------------------------------------
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """``id`` (skeleton id), ``neuron_id``, ``name``, ``annotations``; when any member has
+        its nodes loaded also ``n_nodes``, ``n_connectors``, ``cable_length`` (in the
+        project's units, nm) and ``soma`` (the node tagged "soma", else None)."""
+        loaded = any(m.nodes is not None for m in models)
+        result = []
+        for m in models:
+            row: dict[str, Any] = {"id": m.id, "neuron_id": m.neuron_id, "name": m.name,
+                                   "annotations": list(m.annotations or [])}
+            if loaded:
+                has = m.nodes is not None
+                row["n_nodes"] = len(m.nodes) if has else None
+                row["n_connectors"] = len(m.connectors) if m.connectors is not None else None
+                row["cable_length"] = cable_length(m.nodes) if has else None
+                soma = (m.tags or {}).get("soma") or []
+                row["soma"] = int(soma[0]) if soma else None
+            result.append(row)
+        return result
