@@ -61,6 +61,37 @@ def cached_db(name: str, seed: Callable[[str], None], fresh: bool = False) -> st
     return str(path)
 
 
+def override(package: str, name: str, value: int) -> int:
+    """Set a module constant (an experiment knob) in every module of ``package`` that holds it;
+    returns how many modules had it."""
+    import importlib
+    import pkgutil
+
+    root = importlib.import_module(package)
+    found = 0
+    for info in pkgutil.iter_modules(root.__path__, package + "."):
+        module = importlib.import_module(info.name)
+        if isinstance(getattr(module, name, None), int):
+            setattr(module, name, value)
+            found += 1
+    if not found:
+        raise SystemExit(f"no {name} in {package}: the knob is gone")
+    return found
+
+
+def constant(package: str, name: str, default: int) -> int:
+    """The value of a module constant somewhere in ``package`` (for printing)."""
+    import importlib
+    import pkgutil
+
+    root = importlib.import_module(package)
+    for info in pkgutil.iter_modules(root.__path__, package + "."):
+        value = getattr(importlib.import_module(info.name), name, None)
+        if isinstance(value, int):
+            return value
+    return default
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

@@ -20,9 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import requests
 
-from _bench import cached_db, load, median, runs, server
+from _bench import cached_db, constant, load, median, override, runs, server
 from neuromodels import Connection, NeuronCollection
-from neuromodels.backends.catmaid import resources as catmaid_resources
 from neuromodels.backends.catmaid.compact import neurons_from_compact_many
 from neuromodels.demo import synthetic_neuron
 
@@ -54,8 +53,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="seed a new database")
     args = parser.parse_args()
     if args.chunk:
-        catmaid_resources.DETAIL_CHUNK = args.chunk
-    chunk_limit = getattr(catmaid_resources, "DETAIL_CHUNK", 25)
+        override("neuromodels.backends.catmaid", "DETAIL_CHUNK", args.chunk)
+    chunk_limit = constant("neuromodels.backends.catmaid", "DETAIL_CHUNK", 25)
 
     db = catmaid_db(args.neurons, args.nodes, args.fresh)
     with server("catmaid", db=db) as info:

@@ -18,9 +18,8 @@ import time
 
 from shapely.geometry import box
 
-from _bench import cached_db, load, median, runs, server
+from _bench import cached_db, constant, load, median, override, runs, server
 from neuromodels import Annotation, AnnotationCollection, Connection, ImageInstanceCollection, TermCollection
-from neuromodels.backends.cytomine import resources as cytomine_resources
 
 CLIENT_SCRIPT = r"""
 import logging, sys, time
@@ -68,7 +67,7 @@ def main() -> None:
                         help="override the client's page size (an experiment on cytomine resources.PAGE)")
     args = parser.parse_args()
     if args.list_page:
-        cytomine_resources.PAGE = args.list_page
+        override("neuromodels.backends.cytomine", "PAGE", args.list_page)
     db = cached_db(f"cytomine-{args.n}-annotations", seed_annotations(args.n), args.fresh)
     with server("cytomine", latency=args.latency, db=db) as info:
         with connect(info):
@@ -79,7 +78,7 @@ def main() -> None:
                 ours.append(time.perf_counter() - started)
             complete = sum(1 for a in listed if a.geometry is not None and a.terms)
             print(f"Cytomine: {args.n:,} annotations of a project with geometries and terms, "
-                  f"{args.latency * 1000:.0f} ms latency, client pages of {getattr(cytomine_resources, 'PAGE', '?')} "
+                  f"{args.latency * 1000:.0f} ms latency, client pages of {constant('neuromodels.backends.cytomine', 'PAGE', 0)} "
                   f"({load()})")
             print(f"  neuromodels AnnotationCollection(project=...).fetch(): median {median(ours):.2f} s "
                   f"(runs: {runs(ours)}); {len(listed):,} listed, {len({a.id for a in listed}):,} distinct, "

@@ -23,10 +23,9 @@ import threading
 import time
 import tracemalloc
 
-from _bench import load, server
+from _bench import load, override, server
 from catmaid_wire import catmaid_db
 from neuromodels import Connection, NeuronCollection
-from neuromodels.backends.catmaid import resources as catmaid_resources
 
 
 def frames_size(neurons: NeuronCollection) -> int:
@@ -78,7 +77,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=None, help="skeletons per compact-detail request")
     args = parser.parse_args()
     if args.chunk:
-        catmaid_resources.DETAIL_CHUNK = args.chunk
+        override("neuromodels.backends.catmaid", "DETAIL_CHUNK", args.chunk)
     db = catmaid_db(args.neurons, args.nodes)
     with server("catmaid", latency=args.latency, db=db) as info:
         with Connection(info["URL"], backend="catmaid", project=int(info["PROJECT"]), token=info["TOKEN"],
