@@ -1,15 +1,22 @@
-"""CATMAID's compact-detail bodies -> node and connector tables, at the speed of the bytes.
+"""CATMAID's compact-detail bodies -> node and connector tables, close to the speed of the bytes.
 
-Node tables are most of the bytes and hold no nested lists, so each is cut out of the body and
-parsed in C (pandas' tokenizer, which releases the GIL); the small rest goes through orjson.
-Anything unexpected falls back to parsing the whole body with orjson.
+Node rows are most of the bytes and hold no nested lists. All node lists of a bulk body are read
+in one pass by pandas' C tokenizer (no Python object per value; it releases the GIL) through a
+file-like view that translates the JSON punctuation on the fly: ``[`` starts a line, ``]``
+ends a field, ``null`` becomes an empty field. So the body is never copied whole (no join, no
+replace), integer columns are parsed as integers (exact up to 2**63) and doubles at full precision.
+The small rest (connectors, tags, annotations) goes through orjson. Anything that is not the plain
+8-column form (history rows, a null in an integer column other than the parent, a non-finite
+value) falls back to orjson for the whole body, with the same result. Valid JSON reads exactly as
+orjson reads it; the fast path is not a JSON validator.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -22,34 +29,73 @@ COMPACT_RELATIONS = {0: "presynaptic_to", 1: "postsynaptic_to", 2: "gapjunction_
 
 NODE_COLUMNS = ["node_id", "parent_id", "creator_id", "x", "y", "z", "radius", "confidence"]
 CONNECTOR_COLUMNS = ["node_id", "connector_id", "relation", "x", "y", "z"]
+_NODE_INTS = ("node_id", "parent_id", "creator_id", "confidence")
+_NODE_DTYPES = {c: np.int64 if c in _NODE_INTS else np.float64 for c in NODE_COLUMNS}
+#: Ids are exact in a double below this; past it they are read from the integers themselves.
+_EXACT = 2**53
 
 # Empty tables are copied from templates: building one column by column costs ~1 ms each.
-_EMPTY_NODES = pd.DataFrame({c: np.empty(0, np.int64 if c in ("node_id", "parent_id", "creator_id", "confidence") else np.float64)
-                             for c in NODE_COLUMNS})
+_EMPTY_NODES = pd.DataFrame({c: np.empty(0, t) for c, t in _NODE_DTYPES.items()})
 _EMPTY_CONNECTORS = pd.DataFrame({c: np.empty(0, object if c == "relation" else (np.int64 if c.endswith("id") else np.float64))
                                   for c in CONNECTOR_COLUMNS})
 
 
+def _exact_ints(rows: Sequence[Sequence[Any]], column: int, what: str, none: int | None = None) -> np.ndarray:
+    """One integer column read from the values themselves (ids past 2**53 stay exact); anything
+    that is not an integer in int64's range is refused."""
+    values = []
+    for row in rows:
+        value = row[column]
+        if value is None and none is not None:
+            value = none
+        if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not -2**63 <= value < 2**63:
+            raise ValueError(f"compact-detail {what} {value!r} is not an integer id within 64 bits")
+        values.append(value)
+    return np.array(values, dtype=np.int64)
+
+
+def _int_column(table: np.ndarray, rows: Sequence[Sequence[Any]], column: int, what: str,
+                none: int | None = None) -> np.ndarray:
+    values = table[:, column]
+    if none is not None:
+        values = np.where(np.isnan(values), none, values)
+    if np.isnan(values).any():
+        raise ValueError(f"compact-detail {what} holds null")
+    if np.abs(values).max() >= _EXACT:
+        return _exact_ints(rows, column, what, none)
+    ints = values.astype(np.int64)
+    if (ints != values).any():
+        raise ValueError(f"compact-detail {what} holds a number that is not an integer")
+    return ints
+
+
 # -- nodes ---------------------------------------------------------------------------------------
 def nodes_frame(rows: list[list[Any]]) -> pd.DataFrame:
-    """compact-detail node rows ``[id, parent|null, user, x, y, z, radius, confidence]``."""
+    """compact-detail node rows ``[id, parent|null, user, x, y, z, radius, confidence]``.
+
+    History rows (``with_history``: ``..., valid_from, valid_to, ordering``) give the live
+    rows (ordering 1), as the current table.
+    """
+    if rows and len(rows[0]) == 11 and isinstance(rows[0][8], str):
+        rows = [row[:8] for row in rows if row[10] == 1]
     if not rows:
         return _EMPTY_NODES.copy()
-    # None becomes NaN in a float array; ids stay exact below 2**53.
+    # None becomes NaN in a float array; doubles stay exact, ids too below 2**53.
     table = np.array(rows, dtype=np.float64)
     if table.ndim != 2 or table.shape[1] < 8:
         raise ValueError("compact-detail node rows do not have 8 columns")
-    parent = table[:, 1]
     return pd.DataFrame(
         {
-            "node_id": table[:, 0].astype(np.int64),
-            "parent_id": np.where(np.isnan(parent), -1, parent).astype(np.int64),
-            "creator_id": table[:, 2].astype(np.int64),
+            "node_id": _int_column(table, rows, 0, "node id"),
+            "parent_id": _int_column(table, rows, 1, "parent id", none=-1),
+            "creator_id": _int_column(table, rows, 2, "creator id"),
             "x": table[:, 3],
             "y": table[:, 4],
             "z": table[:, 5],
             "radius": table[:, 6],
-            "confidence": table[:, 7].astype(np.int64),
+            "confidence": _int_column(table, rows, 7, "confidence"),
         },
         copy=False,
     )
@@ -57,59 +103,117 @@ def nodes_frame(rows: list[list[Any]]) -> pd.DataFrame:
 
 #: Where a skeleton's node list starts in a bulk compact-detail body: ``"<skid>":[[``.
 _SKELETON_START = re.compile(rb'"(\d+)"\s*:\s*\[\s*\[')
-def _node_tables(segments: list[bytes]) -> list[pd.DataFrame] | None:
-    """Parse node-row segments (``1,null,2,...],[2,1,...``) with pandas' C tokenizer, which
-    makes no Python object per value and releases the GIL. None when the text is not the
-    plain 8-column form (history rows, pretty-printing): callers then use orjson."""
-    counts = [seg.count(b"],[") + 1 if seg else 0 for seg in segments]
-    text = b"\n".join(seg for seg in segments if seg).replace(b"],[", b"\n")
-    if not text or b"[" in text or b"]" in text:
-        return None
-    table = pd.read_csv(io.BytesIO(text), header=None, names=NODE_COLUMNS, na_values=["null"],
-                        keep_default_na=False, skipinitialspace=True, engine="c", dtype="float64",
-                        low_memory=False)
-    if len(table) != sum(counts):
-        return None
-    # Columns converted once for all skeletons, then row ranges sliced off per skeleton
-    # (slicing is far cheaper than building a DataFrame from arrays 200 times).
-    parent = table["parent_id"].to_numpy()
-    table = pd.DataFrame({
-        "node_id": table["node_id"].to_numpy().astype(np.int64),
-        "parent_id": np.where(np.isnan(parent), -1, parent).astype(np.int64),
-        "creator_id": table["creator_id"].to_numpy().astype(np.int64),
-        "x": table["x"].to_numpy(),
-        "y": table["y"].to_numpy(),
-        "z": table["z"].to_numpy(),
-        "radius": table["radius"].to_numpy(),
-        "confidence": table["confidence"].to_numpy().astype(np.int64),
-    })
-    frames, start = [], 0
-    for n in counts:
-        if n == 0:
+#: Node rows as CSV lines: ``[`` starts a line, ``]`` ends a field; the letters of ``null`` go
+#: (they appear in no number; true/false/NaN/Infinity then fail to parse), leaving an empty field
+#: (NA), and so does whitespace between tokens (spaced or indented JSON reads the same).
+_ROWS_AS_CSV = bytes.maketrans(b"[]", b"\n,")
+_DROPPED = b"nul \t\r\n"
+#: The parent column may hold nulls (roots): read as a masked integer column, exact.
+_CSV_DTYPES = {**_NODE_DTYPES, "parent_id": "Int64"}
+#: Trailing fields of each line: ``],`` and ``]]`` leave two empty ones.
+_CSV_NAMES = [*NODE_COLUMNS, "_end", "_next"]
+#: Bytes handed to the tokenizer per read.
+_READ_SIZE = 1 << 18
+
+
+class _RowsText(io.RawIOBase):
+    """The node lists of a body (``(start, end)`` spans), read as CSV text: each read translates
+    one slice of the body, so neither the body nor the node text is ever copied whole."""
+
+    def __init__(self, body: bytes, spans: Sequence[tuple[int, int]]) -> None:
+        super().__init__()
+        self._body = body
+        self._spans = list(spans)
+        self._index = 0
+        self._position = self._spans[0][0] if self._spans else 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = _READ_SIZE if size is None or size < 0 else size
+        while self._index < len(self._spans):
+            end = self._spans[self._index][1]
+            if self._position < end:
+                stop = min(end, self._position + want)
+                piece = self._body[self._position : stop].translate(_ROWS_AS_CSV, _DROPPED)
+                self._position = stop
+                return piece
+            self._index += 1
+            if self._index < len(self._spans):
+                self._position = self._spans[self._index][0]
+        return b""
+
+    def readinto(self, buffer: Any) -> int:
+        piece = self.read(len(buffer))
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+def _node_tables(body: bytes, spans: Sequence[tuple[int, int] | None]) -> list[pd.DataFrame] | None:
+    """Node tables of the spans (``[row],[row]...]]`` each; None for an empty list), or None when
+    the text is not the plain 8-column form (then the caller uses orjson)."""
+    present = [span for span in spans if span is not None]
+    counts = []
+    for start, end in present:
+        # 8 values a row: 7 commas inside each, one between rows. A short row fails its integer
+        # column, so with these totals (and one line a row, checked below) none has more either.
+        rows, odd = divmod(body.count(b",", start, end) + 1, 8)
+        if odd:
+            return None
+        counts.append(rows)
+    table = _EMPTY_NODES
+    if present:
+        try:
+            # low_memory: tokenized a few hundred kB at a time, so the tokenizer's own buffers stay
+            # small (a third less peak memory than all at once, and no slower).
+            table = pd.read_csv(_RowsText(body, present), header=None, names=_CSV_NAMES, usecols=NODE_COLUMNS,
+                                dtype=_CSV_DTYPES, na_values=[""], keep_default_na=False,
+                                quoting=csv.QUOTE_NONE, engine="c", low_memory=True)
+        except (ValueError, OverflowError, pd.errors.ParserError):
+            return None
+        # One line a row, and no infinity (orjson refuses those; nulls in doubles are NaN, as orjson's
+        # None in a float array).
+        if len(table) != sum(counts):
+            return None
+        if any(np.isinf(table[c].to_numpy()).any() for c in ("x", "y", "z", "radius")):
+            return None
+        table["parent_id"] = table["parent_id"].to_numpy(dtype=np.int64, na_value=-1)
+    frames: list[pd.DataFrame] = []
+    row = 0
+    sizes = iter(counts)
+    for span in spans:
+        if span is None:
             frames.append(_EMPTY_NODES.copy())
             continue
-        frame = table.iloc[start : start + n]
+        n = next(sizes)
+        # Row ranges of the one table: views, not copies (pandas copies on write).
+        frame = table.iloc[row : row + n]
         frame.index = pd.RangeIndex(n)
         frames.append(frame)
-        start += n
+        row += n
     return frames
 
 
 def neurons_from_compact_many(body: bytes) -> dict[int, Neuron]:
     """Neurons from a bulk ``skeletons/compact-detail`` body (``{"skeletons": {skid: detail}}``).
 
-    Node tables are most of the bytes and hold no nested lists, so each is cut out of the body
-    and parsed in C; the small rest (connectors, tags, annotations) goes through orjson.
-    Anything unexpected falls back to parsing the whole body with orjson.
+    >>> body = b'{"skeletons":{"7":[[[1,null,2,0.5,1.0,2.0,-1.0,5],[2,1,2,1.5,1.0,2.0,-1.0,5]],[],{},[],[]]}}'
+    >>> neuron = neurons_from_compact_many(body)[7]
+    >>> neuron.nodes["parent_id"].tolist(), neuron.nodes["x"].tolist()
+    ([-1, 1], [0.5, 1.5])
     """
-    segments: list[bytes] = []
-    pieces: list[bytes] = []
+    spans: list[tuple[int, int] | None] = []
+    skids: list[str] = []
+    view = memoryview(body)
+    pieces: list[memoryview] = []
     position = 0
     match = _SKELETON_START.search(body)
     while match is not None:
-        start = match.end()
+        start = match.end()  # the first row's "["
+        skids.append(match.group(1).decode())
         if body[start : start + 1] == b"]":  # an empty node list
-            segments.append(b"")
+            spans.append(None)
             match = _SKELETON_START.search(body, start)
             continue
         if body[start : start + 1] != b"[":
@@ -117,23 +221,21 @@ def neurons_from_compact_many(body: bytes) -> dict[int, Neuron]:
         end = body.find(b"]]", start)  # node rows hold no nested lists
         if end < 0:
             return _slow_many(body)
-        segments.append(body[start + 1 : end])
-        pieces.append(body[position:start])
+        spans.append((start, end + 2))
+        pieces.append(view[position:start])
         position = end + 1  # keep one "]" to close the emptied node list
-        match = _SKELETON_START.search(body, position)
-    pieces.append(body[position:])
-    if not segments:
+        match = _SKELETON_START.search(body, end + 2)
+    pieces.append(view[position:])
+    if not spans:
         return _slow_many(body)
-    tables = _node_tables(segments)
+    tables = _node_tables(body, spans)
     if tables is None:
         return _slow_many(body)
     rest = orjson.loads(b"".join(pieces)).get("skeletons", {})
-    if len(rest) != len(tables):
+    if list(rest) != skids:
         return _slow_many(body)
-    result = {}
-    for (skid, detail), nodes in zip(rest.items(), tables):
-        result[int(skid)] = neuron_from_compact(int(skid), detail, nodes_table=nodes)
-    return result
+    return {int(skid): neuron_from_compact(int(skid), detail, nodes_table=nodes)
+            for (skid, detail), nodes in zip(rest.items(), tables)}
 
 
 def _slow_many(body: bytes) -> dict[int, Neuron]:
@@ -145,12 +247,14 @@ def connectors_frame(rows: list[list[Any]]) -> pd.DataFrame:
     """compact-detail connector rows ``[node, connector, relation code, x, y, z]``."""
     if not rows:
         return _EMPTY_CONNECTORS.copy()
-    table = np.array(rows, dtype=np.float64)
-    codes = table[:, 2].astype(np.int64)
+    table = np.array([row[:6] for row in rows], dtype=np.float64)
+    if table.ndim != 2 or table.shape[1] < 6:
+        raise ValueError("compact-detail connector rows do not have 6 columns")
+    codes = _int_column(table, rows, 2, "connector relation")
     return pd.DataFrame(
         {
-            "node_id": table[:, 0].astype(np.int64),
-            "connector_id": table[:, 1].astype(np.int64),
+            "node_id": _int_column(table, rows, 0, "connector node id"),
+            "connector_id": _int_column(table, rows, 1, "connector id"),
             "relation": [COMPACT_RELATIONS.get(c, str(c)) for c in codes.tolist()],
             "x": table[:, 3],
             "y": table[:, 4],
@@ -178,5 +282,3 @@ def neuron_from_compact(
         tags={str(k): [int(v) for v in ids] for k, ids in (tags or {}).items()},
         annotations=sorted(annotations),
     )
-
-
