@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
@@ -204,6 +205,9 @@ def test_lost_connector_reply_never_adopts_an_older_twin(catmaid_server):
                           data={"x": "7.0", "y": "7.0", "z": "7.0", "confidence": "5", "links[0][0]": str(node),
                                 "links[0][1]": str(_relation(catmaid_server, "presynaptic_to")), "links[0][2]": "5"})
     twin = other.json()["connector_id"]
+    # Made a tenth of a second before ours: the server's record tells them apart (within a few
+    # milliseconds of each other, nothing can, and the create would stay unknown or be adopted).
+    time.sleep(0.1)
     catmaid_server.add_fault(Fault("reset", path="connector/create", when="before", skip=1))  # 2nd never stored
     with conn_for(catmaid_server):
         batch = ConnectorCollection([Connector(x=8.0, y=8.0, z=8.0, links=[(node, "presynaptic_to")]),
