@@ -275,14 +275,30 @@ def _watched(conn: Any) -> Any:
     return conn
 
 
+def _free_connection(pool: Any, get: Callable[..., Any], timeout: Any) -> Any:
+    """Wait for a free pooled connection no longer than the request's deadline: a connection
+    never given back (a leak anywhere below us) must not hold a call forever. Past the deadline
+    urllib3 raises EmptyPoolError, which the transport treats as a connection never made."""
+    deadline = getattr(_local, "deadline", None)
+    if timeout is None and deadline is not None:
+        timeout = max(0.001, deadline - _GRACE - time.monotonic())
+    return get(timeout=timeout)  # EmptyPoolError past it: see Transport._send
+
+
 class _WatchedHTTPPool(HTTPConnectionPool):
     def _new_conn(self) -> Any:
         return _watched(super()._new_conn())
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _free_connection(self, super()._get_conn, timeout)
 
 
 class _WatchedHTTPSPool(HTTPSConnectionPool):
     def _new_conn(self) -> Any:
         return _watched(super()._new_conn())
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _free_connection(self, super()._get_conn, timeout)
 
 
 _POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
@@ -673,6 +689,8 @@ class Transport:
             return ("slow", "")
         except _Garbled:
             return ("garbled", "")
+        except urllib3.exceptions.EmptyPoolError:
+            return ("refused", "no free connection before the deadline")  # nothing was sent
         except requests.exceptions.SSLError as e:
             if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
                 return ("dh", "")

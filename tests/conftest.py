@@ -41,6 +41,30 @@ def _form_body(r1, r2):
     assert _normalized_body(r1) == _normalized_body(r2)
 
 
+def _vcr_responses_give_their_connection_back():
+    """vcrpy before 9 (the last on Python 3.10) has no ``release_conn`` on its replayed responses,
+    so urllib3's pool never gets their connections back; with the transport's blocking pool a
+    replay would wait forever for a free connection. Give them the method urllib3's own
+    responses have."""
+    try:
+        from vcr.stubs import VCRHTTPResponse
+    except ImportError:
+        return
+    if hasattr(VCRHTTPResponse, "release_conn"):
+        return
+
+    def release_conn(self):
+        pool, conn = getattr(self, "_pool", None), getattr(self, "_connection", None)
+        if pool is not None and conn is not None:
+            pool._put_conn(conn)
+            self._connection = None
+
+    VCRHTTPResponse.release_conn = release_conn
+
+
+_vcr_responses_give_their_connection_back()
+
+
 def pytest_recording_configure(config, vcr):
     vcr.register_matcher("form_body", _form_body)
 

@@ -263,3 +263,23 @@ def test_a_stall_without_any_byte_is_still_retried_but_a_slow_reply_is_cut(serve
     with connect(server, timeout=0.3) as conn:
         assert conn.transport.request("GET", "/items/1")["name"] == "item 0"
     assert server.requests - before == 2
+
+
+def test_waiting_for_a_free_connection_is_bounded_by_the_deadline(server):
+    import time as _time
+
+    from neuromodels import ServerUnavailable
+
+    conn = connect(server, max_workers=1, timeout=0.3, retries=0)
+    url = server.url + "/items"
+    conn.transport.request("GET", "/items")
+    manager = conn.transport.session.get_adapter(url).poolmanager
+    (pool,) = [manager.pools[key] for key in manager.pools.keys()]  # the pool that request used
+    taken = [pool._get_conn() for _ in range(pool.pool.maxsize)]  # every pooled connection busy
+    started = _time.monotonic()
+    with pytest.raises(ServerUnavailable) as info:
+        conn.transport.request("GET", "/items")
+    assert _time.monotonic() - started < 2 and not info.value.sent  # nothing went out
+    for c in taken:
+        pool._put_conn(c)
+    assert conn.transport.request("GET", "/items")["total"] >= 0
