@@ -92,21 +92,29 @@ def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[reques
 def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
           convert: Callable[[Mapping[str, Any]], Any]) -> Iterator[list[Any]]:
     """Every row of a collection, page by page, driven by the server's ``size`` (never by
-    floor division), stopping if the server ignores ``offset``."""
-    offset, seen = 0, set[Any]()
+    floor division): the first page says how many there are, the others are read in parallel.
+    A server that ignores ``offset`` repeats rows, which the core refuses (ProtocolError)."""
     query = {k: _param(v) for k, v in params.items()}
-    while True:
-        size = PAGE if limit is None else max(1, min(PAGE, limit - offset))
-        rows, total = conn.transport.request("GET", path, params={**query, "max": size, "offset": offset},
-                                             parse=_collection(convert))
-        fresh = [r for r in rows if getattr(r, "id", None) not in seen]
-        if not fresh:
-            return
-        seen.update(getattr(r, "id", None) for r in fresh)
-        yield fresh
-        offset += len(rows)
-        if (total is not None and offset >= int(total)) or (limit is not None and offset >= limit):
-            return
+
+    def page(offset: int, size: int) -> tuple[list[Any], Any]:
+        result: tuple[list[Any], Any] = conn.transport.request(
+            "GET", path, params={**query, "max": size, "offset": offset}, parse=_collection(convert))
+        return result
+
+    first_size = PAGE if limit is None else max(1, min(PAGE, limit))
+    rows, total = page(0, first_size)
+    if not rows:
+        return
+    yield rows
+    end = int(total) if total is not None else len(rows)
+    if limit is not None:
+        end = min(end, limit)
+    offsets = list(range(len(rows), end, PAGE))
+    if not offsets:
+        return
+    for more, _ in conn.transport.map_values(lambda o: page(o, min(PAGE, end - o)), offsets, desc="listing"):
+        if more:
+            yield more
 
 
 def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], Any],

@@ -143,7 +143,8 @@ class AnnotationViews(CytomineBase):
                                                "showUser", "showSlice", "showTrack") if flag(name)}
         groups = shows | ({"basic", "meta", "term"} if (not shows or flag("showDefault")) else set())
         groups = {g for g in groups if not flag("hide" + g.capitalize()) and not (g == "wkt" and flag("hideWKT"))}
-        return self.envelope(request, [self.annotation_json(r, groups, listing=True) for r in rows], sql_paged=False)
+        return self.envelope(request, rows, sql_paged=False,
+                             render=lambda r: self.annotation_json(r, groups, listing=True))
 
 
     @route("/api/annotation/<int:id>.json", "/api/userannotation/<int:id>.json")

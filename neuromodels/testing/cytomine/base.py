@@ -149,10 +149,14 @@ class CytomineBase(App):
         size = int(request.args.get("max", 0) or 0)
         return (size if size > 0 else 2**31 - 1), int(request.args.get("offset", 0) or 0)
 
-    def envelope(self, request: Request, rows: list[Any], sql_paged: bool = False) -> Response:
-        """Cytomine's collection envelope; ``sql_paged`` lists report perPage as the page length."""
+    def envelope(self, request: Request, rows: list[Any], sql_paged: bool = False,
+                 render: Callable[[Any], Any] | None = None) -> Response:
+        """Cytomine's collection envelope; ``sql_paged`` lists report perPage as the page length.
+        ``render`` turns a row into its JSON, for the rows of the page only."""
         size, offset = self.paging(request)
         page = rows[offset : offset + size] if offset < len(rows) else []
+        if render is not None:
+            page = [render(row) for row in page]
         per_page = min(size, len(page)) if sql_paged else min(size, len(rows))
         total_pages = -(-len(rows) // size) if rows else 0
         return reply({"collection": page, "offset": offset, "perPage": per_page, "size": len(rows), "totalPages": total_pages})
