@@ -150,6 +150,16 @@ class _RowsText(io.RawIOBase):
         return len(piece)
 
 
+def _fast_path_exact() -> bool:
+    """pandas' C tokenizer reads doubles bit for bit and refuses integer overflow from pandas 2 on;
+    older releases round the last digit and wrap: there the exact orjson path is taken."""
+    return int(pd.__version__.split(".")[0]) >= 2
+
+
+#: Whether this pandas may take the fast path (checked by the tests against orjson).
+FAST = _fast_path_exact()
+
+
 def _node_tables(body: bytes, spans: Sequence[tuple[int, int] | None]) -> list[pd.DataFrame] | None:
     """Node tables of the spans (``[row],[row]...]]`` each; None for an empty list), or None when
     the text is not the plain 8-column form (then the caller uses orjson)."""
@@ -203,6 +213,8 @@ def neurons_from_compact_many(body: bytes) -> dict[int, Neuron]:
     >>> neuron.nodes["parent_id"].tolist(), neuron.nodes["x"].tolist()
     ([-1, 1], [0.5, 1.5])
     """
+    if not FAST:
+        return _slow_many(body)
     spans: list[tuple[int, int] | None] = []
     skids: list[str] = []
     view = memoryview(body)
