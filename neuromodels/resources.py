@@ -87,15 +87,9 @@ class Project(TaggableMixin, AttachableMixin, Model):
         """The users of this project (``managers=True``: only its managers), as
         :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
 
-        >>> from neuromodels.testing import serve
-        >>> server = serve("cytomine").start()
-        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
-        ...                   public_key=server.public_key, private_key=server.private_key)
-        >>> with cyto:
-        ...     me = Project.current_user()
-        ...     me.id in [u.id for u in Project.fetch(server.project).members()]
+        >>> me = Project.current_user()
+        >>> me.id in [u.id for u in Project.fetch(conn.project).members()]
         True
-        >>> server.stop()
         """
         if not isinstance(managers, bool):
             raise TypeError(f"managers must be True or False, not {managers!r}")
@@ -107,14 +101,8 @@ class Project(TaggableMixin, AttachableMixin, Model):
         """The user the connection acts as (Cytomine: the owner of the keys), read once per
         connection; its keys are never kept in the record.
 
-        >>> from neuromodels.testing import serve
-        >>> server = serve("cytomine").start()
-        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
-        ...                   public_key=server.public_key, private_key=server.private_key)
-        >>> with cyto:
-        ...     Project.current_user().username
+        >>> Project.current_user().username
         'admin'
-        >>> server.stop()
         """
         conn, resource = cls._resource(connection)
         return resource.require(Members).current_user(conn)
@@ -528,17 +516,11 @@ class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
         """Tag every member with ``names`` (Cytomine), in parallel requests. Returns the collection.
 
         >>> from shapely.geometry import Point
-        >>> from neuromodels.testing import serve
-        >>> server = serve("cytomine").start()
-        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
-        ...                   public_key=server.public_key, private_key=server.private_key)
-        >>> with cyto:
-        ...     image = ImageInstanceCollection().fetch()[0]
-        ...     batch = AnnotationCollection([Annotation(geometry=Point(5, 5), image=image.id),
-        ...                                   Annotation(geometry=Point(9, 9), image=image.id)]).save()
-        ...     [a.tags() for a in batch.tag("batch-7")]
+        >>> image = ImageInstanceCollection().fetch()[0]
+        >>> batch = AnnotationCollection([Annotation(geometry=Point(5, 5), image=image.id),
+        ...                               Annotation(geometry=Point(9, 9), image=image.id)]).save()
+        >>> [a.tags() for a in batch.tag("batch-7")]
         [['batch-7'], ['batch-7']]
-        >>> server.stop()
         """
         _tag_all(self, names, connection)
         return self

@@ -56,21 +56,15 @@ class AttachedFile:
     def download(self, path: str, *, connection: "Connection | None" = None) -> str:
         """Write the file's bytes to ``path``; returns the path.
 
-        >>> from neuromodels import Connection, Project
         >>> import os, tempfile
         >>> folder = tempfile.mkdtemp()
         >>> with open(os.path.join(folder, "notes.txt"), "w") as fh:
         ...     _ = fh.write("stain: H&E")
-        >>> from neuromodels.testing import serve
-        >>> server = serve("cytomine").start()
-        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
-        ...                   public_key=server.public_key, private_key=server.private_key)
-        >>> with cyto:
-        ...     attached = Project.fetch(server.project).attach(os.path.join(folder, "notes.txt"))
-        ...     copy = attached.download(os.path.join(folder, "copy.txt"))
+        >>> attached = Project.fetch(conn.project).attach(os.path.join(folder, "notes.txt"))
+        >>> copy = attached.download(os.path.join(folder, "copy.txt"))
         >>> open(copy).read()
         'stain: H&E'
-        >>> server.stop()
+
         """
         from ..connection import Connection
         from ..model import Model
@@ -141,16 +135,9 @@ class TaggableMixin:
     def tags(self, *, connection: "Connection | None" = None) -> list[str]:
         """The names of this object's tags.
 
-        >>> from neuromodels import Connection, ImageInstanceCollection
-        >>> from neuromodels.testing import serve
-        >>> server = serve("cytomine").start()
-        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
-        ...                   public_key=server.public_key, private_key=server.private_key)
-        >>> with cyto:
-        ...     image = ImageInstanceCollection().fetch()[0]
-        ...     image.tag("reviewed").tags(), image.untag("reviewed").tags()
+        >>> image = ImageInstanceCollection().fetch()[0]
+        >>> image.tag("reviewed").tags(), image.untag("reviewed").tags()
         (['reviewed'], [])
-        >>> server.stop()
         """
         conn, resource = _resource(self, connection)
         return resource.require(Tags).tags(conn, self)  # type: ignore[arg-type]
@@ -178,20 +165,13 @@ class AttachableMixin:
                connection: "Connection | None" = None) -> AttachedFile:
         """Upload the file at ``path`` and attach it to this object; returns its record.
 
-        >>> from neuromodels import Connection, Project
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "protocol.txt")
         >>> with open(path, "w") as fh:
         ...     _ = fh.write("fixed in formalin")
-        >>> from neuromodels.testing import serve
-        >>> server = serve("cytomine").start()
-        >>> cyto = Connection(server.url, backend="cytomine", project=server.project,
-        ...                   public_key=server.public_key, private_key=server.private_key)
-        >>> with cyto:
-        ...     project = Project.fetch(server.project)
-        ...     project.attach(path).filename, [f.filename for f in project.attachments()]
+        >>> project = Project.fetch(conn.project)          # conn: a current Cytomine connection
+        >>> project.attach(path).filename, [f.filename for f in project.attachments()]
         ('protocol.txt', ['protocol.txt'])
-        >>> server.stop()
         """
         conn, resource = _resource(self, connection)
         return resource.require(Attachments).attach(conn, self, os.fspath(path), filename)  # type: ignore[arg-type]

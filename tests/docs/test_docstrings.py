@@ -34,6 +34,7 @@ BACKEND_OF = {
     "neuromodels.resources.Annotation.crop": "cytomine",
     "neuromodels.resources.Neuron.morphometry": "neuromorpho",
     "neuromodels.backends.cytomine": "cytomine",
+    "neuromodels.backends.extras": "cytomine",
     "neuromodels.backends.neuromorpho": "neuromorpho",
     "neuromodels.backends.clio": "clio",
     # About connections themselves: no connection is current.
