@@ -206,6 +206,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         for model in members:
             model.assign(fresh[model.id])
             model.mark_clean()
+            model.bind(conn)
 
     def fetch_with_filter(self: C, key: str, value: Any, *, connection: Connection | None = None,
                           **options: Any) -> C:
@@ -287,6 +288,8 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             resource.require(Create)
         if changed:
             resource.require(Update)
+        for m in changed + unknown:
+            m.check_origin(conn, connection is not None)
         for m in new:
             operations.check_writable(resource, m, list(m.changes()), "create")
             resource.validate(m, "create")
@@ -302,6 +305,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
                 if found.status == "stored":
                     model.id = found.id
                     model.mark_clean()
+                    model.bind(conn)
                     saved.append(model)
                 elif found.status == "absent":
                     model.set_state(SaveState.NEW)
@@ -316,6 +320,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             for model, error in zip(models, errors):
                 if error is None:
                     model.mark_clean()
+                    model.bind(conn)
                     saved.append(model)
                 elif isinstance(error, NotSent):
                     interrupted = True  # never sent: left as it was, for the next save()
@@ -374,6 +379,8 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         if not members:
             return
         resource.require(Delete)
+        for m in members:
+            m.check_origin(conn, connection is not None)
         errors = operations.delete_many(conn, resource, members)
         done: list[Any] = []
         failed: list[tuple[Any, BaseException]] = []

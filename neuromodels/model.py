@@ -173,6 +173,11 @@ def _converters(cls: type) -> dict[str, Any]:
     return _CONVERTERS[cls]
 
 
+def origin(conn: Connection) -> tuple[str, str, str]:
+    """What names a server for a model: backend, URL and project."""
+    return (conn.backend.name, conn.url, repr(conn.project))
+
+
 @dataclass_transform(field_specifiers=(attrs.field,), eq_default=False)
 def model(cls: type[M]) -> type[M]:
     """Declare a model class: an attrs class with slots, whose unknown attributes are refused
@@ -212,6 +217,8 @@ class Model(CopyModelMixin):
     _state: SaveState = attrs.field(default=SaveState.NEW, init=False, repr=False)
     #: Where a copy came from (set by ``copy_to``).
     _copied_from: Any = attrs.field(default=None, init=False, repr=False)
+    #: The server (backend, URL, project) this model was loaded from or saved to.
+    _origin: tuple[str, str, str] | None = attrs.field(default=None, init=False, repr=False)
 
     #: Fields never sent back to a server nor tracked for changes.
     untracked: ClassVar[frozenset[str]] = frozenset({"id", "extra"})
@@ -274,6 +281,21 @@ class Model(CopyModelMixin):
         conn = Connection.current(connection)
         return conn, conn.backend.resource(cls)
 
+    def bind(self, conn: Connection) -> None:
+        """Remember the server this model was loaded from or saved to."""
+        self._origin = origin(conn)
+
+    def check_origin(self, conn: Connection, explicit: bool) -> None:
+        """A model loaded from one server is never written to another by accident: writing it
+        through a different current connection needs ``connection=`` to say so."""
+        if explicit or self._origin is None or self._origin == origin(conn):
+            return
+        backend, url, project = self._origin
+        raise ValueError(
+            f"this {type(self).__name__} ({self.id!r}) was loaded from {url} ({backend}, project {project}), "
+            f"but the current connection is {conn.url} (project {conn.project!r}); pass connection= "
+            "to write it there on purpose")
+
     # -- active record -----------------------------------------------------------------------------
     @hybridfetch
     def fetch(self, /, id: Any = None, *, connection: Connection | None = None, **options: Any) -> Any:
@@ -299,6 +321,7 @@ class Model(CopyModelMixin):
         loaded = operations.fetch_one(conn, resource, id, options)
         self.assign(loaded)
         self.mark_clean()
+        self.bind(conn)
         return self
 
     def save(self: M, *, connection: Connection | None = None) -> M:
@@ -316,6 +339,7 @@ class Model(CopyModelMixin):
             resource.validate(self, "create")
             creator.create(conn, self, {})
             self.mark_clean()
+            self.bind(conn)
             return self
         return self.update(connection=connection)
 
@@ -341,6 +365,7 @@ class Model(CopyModelMixin):
         if self.id is None:
             raise ValueError(f"this {type(self).__name__} has no id yet; save() creates it")
         check_id(self.id, resource.id_type, f"{type(self).__name__} id")
+        self.check_origin(conn, connection is not None)
         for name, value in changes.items():
             setattr(self, name, value)
         diff = self.changes()
@@ -351,6 +376,7 @@ class Model(CopyModelMixin):
         resource.validate(self, "update")
         updater.update(conn, self, diff, {})
         self.mark_clean()
+        self.bind(conn)
         return self
 
     @hybridmethod
@@ -366,9 +392,11 @@ class Model(CopyModelMixin):
         deleter = resource.require(Delete)
         if id is not None:
             self.id = id
+            self._origin = None  # the id given names an object of the current server
         if self.id is None:
             raise ValueError(f"{type(self).__name__}.delete needs an id")
         self.id = check_id(self.id, resource.id_type, f"{type(self).__name__} id")
+        self.check_origin(conn, connection is not None)
         try:
             resource.prepare(conn, [self], "delete")
             deleter.delete(conn, self)

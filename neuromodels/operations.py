@@ -97,10 +97,11 @@ def iterate(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]
         return iter(())
     if "ids" in modifiers:
         return _by_ids(conn, resource, lister, modifiers, limit, opts)
-    return _paged(lister.pages(conn, modifiers, limit, **opts), resource, limit)
+    return _paged(conn, lister.pages(conn, modifiers, limit, **opts), resource, limit)
 
 
-def _paged(pages: Iterator[Sequence["Model"]], resource: Resource, limit: int | None) -> Iterator["Model"]:
+def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Resource,
+           limit: int | None) -> Iterator["Model"]:
     seen: set[Any] = set()
     n = 0
     for page in pages:
@@ -143,6 +144,7 @@ def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Map
             continue
         model = found[i]
         model.mark_clean()
+        model.bind(conn)
         yield model
         n += 1
         if limit is not None and n >= limit:

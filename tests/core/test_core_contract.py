@@ -180,3 +180,27 @@ def test_a_field_the_backend_cannot_store_is_not_supported_before_any_request():
             with pytest.raises(NotSupported, match="Annotation.targets"):
                 Annotation(geometry=Point(1, 1), image=image, targets=[1]).save()
             assert srv.requests == before
+
+
+def test_a_model_is_never_written_to_another_server_by_accident():
+    from neuromodels import Connection, NeuronCollection
+    from neuromodels.testing import serve
+
+    SWC = "1 1 0 0 0 1 -1\n2 3 10 0 0 1 1\n"
+    with serve("catmaid") as one, serve("catmaid") as two:
+        c1 = Connection(one.url, backend="catmaid", project=one.project, token=one.token, progress=False)
+        c2 = Connection(two.url, backend="catmaid", project=two.project, token=two.token, progress=False)
+        with c1:
+            mine = Neuron.from_swc(SWC, name="mine").save()
+        with c2:
+            theirs = Neuron.from_swc(SWC, name="theirs").save()
+            assert theirs.id == mine.id  # the same skeleton id on both servers
+            before = two.requests
+            with pytest.raises(ValueError, match="was loaded from"):
+                mine.update(name="renamed")
+            with pytest.raises(ValueError, match="was loaded from"):
+                NeuronCollection([mine]).delete()
+            assert two.requests == before and Neuron.fetch(theirs.id).name == "theirs"
+        mine.update(name="renamed", connection=c1)  # said explicitly: fine
+        with c1:
+            assert Neuron.fetch(mine.id).name == "renamed"
