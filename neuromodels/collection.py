@@ -111,11 +111,17 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     def where(self: C, **filters: Any) -> C:
         """A new collection with these filters added; this one is left as it is.
 
+        It is a new query (run it with ``fetch()``), not a filter over the members already
+        fetched. A filter this backend does not have is refused at once when a connection is
+        current.
+
         >>> pns = NeuronCollection(annotation="PN")
         >>> right = pns.where(name="right")
         >>> pns.modifiers, right.modifiers
         ({'annotation': 'PN'}, {'annotation': 'PN', 'name': 'right'})
         """
+        for name in filters:
+            self._check_modifier_name(name)
         return type(self)(**{**self._modifiers, **filters})
 
     # -- list behaviour ------------------------------------------------------------------------------

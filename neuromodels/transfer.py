@@ -236,6 +236,7 @@ class CopyModelMixin:
 
         for collection_class in COLLECTIONS:
             if isinstance(self, collection_class.model):
+                _check_copy_options(options)
                 copies = copy_models(collection_class([self]), target, source=connection, **options)
                 return copies[0]
         raise TypeError(f"{type(self).__name__} models cannot be copied")
@@ -267,6 +268,7 @@ class CopyCollectionMixin:
         (2, True)
         >>> other.stop()
         """
+        _check_copy_options(options)
         return copy_models(self, target, source=connection, **options)  # type: ignore[arg-type]
 
     def id_map(self) -> dict[Any, Any]:
@@ -338,6 +340,20 @@ def _route(model: type, source: "Connection", target: "Connection") -> Callable[
     supported = ", ".join(f"{k[1]}->{k[2]} {k[0].lower()}s" for k in routes)
     raise NotSupported(f"copying {name.lower()}s from {src} to {tgt} is not supported: {reason} "
                        f"(supported: {supported})")
+
+
+def _check_copy_options(options: Mapping[str, Any]) -> None:
+    """A misspelt option of copy_to is a TypeError naming the close ones, like every option."""
+    import inspect
+
+    from .backends.resource import did_you_mean
+
+    accepted = [name for name, p in inspect.signature(copy_models).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "source"]
+    for name in options:
+        if name not in accepted:
+            raise TypeError(f"copy_to() got an unknown option {name!r}{did_you_mean(name, accepted)}; "
+                            f"it accepts: {', '.join(accepted)}")
 
 
 def copy_models(

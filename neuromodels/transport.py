@@ -141,6 +141,22 @@ def body_text(response: requests.Response, limit: int = ERROR_TEXT) -> str:
     return text[:limit]
 
 
+def error_text(response: requests.Response, limit: int = 300) -> str:
+    """What an error reply says, for a message: its text, or for an HTML page (a proxy's, a
+    web server's, another kind of server's) its title and a word on what that usually means."""
+    head = body_text(response, 16 * 1024)
+    if head.lstrip()[:1] == "<" or "html" in response.headers.get("Content-Type", "").lower():
+        lower = head.lower()
+        start = lower.find("<title>")
+        title = ""
+        if start >= 0:
+            end = lower.find("</title>", start)
+            title = " ".join(head[start + 7 : end if end >= 0 else start + 207].split())[:200]
+        return (f"an HTML page{f' titled {title!r}' if title else ''} instead of the API's answer "
+                "(is the URL that of this kind of server, and the path right?)")
+    return head[:limit]
+
+
 # -- the interrupt flag --------------------------------------------------------------------------
 class _Flag(threading.Event):
     """Set when Ctrl-C interrupted a map in this context; shared with that map's workers."""
@@ -776,7 +792,7 @@ class Transport:
             )
         error = self.backend.error_from_response(response)
         if error is None and response.status_code >= 400:
-            text = body_text(response)
+            text = error_text(response)
             error = error_for_status(response.status_code)(
                 response.reason or f"HTTP {response.status_code}", server_message=text
             )

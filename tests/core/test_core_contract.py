@@ -204,3 +204,29 @@ def test_a_model_is_never_written_to_another_server_by_accident():
         mine.update(name="renamed", connection=c1)  # said explicitly: fine
         with c1:
             assert Neuron.fetch(mine.id).name == "renamed"
+
+
+def test_an_html_page_is_named_by_its_title_not_pasted_into_the_error():
+    from neuromodels import Connection, NotFound
+    from neuromodels.testing import serve
+
+    with serve("catmaid") as server:  # the wrong kind of server for this connection
+        with Connection(server.url, backend="cytomine", public_key="a", private_key="b", retries=0):
+            with pytest.raises(NotFound) as info:
+                Project.fetch(1)
+    message = str(info.value)
+    assert "<html" not in message.lower() and "HTML page" in message and len(message) < 300
+
+
+def test_where_refuses_a_misspelt_filter_when_a_connection_is_current(server):
+    with connect(server):
+        with pytest.raises(ValueError, match="did you mean 'name'"):
+            ProjectCollection().where(nmae="x")
+
+
+def test_copy_to_names_the_close_option():
+    from neuromodels import Connection
+
+    other = Connection("http://127.0.0.1:9", backend="catmaid", project=1)
+    with pytest.raises(TypeError, match="did you mean 'dry_run'"):
+        ProjectCollection([Project(id=1, name="p")]).copy_to(other, dryrun=True)

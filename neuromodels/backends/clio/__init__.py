@@ -19,7 +19,7 @@ import requests
 
 from ...connection import Connection, Secret
 from ...errors import AuthenticationError, CredentialsRequired, NeuromodelsError, error_for_status
-from ...transport import body_text
+from ...transport import error_text
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Backend, decode_json
 from . import resources
@@ -111,7 +111,7 @@ class ClioBackend(Backend):
             detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail)
         if status < 400 and not (isinstance(body, dict) and set(body) == {"detail"}):
             return None
-        message = str(detail or body_text(response, 300) or response.reason or f"HTTP {status}")
+        message = str(detail or error_text(response) or response.reason or f"HTTP {status}")
         if status == 401 and "Authorization" not in (getattr(response.request, "headers", None) or {}):
             return CredentialsRequired(f"{NO_TOKEN} (it said: {message[:120]})", server_message=message)
         return error_for_status(status if status >= 400 else 400)(message, server_message=message)

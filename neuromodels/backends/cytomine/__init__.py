@@ -15,7 +15,7 @@ import requests
 
 from ...connection import Connection, Secret
 from ...errors import NeuromodelsError, error_for_status
-from ...transport import body_text
+from ...transport import error_text
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
 from ..base import Backend, decode_json
 from . import resources
@@ -151,7 +151,7 @@ class CytomineBackend(Backend):
                 return None
             return error_for_status(400)(str(message), server_message=str(message))
         if message is None:
-            message = (body_text(response, 300) or response.reason or f"HTTP {status}")[:300]
+            message = error_text(response) or response.reason or f"HTTP {status}"
         return error_for_status(status)(str(message), server_message=str(message))
 
     def ping(self, conn: Connection) -> Any:
