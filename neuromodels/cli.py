@@ -124,7 +124,9 @@ def _serve_in_background(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     unknown = [b for b in args.backends if b not in DEMO_BACKENDS]
     if unknown:
-        print(f"neuromodels demo: no demo for {', '.join(map(repr, unknown))}; "
+        from .backends.resource import did_you_mean
+
+        print(f"neuromodels demo: no demo for {', '.join(map(repr, unknown))}{did_you_mean(unknown[0], DEMO_BACKENDS)}; "
               f"choose from {', '.join(DEMO_BACKENDS)}", file=sys.stderr)
         return 2
     from .demo import run
@@ -263,7 +265,10 @@ def _ls(args: argparse.Namespace) -> int:
             return 0
         kind = _kind(args.kind, kinds)
         if kind is None:
-            print(f"neuromodels ls: unknown kind {args.kind!r}; one of {', '.join(kinds)}", file=sys.stderr)
+            from .backends.resource import did_you_mean
+
+            print(f"neuromodels ls: unknown kind {args.kind!r}{did_you_mean(args.kind, kinds)}; "
+                  f"one of {', '.join(kinds)}", file=sys.stderr)
             return 2
         collection = kinds[kind](**parse_filters(args.filter))
         options = {"nodes": False} if kind == "neuron" else {}  # a listing is metadata

@@ -25,7 +25,10 @@ SERVERS = {
 
 def server_class(backend: str) -> type[LocalServer]:
     if backend not in SERVERS:
-        raise ValueError(f"no bundled server for {backend!r}; there are: {', '.join(SERVERS)}")
+        from ..backends.resource import did_you_mean
+
+        raise ValueError(f"no bundled server for {backend!r}{did_you_mean(str(backend), list(SERVERS))}; "
+                         f"there are: {', '.join(SERVERS)}")
     try:
         module = importlib.import_module(SERVERS[backend])
     except ModuleNotFoundError as e:
