@@ -7,7 +7,8 @@ import pytest
 from shapely.geometry import box
 
 from neuromodels import Connection
-from neuromodels.transfer import Origin, Transform, as_transform, source_name, _transform_geometry
+from neuromodels.transfer import Origin, Transform, as_transform, source_name
+from neuromodels.transfer.core import _transform_geometry
 
 
 def test_source_name_has_no_credentials():

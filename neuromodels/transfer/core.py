@@ -1,0 +1,216 @@
+"""What every copy is made of: the origin it remembers, coordinate transforms, the report, and
+the job that saves copies in bulk on the target."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..connection import Connection
+    from ..model import Model
+
+
+log = logging.getLogger("neuromodels")
+MT = TypeVar("MT", bound="Model")
+
+MARKER_PREFIX = "copied from "
+_MARKER = re.compile(r"^copied from (?P<source>\S+)#(?P<kind>[a-z_]+)/(?P<id>\S+)$")
+#: The Clio property that carries the marker.
+CLIO_MARKER = "copied_from"
+#: NeuroMorpho.org fields that become CATMAID annotations ("species: rat").
+NEUROMORPHO_FIELDS = ("species", "brain_region", "cell_type", "archive")
+#: Neurons per step: loaded from the source while the previous step is saved on the target.
+CHUNK = 50
+
+
+# -- what a copy knows about its source ----------------------------------------------------------
+@attrs.frozen
+class Origin:
+    """Where a copy came from: the source (URL, project/dataset, version), the kind and the id."""
+
+    source: str
+    kind: str
+    id: Any
+
+    @property
+    def marker(self) -> str:
+        """The text written on the target that recognises this copy later."""
+        return f"{MARKER_PREFIX}{self.source}#{self.kind}/{self.id}"
+
+    @classmethod
+    def parse(cls, text: Any) -> "Origin | None":
+        """The origin a marker names (ids come back as strings), or None for other text."""
+        match = _MARKER.match(text) if isinstance(text, str) else None
+        return cls(match["source"], match["kind"], match["id"]) if match else None
+
+
+def source_name(conn: "Connection") -> str:
+    """The source part of a marker: URL without credentials, then ``/project`` and ``@version``."""
+    parts = urlsplit(conn.url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    key = urlunsplit(parts._replace(netloc=netloc, query="", fragment="")).rstrip("/")
+    if conn.project is not None:
+        key += f"/{conn.project}"
+    version = conn.options.get("version")
+    if version:
+        key += f"@{version}"
+    return key.replace(" ", "%20")
+
+
+# -- coordinates -------------------------------------------------------------------------------------
+@attrs.frozen
+class Transform:
+    """``xyz * scale + offset`` (scale and offset: a number or one per axis).
+
+    A scalar scale also scales node radii. Any function from an N×3 array to an N×3 array
+    works as a transform too (radii then stay as they are).
+
+    >>> Transform(scale=(1, 1, 2), offset=(10, 0, 0))([[1.0, 1.0, 1.0]]).tolist()
+    [[11.0, 1.0, 2.0]]
+    """
+
+    scale: Any = 1.0
+    offset: Any = 0.0
+
+    def __call__(self, xyz: Any) -> np.ndarray:
+        result: np.ndarray = np.asarray(xyz, dtype=float) * np.asarray(self.scale, dtype=float) + np.asarray(self.offset, dtype=float)
+        return result
+
+    @property
+    def radius_scale(self) -> float | None:
+        return abs(float(self.scale)) if np.ndim(self.scale) == 0 else None
+
+
+def as_transform(value: Any) -> Callable[[np.ndarray], np.ndarray] | None:
+    """None, a :class:`Transform`, a function, a number (scale) or ``{"scale": .., "offset": ..}``."""
+    if value is None or isinstance(value, Transform):
+        return value
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"scale", "offset"}
+        if unknown:
+            raise ValueError(f"a transform mapping has scale and offset, not {', '.join(sorted(unknown))}")
+        return Transform(**value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Transform(scale=value)
+    if callable(value):
+        return value  # type: ignore[no-any-return]
+    raise TypeError(f"transform must be a Transform, a function of an N×3 array, a number or a mapping, not {value!r}")
+
+
+def _apply(transform: Callable[[np.ndarray], np.ndarray] | None, xyz: np.ndarray) -> np.ndarray:
+    if transform is None or len(xyz) == 0:
+        return np.asarray(xyz, dtype=float)
+    out = np.asarray(transform(np.asarray(xyz, dtype=float)), dtype=float)
+    if out.shape != np.shape(xyz):
+        raise ValueError(f"the transform returned shape {out.shape} for input of shape {np.shape(xyz)}")
+    if not np.isfinite(out).all():
+        raise ValueError("the transform produced non-finite coordinates")
+    return out
+
+
+def _transform_geometry(transform: Callable[[np.ndarray], np.ndarray] | None, geometry: Any) -> Any:
+    if transform is None:
+        return geometry
+    import shapely
+
+    def flat(xy: np.ndarray) -> np.ndarray:
+        xyz = np.column_stack([xy, np.zeros(len(xy))])
+        return _apply(transform, xyz)[:, :2]
+
+    return shapely.transform(geometry, flat)
+
+
+# -- the report ------------------------------------------------------------------------------------
+@attrs.define
+class CopyReport:
+    """What a copy did (or, with ``dry_run=True``, would do)."""
+
+    source: str
+    target: str
+    kind: str
+    dry_run: bool = False
+    created: list[Origin] = attrs.field(factory=list)
+    existing: list[Origin] = attrs.field(factory=list)
+    #: Copies found on the target that an interruption had left incomplete, now completed.
+    completed: list[Origin] = attrs.field(factory=list)
+    failed: list[tuple[Origin, BaseException]] = attrs.field(factory=list)
+    connectors_created: int = 0
+    connectors_existing: int = 0
+    #: Connectors of the source neurons left out: linked to fewer than two copied neurons.
+    connectors_skipped: int = 0
+    missing_terms: list[str] = attrs.field(factory=list)
+    created_terms: list[str] = attrs.field(factory=list)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        verb = "would create" if self.dry_run else "created"
+        parts = [f"{verb} {len(self.created)}", f"{len(self.existing)} already there"]
+        if self.completed:
+            parts.append(f"{len(self.completed)} completed")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        if self.connectors_created or self.connectors_existing:
+            parts.append(f"connectors: {verb} {self.connectors_created}, {self.connectors_existing} already there")
+        if self.missing_terms:
+            parts.append(f"terms missing on the target: {', '.join(self.missing_terms)}")
+        if self.created_terms:
+            parts.append(f"terms {verb}: {', '.join(self.created_terms)}")
+        return (f"copy of {self.kind}s from {self.source} to {self.target}: " + ", ".join(parts)
+                + f" ({self.seconds:.2f} s)")
+
+
+# -- the engine -------------------------------------------------------------------------------------------
+@attrs.define
+class _Job:
+    source: "Connection"
+    target: "Connection"
+    key: str
+    report: CopyReport
+    transform: Callable[[np.ndarray], np.ndarray] | None
+    dry_run: bool
+    options: dict[str, Any]
+
+    def progress(self, total: int, desc: str) -> Any:
+        from tqdm.auto import tqdm
+
+        flag = self.target.progress
+        return tqdm(total=total, desc=desc, unit="item", disable=None if flag is None else not flag, leave=False)
+
+
+def _origin(job: _Job, kind: str, model: "Model") -> Origin:
+    if model.id is None:
+        raise ValueError(f"a {kind} without an id has no source to copy from; save it first")
+    return Origin(job.key, kind, model.id)
+
+
+def _mark(model: MT, origin: Origin) -> MT:
+    object.__setattr__(model, "_copied_from", origin)  # models refuse unknown attributes; this is a field
+    return model
+
+
+def _save(job: _Job, collection_class: type, models: Sequence["Model"], origins: Sequence[Origin]) -> list[bool]:
+    """Save models on the target in one collection save; per model whether it is stored.
+    Per-item refusals are recorded as failures; a server that stops answering stops the copy."""
+    from ..errors import PartialSaveError, ServerUnavailable
+
+    if not models:
+        return []
+    batch = collection_class(list(models))
+    try:
+        batch.save(connection=job.target)
+        return [True] * len(models)
+    except PartialSaveError as e:
+        if e.unknown or any(isinstance(err, ServerUnavailable) for _, err in e.failed):
+            raise  # the target is in trouble: stop here; a second run resumes
+        stored = {id(m) for m in e.saved}
+        errors = {id(m): err for m, err in e.failed}
+        for m, origin in zip(models, origins):
+            if id(m) in errors:
+                job.report.failed.append((origin, errors[id(m)]))
+        return [id(m) in stored for m in models]
