@@ -48,6 +48,7 @@ from .annotations import _copy_clio_annotations, _copy_cytomine_annotations
 from .cli import cli_copy, connection_from_name
 from .neurons import _copy_neurons, _copy_volumes
 
+
 __all__ = ["CHUNK", "CLIO_MARKER", "MARKER_PREFIX", "CopyCollectionMixin", "CopyModelMixin", "CopyReport", "Origin",
            "Transform", "as_transform", "cli_copy", "connection_from_name", "copy_models", "source_name"]
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 from .core import CLIO_MARKER, Origin, _Job, _apply, _mark, _origin, _save, _transform_geometry
 
+
 # -- Cytomine annotations -------------------------------------------------------------------------------------------
 def _geometry_key(geometry: Any) -> str:
     import shapely

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 from .core import Transform
 
+
 # -- the command line ------------------------------------------------------------------------------------------------
 _ENV_FIELDS = {"URL": "url", "BACKEND": "backend", "PROJECT": "project", "TOKEN": "token",
                "PUBLIC_KEY": "public_key", "PRIVATE_KEY": "private_key", "HTTP_USER": "http_user",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from .core import MARKER_PREFIX, NEUROMORPHO_FIELDS, Origin, _Job, _apply, _mark, _origin, _save, log
 
+
 # -- neurons (NeuroMorpho or CATMAID -> CATMAID) ----------------------------------------------------------
 def _neuron_name(neuron: "Neuron") -> str:
     name = (neuron.name or f"neuron {neuron.id}").replace("|", "/").strip() or f"neuron {neuron.id}"
