@@ -28,40 +28,25 @@ Anything else raises :class:`~neuromodels.errors.RedirectRefused` naming the tar
 credential of any kind travels to another server. Following re-applies the connection's
 authentication to the new request (Cytomine signs each path anew).
 
-Ctrl-C: a ``KeyboardInterrupt`` while :meth:`Transport.map` waits stops sending at once: items
-not yet started are cancelled and come back with :class:`~neuromodels.errors.NotSent`, items in
-flight finish (without further retries) or time out. The interrupt is remembered in the current
-context, so later requests of the same operation send nothing (they raise ``NotSent``) until
-:meth:`Transport.reraise_interrupt` turns it back into the ``KeyboardInterrupt``. A second
-Ctrl-C while waiting for the requests in flight gives up on them at once.
+Many requests at once, and Ctrl-C: :mod:`neuromodels.parallel`. Connections held to the deadline
+and bodies read within it: :mod:`neuromodels.deadlines`.
 """
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import email.utils
-import heapq
 import logging
 import math
 import random
-import socket
-import ssl
-import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-import attrs
 import orjson
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
     NeuromodelsError,
@@ -79,6 +64,9 @@ if TYPE_CHECKING:
     from .backends.base import Backend
     from .cache import ReadCache
 
+from .deadlines import _GRACE, _WATCHDOG, Adapter, NoDHAdapter, _Garbled, _local, _read_body, _refused, _TooLarge, _TooSlow
+from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted
+
 log = logging.getLogger("neuromodels")
 
 T = TypeVar("T")
@@ -91,30 +79,10 @@ MAX_RETRY_AFTER = 60.0
 MAX_REDIRECTS = 5
 #: The default cap on a decoded response body, in bytes (``max_body=None`` lifts it).
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
-#: A body that decodes to more than this many times its size on the wire, past BOMB_SIZE bytes,
-#: is a compression bomb (JSON node tables compress about 5-10 times), refused like one over
-#: ``max_body`` (``max_body=None`` lifts both).
-BOMB_RATIO = 100
-BOMB_SIZE = 32 * 1024 * 1024
 #: How much of an error page is read for its message.
 ERROR_TEXT = 500
-_CHUNK = 1024 * 1024
-_GRACE = 0.1
 _REDIRECTS = (301, 302, 303, 307, 308)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@attrs.frozen
-class Outcome:
-    """The result of one item of :meth:`Transport.map`: a value or the error it raised."""
-
-    item: Any
-    value: Any = None
-    error: BaseException | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def parse_json(response: requests.Response) -> Any:
@@ -155,261 +123,6 @@ def error_text(response: requests.Response, limit: int = 300) -> str:
         return (f"an HTML page{f' titled {title!r}' if title else ''} instead of the API's answer "
                 "(is the URL that of this kind of server, and the path right?)")
     return head[:limit]
-
-
-# -- the interrupt flag --------------------------------------------------------------------------
-class _Flag(threading.Event):
-    """Set when Ctrl-C interrupted a map in this context; shared with that map's workers."""
-
-    #: ``sys.last_value`` when it was set (see :func:`_live_flag`).
-    before: object = None
-
-    def record(self) -> None:
-        self.before = getattr(sys, "last_value", None)
-        self.set()
-
-
-_interrupt: contextvars.ContextVar[_Flag | None] = contextvars.ContextVar("neuromodels_interrupt", default=None)
-#: True inside an item of a map that had started before any interrupt: it may finish its work.
-_in_item: contextvars.ContextVar[bool] = contextvars.ContextVar("neuromodels_in_item", default=False)
-
-
-def _live_flag() -> _Flag | None:
-    """This context's flag. A recorded interrupt is forgotten once a ``KeyboardInterrupt`` has
-    reached the top of an interactive session (the REPL and IPython keep it as
-    ``sys.last_value``): the operation it stopped is over, even if no code re-raised it through
-    :meth:`Transport.reraise_interrupt`."""
-    flag = _interrupt.get()
-    if flag is not None and flag.is_set() and not _in_item.get():
-        last = getattr(sys, "last_value", None)
-        if isinstance(last, KeyboardInterrupt) and last is not flag.before:
-            _interrupt.set(None)
-            return None
-    return flag
-
-
-def _interrupt_flag() -> _Flag:
-    flag = _live_flag()
-    if flag is None:
-        flag = _Flag()
-        _interrupt.set(flag)
-    return flag
-
-
-def interrupted() -> bool:
-    """True when Ctrl-C interrupted the current operation and nothing more may be sent."""
-    flag = _live_flag()
-    return flag is not None and flag.is_set()
-
-
-# -- the deadline watchdog -----------------------------------------------------------------------
-class _Watch:
-    __slots__ = ("deadline", "sock", "active", "fired")
-
-    def __init__(self, deadline: float, sock: socket.socket) -> None:
-        self.deadline = deadline
-        self.sock = sock
-        self.active = True
-        self.fired = False
-
-    def __lt__(self, other: "_Watch") -> bool:
-        return self.deadline < other.deadline
-
-
-class _Watchdog:
-    """One thread that shuts a socket down when its request's deadline has passed, so a reader
-    blocked on a server that drips bytes returns at once (a socket timeout only bounds the wait
-    for each single packet)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._heap: list[_Watch] = []
-        self._thread: threading.Thread | None = None
-
-    def watch(self, deadline: float, sock: socket.socket) -> _Watch:
-        entry = _Watch(deadline, sock)
-        with self._cond:
-            heapq.heappush(self._heap, entry)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="neuromodels-deadlines", daemon=True)
-                self._thread.start()
-            if self._heap[0] is entry:
-                self._cond.notify()
-        return entry
-
-    def cancel(self, entry: _Watch) -> bool:
-        """Stop watching; True when the deadline had already cut the socket."""
-        with self._cond:
-            entry.active = False
-            return entry.fired
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._heap and not self._heap[0].active:
-                    heapq.heappop(self._heap)
-                if not self._heap:
-                    self._cond.wait(30.0)
-                    if not self._heap:
-                        self._thread = None
-                        return
-                    continue
-                wait = self._heap[0].deadline - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                entry = heapq.heappop(self._heap)
-                entry.fired = True
-                entry.active = False
-                try:  # the plain socket's shutdown, also under TLS: wakes the blocked reader
-                    socket.socket.shutdown(entry.sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
-_WATCHDOG = _Watchdog()
-_local = threading.local()
-
-
-def _watch_current_socket(sock: Any) -> None:
-    deadline = getattr(_local, "deadline", None)
-    if deadline is not None and isinstance(sock, socket.socket):
-        _local.watches.append(_WATCHDOG.watch(deadline, sock))
-
-
-def _watched(conn: Any) -> Any:
-    """Wrap a new connection's ``getresponse`` so its socket is watched while a reply arrives.
-    (On the instance, not by subclassing the connection: recorders such as vcrpy replace the
-    pools' connection classes, and must keep doing so.)"""
-    original = conn.getresponse
-
-    def getresponse(*args: Any, **kwargs: Any) -> Any:
-        _watch_current_socket(getattr(conn, "sock", None))
-        return original(*args, **kwargs)
-
-    object.__setattr__(conn, "getresponse", getresponse)  # vcrpy's stubs forward plain setattr
-    return conn
-
-
-def _free_connection(pool: Any, get: Callable[..., Any], timeout: Any) -> Any:
-    """Wait for a free pooled connection no longer than the request's deadline: a connection
-    never given back (a leak anywhere below us) must not hold a call forever. Past the deadline
-    urllib3 raises EmptyPoolError, which the transport treats as a connection never made."""
-    deadline = getattr(_local, "deadline", None)
-    if timeout is None and deadline is not None:
-        timeout = max(0.001, deadline - _GRACE - time.monotonic())
-    return get(timeout=timeout)  # EmptyPoolError past it: see Transport._send
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    def _new_conn(self) -> Any:
-        return _watched(super()._new_conn())
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        return _free_connection(self, super()._get_conn, timeout)
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    def _new_conn(self) -> Any:
-        return _watched(super()._new_conn())
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        return _free_connection(self, super()._get_conn, timeout)
-
-
-_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class Adapter(HTTPAdapter):
-    """requests' adapter whose connections are cut off at the request's deadline."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(*args, **kwargs)
-        if "socks" not in type(manager).__name__.lower():  # SOCKS brings its own connection classes
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
-
-
-class NoDHAdapter(Adapter):
-    """TLS without Diffie-Hellman key exchange, for servers whose DH key OpenSSL refuses as too
-    small. Certificates and host names are still verified."""
-
-    @staticmethod
-    def context() -> ssl.SSLContext:
-        ctx = ssl.create_default_context()
-        ctx.set_ciphers("DEFAULT:!kDHE:!kDHEPSK:!DH")
-        return ctx
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = self.context()
-        super().init_poolmanager(*args, **kwargs)
-
-    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["ssl_context"] = self.context()
-        return super().proxy_manager_for(*args, **kwargs)
-
-
-class _TooSlow(Exception):
-    """The reply was arriving, but not all of it within the deadline."""
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _Garbled(Exception):
-    """The body does not decode as its Content-Encoding says."""
-
-
-def _read_body(response: requests.Response, deadline: float, max_body: int | None) -> None:
-    """Read the whole body (in large pieces: requests' 10 KiB chunks cost more than parsing
-    multi-megabyte node tables), within the deadline and the size cap, and give the connection
-    back to the pool."""
-    declared = response.headers.get("Content-Length", "")
-    if max_body is not None and declared.isdigit() and int(declared) > max_body:
-        response.close()
-        raise _TooLarge(f"the server announced {int(declared)} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while True:
-            chunk = response.raw.read(_CHUNK, decode_content=True)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if max_body is not None and size > max_body:
-                response.close()
-                raise _TooLarge(f"more than {max_body} bytes after decoding")
-            if max_body is not None and size > BOMB_SIZE and size > BOMB_RATIO * max(response.raw.tell(), 1):
-                response.close()
-                raise _TooLarge(f"{size} bytes decoded from {response.raw.tell()} on the wire: a compression bomb")
-            if time.monotonic() > deadline:
-                response.close()
-                raise _TooSlow()
-    except urllib3.exceptions.DecodeError:
-        response.close()
-        raise _Garbled() from None
-    except (urllib3.exceptions.HTTPError, OSError) as e:
-        response.close()
-        if time.monotonic() > deadline:
-            raise _TooSlow() from None
-        raise requests.ConnectionError(f"the body was cut off ({type(e).__name__})") from None
-    response._content = b"".join(chunks)
-    response._content_consumed = True
-    response.close()  # content consumed: releases the connection for reuse
-
-
-def _refused(error: requests.RequestException) -> bool:
-    """True when the connection was never made, so the server cannot have seen the request."""
-    if isinstance(error, requests.ConnectTimeout):
-        return True
-    reason = getattr(error.args[0] if error.args else None, "reason", None)
-    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -485,17 +198,7 @@ def _where(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}"
 
 
-def _result(future: "Future[Outcome]") -> Outcome:
-    """Wait for a future in short slices: Ctrl-C is delivered to whichever thread the kernel
-    picks, and the main thread only raises it when it runs, not while blocked in one long wait."""
-    while True:
-        try:
-            return future.result(timeout=0.1)
-        except FutureTimeout:
-            continue
-
-
-class Transport:
+class Transport(ParallelMap):
     """Sends requests for one connection. Created by :class:`~neuromodels.Connection`.
 
     >>> from neuromodels import Connection
@@ -814,107 +517,6 @@ class Transport:
             flag.wait(delay)  # Ctrl-C ends the pause (and the retry: see _may_retry)
         else:
             time.sleep(delay)
-
-    # -- many requests -------------------------------------------------------------------------
-    def show_progress(self, total: int) -> bool:
-        if self.progress is None:
-            return total > 1 and sys.stderr.isatty()
-        return bool(self.progress) and total > 1
-
-    @staticmethod
-    def reraise_interrupt() -> None:
-        """Raise ``KeyboardInterrupt`` if Ctrl-C interrupted a map of this operation (and forget
-        it, so the next operation sends again). Batch code calls it once it has recorded what
-        was and was not sent."""
-        flag = _interrupt.get()
-        if flag is not None and flag.is_set():
-            _interrupt.set(None)  # workers still finishing keep the old flag, which stays set
-            raise KeyboardInterrupt
-
-    def map_values(self, fn: Callable[[T], R], items: Iterable[T], *, desc: str | None = None) -> list[R]:
-        """:meth:`map` for callers that need every value: the first error is raised, and
-        ``KeyboardInterrupt`` when Ctrl-C stopped the work."""
-        outcomes = self.map(fn, items, desc=desc)
-        if any(isinstance(o.error, NotSent) for o in outcomes):
-            if _in_item.get():  # inside another map's item: that item reports it
-                raise NotSent()
-            _interrupt.set(None)
-            raise KeyboardInterrupt
-        for outcome in outcomes:
-            if outcome.error is not None:
-                raise outcome.error
-        return [outcome.value for outcome in outcomes]
-
-    def map(
-        self,
-        fn: Callable[[T], R],
-        items: Iterable[T],
-        *,
-        desc: str | None = None,
-        max_workers: int | None = None,
-    ) -> list[Outcome]:
-        """Apply ``fn`` to every item with at most ``max_workers`` in parallel, keeping order.
-
-        ``fn`` runs in worker threads (in a copy of the caller's context, so the current
-        connection is seen there too), and responses are parsed there. One failure never throws
-        away the others: each item gets an :class:`Outcome` with its value or error. On Ctrl-C
-        the items never started get :class:`~neuromodels.errors.NotSent` (see the module
-        docstring).
-        """
-        items = list(items)
-        flag = _interrupt_flag()
-        if flag.is_set():
-            return [Outcome(item, error=NotSent()) for item in items]
-        if not items:
-            return []
-        workers = max(1, min(max_workers or self.max_workers, len(items)))
-
-        def run(item: T) -> Outcome:
-            if flag.is_set():
-                return Outcome(item, error=NotSent())
-            _in_item.set(True)
-            try:
-                return Outcome(item, fn(item))
-            except Exception as e:  # noqa: BLE001 - reported per item, never lost
-                return Outcome(item, error=e)
-            except KeyboardInterrupt:  # raised on purpose inside the item: it stopped short
-                return Outcome(item, error=NotSent())
-
-        bar = None
-        if desc and self.show_progress(len(items)):
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(items), desc=desc, unit="req")
-        # A fresh pool per call: nested maps can never starve each other of workers. Every item
-        # runs in a pool thread, so Ctrl-C always reaches this thread while it only waits.
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="neuromodels")
-        futures: list[Future[Outcome]] = [pool.submit(contextvars.copy_context().run, run, item) for item in items]
-        outcomes: list[Outcome | None] = [None] * len(items)
-        try:
-            try:
-                for i, future in enumerate(futures):
-                    outcomes[i] = _result(future)
-                    if bar is not None:
-                        bar.update()
-            except KeyboardInterrupt:
-                flag.record()
-                cancelled = sum(future.cancel() for future in futures)
-                running = sum(1 for future in futures if not future.done())
-                log.warning("interrupted: %d requests cancelled, waiting for the %d in flight "
-                            "(Ctrl-C again to stop waiting)", cancelled, running)
-                try:
-                    for i, future in enumerate(futures):
-                        if outcomes[i] is None:
-                            outcomes[i] = Outcome(items[i], error=NotSent()) if future.cancelled() else _result(future)
-                except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, the operation ends here
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    _interrupt.set(None)
-                    raise
-        finally:
-            pool.shutdown(wait=False)
-            if bar is not None:
-                bar.close()
-        return [o if o is not None else Outcome(items[i], error=NotSent()) for i, o in enumerate(outcomes)]
 
 
 __all__ = ["DEFAULT_MAX_BODY", "Outcome", "Transport", "body_text", "interrupted", "parse_json",

@@ -81,7 +81,7 @@ def test_an_interrupt_shown_to_the_user_is_forgotten_by_the_next_cell(kernel):
     # Code that stops on Ctrl-C with a bare `raise KeyboardInterrupt` (instead of
     # Transport.reraise_interrupt()) must not leave the next cells unable to send anything.
     stopped = run(kernel, (
-        "from neuromodels.transport import _interrupt_flag, interrupted\n"
+        "from neuromodels.parallel import _interrupt_flag, interrupted\n"
         "_interrupt_flag().record()\n"
         "assert interrupted()\n"
         "raise KeyboardInterrupt"
