@@ -14,10 +14,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
 
-from . import operations
-from .backends.resource import Create, Delete, Settle, Settlement, Update, did_you_mean
+from . import operations, writes
+from .backends.resource import did_you_mean
 from .connection import Connection
-from .errors import NeuromodelsError, NotFound, NotSent, PartialSaveError, ServerUnavailable
+from .errors import NeuromodelsError
+from .writes import WriteReport
 from .model import Model, SaveState
 from .transfer import CopyCollectionMixin
 
@@ -39,13 +40,6 @@ class UnknownFilter(ValueError, AttributeError):
     unknown filters) that is also an ``AttributeError`` when it was set as an attribute."""
 
 
-def outcome_unknown(error: BaseException) -> bool:
-    """True when a write was sent but its reply lost, so it may or may not be stored."""
-    if not isinstance(error, NeuromodelsError):
-        return False
-    return error.outcome_unknown or (isinstance(error, ServerUnavailable) and error.sent)
-
-
 class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """A list of models plus the query that fills it.
 
@@ -58,6 +52,9 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """
 
     model: ClassVar[type[Model]] = Model
+    #: The :class:`~neuromodels.writes.WriteReport` of the last ``save()`` or ``delete()`` (also
+    #: after Ctrl-C: what was saved and what was never sent).
+    last_report: WriteReport | None = None
 
     def __init__(self, items: Iterable[M] | None = None, **modifiers: Any) -> None:
         object.__setattr__(self, "_items", [])
@@ -69,6 +66,14 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         # server than the current one.
         for item in items or []:
             self.append(item)
+
+    # -- pickling and copying: the state without the lock (a new one is made) ------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        object.__setattr__(self, "_lock", threading.RLock())
 
     # -- modifiers as attributes ------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -282,92 +287,14 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
 
     def _save(self, connection: Connection | None) -> None:
         conn, resource = self._resource(connection)
-        modifiers = dict(self._modifiers)
-        if modifiers:
-            resource.check_modifiers(conn, modifiers)
-        unknown = [m for m in self._items if m.state is SaveState.UNKNOWN]
-        new = [m for m in self._items if m.id is None and m.state is not SaveState.UNKNOWN]
-        changed = [m for m in self._items
-                   if m.id is not None and m.state in (SaveState.NEW, SaveState.STORED) and m.changes()]
-        # What the backend cannot do, and bad input, are refused before anything is sent.
-        if new:
-            resource.require(Create)
-        if changed:
-            resource.require(Update)
-        for m in changed + unknown:
-            m.check_origin(conn, connection is not None)
-        for m in new:
-            operations.check_writable(resource, m, list(m.changes()), "create")
-            resource.validate(m, "create")
-        for m in changed:
-            operations.check_writable(resource, m, list(m.changes()), "update")
-            resource.validate(m, "update")
-        saved: list[Any] = []
-        failed: list[tuple[Any, BaseException]] = []
-        unsettled: list[Any] = []
-        reasons: list[str] = []
-        if unknown:
-            for model, found in zip(unknown, self._settle(conn, resource, unknown)):
-                if found.status == "stored":
-                    model.id = found.id
-                    model.mark_clean()
-                    model.bind(conn)
-                    saved.append(model)
-                elif found.status == "absent":
-                    model.set_state(SaveState.NEW)
-                    new.append(model)  # certainly not stored: send it again
-                else:
-                    unsettled.append(model)  # the lookup could not tell: not resent
-                    reasons.append(found.reason)
-        interrupted = False
-
-        def record(models: list[Any], errors: list[BaseException | None]) -> None:
-            nonlocal interrupted
-            for model, error in zip(models, errors):
-                if error is None:
-                    model.mark_clean()
-                    model.bind(conn)
-                    saved.append(model)
-                elif isinstance(error, NotSent):
-                    interrupted = True  # never sent: left as it was, for the next save()
-                elif outcome_unknown(error):
-                    model.set_state(SaveState.UNKNOWN)
-                    unsettled.append(model)
-                else:
-                    failed.append((model, error))
-
-        if new:
-            record(new, operations.create_many(conn, resource, new, modifiers))
-        if changed:
-            record(changed, operations.update_many(conn, resource, changed, modifiers))
-        conn.transport.reraise_interrupt()  # what was and was not sent is recorded above
-        if interrupted:
-            raise KeyboardInterrupt
-        if failed or unsettled:
-            parts = [f"{len(saved)} saved", f"{len(failed)} failed"]
-            if unsettled:
-                parts.append(f"{len(unsettled)} unknown (sent, reply lost; not resent to avoid duplicates)")
-            first = failed[0][1] if failed else None
-            message = ", ".join(parts) + (f"; first error: {first}" if first else "")
-            if reasons:
-                message += f"; why unknown: {sorted(set(r for r in reasons if r))[:3]}"
-            raise PartialSaveError(message, saved=saved, failed=failed, unknown=unsettled)
-
-    @staticmethod
-    def _settle(conn: Connection, resource: "Resource", unknown: list[Any]) -> list[Settlement]:
-        if not isinstance(resource, Settle):
-            log.warning("%d item(s) of an earlier save cannot be looked up on %s; not resent",
-                        len(unknown), resource.backend_name)
-            return [Settlement.unknown(f"{resource.backend_name} cannot look them up")] * len(unknown)
         try:
-            found = resource.settle(conn, unknown)
-        except NeuromodelsError as e:
-            # Cannot look now: they stay unknown, and the rest of the round goes on.
-            log.warning("settling %d item(s) failed (%s); they stay unknown", len(unknown), e)
-            return [Settlement.unknown(f"the lookup failed: {e}")] * len(unknown)
-        if len(found) != len(unknown):
-            return [Settlement.unknown("the lookup answered for a different number of items")] * len(unknown)
-        return found
+            report = writes.save_batch(conn, resource, list(self._items), dict(self._modifiers),
+                                       explicit=connection is not None)
+        except KeyboardInterrupt as stop:
+            object.__setattr__(self, "last_report", getattr(stop, "report", None))
+            raise
+        object.__setattr__(self, "last_report", report)
+        report.raise_for_batch()
 
     def delete(self, *, connection: Connection | None = None) -> None:
         """Delete every member on the server in as few requests as it allows.
@@ -381,35 +308,15 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
 
     def _delete(self, connection: Connection | None) -> None:
         conn, resource = self._resource(connection)
-        members = [m for m in self._items if m.id is not None and m.state is not SaveState.DELETED]
-        if not members:
-            return
-        resource.require(Delete)
-        for m in members:
-            m.check_origin(conn, connection is not None)
-        errors = operations.delete_many(conn, resource, members)
-        done: list[Any] = []
-        failed: list[tuple[Any, BaseException]] = []
-        unknown: list[Any] = []
-        interrupted = False
-        for model, error in zip(members, errors):
-            if error is None or (isinstance(error, NotFound) and model.state is SaveState.DELETING):
-                model.set_state(SaveState.DELETED)
-                done.append(model)
-            elif isinstance(error, NotSent):
-                interrupted = True
-            elif outcome_unknown(error):
-                model.set_state(SaveState.DELETING)
-                unknown.append(model)
-            else:
-                failed.append((model, error))
-        gone = {id(m) for m in done}
-        self._items = [m for m in self._items if id(m) not in gone]
-        conn.transport.reraise_interrupt()
-        if interrupted:
-            raise KeyboardInterrupt
-        if failed or unknown:
-            first = f"; first error: {failed[0][1]}" if failed else ""
-            raise PartialSaveError(
-                f"{len(done)} deleted, {len(failed)} failed, {len(unknown)} unknown{first}",
-                saved=done, failed=failed, unknown=unknown)
+        try:
+            report = writes.delete_batch(conn, resource, list(self._items), explicit=connection is not None)
+        except KeyboardInterrupt as stop:
+            self._forget_deleted()
+            object.__setattr__(self, "last_report", getattr(stop, "report", None))
+            raise
+        self._forget_deleted()
+        object.__setattr__(self, "last_report", report)
+        report.raise_for_batch()
+
+    def _forget_deleted(self) -> None:
+        self._items = [m for m in self._items if m.state is not SaveState.DELETED]

@@ -136,6 +136,17 @@ class ServerUnavailable(NeuromodelsError):
     """No answer: connection refused, reset or timed out, after the retries allowed."""
 
 
+class OutcomeUnknown(NeuromodelsError):
+    """A write was sent earlier and the server cannot be shown to have it or not: it is not
+    resent (that could store it twice). ``save()`` again looks once more; ``fetch()`` shows
+    what the server holds."""
+
+    def __init__(self, message: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("sent", True)
+        kwargs.setdefault("outcome_unknown", True)
+        super().__init__(message, **kwargs)
+
+
 class ProtocolError(NeuromodelsError):
     """The response is not what the API promises (bad JSON, unexpected shape, a redirect on a write)."""
 
@@ -176,12 +187,15 @@ class PartialSaveError(NeuromodelsError):
         saved: list[Any],
         failed: list[tuple[Any, BaseException]],
         unknown: list[Any],
+        report: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
         self.saved = saved
         self.failed = failed
         self.unknown = unknown
+        #: The :class:`~neuromodels.writes.WriteReport` of the call, item by item.
+        self.report = report
 
 
 #: HTTP status -> error class, for statuses a backend's parser did not classify itself.

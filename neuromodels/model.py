@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic,
 import attrs
 
 from .backends.base import check_id
-from .backends.resource import Create, Delete, Resource, Update, did_you_mean
+from .backends.resource import Delete, Resource, Update, did_you_mean
 from .connection import Connection
-from .errors import NeuromodelsError, NotFound, ServerUnavailable
-from . import operations
+from . import operations, writes
 from .transfer import CopyModelMixin
 
 if TYPE_CHECKING:
@@ -327,26 +326,27 @@ class Model(CopyModelMixin):
     def save(self: M, *, connection: Connection | None = None) -> M:
         """Create the model when it has no id, else send what changed. Returns the model.
 
+        A batch of one: the same contract as ``Collection.save()`` (:mod:`neuromodels.writes`).
+        When the reply is lost the model is left :attr:`SaveState.UNKNOWN` and the error has
+        ``outcome_unknown`` set; calling ``save()`` again looks on the server before resending,
+        so it is never stored twice.
+
         >>> new = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="doctest").save()
         >>> new.id is not None
         True
         >>> new.delete()
         """
         conn, resource = self._resource(connection)
-        if self.id is None:
-            creator = resource.require(Create)
-            operations.check_writable(resource, self, list(self.changes()), "create")
-            resource.validate(self, "create")
-            creator.create(conn, self, {})
-            self.mark_clean()
-            self.bind(conn)
-            return self
-        return self.update(connection=connection)
+        writes.save_batch(conn, resource, [self], {}, explicit=connection is not None).raise_for_one()
+        return self
 
     def update(self: M, *, connection: Connection | None = None, **changes: Any) -> M:
         """Set ``changes`` (if any) and send what differs from the loaded state.
 
-        Nothing changed: no request is sent.
+        Nothing changed: no request is sent. A change refused before sending (a field this
+        server cannot store, a value of the wrong kind) leaves the model as it was. On a model
+        whose earlier update reply was lost, ``update()`` sends the changes again (``save()``
+        looks on the server first).
 
         >>> n = NeuronCollection(name="PN VA6 right").fetch()[0]
         >>> n.update(name="PN VA6 right (checked)").name
@@ -366,48 +366,47 @@ class Model(CopyModelMixin):
             raise ValueError(f"this {type(self).__name__} has no id yet; save() creates it")
         check_id(self.id, resource.id_type, f"{type(self).__name__} id")
         self.check_origin(conn, connection is not None)
-        for name, value in changes.items():
-            setattr(self, name, value)
-        diff = self.changes()
-        if not diff:
-            return self
-        updater = resource.require(Update)
-        operations.check_writable(resource, self, list(diff), "update")
-        resource.validate(self, "update")
-        updater.update(conn, self, diff, {})
-        self.mark_clean()
-        self.bind(conn)
+        before = {name: getattr(self, name) for name in changes}
+        if self._state is SaveState.UNKNOWN:
+            # An update whose reply was lost, sent again on request (``save()`` would look
+            # first): it sets the same values again, it creates nothing.
+            self._state = SaveState.STORED
+        try:
+            for name, value in changes.items():
+                setattr(self, name, value)
+            if self.changes():
+                # Refused before anything is sent: the model stays as it was.
+                resource.require(Update)
+                operations.check_writable(resource, self, list(self.changes()), "update")
+                resource.validate(self, "update")
+        except Exception:
+            for name, value in before.items():
+                object.__setattr__(self, name, value)
+            raise
+        writes.save_batch(conn, resource, [self], {}, explicit=connection is not None).raise_for_one()
         return self
 
     @hybridmethod
     def delete(self, /, id: Any = None, *, connection: Connection | None = None) -> None:
         """Delete this model (or the one with ``id``) on the server.
 
-        A delete whose reply was lost leaves the model in :attr:`SaveState.DELETING`; calling
-        ``delete()`` again finishes it (an object already gone counts as deleted).
+        A batch of one, as ``Collection.delete()``: a delete whose reply was lost leaves the
+        model in :attr:`SaveState.DELETING`; calling ``delete()`` again finishes it (an object
+        already gone counts as deleted).
 
         >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="doomed").save().delete()
         """
         conn, resource = self._resource(connection)
-        deleter = resource.require(Delete)
+        resource.require(Delete)
         if id is not None:
             self.id = id
             self._origin = None  # the id given names an object of the current server
         if self.id is None:
             raise ValueError(f"{type(self).__name__}.delete needs an id")
         self.id = check_id(self.id, resource.id_type, f"{type(self).__name__} id")
-        self.check_origin(conn, connection is not None)
-        try:
-            resource.prepare(conn, [self], "delete")
-            deleter.delete(conn, self)
-        except NotFound:
-            if self._state is not SaveState.DELETING:
-                raise
-        except NeuromodelsError as e:
-            if e.outcome_unknown or (isinstance(e, ServerUnavailable) and e.sent):
-                self._state = SaveState.DELETING
-            raise
-        self._state = SaveState.DELETED
+        if self._state is SaveState.DELETED:
+            self._state = SaveState.STORED  # deleting again asks the server (it says "not found")
+        writes.delete_batch(conn, resource, [self], explicit=connection is not None).raise_for_one()
 
     # -- plain data ----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -189,7 +189,7 @@ def _each(conn: "Connection", fn: Callable[[Any], Any], models: Sequence["Model"
 def create_many(conn: "Connection", resource: Resource, models: Sequence["Model"],
                 modifiers: Mapping[str, Any]) -> Errors:
     creator = resource.require(Create)
-    if isinstance(creator, BulkCreate):
+    if isinstance(creator, BulkCreate) and len(models) > 1:  # one model: the single request
         chunks = chunked(conn, models, creator)
         outcomes = conn.transport.map(lambda c: creator.create_chunk(conn, c, modifiers), chunks,
                                       desc=f"saving {resource.model_name}s")
@@ -201,7 +201,7 @@ def update_many(conn: "Connection", resource: Resource, models: Sequence["Model"
                 modifiers: Mapping[str, Any]) -> Errors:
     updater = resource.require(Update)
     resource.prepare(conn, models, "update")
-    if isinstance(updater, BulkUpdate):
+    if isinstance(updater, BulkUpdate) and len(models) > 1:
         chunks = chunked(conn, models, updater)
         outcomes = conn.transport.map(lambda c: updater.update_chunk(conn, c, modifiers), chunks,
                                       desc=f"updating {resource.model_name}s")
@@ -213,7 +213,7 @@ def update_many(conn: "Connection", resource: Resource, models: Sequence["Model"
 def delete_many(conn: "Connection", resource: Resource, models: Sequence["Model"]) -> Errors:
     deleter = resource.require(Delete)
     resource.prepare(conn, models, "delete")
-    if isinstance(deleter, BulkDelete):
+    if isinstance(deleter, BulkDelete) and len(models) > 1:
         chunks = chunked(conn, models, deleter)
         outcomes = conn.transport.map(lambda c: deleter.delete_chunk(conn, c), chunks,
                                       desc=f"deleting {resource.model_name}s")

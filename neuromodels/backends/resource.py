@@ -257,6 +257,10 @@ class BulkCreate(Create):
         """Create ``chunk``; per model None (stored, id set) or its error."""
         raise NotImplementedError
 
+    def create(self, conn: "Connection", model: "Model", modifiers: Mapping[str, Any]) -> None:
+        """One model: a chunk of one, unless the server has a request of its own for it."""
+        _raise_first(self.create_chunk(conn, [model], modifiers))
+
 
 class Update(Resource):
     """Sends one object's changes: implement :meth:`update`."""
@@ -274,6 +278,10 @@ class BulkUpdate(Update):
     def update_chunk(self, conn: "Connection", chunk: Sequence["Model"], modifiers: Mapping[str, Any]) -> Errors:
         raise NotImplementedError
 
+    def update(self, conn: "Connection", model: "Model", changes: Mapping[str, Any],
+               modifiers: Mapping[str, Any]) -> None:
+        _raise_first(self.update_chunk(conn, [model], modifiers))
+
 
 class Delete(Resource):
     """Deletes one object: implement :meth:`delete`."""
@@ -289,6 +297,15 @@ class BulkDelete(Delete):
 
     def delete_chunk(self, conn: "Connection", chunk: Sequence["Model"]) -> Errors:
         raise NotImplementedError
+
+    def delete(self, conn: "Connection", model: "Model") -> None:
+        _raise_first(self.delete_chunk(conn, [model]))
+
+
+def _raise_first(errors: Errors) -> None:
+    for error in errors:
+        if error is not None:
+            raise error
 
 
 class Settle(Resource):

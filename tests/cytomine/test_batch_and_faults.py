@@ -32,10 +32,13 @@ def test_partial_reply_maps_ids_and_errors(cytomine, image, bundled):
 
 
 def test_all_failed_reply(cytomine, bundled):
-    batch = AnnotationCollection([Annotation(geometry=Point(1, 1), image=999999998)])
+    # Two items: the bulk request (a batch of one goes through the single-item request).
+    batch = AnnotationCollection([Annotation(geometry=Point(1, 1), image=999999998),
+                                  Annotation(geometry=Point(2, 2), image=999999998)])
     with pytest.raises(PartialSaveError) as info:
         batch.save()
-    assert info.value.saved == [] and isinstance(info.value.failed[0][1], BadRequest)
+    assert info.value.saved == [] and len(info.value.failed) == 2
+    assert all(isinstance(error, BadRequest) for _, error in info.value.failed)
 
 
 def test_ambiguous_reply_falls_back_without_duplicates(cytomine, image, bundled, monkeypatch):
