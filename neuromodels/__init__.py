@@ -26,6 +26,7 @@ from .errors import (
     RateLimited,
     ServerError,
     ServerUnavailable,
+    UnknownFilter,
 )
 
 #: Public names loaded on first use (PEP 562), so `import neuromodels` does not load pandas.
@@ -64,8 +65,8 @@ __all__ = [
     "Annotation", "AnnotationCollection", "AuthenticationError", "BadRequest", "Collection",
     "Conflict", "Connection", "Connector", "ConnectorCollection", "ImageInstance",
     "ImageInstanceCollection", "Link", "Model", "NeuromodelsError", "Neuron", "NeuronCollection",
-    "NoConnection", "NotFound", "NotSupported", "Ontology", "OutcomeUnknown", "OntologyCollection", "PartialSaveError",
+    "NoConnection", "NotFound", "NotSupported", "Ontology", "OntologyCollection", "PartialSaveError",
     "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
-    "Volume", "VolumeCollection",
+    "UnknownFilter", "Volume", "VolumeCollection", "OutcomeUnknown",
 ]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, Mu
 from . import operations, writes
 from .backends.resource import did_you_mean
 from .connection import Connection
-from .errors import NeuromodelsError
+from .errors import NeuromodelsError, UnknownFilter
 from .writes import WriteReport
 from .model import Model, SaveState
 from .transfer import CopyCollectionMixin
@@ -33,11 +33,6 @@ M = TypeVar("M", bound=Model)
 C = TypeVar("C", bound="Collection[Any]")
 
 _NO_VALUE: Any = object()
-
-
-class UnknownFilter(ValueError, AttributeError):
-    """A filter or modifier the backend does not offer: a ``ValueError`` (as API.md says of
-    unknown filters) that is also an ``AttributeError`` when it was set as an attribute."""
 
 
 class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
@@ -90,11 +85,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
             conn = Connection.current(None)
         except NeuromodelsError:
             return
-        allowed = conn.backend.resource(self.model).allowed_filters(conn)
-        if name not in allowed:
-            raise UnknownFilter(
-                f"unknown filter {name!r} for {self.model.__name__} on {conn.backend.name}"
-                f"{did_you_mean(name, allowed)}; allowed: {', '.join(sorted(allowed)) or 'none'}")
+        conn.backend.resource(self.model).check_filter_name(conn, name)
 
     def __getattr__(self, name: str) -> Any:
         modifiers = self.__dict__.get("_modifiers", {})
@@ -221,14 +212,14 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
 
     def fetch_with_filter(self: C, key: str, value: Any, *, connection: Connection | None = None,
                           **options: Any) -> C:
-        """Set one filter and fetch, as in the Cytomine client.
+        """A new collection with one more filter, fetched: ``where(key=value).fetch()``, as in
+        the Cytomine client. This collection is left as it is.
 
         >>> stacks = ImageInstanceCollection().fetch_with_filter("project", conn.project)
         >>> stacks[0].name
         'Synthetic EM stack'
         """
-        self._modifiers[key] = value
-        return self.fetch(connection=connection, **options)
+        return self.where(**{key: value}).fetch(connection=connection, **options)
 
     def iterator(self, *, connection: Connection | None = None, **options: Any) -> Iterator[M]:
         """Stream the query's results page by page without keeping them.

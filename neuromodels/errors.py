@@ -198,6 +198,13 @@ class PartialSaveError(NeuromodelsError):
         self.report = report
 
 
+class UnknownFilter(ValueError, AttributeError):
+    """A filter or modifier the backend does not offer, refused before any request: a
+    ``ValueError`` (as API.md says of unknown filters) that is also an ``AttributeError`` when it
+    was set as an attribute. Raised by ``where()``, ``fetch()``, ``count()``, ``iterator()``
+    and ``save()`` alike."""
+
+
 #: HTTP status -> error class, for statuses a backend's parser did not classify itself.
 STATUS_ERRORS: dict[int, type[NeuromodelsError]] = {
     400: BadRequest,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Sequence, Ty
 
 import attrs
 
-from ..errors import NotFound, NotSupported
+from ..errors import NotFound, NotSupported, UnknownFilter
 from .base import Filter
 
 if TYPE_CHECKING:
@@ -148,18 +148,21 @@ class Resource:
         """The filters a collection may use (servers that list their own fields override this)."""
         return self.filters
 
+    def check_filter_name(self, conn: "Connection", name: str) -> Filter:
+        """The filter called ``name``, or :class:`~neuromodels.errors.UnknownFilter` naming the
+        close ones (the one check for ``where()``, attributes, ``fetch()`` and ``count()``)."""
+        allowed = self.allowed_filters(conn)
+        spec = allowed.get(name)
+        if spec is None:
+            names = ", ".join(sorted(allowed)) or "none"
+            raise UnknownFilter(f"unknown filter {name!r} for {self.model_name} on {self.backend_name}"
+                                f"{did_you_mean(name, allowed)}; allowed: {names}")
+        return spec
+
     def check_modifiers(self, conn: "Connection", modifiers: Mapping[str, Any]) -> None:
         """Refuse unknown filters and wrong value types before any request."""
-        allowed = self.allowed_filters(conn)
         for name, value in modifiers.items():
-            spec = allowed.get(name)
-            if spec is None:
-                names = ", ".join(sorted(allowed)) or "none"
-                raise ValueError(
-                    f"unknown filter {name!r} for {self.model_name} on {self.backend_name}"
-                    f"{did_you_mean(name, allowed)}; allowed: {names}"
-                )
-            spec.validate(value)
+            self.check_filter_name(conn, name).validate(value)
 
     def validate(self, model: "Model", operation: str) -> None:
         """Check a model before any request is sent; raise ValueError/TypeError."""

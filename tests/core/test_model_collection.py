@@ -149,6 +149,28 @@ def test_modifiers_as_keywords_or_attributes_and_unknown_refused(server):
         assert [p.name for p in ProjectCollection().fetch_with_filter("name", "a")] == ["a"]
 
 
+def test_one_answer_to_a_misspelt_filter_everywhere(server):
+    from neuromodels import UnknownFilter
+
+    with connect(server):
+        before = server.requests
+        for call in (lambda: ProjectCollection(nmae="a").fetch(), lambda: ProjectCollection(nmae="a").count(),
+                     lambda: list(ProjectCollection(nmae="a").iterator()), lambda: ProjectCollection().where(nmae="a"),
+                     lambda: setattr(ProjectCollection(), "nmae", "a")):
+            with pytest.raises(UnknownFilter, match="did you mean 'name'"):
+                call()
+        assert server.requests == before
+
+
+def test_fetch_with_filter_returns_a_new_collection_like_where(server):
+    with connect(server):
+        ProjectCollection([Project(name="fwf")]).save()
+        base = ProjectCollection()
+        found = base.fetch_with_filter("name", "fwf")
+        assert found is not base and base.modifiers == {} and len(base) == 0
+        assert [p.name for p in found] == ["fwf"] and found.modifiers == {"name": "fwf"}
+
+
 def test_to_dataframe_one_row_per_model():
     frame = ProjectCollection([Project(id=1, name="a"), Project(id=2, name="b")]).to_dataframe()
     assert list(frame["name"]) == ["a", "b"] and len(frame) == 2
@@ -192,3 +214,23 @@ def test_collection_delete(server):
         batch = ProjectCollection(Project(name=f"p{i}") for i in range(3)).save()
         batch.delete()
         assert len(batch) == 0 and stored(server) == []
+
+
+def test_collections_pickle_copy_and_deepcopy_with_a_lock_of_their_own():
+    import copy
+    import pickle
+
+    c = ProjectCollection([Project(id=1, name="a")], name="a")
+    for twin in (pickle.loads(pickle.dumps(c)), copy.copy(c), copy.deepcopy(c)):
+        assert [p.name for p in twin] == ["a"] and twin.modifiers == {"name": "a"}
+        assert twin._lock is not c._lock
+        with twin._lock:  # a working lock, not a shared or missing one
+            twin.append(Project(name="b"))
+    assert len(c) == 1
+
+
+def test_last_report_says_what_a_save_did(server):
+    with connect(server):
+        batch = ProjectCollection([Project(name="r1"), Project(name="r2")]).save()
+        assert batch.last_report is not None and batch.last_report.complete
+        assert batch.last_report.done == list(batch)
