@@ -70,6 +70,13 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
         self.__dict__.update(state)
         object.__setattr__(self, "_lock", threading.RLock())
 
+    def __copy__(self: C) -> C:
+        """A new collection of the same models (as ``list.copy()``), with its own modifiers."""
+        twin = type(self).__new__(type(self))
+        twin.__setstate__({**self.__getstate__(), "_items": list(self._items),
+                           "_modifiers": dict(self._modifiers)})
+        return twin
+
     # -- modifiers as attributes ------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_") or hasattr(type(self), name):
