@@ -11,7 +11,7 @@ NeuroMorpho.org and Clio as Python objects.
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from .core.errors import (
     AuthenticationError,
     BadRequest,
     Conflict,
@@ -30,17 +30,20 @@ from .errors import (
 )
 
 #: Public names loaded on first use (PEP 562), so `import neuromodels` does not load pandas.
-_LAZY = {"Collection": "collection", "Connection": "connection", "Model": "model",
-         **{name: "resources" for name in (
+_LAZY = {"Collection": "core.collection", "Connection": "connection", "Model": "core.model",
+         "SaveState": "core.state", "WriteReport": "core.writes",
+         **{name: "models" for name in (
              "Annotation", "AnnotationCollection", "Connector", "ConnectorCollection", "ImageInstance",
              "ImageInstanceCollection", "Link", "Neuron", "NeuronCollection", "Ontology", "OntologyCollection",
              "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")}}
 
 if TYPE_CHECKING:
-    from .collection import Collection
+    from .core.collection import Collection
     from .connection import Connection
-    from .model import Model
-    from .resources import (Annotation, AnnotationCollection, Connector, ConnectorCollection, ImageInstance,
+    from .core.model import Model
+    from .core.state import SaveState
+    from .core.writes import WriteReport
+    from .models import (Annotation, AnnotationCollection, Connector, ConnectorCollection, ImageInstance,
                             ImageInstanceCollection, Link, Neuron, NeuronCollection, Ontology, OntologyCollection,
                             Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection)
 
@@ -68,5 +71,5 @@ __all__ = [
     "NoConnection", "NotFound", "NotSupported", "Ontology", "OntologyCollection", "PartialSaveError",
     "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
-    "UnknownFilter", "Volume", "VolumeCollection", "OutcomeUnknown",
+    "UnknownFilter", "Volume", "VolumeCollection", "OutcomeUnknown", "SaveState", "WriteReport",
 ]

@@ -124,7 +124,7 @@ def _serve_in_background(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     unknown = [b for b in args.backends if b not in DEMO_BACKENDS]
     if unknown:
-        from .backends.resource import did_you_mean
+        from .core.capabilities import did_you_mean
 
         print(f"neuromodels demo: no demo for {', '.join(map(repr, unknown))}{did_you_mean(unknown[0], DEMO_BACKENDS)}; "
               f"choose from {', '.join(DEMO_BACKENDS)}", file=sys.stderr)
@@ -139,7 +139,7 @@ def _demo(args: argparse.Namespace) -> int:
 def collection_kinds() -> dict[str, type]:
     """Every collection of the public API by its command-line name (``neuron``, ``imageinstance``...)."""
     import neuromodels
-    from .collection import Collection
+    from .core.collection import Collection
 
     kinds: dict[str, type] = {}
     for name in neuromodels.__all__:
@@ -243,7 +243,7 @@ def write_table(frame: Any, fmt: str, out: Any) -> None:
 
 def _ls(args: argparse.Namespace) -> int:
     from .connection import Connection
-    from .errors import NeuromodelsError, NotSupported
+    from .core.errors import NeuromodelsError, NotSupported
 
     kinds = collection_kinds()
     if args.profile:
@@ -265,7 +265,7 @@ def _ls(args: argparse.Namespace) -> int:
             return 0
         kind = _kind(args.kind, kinds)
         if kind is None:
-            from .backends.resource import did_you_mean
+            from .core.capabilities import did_you_mean
 
             print(f"neuromodels ls: unknown kind {args.kind!r}{did_you_mean(args.kind, kinds)}; "
                   f"one of {', '.join(kinds)}", file=sys.stderr)
@@ -355,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    from .errors import NeuromodelsError
+    from .core.errors import NeuromodelsError
 
     try:
         return func(args)

@@ -18,11 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .backends.base import Backend
+from .core.backend import Backend
 from .credentials import (
     BasicAuth, Secret, _env_settings, _profile_settings, _reveal, _secret, _split_userinfo, _strip_userinfo, basic_auth,
 )
-from .errors import NoConnection, NotSupported
+from .core.errors import NoConnection, NotSupported
 from .transport import DEFAULT_MAX_BODY, Transport
 
 if TYPE_CHECKING:
@@ -56,13 +56,13 @@ _activated_lock = threading.Lock()
 # -- backends --------------------------------------------------------------------------------------
 def register_backend(name: str, factory: "Callable[[], Backend] | str") -> None:
     """Make a backend available as ``Connection(..., backend=name)`` without an installed
-    package: ``factory`` is a :class:`~neuromodels.backends.base.Backend` subclass (or any
+    package: ``factory`` is a :class:`~neuromodels.core.backend.Backend` subclass (or any
     callable returning a backend), or ``"module:attribute"``.
 
     Installed packages declare theirs instead in the ``neuromodels.backends`` entry-point
     group (``mylab = mylab.neuromodels:MyBackend``).
 
-    >>> from neuromodels.backends.base import Backend
+    >>> from neuromodels.core.backend import Backend
     >>> class Mine(Backend):
     ...     name = "mine"
     >>> register_backend("mine", Mine)

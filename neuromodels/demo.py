@@ -19,8 +19,8 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import NotFound, NotSupported
-from .resources import (
+from .core.errors import NotFound, NotSupported
+from .models import (
     Annotation,
     AnnotationCollection,
     Connector,

@@ -175,7 +175,7 @@ class FetchPartition:
 
 def _cytomine_images(conn: "Connection", modifiers: dict[str, Any]) -> list[Any]:
     """The images whose annotations a Cytomine annotation query covers."""
-    from .resources import ImageInstanceCollection
+    from .models import ImageInstanceCollection
 
     if modifiers.get("image") is not None:
         return [modifiers["image"]]
@@ -251,7 +251,7 @@ class DaskCollectionMixin:
         else:
             split = SPLITS.get((resource.backend_name, resource.model_name))
             if split is None:
-                from .errors import NotSupported
+                from .core.errors import NotSupported
 
                 raise NotSupported(f"{resource.backend_name} cannot split a {resource.model_name} query into "
                                    "partitions: it fetches neither by ids nor by a filter neuromodels knows to split on")

@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 import attrs
 import numpy as np
 
-from .backends.resource import Resource, capability
-from .errors import NotFound, NotSupported, ProtocolError
+from .core.capabilities import Resource, capability
+from .core.errors import NotFound, NotSupported, ProtocolError
 from .transport import Transport, same_origin
 
 if TYPE_CHECKING:

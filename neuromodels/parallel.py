@@ -1,7 +1,7 @@
 """Many requests at once: a bounded parallel map with one outcome per item, and Ctrl-C.
 
 A ``KeyboardInterrupt`` while :meth:`ParallelMap.map` waits stops sending at once: items not yet
-started are cancelled and come back with :class:`~neuromodels.errors.NotSent`, items in flight
+started are cancelled and come back with :class:`~neuromodels.core.errors.NotSent`, items in flight
 finish (without further retries) or time out. The interrupt is remembered in the current
 context, so later requests of the same operation send nothing until
 :meth:`ParallelMap.reraise_interrupt` turns it back into the ``KeyboardInterrupt``. A second
@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 import attrs
 
-from .errors import NotSent
+from .core.errors import NotSent
 
 
 log = logging.getLogger("neuromodels")
@@ -147,7 +147,7 @@ class ParallelMap:
         ``fn`` runs in worker threads (in a copy of the caller's context, so the current
         connection is seen there too), and responses are parsed there. One failure never throws
         away the others: each item gets an :class:`Outcome` with its value or error. On Ctrl-C
-        the items never started get :class:`~neuromodels.errors.NotSent` (see the module
+        the items never started get :class:`~neuromodels.core.errors.NotSent` (see the module
         docstring).
         """
         items = list(items)

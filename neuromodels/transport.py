@@ -20,11 +20,11 @@ Deadlines and sizes:
   counts as no hint, and a wait longer than ``timeout`` ends the call at once instead of
   sleeping.
 * ``max_body`` caps the *decoded* size of a body (a gzip bomb stops at the cap):
-  :class:`~neuromodels.errors.ResponseTooLarge`.
+  :class:`~neuromodels.core.errors.ResponseTooLarge`.
 
 Redirects are followed for reads only, and only within the origin the connection was made for
 (same host and port; ``http`` may become ``https`` on the same host, never the reverse).
-Anything else raises :class:`~neuromodels.errors.RedirectRefused` naming the target, so no
+Anything else raises :class:`~neuromodels.core.errors.RedirectRefused` naming the target, so no
 credential of any kind travels to another server. Following re-applies the connection's
 authentication to the new request (Cytomine signs each path anew).
 
@@ -48,7 +48,7 @@ import orjson
 import requests
 import urllib3
 
-from .errors import (
+from .core.errors import (
     NeuromodelsError,
     NotSent,
     ProtocolError,
@@ -61,7 +61,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .backends.base import Backend
+    from .core.backend import Backend
     from .cache import ReadCache
 
 from .deadlines import _GRACE, _WATCHDOG, Adapter, NoDHAdapter, _Garbled, _local, _read_body, _refused, _TooLarge, _TooSlow

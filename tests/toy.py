@@ -14,8 +14,8 @@ import requests
 from werkzeug.wrappers import Request, Response
 
 from neuromodels import Project
-from neuromodels.backends.base import Backend, Filter
-from neuromodels.backends.resource import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
+from neuromodels.core.backend import Backend, Filter
+from neuromodels.core.capabilities import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
 from neuromodels.connection import register_backend
 from neuromodels.errors import NeuromodelsError, error_for_status
 from neuromodels.testing.harness import Database, LocalServer

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..connection import load_backend
-from .resource import BASIC_OPERATIONS, CAPABILITIES, List, Resource  # noqa: F401
+from ..core.capabilities import BASIC_OPERATIONS, CAPABILITIES, List, Resource  # noqa: F401
 
 def _extra() -> list[type[Resource]]:
     """Capabilities beyond the basic operations (read when asked: backends register theirs on import)."""
-    from . import resource
+    from ..core import capabilities as resource
 
     return [c for c in resource.CAPABILITIES if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
 

@@ -1,6 +1,6 @@
 """Capabilities some servers add around their objects: tags, attached files, users.
 
-Each is a capability mixin in the style of :mod:`neuromodels.backends.resource`: a resource that
+Each is a capability mixin in the style of :mod:`neuromodels.core.capabilities`: a resource that
 mixes it in implements its primitive, and the public model method calls
 ``resource.require(Capability)``, so a backend without it raises
 :class:`~neuromodels.NotSupported` with the reason from its ``not_supported`` table.
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import attrs
 
-from .resource import Resource, capability
+from ..core.capabilities import Resource, capability
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..model import Model
+    from ..core.model import Model
 
 
 @attrs.frozen
@@ -67,7 +67,7 @@ class AttachedFile:
 
         """
         from ..connection import Connection
-        from ..model import Model
+        from ..core.model import Model
 
         conn = Connection.current(connection)
         owner = self.owner if self.owner is not None else Model

@@ -1,6 +1,6 @@
 """Capabilities of servers that hold traced skeletons (CATMAID): connectivity and reviews.
 
-Each is a mixin in the style of :mod:`neuromodels.backends.resource`: the public model method
+Each is a mixin in the style of :mod:`neuromodels.core.capabilities`: the public model method
 calls ``resource.require(Connectivity)``, so a backend without it raises
 :class:`~neuromodels.NotSupported` with the reason from its ``not_supported`` table.
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from .resource import Resource, capability
+from ..core.capabilities import Resource, capability
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..connection import Connection
-    from ..model import Model
+    from ..core.model import Model
 
 
 @capability

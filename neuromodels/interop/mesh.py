@@ -9,7 +9,7 @@ import numpy as np
 from .optional import require
 
 if TYPE_CHECKING:
-    from ..resources import Volume
+    from ..models import Volume
 
 
 class TrimeshVolumeMixin:

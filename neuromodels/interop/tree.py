@@ -17,7 +17,7 @@ from .optional import require
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..resources import Neuron, NeuronCollection
+    from ..models import Neuron, NeuronCollection
 
 #: The units each server's coordinates are in (navis' ``units``).
 BACKEND_UNITS = {"catmaid": "1 nanometer", "neuromorpho": "1 micrometer", "clio": "8 nanometer"}
@@ -37,7 +37,7 @@ def _units(neuron: "Neuron", units: Any) -> Any:
     if neuron.extra.get("units"):
         return neuron.extra["units"]
     from ..connection import Connection
-    from ..errors import NoConnection
+    from ..core.errors import NoConnection
 
     try:
         return BACKEND_UNITS.get(Connection.current().backend.name)

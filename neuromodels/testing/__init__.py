@@ -25,14 +25,14 @@ SERVERS = {
 
 def server_class(backend: str) -> type[LocalServer]:
     if backend not in SERVERS:
-        from ..backends.resource import did_you_mean
+        from ..core.capabilities import did_you_mean
 
         raise ValueError(f"no bundled server for {backend!r}{did_you_mean(str(backend), list(SERVERS))}; "
                          f"there are: {', '.join(SERVERS)}")
     try:
         module = importlib.import_module(SERVERS[backend])
     except ModuleNotFoundError as e:
-        from ..errors import NotSupported
+        from ..core.errors import NotSupported
 
         raise NotSupported(f"this version of neuromodels has no bundled {backend} server yet") from e
     server: type[LocalServer] = module.SERVER

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..model import Model
+    from ..core.model import Model
 
 from .core import (
     CHUNK, CLIO_MARKER, CopyReport, MARKER_PREFIX, Origin, Transform, _Job, as_transform, log, source_name,
@@ -81,7 +81,7 @@ class CopyModelMixin:
         (True, True, True)
         >>> other.stop()
         """
-        from ..resources import COLLECTIONS
+        from ..models import COLLECTIONS
 
         for collection_class in COLLECTIONS:
             if isinstance(self, collection_class.model):
@@ -146,7 +146,7 @@ def _route(model: type, source: "Connection", target: "Connection") -> Callable[
     route = routes.get((name, src, tgt))
     if route is not None:
         return route
-    from ..errors import NotSupported
+    from ..core.errors import NotSupported
 
     reason = _REASONS.get((name, tgt))
     if reason is None and name == "Annotation" and src == tgt == "catmaid":
@@ -166,7 +166,7 @@ def _check_copy_options(options: Mapping[str, Any]) -> None:
     """A misspelt option of copy_to is a TypeError naming the close ones, like every option."""
     import inspect
 
-    from ..backends.resource import did_you_mean
+    from ..core.capabilities import did_you_mean
 
     accepted = [name for name, p in inspect.signature(copy_models).parameters.items()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "source"]
@@ -210,10 +210,10 @@ def copy_models(
     Interrupted (Ctrl-C, server down), call it again: it finds what is there by the markers
     and creates only the rest.
     """
-    from ..collection import Collection
+    from ..core.collection import Collection
     from ..connection import Connection
-    from ..errors import NoConnection, PartialSaveError
-    from ..resources import COLLECTIONS
+    from ..core.errors import NoConnection, PartialSaveError
+    from ..models import COLLECTIONS
 
     if not isinstance(target, Connection):
         raise TypeError(f"copy_to needs the target Connection, not {type(target).__name__}")

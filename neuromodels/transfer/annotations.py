@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 if TYPE_CHECKING:
-    from ..resources import Annotation
+    from ..models import Annotation
 
 from .core import CLIO_MARKER, Origin, _Job, _apply, _mark, _origin, _save, _transform_geometry
 
@@ -20,7 +20,7 @@ def _geometry_key(geometry: Any) -> str:
 
 
 def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["Annotation"]:
-    from ..resources import Annotation, AnnotationCollection, ImageInstance, Project, Term, TermCollection
+    from ..models import Annotation, AnnotationCollection, ImageInstance, Project, Term, TermCollection
 
     report = job.report
     image = job.options["image"]
@@ -138,8 +138,8 @@ def _clio_properties(job: _Job, a: "Annotation", origin: Origin) -> dict[str, An
 
 
 def _copy_clio_annotations(models: list["Annotation"], job: _Job) -> list["Annotation"]:
-    from ..errors import NotFound
-    from ..resources import Annotation, AnnotationCollection
+    from ..core.errors import NotFound
+    from ..models import Annotation, AnnotationCollection
 
     report = job.report
     origins = [_origin(job, "annotation", a) for a in models]

@@ -83,8 +83,8 @@ def cli_copy(argv: list[str]) -> int:
     ...     del os.environ[name]
     >>> nmo.stop(); lab.stop()
     """
-    from .. import resources
-    from ..errors import NeuromodelsError, PartialSaveError
+    from .. import models as resources
+    from ..core.errors import NeuromodelsError, PartialSaveError
 
     parser = argparse.ArgumentParser(prog="neuromodels copy", description="copy models between two servers")
     parser.add_argument("source", help="env, env:PREFIX (PREFIX_URL, PREFIX_TOKEN ...) or a profile name")

@@ -13,7 +13,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..model import Model
+    from ..core.model import Model
 
 
 log = logging.getLogger("neuromodels")
@@ -197,7 +197,7 @@ def _mark(model: MT, origin: Origin) -> MT:
 def _save(job: _Job, collection_class: type, models: Sequence["Model"], origins: Sequence[Origin]) -> list[bool]:
     """Save models on the target in one collection save; per model whether it is stored.
     Per-item refusals are recorded as failures; a server that stops answering stops the copy."""
-    from ..errors import PartialSaveError, ServerUnavailable
+    from ..core.errors import PartialSaveError, ServerUnavailable
 
     if not models:
         return []

@@ -11,7 +11,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..resources import Neuron, Volume
+    from ..models import Neuron, Volume
 
 from .core import MARKER_PREFIX, NEUROMORPHO_FIELDS, Origin, _Job, _apply, _mark, _origin, _save, log
 
@@ -51,7 +51,7 @@ def _copy_nodes(job: _Job, nodes: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
-    from ..resources import Neuron
+    from ..models import Neuron
 
     if neuron.nodes is None or len(neuron.nodes) == 0:
         raise ValueError(f"neuron {neuron.id} has no nodes to copy")
@@ -69,8 +69,8 @@ def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
 
 def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
     """Source id -> the copy already on the target, by the markers (one query)."""
-    from ..errors import NotFound
-    from ..resources import NeuronCollection
+    from ..core.errors import NotFound
+    from ..models import NeuronCollection
 
     found: dict[str, Neuron] = {}
     try:
@@ -93,7 +93,7 @@ def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
 def _load_nodes(job: _Job, neurons: list["Neuron"]) -> list[BaseException | None]:
     """Nodes for neurons that lack them, from the source: one bulk step, and one at a time
     only when the bulk step fails (so one missing file does not sink the rest)."""
-    from ..resources import NeuronCollection
+    from ..models import NeuronCollection
 
     missing = [n for n in neurons if n.nodes is None]
     if not missing:
@@ -132,7 +132,7 @@ def _match_nodes(source_xyz: np.ndarray, source_ids: np.ndarray, target: "pd.Dat
 
 
 def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
-    from ..resources import Neuron, NeuronCollection
+    from ..models import Neuron, NeuronCollection
 
     report = job.report
     origins = [_origin(job, "neuron", n) for n in models]
@@ -204,7 +204,7 @@ def _complete_catmaid_copies(job: _Job, models: list["Neuron"], copies: list["Ne
                              origins: list[Origin], node_maps: dict[int, dict[int, int]]) -> None:
     """Copies found on the target get their node map (by position) and any tags an
     interruption kept from them; then the connectors between the copied neurons."""
-    from ..resources import Neuron, NeuronCollection
+    from ..models import Neuron, NeuronCollection
 
     found = [i for i, c in enumerate(copies) if c is not None and models[i].id not in node_maps]
     want_connectors = job.options["connectors"] in ("between", "any")
@@ -242,7 +242,7 @@ def _complete_catmaid_copies(job: _Job, models: list["Neuron"], copies: list["Ne
 
 def _copy_connectors(job: _Job, models: list["Neuron"], copies: list["Neuron | None"],
                      node_maps: dict[int, dict[int, int]]) -> None:
-    from ..resources import Connector, ConnectorCollection, Link
+    from ..models import Connector, ConnectorCollection, Link
 
     report = job.report
     copied = {models[i].id: c.id for i, c in enumerate(copies) if c is not None and models[i].id in node_maps}
@@ -294,7 +294,7 @@ def _copy_connectors(job: _Job, models: list["Neuron"], copies: list["Neuron | N
 
 # -- volumes (CATMAID -> CATMAID) ----------------------------------------------------------------------------------
 def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
-    from ..resources import Volume, VolumeCollection
+    from ..models import Volume, VolumeCollection
 
     report = job.report
     origins = [_origin(job, "volume", v) for v in models]

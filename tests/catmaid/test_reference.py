@@ -16,7 +16,7 @@ from neuromodels import (
     VolumeCollection,
 )
 
-from neuromodels.model import SaveState
+from neuromodels.core.state import SaveState
 
 pytestmark = pytest.mark.vcr
 

@@ -152,7 +152,7 @@ def test_an_installed_package_plugs_a_backend_in_through_its_entry_point(tmp_pat
     from neuromodels.connection import available_backends
 
     (tmp_path / "plugged_backend.py").write_text(
-        "from neuromodels.backends.base import Backend\n\nclass Plugged(Backend):\n    name = 'plugged'\n")
+        "from neuromodels.core.backend import Backend\n\nclass Plugged(Backend):\n    name = 'plugged'\n")
     dist = tmp_path / "plugged-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugged\nVersion: 1.0\n")
@@ -167,7 +167,7 @@ def test_an_installed_package_plugs_a_backend_in_through_its_entry_point(tmp_pat
 
 
 def test_register_backend_for_a_backend_without_a_package():
-    from neuromodels.backends.base import Backend
+    from neuromodels.core.backend import Backend
     from neuromodels.connection import register_backend
 
     class Scripted(Backend):

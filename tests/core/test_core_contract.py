@@ -16,7 +16,7 @@ from neuromodels import (
     ProjectCollection,
     ProtocolError,
 )
-from neuromodels.model import SaveState
+from neuromodels.core.state import SaveState
 
 from .conftest import connect
 

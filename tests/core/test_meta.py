@@ -10,9 +10,9 @@ import yaml
 
 import neuromodels
 from neuromodels import Ontology, Term
-from neuromodels.backends.resource import BASIC_OPERATIONS, CAPABILITIES, Count, List, Resource
+from neuromodels.core.capabilities import BASIC_OPERATIONS, CAPABILITIES, Count, List, Resource
 from neuromodels.connection import BACKENDS
-from neuromodels.resources import MODELS
+from neuromodels.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from neuromodels import Connection, Connector, ConnectorCollection, Neuron, NeuronCollection, PartialSaveError
-from neuromodels.model import SaveState
+from neuromodels.core.state import SaveState
 from neuromodels.testing import Fault, serve
 
 SWC = "1 1 0 0 0 5 -1\n2 3 10 0 0 5 1\n3 3 20 0 0 5 2\n"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from neuromodels import Connection, Neuron, NeuronCollection
-from neuromodels.model import SaveState
+from neuromodels.core.state import SaveState
 from neuromodels.testing import serve
 
 SWC = "1 1 0 0 0 1 -1\n2 3 10 0 0 1 1\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from neuromodels import Connection, Neuron, NeuronCollection, PartialSaveError, ServerUnavailable
-from neuromodels.model import SaveState
+from neuromodels.core.state import SaveState
 from neuromodels.testing import Fault, serve
 
 SWC = "1 1 0 0 0 1 -1\n2 3 10 0 0 1 1\n"

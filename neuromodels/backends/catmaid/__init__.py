@@ -7,9 +7,9 @@ from typing import Any
 import requests
 
 from ...connection import BasicAuth, Connection, Secret, basic_auth
-from ...errors import NeuromodelsError
-from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import Backend
+from ...core.errors import NeuromodelsError
+from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
+from ...core.backend import Backend
 from . import errors, resources
 
 

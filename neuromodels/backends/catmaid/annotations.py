@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
-from ...errors import NotFound, ProtocolError
-from ...resources import Annotation
-from ..base import Filter, as_list, check_id, check_name
-from ..resource import Create, Delete, Fetch, List, Update
+from ...core.errors import NotFound, ProtocolError
+from ...models import Annotation
+from ...core.backend import Filter, as_list, check_id, check_name
+from ...core.capabilities import Create, Delete, Fetch, List, Update
 from . import api
 from .api import pid
 from .converter import form_list

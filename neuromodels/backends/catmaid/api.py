@@ -15,8 +15,8 @@ import attrs
 import orjson
 
 from ...connection import Connection
-from ...errors import NotFound
-from ..resource import ConnectionState
+from ...core.errors import NotFound
+from ...core.capabilities import ConnectionState
 from .converter import form_list
 
 log = logging.getLogger("neuromodels")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..base import as_list, check_id, check_name
+from ...core.backend import as_list, check_id, check_name
 
 
 INT = (int, np.integer)

@@ -22,7 +22,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from ...resources import Neuron
+from ...models import Neuron
 
 #: compact-detail's connector relation codes.
 COMPACT_RELATIONS = {0: "presynaptic_to", 1: "postsynaptic_to", 2: "gapjunction_with", 3: "desmosome_with"}

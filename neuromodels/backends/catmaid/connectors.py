@@ -8,11 +8,11 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ...connection import Connection
-from ...errors import NotFound
+from ...core.errors import NotFound
 from ...transport import parse_json
-from ...resources import Connector
-from ..base import Filter, check_id
-from ..resource import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ...models import Connector
+from ...core.backend import Filter, check_id
+from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
 from . import api, converter as cv
 from .api import chunks
 from .converter import form_list

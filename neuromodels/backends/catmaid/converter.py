@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ...formats.x3d import parse_indexed_triangle_set
-from ...wire import make_converter, record
-from ...resources import Connector, ImageInstance, Link, Neuron, Project, Volume
+from ...core.wire import make_converter, record
+from ...models import Connector, ImageInstance, Link, Neuron, Project, Volume
 # Node tables are parsed in .compact; re-exported for the resources and the benchmarks.
 from .compact import (  # noqa: F401
     CONNECTOR_COLUMNS, NODE_COLUMNS, connectors_frame, neuron_from_compact, neurons_from_compact_many, nodes_frame,

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
-from ...errors import Conflict
+from ...core.errors import Conflict
 from ...formats.swc import SWCError, check_tree
 from . import api
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import orjson
 import requests
 
-from ...errors import (
+from ...core.errors import (
     AuthenticationError,
     BadRequest,
     CredentialsRequired,

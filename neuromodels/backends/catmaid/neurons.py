@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
-from ...errors import NeuromodelsError, NotFound
+from ...core.errors import NeuromodelsError, NotFound
 from ...formats.swc import cable_length, roots
 from ...transport import parse_json
-from ...resources import Neuron
-from ..base import Filter, as_list, check_id, check_name
-from ..resource import (
+from ...models import Neuron
+from ...core.backend import Filter, as_list, check_id, check_name
+from ...core.capabilities import (
     BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes, Settle, Settlement,
 )
 from ..tracing import Connectivity, Reviews

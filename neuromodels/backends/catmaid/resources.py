@@ -9,11 +9,11 @@ import numpy as np
 
 from ...connection import Connection
 from ...imaging import CatmaidTiles
-from ...errors import NotFound
+from ...core.errors import NotFound
 from ...transport import parse_json
-from ...resources import ImageInstance, Project, Volume
-from ..base import Filter, as_list, check_name
-from ..resource import Count, Create, Delete, Fetch, List, Update
+from ...models import ImageInstance, Project, Volume
+from ...core.backend import Filter, as_list, check_name
+from ...core.capabilities import Count, Create, Delete, Fetch, List, Update
 from . import api, converter as cv
 from .api import pid
 

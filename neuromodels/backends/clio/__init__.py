@@ -18,10 +18,10 @@ import orjson
 import requests
 
 from ...connection import Connection, Secret
-from ...errors import AuthenticationError, CredentialsRequired, NeuromodelsError, error_for_status
+from ...core.errors import AuthenticationError, CredentialsRequired, NeuromodelsError, error_for_status
 from ...transport import error_text
-from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import Backend, decode_json
+from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
+from ...core.backend import Backend, decode_json
 from . import resources
 
 #: Where a token is looked for when the connection has none.

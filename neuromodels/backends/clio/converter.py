@@ -16,8 +16,8 @@ from typing import Any, Mapping, Sequence
 
 import attrs
 
-from ...resources import Annotation, Project
-from ...wire import make_converter
+from ...models import Annotation, Project
+from ...core.wire import make_converter
 
 #: Every Clio wire shape <-> model.
 converter = make_converter()

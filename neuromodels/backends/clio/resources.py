@@ -11,12 +11,12 @@ import numpy as np
 import requests
 
 from ...connection import Connection
-from ...errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied
-from ...model import Model
-from ...resources import Annotation, Project
+from ...core.errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied
+from ...core.model import Model
+from ...models import Annotation, Project
 from ...transport import parse_json
-from ..base import Filter, as_list, check_id, segment
-from ..resource import (
+from ...core.backend import Filter, as_list, check_id, segment
+from ...core.capabilities import (
     BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
 )
 from . import converter as cv

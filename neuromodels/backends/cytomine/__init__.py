@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import requests
 
 from ...connection import Connection, Secret
-from ...errors import NeuromodelsError, error_for_status
+from ...core.errors import NeuromodelsError, error_for_status
 from ...transport import error_text
-from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
-from ..base import Backend, decode_json
+from ...models import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
+from ...core.backend import Backend, decode_json
 from . import resources
 from .coordinates import from_cytomine, to_cytomine
 

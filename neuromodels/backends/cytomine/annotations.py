@@ -14,11 +14,11 @@ from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
 from ...imaging import CytomineCrops
-from ...errors import BadRequest, NeuromodelsError, NotFound, ProtocolError
-from ...resources import Annotation
+from ...core.errors import BadRequest, NeuromodelsError, NotFound, ProtocolError
+from ...models import Annotation
 from ...transport import parse_json
-from ..base import Filter, check_id
-from ..resource import BulkCreate, Errors, Settle, Settlement, Update
+from ...core.backend import Filter, check_id
+from ...core.capabilities import BulkCreate, Errors, Settle, Settlement, Update
 from . import converter as cv
 
 from .domains import (

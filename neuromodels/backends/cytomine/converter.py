@@ -14,8 +14,8 @@ from typing import Any, Mapping
 
 import shapely.wkt
 
-from ...resources import Annotation, ImageInstance, Ontology, Project, Term
-from ...wire import make_converter, plain, record
+from ...models import Annotation, ImageInstance, Ontology, Project, Term
+from ...core.wire import make_converter, plain, record
 from ..extras import AttachedFile, User
 
 #: Every Cytomine wire shape <-> model.

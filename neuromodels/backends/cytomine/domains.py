@@ -15,11 +15,11 @@ import requests
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
-from ...errors import Conflict, NotFound, ProtocolError
+from ...core.errors import Conflict, NotFound, ProtocolError
 from ...transport import parse_json
-from ..base import check_id, check_name
+from ...core.backend import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
-from ..resource import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
+from ...core.capabilities import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
 from . import converter as cv
 
 INT = (int, np.integer)

@@ -19,10 +19,10 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
 from ...imaging import CytomineWindows
-from ...resources import ImageInstance, Ontology, Project, Term
-from ..base import Filter, check_id, check_name
+from ...models import ImageInstance, Ontology, Project, Term
+from ...core.backend import Filter, check_id, check_name
 from ..extras import Members, User
-from ..resource import Download, Thumbnail, absent
+from ...core.capabilities import Download, Thumbnail, absent
 from . import converter as cv
 
 from .domains import (

@@ -7,9 +7,9 @@ from typing import Any
 import requests
 
 from ...connection import Connection, basic_auth
-from ...errors import NeuromodelsError, error_for_status
-from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ..base import Backend, decode_json
+from ...core.errors import NeuromodelsError, error_for_status
+from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
+from ...core.backend import Backend, decode_json
 from . import resources
 
 

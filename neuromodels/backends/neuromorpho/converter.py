@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 import attrs
 
-from ...resources import Neuron
-from ...wire import make_converter
-from ..base import segment
+from ...models import Neuron
+from ...core.wire import make_converter
+from ...core.backend import segment
 
 #: Every NeuroMorpho wire shape <-> model.
 converter = make_converter()

@@ -19,13 +19,13 @@ import numpy as np
 import requests
 
 from ...connection import Connection
-from ...errors import BadRequest, NotFound, ProtocolError
+from ...core.errors import BadRequest, NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
-from ...model import Model
-from ...resources import Neuron
+from ...core.model import Model
+from ...models import Neuron
 from ...transport import parse_json
-from ..base import Filter, as_list, segment
-from ..resource import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent, did_you_mean
+from ...core.backend import Filter, as_list, segment
+from ...core.capabilities import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent, did_you_mean
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"

@@ -12,7 +12,6 @@ edited block. On older pandas without copy-on-write the snapshot is a deep copy.
 from __future__ import annotations
 
 import copy
-import enum
 import functools
 import math
 import types
@@ -20,11 +19,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic,
 
 import attrs
 
-from .backends.base import check_id
-from .backends.resource import Delete, Resource, Update, did_you_mean
-from .connection import Connection
-from . import operations, writes
-from .transfer import CopyModelMixin
+from .backend import check_id
+from .capabilities import Delete, Resource, Update, did_you_mean
+from ..connection import Connection
+from . import operations
+from . import writes
+from .state import SaveState as SaveState  # re-exported: where users met it first
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -36,21 +36,6 @@ M = TypeVar("M", bound="Model")
 T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class SaveState(enum.Enum):
-    """Where a model stands with respect to the server."""
-
-    #: Never stored: ``save()`` creates it.
-    NEW = "new"
-    #: As loaded from or last saved to the server (it may have local changes since).
-    STORED = "stored"
-    #: A create was sent but its reply was lost: the next ``save()`` looks it up before resending.
-    UNKNOWN = "unknown"
-    #: A delete was sent but its reply was lost: the next ``delete()`` finishes it.
-    DELETING = "deleting"
-    #: Deleted on the server.
-    DELETED = "deleted"
 
 
 class hybridmethod(Generic[P, R]):
@@ -205,7 +190,7 @@ def _naming_unknown_keywords(cls: type, init: Callable[..., None]) -> Callable[.
 
 
 @model
-class Model(CopyModelMixin):
+class Model:
     """Base of every resource model. Subclasses are attrs classes whose fields all default to None.
 
     What a server returns beyond the declared fields stays in ``extra``.
@@ -326,7 +311,7 @@ class Model(CopyModelMixin):
     def save(self: M, *, connection: Connection | None = None) -> M:
         """Create the model when it has no id, else send what changed. Returns the model.
 
-        A batch of one: the same contract as ``Collection.save()`` (:mod:`neuromodels.writes`).
+        A batch of one: the same contract as ``Collection.save()`` (:mod:`neuromodels.core.writes`).
         When the reply is lost the model is left :attr:`SaveState.UNKNOWN` and the error has
         ``outcome_unknown`` set; calling ``save()`` again looks on the server before resending,
         so it is never stored twice.

@@ -14,18 +14,19 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
 
-from . import operations, writes
-from .backends.resource import did_you_mean
-from .connection import Connection
+from . import operations
+from . import writes
+from .capabilities import did_you_mean
+from ..connection import Connection
 from .errors import NeuromodelsError, UnknownFilter
 from .writes import WriteReport
-from .model import Model, SaveState
-from .transfer import CopyCollectionMixin
+from .model import Model
+from .state import SaveState
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .backends.resource import Resource
+    from .capabilities import Resource
 
 log = logging.getLogger("neuromodels")
 
@@ -35,7 +36,7 @@ C = TypeVar("C", bound="Collection[Any]")
 _NO_VALUE: Any = object()
 
 
-class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
+class Collection(MutableSequence[M], Generic[M]):
     """A list of models plus the query that fills it.
 
     Query modifiers go in as keywords or as attributes, and are checked against what the
@@ -47,7 +48,7 @@ class Collection(CopyCollectionMixin, MutableSequence[M], Generic[M]):
     """
 
     model: ClassVar[type[Model]] = Model
-    #: The :class:`~neuromodels.writes.WriteReport` of the last ``save()`` or ``delete()`` (also
+    #: The :class:`~neuromodels.core.writes.WriteReport` of the last ``save()`` or ``delete()`` (also
     #: after Ctrl-C: what was saved and what was never sent).
     last_report: WriteReport | None = None
 

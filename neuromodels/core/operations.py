@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
-from .backends.base import as_list, check_id
-from .backends.resource import (
+from .backend import as_list, check_id
+from .capabilities import (
     BulkCreate,
     BulkDelete,
     BulkUpdate,
@@ -38,9 +38,9 @@ from .backends.resource import (
 from .errors import NotFound, NotSupported, ProtocolError
 
 if TYPE_CHECKING:
-    from .connection import Connection
+    from ..connection import Connection
     from .model import Model
-    from .transport import Outcome
+    from ..transport import Outcome
 
 T = TypeVar("T")
 

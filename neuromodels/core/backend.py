@@ -1,12 +1,12 @@
 """What a backend declares.
 
 A backend maps the shared models onto one server's wire format. It is a set of resource
-declarations (:mod:`neuromodels.backends.resource`) — one per model — plus an error parser and
+declarations (:mod:`neuromodels.core.capabilities`) — one per model — plus an error parser and
 authentication. This module holds what those declarations are made of: :class:`Filter`, the
 id and name checks, and the :class:`Backend` class.
 
 Backends hold no state: what is read once per connection (CATMAID's relation ids, the fields a
-server lists) lives in a typed :class:`~neuromodels.backends.resource.ConnectionState`.
+server lists) lives in a typed :class:`~neuromodels.core.capabilities.ConnectionState`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 import attrs
 import requests
 
-from ..errors import NeuromodelsError, NotSupported
+from .errors import NeuromodelsError, NotSupported
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from .resource import Resource
+    from .capabilities import Resource
 
 
 @attrs.frozen

@@ -17,16 +17,17 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from .collection import Collection
+from .core.collection import Collection
 from .connection import Connection
 from .formats import swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
-from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
+from .core.capabilities import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
-from .model import Model, model
+from .core.model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
 from .distributed import DaskCollectionMixin
+from .transfer import CopyCollectionMixin, CopyModelMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -68,7 +69,7 @@ def _links(value: Any) -> Any:
 
 
 @model
-class Project(TaggableMixin, AttachableMixin, Model):
+class Project(CopyModelMixin, TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -109,7 +110,7 @@ class Project(TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class Neuron(NavisNeuronMixin, Model):
+class Neuron(CopyModelMixin, NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
@@ -249,7 +250,7 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
+class Annotation(CopyModelMixin, AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -280,7 +281,7 @@ class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
+class ImageInstance(CopyModelMixin, ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -328,7 +329,7 @@ class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class Connector(Model):
+class Connector(CopyModelMixin, Model):
     """A connector (synapse) with its links to neurons' nodes.
 
     >>> pn = NeuronCollection(name="PN VA6 right").fetch()[0]
@@ -347,7 +348,7 @@ class Connector(Model):
 
 
 @model
-class Volume(TrimeshVolumeMixin, Model):
+class Volume(CopyModelMixin, TrimeshVolumeMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
     >>> box = Volume(name="doc box", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
@@ -366,7 +367,7 @@ class Volume(TrimeshVolumeMixin, Model):
 
 
 @model
-class Ontology(Model):
+class Ontology(CopyModelMixin, Model):
     """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
 
     >>> project = Project.fetch(conn.project)          # Cytomine here
@@ -379,7 +380,7 @@ class Ontology(Model):
 
 
 @model
-class Term(Model):
+class Term(CopyModelMixin, Model):
     """A term of an ontology (Cytomine), e.g. "Tumor".
 
     >>> ontology = Project.fetch(conn.project).ontology          # Cytomine here
@@ -396,13 +397,13 @@ class Term(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-class ProjectCollection(Collection[Project]):
+class ProjectCollection(CopyCollectionMixin, Collection[Project]):
     """Projects visible to the connection's user."""
 
     model = Project
 
 
-class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(CopyCollectionMixin, DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;
@@ -502,7 +503,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
+class AnnotationCollection(CopyCollectionMixin, DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
@@ -526,7 +527,7 @@ class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
         return self
 
 
-class ImageInstanceCollection(Collection[ImageInstance]):
+class ImageInstanceCollection(CopyCollectionMixin, Collection[ImageInstance]):
     """Images of a project.
 
     >>> [i.name for i in ImageInstanceCollection().fetch_with_filter("project", conn.project)]
@@ -546,7 +547,7 @@ class ImageInstanceCollection(Collection[ImageInstance]):
         return self
 
 
-class ConnectorCollection(Collection[Connector]):
+class ConnectorCollection(CopyCollectionMixin, Collection[Connector]):
     """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
     minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 
@@ -562,7 +563,7 @@ class ConnectorCollection(Collection[Connector]):
     model = Connector
 
 
-class VolumeCollection(Collection[Volume]):
+class VolumeCollection(CopyCollectionMixin, Collection[Volume]):
     """Volumes (meshes are loaded on ``Volume.fetch``).
 
     >>> VolumeCollection(name="neuropil").fetch()
@@ -572,13 +573,13 @@ class VolumeCollection(Collection[Volume]):
     model = Volume
 
 
-class OntologyCollection(Collection[Ontology]):
+class OntologyCollection(CopyCollectionMixin, Collection[Ontology]):
     """Ontologies visible to the user (Cytomine)."""
 
     model = Ontology
 
 
-class TermCollection(Collection[Term]):
+class TermCollection(CopyCollectionMixin, Collection[Term]):
     """Terms (Cytomine), e.g. ``TermCollection(ontology=6836019).fetch()``."""
 
     model = Term

@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import attrs
 
 from . import operations
-from .backends.resource import Create, Delete, Settle, Settlement, Update
+from .capabilities import Create, Delete, Settle, Settlement, Update
+from .state import SaveState
 from .errors import NeuromodelsError, NotFound, NotSent, OutcomeUnknown, PartialSaveError, ServerUnavailable
 
 if TYPE_CHECKING:
-    from .backends.resource import Resource
-    from .connection import Connection
+    from .capabilities import Resource
+    from ..connection import Connection
     from .model import Model
 
 log = logging.getLogger("neuromodels")
@@ -104,8 +105,6 @@ def interrupted(report: WriteReport) -> KeyboardInterrupt:
 def _record(conn: "Connection", report: WriteReport, models: Sequence[Any],
             errors: Sequence[BaseException | None]) -> None:
     """Each model's state after a create or update round."""
-    from .model import SaveState
-
     for model, error in zip(models, errors):
         if error is None:
             model.mark_clean()
@@ -128,8 +127,6 @@ def save_batch(conn: "Connection", resource: "Resource", models: Sequence["Model
     server than the one it came from). Raises before any request on what cannot be sent;
     returns the report (Ctrl-C raises ``KeyboardInterrupt`` carrying it).
     """
-    from .model import SaveState
-
     if modifiers:
         resource.check_modifiers(conn, modifiers)
     unknown = [m for m in models if m.state is SaveState.UNKNOWN]
@@ -198,8 +195,6 @@ def settle(conn: "Connection", resource: "Resource", unknown: Sequence[Any]) -> 
 def delete_batch(conn: "Connection", resource: "Resource", models: Sequence["Model"], *,
                  explicit: bool) -> WriteReport:
     """Delete the models; one whose earlier delete reply was lost counts "not found" as done."""
-    from .model import SaveState
-
     report = WriteReport("delete")
     members = [m for m in models if m.id is not None and m.state is not SaveState.DELETED]
     if not members:

@@ -15,7 +15,7 @@ capability that is present (a meta-test checks both).
 A mixin asks for the primitive a server offers (``fetch_one``, ``pages``, ``create_chunk`` ...).
 The rules of the contract around them — ids kept in order and missing ones reported, ``limit``,
 ``count`` falling back to paging, fetch options checked, chunk errors fanned out to their items,
-a repeated page refused — are written once, in :mod:`neuromodels.operations`.
+a repeated page refused — are written once, in :mod:`neuromodels.core.operations`.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Sequence, Ty
 
 import attrs
 
-from ..errors import NotFound, NotSupported, UnknownFilter
-from .base import Filter
+from .errors import NotFound, NotSupported, UnknownFilter
+from .backend import Filter
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..model import Model
+    from .model import Model
 
 R = TypeVar("R", bound="Resource")
 S = TypeVar("S", bound="ConnectionState")
@@ -119,7 +119,7 @@ class Resource:
     not_supported: ClassVar[Mapping[str, str]] = {}
     #: The requests behind each operation, for the docs' capability tables.
     endpoints: ClassVar[Mapping[str, str]] = {}
-    #: Set by :class:`~neuromodels.backends.base.Backend` on the instance it makes.
+    #: Set by :class:`~neuromodels.core.backend.Backend` on the instance it makes.
     backend_name: str = ""
     model_name: str = ""
     #: The operation a capability mixin provides ("" on the base).
@@ -149,7 +149,7 @@ class Resource:
         return self.filters
 
     def check_filter_name(self, conn: "Connection", name: str) -> Filter:
-        """The filter called ``name``, or :class:`~neuromodels.errors.UnknownFilter` naming the
+        """The filter called ``name``, or :class:`~neuromodels.core.errors.UnknownFilter` naming the
         close ones (the one check for ``where()``, attributes, ``fetch()`` and ``count()``)."""
         allowed = self.allowed_filters(conn)
         spec = allowed.get(name)
