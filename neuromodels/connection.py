@@ -23,6 +23,7 @@ from .credentials import (
     BasicAuth, Secret, _env_settings, _profile_settings, _reveal, _secret, _split_userinfo, _strip_userinfo, basic_auth,
 )
 from .core.errors import NoConnection, NotSupported
+from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_BODY, Transport
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ class Connection:
         http_password: "str | Secret | None" = None,
         timeout: float = 30.0,
         max_workers: int | None = None,
-        retries: int = 3,
+        retries: "int | RetryPolicy" = 3,
         backoff: float = 0.5,
         verify: bool | str = True,
         progress: bool | None = None,
@@ -224,7 +225,11 @@ class Connection:
             raise ValueError(f"say which server this is: backend= one of {', '.join(available_backends())}")
         _number("timeout", timeout, minimum=0, strictly=True)
         _number("backoff", backoff, minimum=0)
-        _number("retries", retries, minimum=0, whole=True)
+        if isinstance(retries, RetryPolicy):
+            retry = retries
+        else:
+            _number("retries", retries, minimum=0, whole=True)
+            retry = RetryPolicy(total=retries, backoff=backoff)
         if max_workers is not None:
             _number("max_workers", max_workers, minimum=1, whole=True)
         if max_body is not None:
@@ -255,7 +260,9 @@ class Connection:
         self._private_key = private_key
         self.timeout = float(timeout)
         self.max_workers = max_workers or self.backend.default_max_workers
-        self.retries = retries
+        #: When a request is tried again; ``retries`` is its number of further attempts.
+        self.retry = retry
+        self.retries = retry.total
         self.verify: bool | str = os.path.expanduser(verify) if isinstance(verify, str) else verify
         self.progress = progress
         self.max_body = max_body
@@ -266,8 +273,7 @@ class Connection:
             self.backend,
             auth=self.backend.auth(self),
             timeout=self.timeout,
-            retries=retries,
-            backoff=backoff,
+            retry=retry,
             max_workers=self.max_workers,
             verify=self.verify,
             progress=progress,

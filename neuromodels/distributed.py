@@ -91,9 +91,8 @@ class ConnectionRecipe:
 
     @classmethod
     def of(cls, conn: "Connection") -> "ConnectionRecipe":
-        t = conn.transport
         settings: dict[str, Any] = {
-            "timeout": conn.timeout, "retries": conn.retries, "backoff": t.backoff, "max_workers": conn.max_workers,
+            "timeout": conn.timeout, "retries": conn.retry, "max_workers": conn.max_workers,
             "verify": conn.verify, "progress": False, "max_body": conn.max_body, **conn.options,
         }
         public_key, private_key = conn.keys

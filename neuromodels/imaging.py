@@ -233,9 +233,7 @@ class CatmaidTiles(ReadRegion):
         parts = urlsplit(source.image_base)
         origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
         t = conn.transport
-        anonymous = Transport(origin, t.backend, auth=None, timeout=t.timeout, retries=t.retries, backoff=t.backoff,
-                              max_workers=t.max_workers, verify=t.verify, progress=False, max_body=t.max_body)
-        return anonymous, origin, True
+        return t.derive(origin), origin, True
 
     def read_region(self, conn: "Connection", model: Any, box: Region, *, mirror: int | None = None,
                     **options: Any) -> np.ndarray:

@@ -1,14 +1,10 @@
 """HTTP in one place: session, deadlines, retries with backoff, error mapping, a parallel map.
 
-Retry policy (the one rule every backend inherits):
-
-* A request that is *safe to repeat* (a GET, or a POST the backend declares a read) is retried
-  on 5xx, connection resets, timeouts and responses that cannot be parsed.
-* *Every* request, writes included, is retried when the server certainly did not process it:
-  a refused connection, or 429/503 with ``Retry-After``.
-* A write whose fate is unknown (reset or timed out after it was sent, or a reply that arrived
-  but cannot be read) is never repeated; it raises with ``sent=True, outcome_unknown=True`` so
-  batch code reports it as unknown and settles it by looking.
+Retry policy: :mod:`neuromodels.retry` holds it as a value (:class:`RetryPolicy`) and names the
+ways an attempt fails (:class:`Failure`). A write whose fate is unknown (reset or timed out
+after it was sent, or a reply that arrived but cannot be read) is never repeated; it raises with
+``sent=True, outcome_unknown=True`` so the write contract reports it as unknown and settles it
+by looking.
 
 Deadlines and sizes:
 
@@ -34,17 +30,12 @@ and bodies read within it: :mod:`neuromodels.deadlines`.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import logging
-import math
-import random
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-import orjson
 import requests
 import urllib3
 
@@ -52,7 +43,6 @@ from .core.errors import (
     NeuromodelsError,
     NotSent,
     ProtocolError,
-    RateLimited,
     RedirectRefused,
     ResponseTooLarge,
     ServerError,
@@ -64,6 +54,8 @@ if TYPE_CHECKING:
     from .core.backend import Backend
     from .cache import ReadCache
 
+from .replies import ERROR_TEXT, body_text, error_text, parse_json, parse_text
+from .retry import MAX_RETRY_AFTER, Failure, RetryPolicy, parse_retry_after
 from .deadlines import _GRACE, _WATCHDOG, Adapter, NoDHAdapter, _Garbled, _local, _read_body, _refused, _TooLarge, _TooSlow
 from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted
 
@@ -72,91 +64,12 @@ log = logging.getLogger("neuromodels")
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: The longest pause a ``Retry-After`` header can impose on us, in seconds (and never more than
-#: the connection's timeout).
-MAX_RETRY_AFTER = 60.0
 #: Redirects followed within one call.
 MAX_REDIRECTS = 5
 #: The default cap on a decoded response body, in bytes (``max_body=None`` lifts it).
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
-#: How much of an error page is read for its message.
-ERROR_TEXT = 500
 _REDIRECTS = (301, 302, 303, 307, 308)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def parse_json(response: requests.Response) -> Any:
-    """Decode a JSON body (orjson: several times faster than the stdlib on node tables)."""
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError as e:
-        message = f"the server sent a body that is not valid JSON ({e})"
-    raise ProtocolError(message)
-
-
-def parse_text(response: requests.Response) -> str:
-    return response.text
-
-
-def body_text(response: requests.Response, limit: int = ERROR_TEXT) -> str:
-    """The first ``limit`` characters of a body, decoded without guessing over all of it
-    (requests' ``.text`` runs charset detection over the whole body when none is declared)."""
-    content = response.content[: limit * 4] if response.content else b""
-    try:
-        text = content.decode(response.encoding or "utf-8", errors="replace")
-    except LookupError:
-        text = content.decode("utf-8", errors="replace")
-    return text[:limit]
-
-
-def error_text(response: requests.Response, limit: int = 300) -> str:
-    """What an error reply says, for a message: its text, or for an HTML page (a proxy's, a
-    web server's, another kind of server's) its title and a word on what that usually means."""
-    head = body_text(response, 16 * 1024)
-    if head.lstrip()[:1] == "<" or "html" in response.headers.get("Content-Type", "").lower():
-        lower = head.lower()
-        start = lower.find("<title>")
-        title = ""
-        if start >= 0:
-            end = lower.find("</title>", start)
-            title = " ".join(head[start + 7 : end if end >= 0 else start + 207].split())[:200]
-        return (f"an HTML page{f' titled {title!r}' if title else ''} instead of the API's answer "
-                "(is the URL that of this kind of server, and the path right?)")
-    return head[:limit]
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delay seconds or an HTTP date).
-
-    None when there is no usable hint: missing, garbage, ``nan``, infinite. A negative delay or
-    a date in the past means "now" (0.0). Huge values are returned as they are; the caller
-    decides whether to wait that long.
-
-    >>> parse_retry_after("2.5"), parse_retry_after("-3"), parse_retry_after("nan")
-    (2.5, 0.0, None)
-    >>> parse_retry_after("Thu, 01 Jan 1970 00:00:10 GMT", now=0.0)
-    10.0
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    if not value or len(value) > 64:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -216,8 +129,7 @@ class Transport(ParallelMap):
         *,
         auth: requests.auth.AuthBase | None,
         timeout: float,
-        retries: int,
-        backoff: float,
+        retry: RetryPolicy,
         max_workers: int,
         verify: bool | str,
         progress: bool | None,
@@ -229,8 +141,8 @@ class Transport(ParallelMap):
         self.backend = backend
         self.auth = auth
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        #: When a request is tried again (:class:`~neuromodels.retry.RetryPolicy`).
+        self.retry = retry
         self.max_workers = max_workers
         self.verify = verify
         self.progress = progress
@@ -330,11 +242,10 @@ class Transport(ParallelMap):
                 response = failure
             else:
                 kind, detail = failure
-                log.debug("%s %s -> %s after %.1f ms", method, path, kind, (time.perf_counter() - started) * 1e3)
-                if kind == "dh":
+                log.debug("%s %s -> %s after %.1f ms", method, path, kind.value, (time.perf_counter() - started) * 1e3)
+                if kind is Failure.WEAK_DH:
                     continue  # the handshake never completed: nothing was sent
-                refused = kind == "refused"
-                if kind in ("refused", "timeout", "failed", "garbled") and (refused or safe) and self._may_retry(attempt):
+                if self.retry.retries_failure(kind, safe=safe, attempt=attempt) and not interrupted():
                     attempt += 1
                     self._sleep(attempt, None)
                     continue
@@ -359,16 +270,14 @@ class Transport(ParallelMap):
                     self.cache.put(key, response)
                 return error  # type: ignore[no-any-return]
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
-            if retry_after is not None and retry_after > min(limit, MAX_RETRY_AFTER):
+            if retry_after is not None and retry_after > min(limit, self.retry.max_wait):
                 error.message += f" (the server asked to wait {retry_after:.0f} s, longer than the timeout of {limit:g} s)"
                 error.args = (error.message,)
                 retry_after, retryable = None, False
             else:
-                retryable = (retry_after is not None) or (
-                    safe and (type(error) in (ServerError, ServerUnavailable, RateLimited)
-                              or (type(error) is ProtocolError and response.status_code < 300))
-                )
-            if retryable and self._may_retry(attempt):
+                retryable = self.retry.retries_error(error, status=response.status_code, safe=safe,
+                                                     retry_after=retry_after, attempt=attempt)
+            if retryable and not interrupted():
                 attempt += 1
                 self._sleep(attempt, retry_after)
                 continue
@@ -382,8 +291,8 @@ class Transport(ParallelMap):
     def _send(
         self, method: str, url: str, params: Any, data: Any, files: Any, json: Any, limit: float, deadline: float,
         max_body: int | None,
-    ) -> requests.Response | tuple[str, str]:
-        """One attempt: the response with its body read, or ``(kind, detail)`` of the failure."""
+    ) -> requests.Response | tuple[Failure, str]:
+        """One attempt: the response with its body read, or the failure and a detail."""
         # The watchdog cuts a little after the deadline, so that a server sending nothing at all
         # ends in the socket's own timeout (retried), and only a dripping one is cut (not retried).
         _local.deadline, _local.watches = deadline + _GRACE, []
@@ -403,48 +312,48 @@ class Transport(ParallelMap):
             _read_body(response, deadline, max_body)
             return response
         except _TooLarge as e:
-            return ("large", str(e))
+            return (Failure.TOO_LARGE, str(e))
         except _TooSlow:
-            return ("slow", "")
+            return (Failure.SLOW, "")
         except _Garbled:
-            return ("garbled", "")
+            return (Failure.GARBLED, "")
         except urllib3.exceptions.EmptyPoolError:
-            return ("refused", "no free connection before the deadline")  # nothing was sent
+            return (Failure.REFUSED, "no free connection before the deadline")  # nothing was sent
         except requests.exceptions.SSLError as e:
             if "DH_KEY_TOO_SMALL" in str(e) and self._avoid_dh(url):
-                return ("dh", "")
-            return ("tls", type(e).__name__)
+                return (Failure.WEAK_DH, "")
+            return (Failure.TLS, type(e).__name__)
         except requests.RequestException as e:
             if _refused(e):
-                return ("refused", "")
+                return (Failure.REFUSED, "")
             if any(entry.fired for entry in _local.watches) or (
                 time.monotonic() > deadline and not isinstance(e, requests.Timeout)
             ):
-                return ("slow", "")
-            return ("timeout" if isinstance(e, requests.Timeout) else "failed", type(e).__name__)
+                return (Failure.SLOW, "")
+            return (Failure.TIMEOUT if isinstance(e, requests.Timeout) else Failure.FAILED, type(e).__name__)
         finally:
             for entry in _local.watches:
                 _WATCHDOG.cancel(entry)
             _local.deadline, _local.watches = None, []
 
-    def _failure(self, kind: str, detail: str, method: str, path: str, url: str, limit: float,
+    def _failure(self, kind: Failure, detail: str, method: str, path: str, url: str, limit: float,
                  safe: bool, cap: int | None) -> NeuromodelsError:
         where = urlsplit(url).netloc.rsplit("@", 1)[-1]
-        if kind == "refused":
+        if kind is Failure.REFUSED:
             return ServerUnavailable(f"the server at {where} refused the connection (is it running, and is "
                                      "the host and port right?)", method=method, path=path)
-        if kind == "tls":
+        if kind is Failure.TLS:
             return ServerUnavailable(f"TLS handshake failed with {where} ({detail})", method=method, path=path)
-        if kind == "large":
+        if kind is Failure.TOO_LARGE:
             error: NeuromodelsError = ResponseTooLarge(
                 f"the response is too large ({detail}; max_body={cap}); raise max_body= on the Connection if "
                 "this is expected", limit=cap, method=method, path=path)
-        elif kind == "slow":
+        elif kind is Failure.SLOW:
             error = ServerUnavailable(f"the whole reply did not arrive within {limit:g} s (the server answers too "
                                       "slowly)", method=method, path=path)
-        elif kind == "garbled":
+        elif kind is Failure.GARBLED:
             error = ProtocolError("the body does not decode as its Content-Encoding says", method=method, path=path)
-        elif kind == "timeout":
+        elif kind is Failure.TIMEOUT:
             error = ServerUnavailable(f"no answer within {limit:g} s", method=method, path=path)
         else:
             error = ServerUnavailable(f"the connection failed ({detail})", method=method, path=path)
@@ -467,10 +376,6 @@ class Transport(ParallelMap):
             return ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
                                  method=method, path=path, status=response.status_code)
         return error
-
-    def _may_retry(self, attempt: int) -> bool:
-        """Another attempt is allowed: retries left, and no Ctrl-C since the call began."""
-        return attempt < self.retries and not interrupted()
 
     def _avoid_dh(self, url: str) -> bool:
         """Mount the no-DH adapter for this host, once. False when it is already mounted."""
@@ -506,18 +411,21 @@ class Transport(ParallelMap):
         return error
 
     def _sleep(self, attempt: int, retry_after: float | None) -> None:
-        if retry_after is not None:
-            delay = retry_after
-        else:
-            # Exponential backoff with jitter so parallel workers do not retry in lockstep.
-            delay = self.backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-        delay = min(max(delay, 0.0), MAX_RETRY_AFTER)
+        delay = self.retry.pause(attempt, retry_after)
         flag = _interrupt.get()
         if flag is not None:
-            flag.wait(delay)  # Ctrl-C ends the pause (and the retry: see _may_retry)
+            flag.wait(delay)  # Ctrl-C ends the pause (and the retry: see the interrupted() checks)
         else:
             time.sleep(delay)
 
+    def derive(self, base_url: str, *, auth: requests.auth.AuthBase | None = None) -> "Transport":
+        """A transport to another host with this one's deadlines, retries, parallelism, TLS
+        verification and caps, and its own auth (none by default: credentials stay with the
+        server they are for). Image hosts and tile mirrors use it; close it when done."""
+        return Transport(base_url, self.backend, auth=auth, timeout=self.timeout, retry=self.retry,
+                         max_workers=self.max_workers, verify=self.verify, progress=self.progress,
+                         max_body=self.max_body)
 
-__all__ = ["DEFAULT_MAX_BODY", "Outcome", "Transport", "body_text", "interrupted", "parse_json",
-           "parse_retry_after", "parse_text", "same_origin"]
+
+__all__ = ["DEFAULT_MAX_BODY", "Failure", "Outcome", "RetryPolicy", "Transport", "body_text", "error_text",
+           "interrupted", "parse_json", "parse_retry_after", "parse_text", "same_origin"]

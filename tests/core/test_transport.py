@@ -283,3 +283,29 @@ def test_waiting_for_a_free_connection_is_bounded_by_the_deadline(server):
     for c in taken:
         pool._put_conn(c)
     assert conn.transport.request("GET", "/items")["total"] >= 0
+
+
+def test_a_retry_policy_value_sets_how_often_and_how_long(server):
+    from neuromodels.retry import RetryPolicy
+
+    seed(server, 1)
+    server.add_fault(Fault("status", status=500, method="GET", path="/items/1", times=5))
+    before = server.requests
+    with connect(server, retries=RetryPolicy(total=1, backoff=0)) as conn:
+        assert conn.retries == 1 and conn.transport.retry == RetryPolicy(total=1, backoff=0)
+        with pytest.raises(ServerError):
+            Project.fetch(1)
+    assert server.requests - before == 2  # the first attempt and one retry
+    with pytest.raises(ValueError):
+        RetryPolicy(total=-1)
+
+
+def test_a_derived_transport_keeps_the_policy_but_not_the_credentials(server):
+    with connect(server) as conn:
+        other = conn.transport.derive("http://127.0.0.1:9")
+        try:
+            assert other.retry == conn.transport.retry and other.timeout == conn.transport.timeout
+            assert other.auth is None and other.base_url == "http://127.0.0.1:9"
+            assert other.verify == conn.transport.verify and other.max_body == conn.transport.max_body
+        finally:
+            other.close()
