@@ -74,6 +74,15 @@ def override(package: str, name: str, value: int) -> int:
         if isinstance(getattr(module, name, None), int):
             setattr(module, name, value)
             found += 1
+        if name == "PAGE":  # page sizes are declarations on the resources (their ``paging``)
+            import attrs
+
+            from neuromodels.core.paging import Paging
+
+            for cls in vars(module).values():
+                if isinstance(cls, type) and isinstance(cls.__dict__.get("paging"), Paging):
+                    cls.paging = attrs.evolve(cls.paging, size=value)  # type: ignore[attr-defined]
+                    found += 1
     if not found:
         raise SystemExit(f"no {name} in {package}: the knob is gone")
     return found

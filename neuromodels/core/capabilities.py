@@ -29,6 +29,7 @@ import attrs
 
 from .errors import NotFound, NotSupported, UnknownFilter
 from .backend import Filter
+from .paging import Page, Paging, SinglePage, Window, read_pages
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -219,14 +220,24 @@ class BulkFetch(Fetch):
 
 
 class List(Resource):
-    """Lists objects matching filters: implement :meth:`pages`."""
+    """Lists objects matching filters: declare ``paging`` and implement :meth:`read_page` (the
+    core reads the pages, :mod:`neuromodels.core.paging`), or implement :meth:`pages` whole."""
 
     operation = "list"
+    #: How the server splits a listing (its page size included).
+    paging: ClassVar[Paging] = SinglePage()
 
     def pages(self, conn: "Connection", modifiers: Mapping[str, Any], limit: int | None,
-              **options: Any) -> Iterator[Sequence["Model"]]:
+              **options: Any) -> Iterator[Sequence[Any]]:
         """Yield pages of models until complete; ``limit`` is a hint for page sizes (the core
         stops at it). ``ids`` never reaches here: the core answers it through :class:`Fetch`."""
+        return read_pages(conn, self.paging, lambda window: self.read_page(conn, modifiers, window, **options),
+                          limit, desc=f"listing {self.model_name}s")
+
+    def read_page(self, conn: "Connection", modifiers: Mapping[str, Any], window: Window,
+                  **options: Any) -> Page[Any]:
+        """One page of the listing: the rows in ``window`` (``self.paging.params(window)`` says
+        what the request carries) and the total where the server tells it."""
         raise NotImplementedError
 
     def match_ids(self, conn: "Connection", modifiers: Mapping[str, Any]) -> set[Any]:

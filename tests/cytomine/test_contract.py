@@ -129,7 +129,7 @@ def test_batch_save_assigns_every_id(cytomine, image):
 
 @pytest.mark.parametrize("n", [0, 1, 4, 5, 6, 11])
 def test_paging_complete(cytomine, image, monkeypatch, n):
-    monkeypatch.setattr(domains, "PAGE", 5)
+    monkeypatch.setattr(domains.CommandList, "paging", domains.OffsetPaging(size=5, start="offset", length="max"))
     other = Project(name=unique("paging"), ontology=Project.fetch(cytomine.project).ontology).save()
     try:
         # A fresh image set would need uploads: page over annotations of one image instead.

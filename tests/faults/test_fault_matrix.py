@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import attrs
 import pytest
 from shapely.geometry import Point
 
@@ -234,10 +235,13 @@ def test_cell(servers, backend, op, fault, monkeypatch):
     server = servers[backend]
     server.faults.clear()  # a fault that did not fire must not leak into the next cell
     spec = FAULTS[fault]
-    for module, attr, value in (("neuromodels.backends.catmaid.neurons", "PAGE", 2),
-                                ("neuromodels.backends.cytomine.domains", "PAGE", 2),
-                                ("neuromodels.backends.neuromorpho.resources", "PAGE", 2)):
-        monkeypatch.setattr(module + "." + attr, value)
+    # Pages of two, so that three objects take two pages (page sizes are declarations).
+    from neuromodels.backends.catmaid.neurons import CatmaidNeuron
+    from neuromodels.backends.cytomine.domains import CommandList
+    from neuromodels.backends.neuromorpho.resources import NeuroMorphoNeuron
+
+    for cls in (CatmaidNeuron, CommandList, NeuroMorphoNeuron):
+        monkeypatch.setattr(cls, "paging", attrs.evolve(cls.paging, size=2))
     with connect(server):
         if op in ("fetch", "collection"):
             objs = case.group(3)

@@ -43,7 +43,7 @@ def test_load_nodes_is_one_parallel_step(neuromorpho, bundled):
 def test_paging_complete(neuromorpho, monkeypatch):
     everything = NeuronCollection().fetch()
     for page in (5, 7, len(everything), len(everything) - 1, len(everything) + 1):
-        monkeypatch.setattr(resources, "PAGE", page)
+        monkeypatch.setattr(resources.NeuroMorphoNeuron, "paging", resources.PageNumberPaging(size=page))
         assert [n.id for n in NeuronCollection().fetch()] == [n.id for n in everything]
     assert NeuronCollection().count() == len(everything)
 

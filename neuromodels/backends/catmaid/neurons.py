@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
-from ...core.errors import NeuromodelsError, NotFound
+from ...core.errors import NeuromodelsError, NotFound, ProtocolError
 from ...formats.swc import cable_length, roots
 from ...transport import parse_json
 from ...models import Neuron
@@ -26,11 +26,15 @@ from .compact import neurons_from_compact_many
 from .converter import form_list
 
 from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
+from ...core.paging import OffsetPaging, Page, Window, read_pages
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
     #: The requests behind each operation (shown in the docs' capability tables).
+    #: Listings through annotations/query-targets: rows from a position; the first page tells
+    #: the total (``totalRecords``), the others are read in parallel.
+    paging = OffsetPaging(size=PAGE, start="range_start", length="range_length")
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
         "list": "POST /{project}/annotations/query-targets, then the bulk fetch",
@@ -204,22 +208,18 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                 yield [n for e in page for n in cv.neurons_from_entity(e)]
 
     def _entity_pages(self, conn: Connection, form: list[tuple[str, str]], limit: int | None, *,
-                      with_annotations: bool = False) -> Iterator[list[dict[str, Any]]]:
-        start, total = 0, None
-        while total is None or start < total:
-            length = PAGE if limit is None else min(PAGE, max(limit - start, 1))
-            page_form = form + [("range_start", str(start)), ("range_length", str(length)),
-                                ("sort_by", "id"), ("sort_dir", "asc"),
-                                ("with_annotations", cv.flag(with_annotations))]
+                      with_annotations: bool = False) -> Iterator[Sequence[dict[str, Any]]]:
+        def page(window: Window) -> Page[dict[str, Any]]:
+            page_form = form + [(k, str(v)) for k, v in self.paging.params(window).items()] + [
+                ("sort_by", "id"), ("sort_dir", "asc"), ("with_annotations", cv.flag(with_annotations))]
             body = api.read(conn, "/annotations/query-targets", page_form)
-            total = int(body.get("totalRecords", 0))
-            entities = body.get("entities", [])
-            if not entities:
-                return
-            yield entities
-            start += len(entities)
-            if limit is not None and start >= limit:
-                return
+            total, entities = body.get("totalRecords", 0), body.get("entities", [])
+            if isinstance(total, bool) or not isinstance(total, int) or not isinstance(entities, list):
+                raise ProtocolError(f"query-targets answered totalRecords={total!r} with {type(entities).__name__} "
+                                    "entities, not a count and a list", method="POST", path="/annotations/query-targets")
+            return Page(entities, total_items=total)
+
+        return read_pages(conn, self.paging, page, limit, desc="listing neurons")
 
     def _entities(self, conn: Connection, form: list[tuple[str, str]], limit: int | None) -> list[dict[str, Any]]:
         return [e for page in self._entity_pages(conn, form, limit) for e in page]

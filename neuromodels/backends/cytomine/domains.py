@@ -20,6 +20,7 @@ from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
 from ...core.capabilities import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
+from ...core.paging import OffsetPaging, Page, Paging, Window, read_pages
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -77,44 +78,39 @@ def _param(value: Any) -> Any:
     return value
 
 
-def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[requests.Response], tuple[list[Any], Any]]:
+def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[requests.Response], Page[Any]]:
     """A parse callback: the rows of a collection envelope, converted, and the server's ``size``."""
 
-    def parse(response: requests.Response) -> tuple[list[Any], Any]:
+    def parse(response: requests.Response) -> Page[Any]:
         data = parse_json(response)
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
-        return [convert(row) for row in data["collection"]], data.get("size")
+        size = data.get("size")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise ProtocolError(f"the collection envelope's size is {size!r}, not a count")
+        return Page([convert(row) for row in data["collection"]], total_items=size)
 
     return parse
 
 
-def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
-          convert: Callable[[Mapping[str, Any]], Any]) -> Iterator[list[Any]]:
-    """Every row of a collection, page by page, driven by the server's ``size`` (never by
-    floor division): the first page says how many there are, the others are read in parallel.
-    A server that ignores ``offset`` repeats rows, which the core refuses (ProtocolError)."""
+#: Rows per page: ``?offset=&max=``; the first page tells the total (``size``), the others are
+#: read in parallel.
+PAGING = OffsetPaging(size=PAGE, start="offset", length="max")
+
+
+def read_collection_page(conn: Connection, path: str, params: Mapping[str, Any], window: Window,
+                         convert: Callable[[Mapping[str, Any]], Any], paging: Paging = PAGING) -> Page[Any]:
+    """One page of a collection: the rows in ``window`` and the server's total."""
     query = {k: _param(v) for k, v in params.items()}
+    page: Page[Any] = conn.transport.request("GET", path, params={**query, **paging.params(window)},
+                                             parse=_collection(convert))
+    return page
 
-    def page(offset: int, size: int) -> tuple[list[Any], Any]:
-        result: tuple[list[Any], Any] = conn.transport.request(
-            "GET", path, params={**query, "max": size, "offset": offset}, parse=_collection(convert))
-        return result
 
-    first_size = PAGE if limit is None else max(1, min(PAGE, limit))
-    rows, total = page(0, first_size)
-    if not rows:
-        return
-    yield rows
-    end = int(total) if total is not None else len(rows)
-    if limit is not None:
-        end = min(end, limit)
-    offsets = list(range(len(rows), end, PAGE))
-    if not offsets:
-        return
-    for more, _ in conn.transport.map_values(lambda o: page(o, min(PAGE, end - o)), offsets, desc="listing"):
-        if more:
-            yield more
+def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
+          convert: Callable[[Mapping[str, Any]], Any], paging: Paging = PAGING) -> Iterator[Sequence[Any]]:
+    """Every row of a collection, page by page (the core's paging loop)."""
+    return read_pages(conn, paging, lambda w: read_collection_page(conn, path, params, w, convert, paging), limit)
 
 
 def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], Any],
@@ -197,8 +193,11 @@ class CommandList(Command, List, Count):
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
-        yield from paged(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), limit, self.structure)
+    paging = PAGING
+
+    def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Any]:
+        return read_collection_page(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), window,
+                                    self.structure, self.paging)
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))

@@ -26,6 +26,7 @@ from ...models import Neuron
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
 from ...core.capabilities import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent, did_you_mean
+from ...core.paging import Page, PageNumberPaging, Window, read_pages
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
@@ -61,6 +62,7 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         "measure": "GET /api/morphometry/id/{id}",
     }
     id_type = int
+    paging = PageNumberPaging(size=PAGE)
     not_supported = {"create": READ_ONLY, "update": READ_ONLY, "delete": READ_ONLY,
                      "*": "NeuroMorpho.org serves reconstructions and their metadata only (no synapses, reviews, "
                           "tags or files)"}
@@ -162,7 +164,7 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
                    **options: Any) -> dict[Any, Model]:
         found: dict[Any, Model] = {
-            n.id: n for page in self._pages(conn, {"neuron_id": [int(i) for i in ids]}, None, None) for n in page}
+            n.id: n for page in self._listing(conn, {"neuron_id": [int(i) for i in ids]}, None, None) for n in page}
         if options.get("nodes") and found:
             self.load_nodes(conn, list(found.values()))
         return found
@@ -191,8 +193,8 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
     def morphometry(self, conn: Connection, model: Any) -> dict[str, Any]:
         return dict(conn.transport.request("GET", f"/api/morphometry/id/{int(model.id)}", parse=structured(cv.Measurements)))
 
-    def _select(self, conn: Connection, query: Mapping[str, list[Any]], page: int, size: int, sort: str | None) -> cv.NeuronPage:
-        params: dict[str, Any] = {"page": page, "size": size}
+    def _select(self, conn: Connection, query: Mapping[str, list[Any]], window: Window, sort: str | None) -> cv.NeuronPage:
+        params: dict[str, Any] = self.paging.params(window)
         if sort:
             params["sort"] = sort
         if not query:
@@ -213,28 +215,26 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = False,
               **options: Any) -> Iterator[Sequence[Neuron]]:
-        for page in self._pages(conn, self._query(modifiers), limit, modifiers.get("sort")):
+        for page in super().pages(conn, modifiers, limit):
             if nodes:
                 self.load_nodes(conn, page)
             yield page
 
-    def _pages(self, conn: Connection, query: Mapping[str, list[Any]], limit: int | None, sort: str | None) -> Iterator[list[Neuron]]:
-        """Page 0 tells the total; the rest follow in parallel (the server is slow, not busy)."""
-        size = PAGE if limit is None else max(1, min(PAGE, limit))
-        first = self._select(conn, query, 0, size, sort)
-        if not first.neurons:
-            return
-        yield first.neurons
-        total_pages = first.pages
-        if limit is not None:
-            total_pages = min(total_pages, math.ceil(limit / size))
-        if total_pages <= 1:
-            return
-        for body in conn.transport.map_values(lambda p: self._select(conn, query, p, size, sort), range(1, total_pages)):
-            yield body.neurons
+    def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Any]:
+        body = self._select(conn, self._query(modifiers), window, modifiers.get("sort"))
+        return Page(body.neurons, total_items=body.total, total_pages=body.pages)
+
+    def _listing(self, conn: Connection, query: Mapping[str, list[Any]], sort: str | None,
+                 limit: int | None) -> Iterator[Sequence[Neuron]]:
+        """A listing by a query in the server's terms (``fetch_many`` asks by ``neuron_id``)."""
+        def page(window: Window) -> Page[Neuron]:
+            body = self._select(conn, query, window, sort)
+            return Page(body.neurons, total_items=body.total, total_pages=body.pages)
+
+        return read_pages(conn, self.paging, page, limit)
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
-        return self._select(conn, self._query(modifiers), 0, 1, None).total
+        return self._select(conn, self._query(modifiers), Window(0, 0, 1), None).total
 
     # tables --------------------------------------------------------------------------------------
     def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
