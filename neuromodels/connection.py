@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from .backends import BUILTIN
 from .core.backend import Backend
 from .credentials import (
     BasicAuth, Secret, _env_settings, _profile_settings, _reveal, _secret, _split_userinfo, _strip_userinfo, basic_auth,
@@ -34,12 +35,9 @@ ENTRY_POINT_GROUP = "neuromodels.backends"
 #: Backends by module path (``name -> "package.module"`` whose ``BACKEND`` is the class): the
 #: built-in ones, for code and tests written before the entry points, and for a source tree
 #: that was never installed. Looked at after :func:`register_backend` and the entry points.
-BACKENDS: dict[str, str] = {
-    "catmaid": "neuromodels.backends.catmaid",
-    "cytomine": "neuromodels.backends.cytomine",
-    "neuromorpho": "neuromodels.backends.neuromorpho",
-    "clio": "neuromodels.backends.clio",
-}
+#: The backends this package ships, for a source tree run without installing it (installed, the
+#: ``neuromodels.backends`` entry points name them, as they name any other package's).
+BACKENDS: dict[str, str] = dict(BUILTIN)
 _registered: dict[str, "Callable[[], Backend] | str"] = {}
 
 _current: contextvars.ContextVar[tuple["Connection", ...]] = contextvars.ContextVar(

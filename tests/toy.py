@@ -7,7 +7,7 @@ The backend maps them onto the shared Project model (name, description=tags join
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import orjson
 import requests
@@ -17,6 +17,7 @@ from neuromodels import Project
 from neuromodels.core.backend import Backend, Filter
 from neuromodels.core.capabilities import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
 from neuromodels.connection import register_backend
+from neuromodels.core.paging import OffsetPaging, Page, Window
 from neuromodels.errors import NeuromodelsError, error_for_status
 from neuromodels.testing.harness import Database, LocalServer
 
@@ -102,19 +103,15 @@ def item(row: Mapping[str, Any]) -> Project:
 
 class ToyItems(Fetch, List, Count, Create, Update, Delete, Settle):
     filters = {"name": Filter("name", (str,), "exact name")}
+    paging = OffsetPaging(size=PAGE, start="offset", length="max")
 
     def fetch_one(self, conn: Any, id: Any, **options: Any) -> Project:
         return item(conn.transport.request("GET", f"/items/{id}"))
 
-    def pages(self, conn: Any, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
-        offset = 0
-        while True:
-            body = conn.transport.request("GET", "/items", params={"offset": offset, "max": PAGE})
-            page = [item(r) for r in body["items"] if modifiers.get("name") in (None, r["name"])]
-            yield page
-            offset += len(body["items"])
-            if not body["items"] or offset >= body["total"]:
-                return
+    def read_page(self, conn: Any, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Project]:
+        body = conn.transport.request("GET", "/items", params=self.paging.params(window))
+        rows = [item(r) for r in body["items"] if modifiers.get("name") in (None, r["name"])]
+        return Page(rows, total_items=body["total"])
 
     def count(self, conn: Any, modifiers: Mapping[str, Any]) -> int:
         return conn.transport.request("GET", "/items", params={"max": 0})["total"]

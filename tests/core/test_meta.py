@@ -10,8 +10,10 @@ import yaml
 
 import neuromodels
 from neuromodels import Ontology, Term
+from neuromodels import NotSupported
 from neuromodels.core.capabilities import BASIC_OPERATIONS, CAPABILITIES, Count, List, Resource
-from neuromodels.connection import BACKENDS
+from neuromodels.core.paging import Paging
+from neuromodels.connection import BACKENDS, available_backends, load_backend
 from neuromodels.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,27 +31,32 @@ def test_api_name_importable(name):
     assert name in neuromodels.__all__
 
 
-def available_backends():
-    names = []
-    for name, module in BACKENDS.items():
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        names.append(name)
-    return names
+def registered_backends():
+    """Every backend ``backend=`` accepts: shipped, installed through entry points, registered
+    at run time (the toy backend of these tests registers itself as a third party would)."""
+    import tests.toy  # noqa: F401
+
+    return available_backends()
 
 
-@pytest.mark.parametrize("backend", [b for b in available_backends() if b != "toy"])
-def test_backend_declares_every_resource(backend):
-    module = importlib.import_module(BACKENDS[backend])
-    declared = module.BACKEND.resources
-    assert set(MODELS) <= set(declared), f"{backend} leaves {set(MODELS) - set(declared)} undeclared"
+@pytest.mark.parametrize("backend", registered_backends())
+def test_backend_declarations_hold(backend):
+    declared = load_backend(backend).resources
+    if BACKENDS.get(backend, "").startswith("neuromodels.backends."):
+        # Shipped backends declare every shared model (absent ones with their reason).
+        assert set(MODELS) <= set(declared), f"{backend} leaves {set(MODELS) - set(declared)} undeclared"
+    else:
+        for model in set(MODELS) - set(declared):
+            with pytest.raises(NotSupported):
+                load_backend(backend).resource(model)
     for model, resource in declared.items():
         assert issubclass(resource, Resource)
         present = {c.operation for c in CAPABILITIES if issubclass(resource, c)}
         if issubclass(resource, List):
             present.add(Count.operation)  # the core counts the pages
+            assert isinstance(resource.paging, Paging), f"{backend} {model.__name__}: paging is not declared"
+            reads_pages = resource.read_page is not List.read_page or resource.pages is not List.pages
+            assert reads_pages, f"{backend} {model.__name__}: lists without reading a page"
         for op, reason in resource.not_supported.items():
             assert reason.strip(), f"{backend} {model.__name__}: empty reason for {op}"
             # A reason is for an absent capability (or a field it cannot store), never both.
@@ -58,11 +65,34 @@ def test_backend_declares_every_resource(backend):
                 field = op[len("field "):]
                 assert field in model.field_names(), f"{backend} {model.__name__}: no field {field}"
         for op in BASIC_OPERATIONS:
-            assert op in present or op in resource.not_supported, f"{backend} {model.__name__}: {op} has no reason"
+            assert op in present or op in resource.not_supported or not BACKENDS.get(backend), \
+                f"{backend} {model.__name__}: {op} has no reason"
         for name, spec in resource.filters.items():
             assert spec.name == name and spec.doc, f"{backend} {model.__name__}: filter {name} undocumented"
         for fields in (resource.writable, resource.creatable):
             assert fields is None or fields <= set(model.field_names()), f"{backend} {model.__name__}: {fields}"
+
+
+@pytest.mark.parametrize("backend", registered_backends())
+def test_capability_tables_come_from_declarations_alone(backend):
+    from neuromodels.backends.describe import capabilities, rst
+
+    table = capabilities(backend)
+    assert set(table) == {m.__name__ for m in load_backend(backend).resources}
+    for row in table.values():
+        assert all(row[op] == "yes" or row[op].startswith("NotSupported: ") for op in BASIC_OPERATIONS)
+    assert rst(backend).strip()
+
+
+def test_the_toy_backend_is_seen_as_any_other():
+    assert "toy" in registered_backends()
+    assert capabilities_of("toy")["Project"]["list"] == "yes"
+
+
+def capabilities_of(backend):
+    from neuromodels.backends.describe import capabilities
+
+    return capabilities(backend)
 
 
 def test_term_and_ontology_are_declared_where_they_exist():
