@@ -366,14 +366,20 @@ class Model(CopyModelMixin):
             raise ValueError(f"this {type(self).__name__} has no id yet; save() creates it")
         check_id(self.id, resource.id_type, f"{type(self).__name__} id")
         self.check_origin(conn, connection is not None)
+        before = {name: getattr(self, name) for name in changes}
         for name, value in changes.items():
             setattr(self, name, value)
         diff = self.changes()
         if not diff:
             return self
-        updater = resource.require(Update)
-        operations.check_writable(resource, self, list(diff), "update")
-        resource.validate(self, "update")
+        try:
+            updater = resource.require(Update)
+            operations.check_writable(resource, self, list(diff), "update")
+            resource.validate(self, "update")
+        except Exception:
+            for name, value in before.items():  # a refused write leaves the model as it was
+                setattr(self, name, value)
+            raise
         updater.update(conn, self, diff, {})
         self.mark_clean()
         self.bind(conn)
