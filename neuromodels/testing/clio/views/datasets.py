@@ -55,5 +55,5 @@ class DatasetViews(ClioBase):
         if len(rows) > 1:
             raise ClioError(400, f"uuid {uuid} is ambiguous because > 1 hit for neurons in dataset {dataset}")
         if not rows:
-            raise ClioError(404, f"Could not find uuid {uuid} for annotation type neurons in dataset {dataset}")
+            raise ClioError(404, f"Could not find uuid {uuid} for neurons in dataset {dataset}")
         return reply(rows[0][0])
