@@ -89,7 +89,8 @@ class ClioProject(Fetch, List):
         **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
         "tag": "Clio keeps per-body fields, not tags on datasets",
         "attach files to": "Clio keeps no attached files",
-        "list the members of": "Clio datasets have no member list in its API",
+        "list the members of": "Clio datasets have no member list in its API (neuromodels.backends.clio.roles() "
+                               "tells your own roles)",
     }
 
     def _all(self, conn: Connection) -> list[Project]:
