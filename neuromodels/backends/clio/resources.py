@@ -20,7 +20,7 @@ from ..resource import (
     BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
 )
 from . import converter as cv
-from .writes import SHOW_EXTRA, _at, _key_by_target, _landed, _show
+from .writes import _at, _key_by_target, _landed, _show
 
 #: Records per write (clio-py uses 50) and ids per id-number read.
 WRITE_CHUNK = 50

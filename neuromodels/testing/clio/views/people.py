@@ -4,7 +4,6 @@ annotations v3: per user, keyed by kind and position, widened to a group's membe
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from werkzeug.wrappers import Request, Response
 

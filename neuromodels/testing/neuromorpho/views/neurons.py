@@ -6,7 +6,7 @@ import json
 from werkzeug.wrappers import Request, Response
 
 from ...harness import route
-from ..base import BadQuery, NeuroMorphoBase, error, reply
+from ..base import NeuroMorphoBase, error, reply
 
 
 class NeuronViews(NeuroMorphoBase):
