@@ -22,5 +22,27 @@ def _generate_backend_tables() -> None:
             fh.write(rst(name))
 
 
+# The tables of each peer client's operations -> neuromodels come from the rows that
+# tests/<backend>/test_coverage.py runs against the bundled servers.
+def _generate_coverage_tables() -> None:
+    import importlib
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    folder = os.path.join(os.path.dirname(__file__), "backends", "_generated")
+    for name in ("neuromorpho", "clio"):
+        rows = importlib.import_module(f"tests.{name}.coverage_rows").ROWS
+        lines = [".. list-table::", "   :header-rows: 1", "   :widths: 30 45 25", "",
+                 "   * - peer operation", "     - neuromodels", "     - note"]
+        for row in rows:
+            lines += [f"   * - ``{row['peer']}``", f"     - ``{row['neuromodels']}``", f"     - {row['note'] or ''}"]
+        with open(os.path.join(folder, f"{name}-coverage.rst"), "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+
 _generate_backend_tables()
+_generate_coverage_tables()
 exclude_patterns.append("backends/_generated")

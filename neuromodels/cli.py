@@ -54,6 +54,8 @@ def server_lines(server: Any) -> list[str]:
     env = {"URL": server.url, "BACKEND": server.backend, **{k: v for k, v in short.items() if k != "URL"}}
     lines = [f"{k}={shlex.quote(str(v))}" for k, v in short.items()]
     lines.append(f"DB={shlex.quote(str(server.db_path))}")
+    if getattr(server, "certificate", None):  # https: the self-signed certificate a client trusts
+        lines.append(f"CERTIFICATE={shlex.quote(str(server.certificate))}")
     lines += [f"NEUROMODELS_{k}={shlex.quote(str(v))}" for k, v in env.items()]
     return lines
 
@@ -66,7 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server = serve(args.backend, db=args.db, port=args.port, latency=args.latency).start()
+        server = serve(args.backend, db=args.db, port=args.port, latency=args.latency, tls=args.tls).start()
         try:
             if args.seed_swc:
                 if not hasattr(server, "add_swc"):
@@ -97,6 +99,7 @@ def _serve_in_background(args: argparse.Namespace) -> int:
 
     argv = [sys.executable, "-m", "neuromodels.cli", "serve", args.backend, "--port", str(args.port),
             "--latency", str(args.latency), "--detached", *(["--db", args.db] if args.db else []),
+            *(["--tls"] if args.tls else []),
             *(["--seed-swc", args.seed_swc] if args.seed_swc else []),
             *[arg for a in (args.annotation or []) for arg in ("--annotation", a)]]
     child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -325,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     srv.add_argument("--db", default=None, help="SQLite file to keep data in (default: a temporary one)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    srv.add_argument("--tls", action="store_true",
+                     help="serve https with a self-signed certificate made at start; its path is printed as "
+                          "CERTIFICATE= (trust it, e.g. REQUESTS_CA_BUNDLE=$CERTIFICATE, for clients that refuse http)")
     srv.add_argument("--background", action="store_true",
                      help="start it in a process of its own and return; adds NEUROMODELS_SERVER_PID and an export "
                           "line, for eval \"$(neuromodels serve BACKEND --background)\" (stop: kill "

@@ -46,21 +46,25 @@ def serve(
     port: int = 0,
     latency: float = 0.0,
     faults: Iterable[Fault] | None = None,
+    tls: bool = False,
 ) -> LocalServer:
     """A bundled server for ``backend``, not yet started: use it as a context manager
     (``with serve("catmaid") as server:``) or call ``.start()``/``.stop()``.
 
     ``db`` is the SQLite file (a temporary one by default; reuse a file to keep data between
     runs), ``port`` 0 picks a free port, ``latency`` delays every request (seconds), ``faults``
-    scripts failures (:class:`Fault`).
+    scripts failures (:class:`Fault`). ``tls=True`` serves https with a self-signed certificate
+    made at start (``server.certificate`` is the file to trust), for clients that refuse http.
     """
-    return server_class(backend)(db=db, port=port, latency=latency, faults=faults)
+    return server_class(backend)(db=db, port=port, latency=latency, faults=faults, tls=tls)
 
 
 def connect(server: LocalServer, **options: Any) -> Any:
     """A :class:`~neuromodels.Connection` to a bundled server with its credentials."""
     from ..connection import Connection
 
+    if getattr(server, "certificate", None):
+        options.setdefault("verify", server.certificate)
     return Connection(server.url, backend=server.backend, project=server.project, token=server.token,
                       public_key=server.public_key, private_key=server.private_key, **options)
 

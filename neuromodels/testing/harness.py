@@ -317,7 +317,13 @@ class LocalServer:
         port: int = 0,
         latency: float = 0.0,
         faults: Iterable[Fault] | None = None,
+        tls: bool = False,
     ) -> None:
+        #: ``tls=True``: https with a self-signed certificate made at start; ``.certificate`` is
+        #: the file a client trusts (e.g. ``verify=server.certificate``).
+        self.tls = tls
+        self.certificate: str | None = None
+        self._tls_files: tuple[str, str] | None = None
         if db is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="neuromodels-")
             db = f"{self._tmp.name}/{self.backend or 'server'}.sqlite"
@@ -343,7 +349,7 @@ class LocalServer:
     # -- lifecycle ---------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -354,7 +360,14 @@ class LocalServer:
         if self._server is not None:
             return self
         self._stopping = False
-        server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        if self.tls and self._tls_files is None:
+            from .certificate import self_signed
+
+            self._tls_folder = tempfile.TemporaryDirectory(prefix="neuromodels-tls-")
+            self._tls_files = self_signed(self._tls_folder.name)
+            self.certificate = self._tls_files[0]
+        server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler,
+                             ssl_context=self._tls_files)
         server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's, on the threaded server
         self.port = server.server_port
         self._server = server

@@ -1,4 +1,10 @@
-"""The Clio backend: declarations in :mod:`.resources`; Bearer tokens checked for expiry here.
+"""The Clio backend: declarations in :mod:`.resources`; tokens in :mod:`.tokens`.
+
+Beyond body annotations, functions of the (current) connection: :func:`roles`, the versions
+(:func:`versions`, :func:`head_tag`, :func:`head_uuid`, :func:`tag_to_uuid`,
+:func:`uuid_to_tag`), :func:`point_annotations`, and on the dataset's DVID server
+:func:`ids_exist`, :func:`json_schema` and :func:`check_schema`; tokens: :func:`use_token`,
+:func:`refresh_token`, :func:`save_token`, :func:`token_expiry`.
 
 Without ``token=``, the token is read from ``CLIO_TOKEN``, then ``~/.config/neuromodels/clio-token``
 (the bare token), then the file clio-py's ``clio.set_token()`` writes, ``~/clio_token.json``
@@ -7,81 +13,24 @@ Without ``token=``, the token is read from ``CLIO_TOKEN``, then ``~/.config/neur
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import os
-import time
-from pathlib import Path
 from typing import Any
 
-import orjson
 import requests
 
-from ...connection import Connection, Secret
-from ...core.errors import AuthenticationError, CredentialsRequired, NeuromodelsError, error_for_status
+from ...connection import Connection
+from ...core.errors import CredentialsRequired, NeuromodelsError, error_for_status
 from ...transport import error_text
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ...core.backend import Backend, decode_json
 from . import resources
-
-#: Where a token is looked for when the connection has none.
-TOKEN_ENV = "CLIO_TOKEN"
-TOKEN_FILE = Path("~/.config/neuromodels/clio-token")
-#: Where clio-py's ``set_token()`` keeps it: JSON ``{"token": "..."}``.
-CLIO_PY_TOKEN_FILE = Path("~/clio_token.json")
-NO_TOKEN = ("the Clio store needs a token: pass token= to Connection, or set NEUROMODELS_TOKEN or CLIO_TOKEN, "
-            "or save one with clio-py's clio.set_token()")
-
-
-def stored_token() -> Secret | None:
-    """The token from the environment or a token file, if any (see the module docstring)."""
-    if os.environ.get(TOKEN_ENV, "").strip():
-        return Secret(os.environ[TOKEN_ENV].strip())
-    path = TOKEN_FILE.expanduser()
-    if path.is_file():
-        text = path.read_text(encoding="utf-8").strip()
-        if text:
-            return Secret(text)
-    path = CLIO_PY_TOKEN_FILE.expanduser()
-    if path.is_file():
-        try:
-            body = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError:
-            return None
-        token = body.get("token") if isinstance(body, dict) else None
-        if isinstance(token, str) and token.strip():
-            return Secret(token.strip().replace('"', ""))
-    return None
-
-
-def token_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT, read without verifying it (None for opaque tokens)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        payload = orjson.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, orjson.JSONDecodeError):
-        return None
-    exp = payload.get("exp") if isinstance(payload, dict) else None
-    return float(exp) if isinstance(exp, (int, float)) else None
-
-
-class ClioAuth(requests.auth.AuthBase):
-    def __init__(self, token: "str | Secret") -> None:
-        self._token = token if isinstance(token, Secret) else Secret(token)
-        self._expires = token_expiry(self._token.reveal())
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self._expires is not None and self._expires <= time.time():
-            when = dt.datetime.fromtimestamp(self._expires, dt.timezone.utc).isoformat(timespec="seconds")
-            raise AuthenticationError(f"the Clio token expired at {when}; get a new one (POST /v2/server/token)")
-        r.headers["Authorization"] = f"Bearer {self._token.reveal()}"
-        return r
-
-    def __repr__(self) -> str:
-        return "<ClioAuth>"
-
+from .dvid import check_schema, ids_exist, json_schema
+from .services import (
+    STORE_URL, TEST_STORE_URL, head_tag, head_uuid, point_annotations, roles, tag_to_uuid, uuid_to_tag, versions,
+)
+from .tokens import (
+    CLIO_PY_TOKEN_FILE, FRESH, NO_TOKEN, TOKEN_ENV, TOKEN_FILE, ClioAuth, auth_for, refresh_token, save_token, stored_token,
+    token_expiry, use_token,
+)
 
 class ClioBackend(Backend):
     name = "clio"
@@ -98,8 +47,7 @@ class ClioBackend(Backend):
     options = {"version": None, "replace": False, "conditional": None}
 
     def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
-        token = Secret(conn.token) if conn.token else stored_token()
-        return ClioAuth(token) if token is not None else None
+        return auth_for(conn)
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         status = response.status_code
@@ -114,10 +62,19 @@ class ClioBackend(Backend):
         message = str(detail or error_text(response) or response.reason or f"HTTP {status}")
         if status == 401 and "Authorization" not in (getattr(response.request, "headers", None) or {}):
             return CredentialsRequired(f"{NO_TOKEN} (it said: {message[:120]})", server_message=message)
-        return error_for_status(status if status >= 400 else 400)(message, server_message=message)
+        said = message
+        if status == 401 and message == "Could not validate credentials":
+            # Clio says the same of a wrong, revoked or expired token: opaque tokens expire too.
+            said = f"{message} (a wrong, revoked or expired token: Clio tokens expire; {FRESH})"
+        return error_for_status(status if status >= 400 else 400)(said, server_message=message)
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/v2/datasets")
 
 
 BACKEND = ClioBackend
+
+__all__ = ["BACKEND", "CLIO_PY_TOKEN_FILE", "ClioAuth", "ClioBackend", "STORE_URL", "TEST_STORE_URL", "TOKEN_ENV",
+           "TOKEN_FILE", "check_schema", "head_tag", "head_uuid", "ids_exist", "json_schema", "point_annotations",
+           "refresh_token", "roles", "save_token", "stored_token", "tag_to_uuid", "token_expiry", "use_token",
+           "uuid_to_tag", "versions"]

@@ -20,6 +20,7 @@ from ...core.capabilities import (
     BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
 )
 from . import converter as cv
+from .writes import _at, _key_by_target, _landed, _show
 
 #: Records per write (clio-py uses 50) and ids per id-number read.
 WRITE_CHUNK = 50
@@ -88,7 +89,8 @@ class ClioProject(Fetch, List):
         **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
         "tag": "Clio keeps per-body fields, not tags on datasets",
         "attach files to": "Clio keeps no attached files",
-        "list the members of": "Clio datasets have no member list in its API",
+        "list the members of": "Clio datasets have no member list in its API (neuromodels.backends.clio.roles() "
+                               "tells your own roles)",
     }
 
     def _all(self, conn: Connection) -> list[Project]:
@@ -116,8 +118,11 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     id_type = int
     writable = frozenset({"properties", "targets", "project"})
     context_modifiers = frozenset({"version", "replace", "conditional"})
-    #: ``Annotation.fetch(body, version="v0.3.33")``: read at that version.
-    fetch_options = {"version": None}
+    #: ``Annotation.fetch(body, version="v0.3.33")``: read at that version; ``show_extra``
+    #: ("user", "time" or "all", as clio-py's): keep the ``<field>_user``/``<field>_time``
+    #: companions in ``properties`` (collections: ``fetch(show_extra=...)``).
+    fetch_options = {"version": None, "show_extra": None}
+    list_options = {"show_extra": None}
     batch_size, spread_chunks = WRITE_CHUNK, False
     not_supported = {
         "tag": "Clio keeps per-body fields; put them in properties",
@@ -143,8 +148,9 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return {**state.fields[ds], **self.fixed_filters}
 
     # reading -------------------------------------------------------------------------------------
-    def _by_ids(self, conn: Connection, ids: Sequence[int], modifiers: Mapping[str, Any] | None = None) -> dict[int, Annotation]:
-        params = _version_params(conn, modifiers)
+    def _by_ids(self, conn: Connection, ids: Sequence[int], modifiers: Mapping[str, Any] | None = None,
+                show_extra: str | None = None) -> dict[int, Annotation]:
+        params = {**_version_params(conn, modifiers), **_show(show_extra)}
         parts = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
         parse = records_of(conn, params.get("version"))
         pages = conn.transport.map_values(
@@ -155,7 +161,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
         if options.get("version"):
             context = {**context, "version": check_id(options["version"], str, "version")}
-        return dict(self._by_ids(conn, ids, context))
+        return dict(self._by_ids(conn, ids, context, options.get("show_extra")))
 
     @staticmethod
     def _query(modifiers: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,9 +184,11 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         ignores ``version`` there), so a versioned listing asks ``/query`` for every record."""
         query = self._query(modifiers)
         params = _version_params(conn, modifiers)
+        show = _show(options.get("show_extra"))
         if not query and not params:
-            yield conn.transport.request("GET", neurons_path(conn, "/all"), parse=records_of(conn, None))
+            yield conn.transport.request("GET", neurons_path(conn, "/all"), params=show or None, parse=records_of(conn, None))
             return
+        params.update(show)
         yield conn.transport.request("POST", neurons_path(conn, "/query"), params=params or None,
                                      json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
                                      parse=records_of(conn, params.get("version")))
@@ -354,43 +362,6 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
     def _default_versions(self, conn: Connection) -> set[str]:
         project = Project.fetch(dataset(conn), connection=conn)
         return {v for v in (project.extra.get("tag"), project.extra.get("uuid")) if v}
-
-
-def _at(version: str | None, modifiers: Mapping[str, Any] | None, models: Sequence[Any]) -> dict[str, Any]:
-    """The modifiers of a write at ``version``; the annotations remember it (in ``extra``), so
-    that later writes, deletes and settling reads of them go to the same version."""
-    for model in models:
-        if version:
-            model.extra[cv.VERSION] = version
-    return {**(modifiers or {}), "version": version} if version else dict(modifiers or {})
-
-
-def _key_by_target(model: Any) -> None:
-    """On Clio the annotation's id is its single target, the body id."""
-    if model.id is None and model.targets and len(model.targets) == 1:
-        model.id = check_id(model.targets[0], int, "body id")
-
-
-def _matches(properties: Mapping[str, Any] | None, key: str, value: Any) -> bool:
-    have = (properties or {}).get(key)
-    wanted = value if isinstance(value, list) else [value]
-    return have in wanted
-
-
-def _landed(stored: Annotation | None, record: Mapping[str, Any], protected: set[str]) -> bool:
-    if stored is None:
-        return all(v is None for k, v in record.items() if k != "bodyid")
-    props = stored.properties or {}
-    for key, value in record.items():
-        if key == "bodyid" or key in protected:
-            continue
-        if value is None:
-            if key in props:
-                return False
-        elif props.get(key) != value:
-            return False
-    return True
-
 
 
 ClioNeuron = absent("Clio holds body annotations, not skeletons; use Annotation")

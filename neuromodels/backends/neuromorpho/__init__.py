@@ -1,4 +1,12 @@
-"""The NeuroMorpho.org backend (read-only): declarations in :mod:`.resources`."""
+"""The NeuroMorpho.org backend (read-only): declarations in :mod:`.resources`.
+
+Beyond neurons, their metadata and nodes, the server's other endpoints are functions of the
+(current) connection: vocabularies and counts (:func:`field_names`, :func:`field_values`,
+:func:`partition`), the literature (:func:`literature`, :func:`article`), morphometry of many
+neurons and by value (:func:`morphometry`, :func:`morphometry_select`), persistence vectors
+(:func:`persistence_vector`, :func:`persistence_vectors`) and files (:func:`original_file`,
+:func:`png`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,13 @@ from ...core.errors import NeuromodelsError, error_for_status
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ...core.backend import Backend, decode_json
 from . import resources
+from .files import original_file, png
+from .measures import PersistenceVector, morphometry, morphometry_select, persistence_vector, persistence_vectors
+from .queries import article, field_names, field_values, literature, partition
+
+__all__ = ["BACKEND", "NeuroMorphoBackend", "PersistenceVector", "article", "field_names", "field_values", "literature",
+           "morphometry", "morphometry_select", "original_file", "partition", "persistence_vector",
+           "persistence_vectors", "png"]
 
 
 class NeuroMorphoBackend(Backend):

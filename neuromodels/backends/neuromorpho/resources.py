@@ -65,7 +65,7 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
     paging = PageNumberPaging(size=PAGE)
     not_supported = {"create": READ_ONLY, "update": READ_ONLY, "delete": READ_ONLY,
                      "*": "NeuroMorpho.org serves reconstructions and their metadata only (no synapses, reviews, "
-                          "tags or files)"}
+                          "tags or attached files)"}
     fetch_options = {"nodes": True, "name": None}
     list_options = {"nodes": False}
     fixed_filters = {

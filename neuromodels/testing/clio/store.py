@@ -16,8 +16,17 @@ CREATE TABLE IF NOT EXISTS secret (value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dataset (name TEXT PRIMARY KEY, meta TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS node (uuid TEXT PRIMARY KEY, dataset TEXT, tag TEXT, locked INTEGER, head INTEGER);
 CREATE TABLE IF NOT EXISTS record (uuid TEXT, bodyid INTEGER, data TEXT NOT NULL, PRIMARY KEY (uuid, bodyid));
+CREATE TABLE IF NOT EXISTS point (dataset TEXT, user TEXT, key TEXT, data TEXT NOT NULL, PRIMARY KEY (dataset, user, key));
+CREATE TABLE IF NOT EXISTS member (grp TEXT, email TEXT, PRIMARY KEY (grp, email));
 """
 EMAIL = "local.user@localhost"
+#: A member of the local user's group, whose point annotations ``groups="flyem"`` adds.
+COLLEAGUE = "colleague@localhost"
+GROUP = "flyem"
+#: Where the datasets' DVID server is: the bundled server itself (made absolute per request).
+DVID = "/dvid"
+#: Bodies the segmentation has (DVID's label index): these plus every annotated one.
+LABELS = range(10000, 10200)
 DATASET = "VNC"
 NODES = [("2b6f0e", "v0.3.31", 1, 0), ("74ea83", "v0.3.32", 0, 0), ("9c1d77", "v0.3.33", 0, 1)]
 DEFAULT_UUID = "74ea83"  # the dataset's own node differs from the head: writes must say which
@@ -58,7 +67,7 @@ def seed(cur: Any) -> str:
     secret = b64(hashlib.sha256(str(time.time_ns()).encode()).digest())
     cur.execute("INSERT INTO secret VALUES (?)", (secret,))
     meta = {"title": "Synthetic adult nerve cord", "description": "Bundled test dataset", "tag": "v0.3.32",
-            "uuid": DEFAULT_UUID, "dvid": "http://127.0.0.1/dvid", "mainLayer": "grayscale", "public": False,
+            "uuid": DEFAULT_UUID, "dvid": DVID, "mainLayer": "grayscale", "public": False,
             "versions": [{"version": t, "uuid": u} for u, t, _, _ in NODES]}
     cur.execute("INSERT INTO dataset VALUES (?, ?)", (DATASET, json.dumps(meta)))
     cur.executemany("INSERT INTO node VALUES (?, ?, ?, ?, ?)", [(u, DATASET, t, locked, head) for u, t, locked, head in NODES])
@@ -73,4 +82,11 @@ def seed(cur: Any) -> str:
                 data[f"{field}_user"], data[f"{field}_time"] = EMAIL, stamp
         for uuid, _, _, _ in NODES:
             cur.execute("INSERT INTO record VALUES (?, ?, ?)", (uuid, body, json.dumps(data)))
+    cur.executemany("INSERT INTO member VALUES (?, ?)", [(GROUP, EMAIL), (GROUP, COLLEAGUE)])
+    points = [(EMAIL, "point", [120, 340, 560], "soma of 10003"), (EMAIL, "lineseg", [1, 2, 3, 40, 50, 60], "tract"),
+              (COLLEAGUE, "point", [700, 800, 900], "synapse cluster")]
+    for user, kind, pos, title in points:
+        key = ("Pt" if kind == "point" else "Ln") + "_".join(map(str, pos))
+        data = {"kind": kind, "pos": pos, "prop": {"checked": True}, "tags": ["seed"], "title": title}
+        cur.execute("INSERT INTO point VALUES (?, ?, ?, ?)", (DATASET, user, key, json.dumps(data)))
     return secret

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from werkzeug.wrappers import Request, Response
 
 from ...harness import route
@@ -14,7 +12,7 @@ from ..store import make_token
 class DatasetViews(ClioBase):
     @route("/v2/datasets")
     def datasets(self, request: Request, user: str) -> Response:
-        return reply({name: json.loads(meta) for name, meta in self.db.read("SELECT name, meta FROM dataset ORDER BY name")})
+        return reply({name: self.meta(name, request) for (name,) in self.db.read("SELECT name FROM dataset ORDER BY name")})
 
     @route("/v2/server/token")
     def server_token(self, request: Request, user: str) -> Response:
@@ -48,4 +46,14 @@ class DatasetViews(ClioBase):
         rows = self.db.read("SELECT uuid FROM node WHERE dataset = ? AND tag = ?", (dataset, tag))
         if not rows:
             raise ClioError(404, f"Could not find tag {tag} for annotation type neurons in dataset {dataset}")
+        return reply(rows[0][0])
+
+    @route(f"{PREFIX}/uuid_to_tag/<uuid>")
+    def uuid_to_tag(self, request: Request, user: str, dataset: str, uuid: str) -> Response:
+        rows = self.db.read("SELECT tag FROM node WHERE dataset = ? AND (uuid LIKE ? OR ? LIKE uuid || '%')",
+                            (dataset, uuid + "%", uuid))
+        if len(rows) > 1:
+            raise ClioError(400, f"uuid {uuid} is ambiguous because > 1 hit for neurons in dataset {dataset}")
+        if not rows:
+            raise ClioError(404, f"Could not find uuid {uuid} for neurons in dataset {dataset}")
         return reply(rows[0][0])

@@ -90,7 +90,8 @@ class RecordViews(ClioBase):
         for item in items:
             if not isinstance(item, dict) or "bodyid" not in item:
                 raise ClioError(400, "Cannot POST annotation when no bodyid field exists in JSON")
-            url = f"http://127.0.0.1/dvid/api/node/{uuid}/segmentation_annotations/key/{item['bodyid']}?u={designated}"
+            dvid = self.meta(dataset, request)["dvid"]
+            url = f"{dvid}/api/node/{uuid}/segmentation_annotations/key/{item['bodyid']}?u={designated}"
             if locked:
                 raise ClioError(400, f"Error in writing bodyid <built-in function id>, status 400, {url}: "
                                      f"b'node {uuid} is locked and cannot be written (/api/node/{uuid}/segmentation_annotations/key/{item['bodyid']}).\\n'")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from werkzeug.wrappers import Request, Response
 
 from ...harness import route
@@ -21,13 +18,13 @@ class FieldViews(NeuroMorphoBase):
     def field_values(self, request: Request, user: None, field: str) -> Response:
         if field not in FIELDS:
             raise BadQuery(f"Invalid field: {field}")
-        values: list[Any] = []
-        for r in self.records():
-            have = r.get(field)
-            for v in (have if isinstance(have, list) else [have]):
-                if v not in values:
-                    values.append(v)
-        page, size = int(request.args.get("page", 0)), min(int(request.args.get("size", 50)), 500)
-        chunk = values[page * size : (page + 1) * size]
-        return reply({"fields": chunk, "page": {"size": size, "totalElements": len(values),
-                                                "totalPages": math.ceil(len(values) / size), "number": page}})
+        return self.page_of_values(request, [v for v in self.distinct(self.records(), field) if v is not None])
+
+    @route("/api/neuron/partition/<field>")
+    def partition(self, request: Request, user: None, field: str) -> Response:
+        """Neurons per value (inferred shape: ``fields`` is an object value -> count)."""
+        if field not in FIELDS:
+            raise BadQuery(f"Invalid field: {field}")
+        counts = {str(v): n for v, n in self.distinct(self.records(), field).items() if v is not None}
+        return reply({"fields": counts, "page": {"size": max(len(counts), 1), "totalElements": len(counts),
+                                                 "totalPages": 1, "number": 0}})

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from werkzeug.wrappers import Request, Response
 
 from ...harness import route
-from ..base import BadQuery, NeuroMorphoBase, error, reply
+from ..base import NeuroMorphoBase, error, reply
 
 
 class NeuronViews(NeuroMorphoBase):
@@ -35,19 +33,4 @@ class NeuronViews(NeuroMorphoBase):
 
     @route("/api/neuron/select")
     def select(self, request: Request, user: None) -> Response:
-        clauses: list[tuple[str, list[Any]]] = []
-        if request.method == "POST":
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                raise BadQuery("The request body must be a JSON object of field -> list of values")
-            clauses = [(k, v if isinstance(v, list) else [v]) for k, v in body.items()]
-        else:
-            for key in ("q", "fq"):
-                for clause in request.args.getlist(key):
-                    field, sep, values = clause.partition(":")
-                    if not sep:
-                        raise BadQuery(f"Invalid query: {clause}")
-                    clauses.append((field, values.split(",")))
-            if not clauses:
-                raise BadQuery("A select needs q=field:value")
-        return self.hal(request, self.filtered(clauses))
+        return self.hal(request, self.filtered(self.clauses(request)))
