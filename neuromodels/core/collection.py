@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, Mu
 
 from . import operations
 from . import writes
-from .capabilities import did_you_mean
 from ..connection import Connection
-from .errors import NeuromodelsError, UnknownFilter
+from .errors import NeuromodelsError
 from .writes import WriteReport
 from .model import Model
 from .state import SaveState

@@ -1,0 +1,92 @@
+"""The architecture, checked: the core imports no feature and names no backend, its modules
+import each other without a circle, and a backend is small (the toy's client side)."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "neuromodels" / "core"
+FEATURES = ("transfer", "interop", "imaging", "distributed", "models", "backends", "testing", "cache")
+BACKEND_NAMES = re.compile(r"\b(catmaid|cytomine|neuromorpho|clio|cave)\b", re.I)
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """Modules imported when ``path`` runs (TYPE_CHECKING blocks left out), as absolute names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ["neuromodels", "core"]
+    found: set[str] = set()
+
+    def visit(node: ast.AST, typing_only: bool) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child, typing_only)
+            return
+        if isinstance(node, ast.ImportFrom) and not typing_only:
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if node.module is None:
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+            else:
+                found.add(module)
+        elif isinstance(node, ast.Import) and not typing_only:
+            found.update(alias.name for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child, typing_only)
+
+    visit(tree, False)
+    return found
+
+
+def test_the_core_imports_no_feature():
+    for path in CORE.glob("*.py"):
+        for module in runtime_imports(path):
+            if module.startswith("neuromodels."):
+                top = module.split(".")[1]
+                assert top not in FEATURES, f"{path.name} imports {module}"
+
+
+def test_the_core_names_no_backend():
+    for path in CORE.glob("*.py"):
+        code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                         if not line.lstrip().startswith(("#", ">>>", "...")))
+        tree = ast.parse(code)
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                   and id(n) not in docstrings]  # prose may give a backend as an example
+        for text in strings:
+            assert not BACKEND_NAMES.search(text), f"{path.name} names a backend: {text[:80]!r}"
+
+
+def test_no_import_circle_inside_the_core():
+    graph = {p.stem: {m.split(".")[2] for m in runtime_imports(p) if m.startswith("neuromodels.core.")}
+             for p in CORE.glob("*.py") if p.stem != "__init__"}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    circles = [name for name in graph if reaches(name, name, {name})]
+    assert circles == [], f"import circles through {circles}"
+
+
+def test_no_core_module_over_400_lines():
+    for path in CORE.glob("*.py"):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert lines <= 400, f"{path.name} has {lines} lines"
+
+
+def test_a_whole_backend_is_small_the_toy_in_under_200_lines_of_client_code():
+    source = (ROOT / "tests" / "toy.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    client = [n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))
+              and not n.name.startswith("Toy" + "App") and n.name != "ToyServer"]
+    lines = sum(n.end_lineno - n.lineno + 1 for n in client)
+    assert 0 < lines < 200, lines
