@@ -27,12 +27,22 @@ from .errors import (
     ServerUnavailable,
 )
 
+#: Models only Cytomine has (neuromodels.backends.cytomine.models) and their collections.
+_CYTOMINE_MODELS = (
+    "AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup", "AnnotationLink",
+    "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "Position", "ProjectConnection",
+    "ProjectRepresentative", "Property", "Role", "SliceInstance", "Storage", "Tag", "TermRelation", "Track",
+    "UploadedFile", "UserAccount")
+_CYTOMINE_COLLECTIONS = tuple(f"{name}Collection" for name in _CYTOMINE_MODELS if name not in ("ApiKeys", "Description"))
+
 #: Public names loaded on first use (PEP 562), so `import neuromodels` does not load pandas.
 _LAZY = {"Collection": "collection", "Connection": "connection", "Model": "model",
          **{name: "resources" for name in (
              "Annotation", "AnnotationCollection", "Connector", "ConnectorCollection", "ImageInstance",
              "ImageInstanceCollection", "Link", "Neuron", "NeuronCollection", "Ontology", "OntologyCollection",
-             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")}}
+             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")},
+         **{name: "backends.cytomine.models" for name in _CYTOMINE_MODELS},
+         **{name: "backends.cytomine.collections" for name in _CYTOMINE_COLLECTIONS}}
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -41,6 +51,17 @@ if TYPE_CHECKING:
     from .resources import (Annotation, AnnotationCollection, Connector, ConnectorCollection, ImageInstance,
                             ImageInstanceCollection, Link, Neuron, NeuronCollection, Ontology, OntologyCollection,
                             Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection)
+    from .backends.cytomine.models import (
+        AbstractImage, AbstractSlice, AnnotationAction, AnnotationFilter, AnnotationGroup, AnnotationLink,
+        AnnotationTrack, ApiKeys, Description, ImageConsultation, ImageGroup, Position, ProjectConnection,
+        ProjectRepresentative, Property, Role, SliceInstance, Storage, Tag, TermRelation, Track, UploadedFile,
+        UserAccount)
+    from .backends.cytomine.collections import (
+        AbstractImageCollection, AbstractSliceCollection, AnnotationActionCollection, AnnotationFilterCollection,
+        AnnotationGroupCollection, AnnotationLinkCollection, AnnotationTrackCollection, ImageConsultationCollection,
+        ImageGroupCollection, PositionCollection, ProjectConnectionCollection, ProjectRepresentativeCollection,
+        PropertyCollection, RoleCollection, SliceInstanceCollection, StorageCollection, TagCollection,
+        TermRelationCollection, TrackCollection, UploadedFileCollection, UserAccountCollection)
 
 
 def __getattr__(name: str) -> Any:
@@ -66,5 +87,5 @@ __all__ = [
     "NoConnection", "NotFound", "NotSupported", "Ontology", "OntologyCollection", "PartialSaveError",
     "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
-    "Volume", "VolumeCollection",
+    "Volume", "VolumeCollection", *_CYTOMINE_MODELS, *_CYTOMINE_COLLECTIONS,
 ]

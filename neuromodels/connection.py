@@ -23,6 +23,7 @@ from .credentials import (
     BasicAuth, Secret, _env_settings, _profile_settings, _reveal, _secret, _split_userinfo, _strip_userinfo, basic_auth,
 )
 from .errors import NoConnection, NotSupported
+from .raw import RawRequestsMixin
 from .transport import DEFAULT_MAX_BODY, Transport
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _number(name: str, value: Any, *, minimum: float, whole: bool = False, stric
         raise ValueError(f"{name} must be {what} {bound}, not {value!r}")
 
 
-class Connection:
+class Connection(RawRequestsMixin):
     """A server, its credentials and its options; the context every model call uses.
 
     >>> from neuromodels import Connection
@@ -158,7 +159,8 @@ class Connection:
     Use it as a context manager to make it current for the code inside (nesting restores the
     previous one; other threads never see it), or pass ``connection=`` to any model call.
     In a notebook, :meth:`activate` makes it current for the rest of the session instead.
-    Constructing a connection sends nothing.
+    Constructing a connection sends nothing. ``conn.get(path, params=...)``, ``post``, ``put``
+    and ``delete`` send raw requests with the same authentication, retries and typed errors.
 
     Credentials (``token``, ``public_key``, ``private_key``, ``http_password``, or a password in
     the URL as ``https://user:password@host``) are kept in :class:`Secret` wrappers: never in
