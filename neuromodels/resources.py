@@ -67,6 +67,19 @@ def _links(value: Any) -> Any:
     return links
 
 
+def _wkt(value: Any) -> Any:
+    """A geometry given as WKT text (``"POINT (5 5)"``), as a shapely geometry."""
+    if isinstance(value, str):
+        import shapely.errors
+        import shapely.wkt
+
+        try:
+            return shapely.wkt.loads(value)
+        except shapely.errors.ShapelyError as e:
+            raise ValueError(f"the geometry is not valid WKT ({e}): {value[:80]!r}") from None
+    return value
+
+
 @model
 class Project(TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
@@ -269,7 +282,7 @@ class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """
 
     name: str | None = None
-    geometry: Any = None
+    geometry: Any = attrs.field(default=None, converter=_wkt)
     image: int | None = None
     project: Any = None
     terms: list[int] | None = None
