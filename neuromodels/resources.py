@@ -23,6 +23,7 @@ from .formats import swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
+from .backends.workflow import DumpCropsMixin, ImageReviewMixin, MembershipMixin, ReviewMixin
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
@@ -81,7 +82,7 @@ def _wkt(value: Any) -> Any:
 
 
 @model
-class Project(TaggableMixin, AttachableMixin, Model):
+class Project(MembershipMixin, TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -262,7 +263,7 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
+class Annotation(ReviewMixin, AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -293,7 +294,7 @@ class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
+class ImageInstance(ImageReviewMixin, ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -515,7 +516,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
+class AnnotationCollection(DumpCropsMixin, DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id

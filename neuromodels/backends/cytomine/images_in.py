@@ -83,8 +83,12 @@ class CytomineUploadedFile(Doc, CommandCRUD):
             params.update(keys=",".join(str(k) for k in properties), values=",".join(values))
         name = os.path.basename(path)
         with open(path, "rb") as fh:
-            return conn.transport.request("POST", "/upload", params=params, files={"files[]": (name, fh)},
-                                          parse=self._upload_reply, timeout=max(conn.timeout, LONG))
+            done: UploadedFile = conn.transport.request("POST", "/upload", params=params, files={"files[]": (name, fh)},
+                                                        parse=self._upload_reply, timeout=max(conn.timeout, LONG))
+        for made in [*(done.images or []), *(done.instances or [])]:
+            made.mark_clean()  # as stored
+            made.bind(conn)
+        return done
 
     def _upload_reply(self, response: requests.Response) -> UploadedFile:
         """``[{"uploadedFile": {...}, "images": [{"image": {...}, "imageInstances": [...]}]}]``."""

@@ -107,6 +107,12 @@ class AbstractImage(Model):
     physical_size_z: float | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
+    def place(self, project: int, *, name: str | None = None, connection: Connection | None = None) -> Any:
+        """Put this image in ``project``: a new image instance (with its slice instances)."""
+        from ...resources import ImageInstance
+
+        return ImageInstance(project=project, name=name, extra={"baseImage": self.id}).save(connection=connection)
+
 
 @model
 class AbstractSlice(Model):
