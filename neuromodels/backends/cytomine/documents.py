@@ -21,7 +21,7 @@ __all__ = ["BOOL", "Doc", "INT", "f"]
 
 
 def f(name: str, doc: str, types: tuple[type, ...] = INT, many: bool = False) -> Filter:
-    """A filter whose query name is ``name``."""
+    """A filter ``name`` (also its query parameter, unless the listing path takes it)."""
     return Filter(name, types, doc, many=many)
 
 
@@ -55,7 +55,7 @@ class Doc(Command):
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         template, values = self._route(conn, modifiers)
         in_path = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-        return {self.filters[k].name if k in self.filters else k: v for k, v in values.items() if k not in in_path}
+        return {k: v for k, v in values.items() if k not in in_path}
 
     def fetch_model(self, conn: Connection, path: str) -> Any:
         """One object read from ``path`` as this resource's model."""

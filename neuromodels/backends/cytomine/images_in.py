@@ -124,7 +124,7 @@ class CytomineAbstractSlice(Doc, CommandCRUD):
     routes = {"image": "/api/abstractimage/{image}/abstractslice.json",
               "uploaded_file": "/api/uploadedfile/{uploaded_file}/abstractslice.json"}
     filters = {"image": f("image", "slices of this abstract image id"),
-               "uploaded_file": f("uploadedfile", "slices of this uploaded file id")}
+               "uploaded_file": f("uploaded_file", "slices of this uploaded file id")}
 
     def validate(self, model: Any, operation: str) -> None:
         check_id(model.image, int, "abstract image id")

@@ -84,7 +84,8 @@ class CytomineDescription(Doc, CommandCreate, Update, Delete):
     route = key = "description"
     model_type = Description
     not_supported = {"fetch": "read a description with Description.of(obj)",
-                     "list": "each object has one description: Description.of(obj)"}
+                     "list": "each object has one description: Description.of(obj)",
+                     "count": "each object has one description: Description.of(obj)"}
 
     def validate(self, model: Any, operation: str) -> None:
         if not isinstance(model.data, str):
@@ -126,8 +127,8 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
     route = key = "relationterm"
     model_type = TermRelation
     routes = {"": "/api/relation/parent/term.json"}
-    filters = {"parent": f("term1", "relations from this parent term id"),
-               "child": f("term2", "relations to this child term id")}
+    filters = {"parent": f("parent", "relations from this parent term id"),
+               "child": f("child", "relations to this child term id")}
     not_supported = {"fetch": "list them with TermRelationCollection(parent=...) or (child=...)",
                      "update": "a relation ties two terms: delete it and add another"}
 

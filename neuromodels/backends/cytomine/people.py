@@ -110,8 +110,8 @@ class CytomineProjectRepresentative(Doc, CommandCreate, CommandList, Delete):
 
 
 # -- activity -------------------------------------------------------------------------------------------
-_SINCE = {"user": f("user", "of this user id"), "after": f("afterThan", "after this time (epoch ms)", _TIME),
-          "before": f("beforeThan", "before this time (epoch ms)", _TIME)}
+_SINCE = {"user": f("user", "of this user id"), "afterThan": f("afterThan", "after this time (epoch ms)", _TIME),
+          "beforeThan": f("beforeThan", "before this time (epoch ms)", _TIME)}
 
 
 class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
@@ -122,7 +122,7 @@ class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
     model_type = Position
     routes = {"slice": "/api/sliceinstance/{slice}/positions.json", "image": "/api/imageinstance/{image}/positions.json"}
     filters = {"image": f("image", "positions in this image instance id"), "slice": f("slice", "in this slice id"),
-               **_SINCE, "details": f("showDetails", "every position, not only a summary", BOOL)}
+               **_SINCE, "showDetails": f("showDetails", "every position, not only a summary", BOOL)}
     not_supported = {op: "positions are a record of what users looked at" for op in ("update", "delete")}
 
     def validate(self, model: Any, operation: str) -> None:

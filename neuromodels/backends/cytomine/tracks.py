@@ -71,7 +71,7 @@ class CytomineAnnotationGroup(Doc, CommandCRUD):
     routes = {"image_group": "/api/imagegroup/{image_group}/annotationgroup.json",
               "project": "/api/project/{project}/annotationgroup.json"}
     filters = {"project": f("project", "groups of this project id (default: the connection's)"),
-               "image_group": f("imagegroup", "groups of this image group id")}
+               "image_group": f("image_group", "groups of this image group id")}
     default_project = True
 
     def validate(self, model: Any, operation: str) -> None:
@@ -96,7 +96,7 @@ class CytomineAnnotationLink(_Annotated, CommandCreate, CommandList, Delete):
     model_type = AnnotationLink
     routes = {"group": "/api/annotationgroup/{group}/annotationlink.json",
               "annotation": "/api/annotation/{annotation}/annotationlink.json"}
-    filters = {"group": f("annotationgroup", "links of this annotation group id"),
+    filters = {"group": f("group", "links of this annotation group id"),
                "annotation": f("annotation", "links of this annotation id")}
     not_supported = {"fetch": "read it through AnnotationLinkCollection(group=...) or (annotation=...)",
                      "update": "a link ties one annotation to one group: delete it and add another"}

@@ -46,6 +46,14 @@ class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDe
     (``ImageInstance(project=..., extra={"baseImage": abstract_id})`` or
     ``AbstractImage.place(project)``), renamed, removed."""
 
+    def validate(self, model: Any, operation: str) -> None:
+        if operation == "create" and model.extra.get("baseImage") is None:
+            raise ValueError("an image instance is an abstract image placed in a project: use "
+                             "UploadedFile.upload(path, storage=, project=) or AbstractImage.place(project), "
+                             "or give extra={'baseImage': abstract_image_id}")
+        if operation == "create":
+            check_id(model.project, int, "project id")
+
     def to_wire(self, model: Any) -> dict[str, Any]:
         base = model.extra.get("baseImage")
         check_id(base, int, "the abstract image id (extra['baseImage'])")
