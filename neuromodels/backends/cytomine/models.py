@@ -83,9 +83,9 @@ class UploadedFile(Model):
         >>> with open(path, "wb") as fh:
         ...     _ = fh.write(b"II*\\x00" + bytes(60))
         >>> store = Storage(name="uploads").save()
-        >>> done = UploadedFile.upload(path, storage=store.id, project=conn.project)
-        >>> done.name, [i.project for i in done.instances] == [conn.project]
-        ('scan.tif', True)
+        >>> done = UploadedFile.upload(path, storage=store.id)         # project=: placed there too
+        >>> done.name, [i.name for i in done.images], done.instances
+        ('scan.tif', ['scan.tif'], [])
         """
         return _call(cls, "upload", connection, str(path), storage, project, properties or {}, sync)  # type: ignore[no-any-return]
 
