@@ -42,8 +42,11 @@ class CytomineUserAccount(Doc, CommandCRUD):
         model.password = None  # sent once, never kept
 
     def keys(self, conn: Connection, model: Any) -> ApiKeys:
-        data = conn.transport.request("GET", f"/api/user/{self.saved(model)}/keys.json")
-        return ApiKeys(public_key=str(data["publicKey"]), private_key=str(data["privateKey"]))
+        def parse(response: Any) -> ApiKeys:
+            data = parse_json(response)
+            return ApiKeys(public_key=str(data["publicKey"]), private_key=str(data["privateKey"]))
+
+        return conn.transport.request("GET", f"/api/user/{self.saved(model)}/keys.json", parse=parse)  # type: ignore[no-any-return]
 
     def current(self, conn: Connection, cls: type) -> UserAccount:
         return self.fetch_model(conn, "/api/user/current.json")  # type: ignore[no-any-return]

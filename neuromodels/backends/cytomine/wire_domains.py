@@ -61,7 +61,7 @@ READ_ONLY: dict[type[Model], frozenset[str]] = {
     AnnotationLink: frozenset({"image"}),
 }
 #: Keys a user object carries that a record never keeps.
-_DROPPED = {UserAccount: cv.SECRET_KEYS}
+_DROPPED: dict[type[Model], tuple[str, ...]] = {UserAccount: tuple(cv.SECRET_KEYS)}
 
 #: Cytomine's class name per model, for ``/api/domain/{class}/{id}/...`` routes.
 CLASS_NAME: dict[type, str] = {
@@ -106,14 +106,14 @@ def body_of(model: Model) -> dict[str, Any]:
 
 
 def _structure_hook(model: type[Model], wire: Mapping[str, str]) -> Any:
-    base = record(model, id="id", **wire)  # type: ignore[arg-type]
+    base: Any = record(model, id="id", **wire)  # type: ignore[arg-type]
     dropped = _DROPPED.get(model, ())
 
     def structure(row: Mapping[str, Any], _: Any = None) -> Any:
         if not isinstance(row, Mapping):
             raise TypeError(f"a {model.__name__} record is an object, not {type(row).__name__}")
         found = base({k: v for k, v in row.items() if k not in dropped})
-        if model is Storage and found.user is None:  # the repository service calls the owner userId
+        if isinstance(found, Storage) and found.user is None:  # the repository service calls the owner userId
             found.user = row.get("userId")
         return found
 

@@ -8,6 +8,7 @@ import) the shape is the one the Python client reads, and the tests say so."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Mapping
 
 import shapely.wkt
@@ -278,8 +279,7 @@ class WorkflowViews(CytomineBase):
             raise CytomineError(409, "Annotation is already reviewed", wrapper=True)
         if not any(d.get("reviewUser") == user and not d.get("stopped") for d in self.docs("imagereview", image=image)):
             raise CytomineError(400, "Image is not in review mode: image.reviewStart is null", wrapper=True)
-        data = self.body(request) if request.get_data() else {}
-        terms = (data or {}).get("terms") or [r[0] for r in self.db.read(
+        terms = self.merged_terms(request) or [r[0] for r in self.db.read(
             "SELECT term FROM annotation_term WHERE annotation = ?", (aid,))]
         with self.db.transaction() as cur:
             rid = self.doc_add(cur, "reviewedannotation", {"parentIdent": aid, "image": image, "slice": slice_,
@@ -287,6 +287,23 @@ class WorkflowViews(CytomineBase):
                                                            "location": location, "terms": list(terms)})
             obj = self.review_json(self.doc("reviewedannotation", rid, cur) or {})
         return self.command("Add", "reviewedAnnotation", "reviewedannotation", obj, f"Annotation {aid} reviewed")
+
+    @staticmethod
+    def merged_terms(request: Request) -> list[int]:
+        """``terms`` from the query and the body (mergeQueryParamsAndBodyParams): JSON, or the
+        form encoding the Python client sends under a JSON content type."""
+        from urllib.parse import parse_qs
+
+        values: list[Any] = list(request.args.getlist("terms"))
+        raw = request.get_data(as_text=True)
+        if raw:
+            try:
+                data = json.loads(raw)
+                found = data.get("terms") if isinstance(data, dict) else None
+                values += found if isinstance(found, list) else [] if found is None else [found]
+            except ValueError:
+                values += parse_qs(raw).get("terms", [])
+        return [int(t) for v in values for t in str(v).split(",") if str(t).strip()]
 
     @route("/api/imageinstance/<int:image>/review.json", methods=("POST", "PUT", "DELETE"))
     def image_review(self, request: Request, user: int, image: int) -> Response:
@@ -303,7 +320,8 @@ class WorkflowViews(CytomineBase):
                 self.doc_add(cur, "imagereview", {"image": image, "reviewUser": user, "stopped": True,
                                                   "reviewStop": now_ms()})
         obj = self.image_json(self.image_row(image) or ())  # type: ignore[attr-defined]
-        return self.command("Edit", "imageInstance", "imageinstance", obj, f"Image {image} review changed")
+        verb = "start reviewing" if request.method != "DELETE" else "validate reviewing"
+        return reply({"message": f"admin {verb} on {obj['instanceFilename']}", "imageinstance": obj})
 
     def reviewed_rows(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         """The reviewed versions of annotation rows (what ``reviewed=true`` lists)."""
