@@ -20,20 +20,10 @@ from typing import Any, ClassVar
 import attrs
 
 from ...connection import Connection
-from ...model import Model, SaveState, model
+from ...model import Model, model
 
 
-def _call(target: Any, method: str, connection: Connection | None, *args: Any) -> Any:
-    """Call a Cytomine resource's own operation for a model (or model class)."""
-    conn = Connection.current(connection)
-    cls = target if isinstance(target, type) else type(target)
-    resource = conn.backend.resource(cls)
-    result = getattr(resource, method)(conn, target, *args)
-    for found in result if isinstance(result, list) else [result]:
-        if isinstance(found, Model) and found.id is not None and found.state is SaveState.NEW:
-            found.mark_clean()  # read from the server: stored, nothing to save
-            found.bind(conn)
-    return result
+from .calls import _call
 
 
 # -- images in --------------------------------------------------------------------------------------------
@@ -214,121 +204,6 @@ class AnnotationFilter(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-# -- people -----------------------------------------------------------------------------------------------
-@attrs.frozen
-class ApiKeys:
-    """A user's API keys; the private key never shows in ``repr``."""
-
-    public_key: str
-    private_key: str = attrs.field(repr=False)
-
-
-@model
-class UserAccount(Model):
-    """A user account (``password`` is only sent, never read back)."""
-
-    username: str | None = None
-    firstname: str | None = None
-    lastname: str | None = None
-    email: str | None = None
-    password: str | None = attrs.field(default=None, repr=False)
-    language: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-    def keys(self, *, connection: Connection | None = None) -> ApiKeys:
-        """This user's API keys (the server gives them to admins and to the user)."""
-        return _call(self, "keys", connection)  # type: ignore[no-any-return]
-
-    @classmethod
-    def current(cls, *, connection: Connection | None = None) -> "UserAccount":
-        """The account the connection acts as."""
-        return _call(cls, "current", connection)  # type: ignore[no-any-return]
-
-    def roles(self, *, connection: Connection | None = None) -> list[str]:
-        """The authorities of this user's roles (``ROLE_USER``, ``ROLE_ADMIN`` ...)."""
-        return _call(self, "roles", connection)  # type: ignore[no-any-return]
-
-    def add_role(self, authority: str, *, connection: Connection | None = None) -> "UserAccount":
-        """Grant a role by its authority (``"ROLE_ADMIN"``); returns the account."""
-        _call(self, "add_role", connection, authority)
-        return self
-
-    def remove_role(self, authority: str, *, connection: Connection | None = None) -> "UserAccount":
-        _call(self, "remove_role", connection, authority)
-        return self
-
-
-@model
-class Role(Model):
-    """A role (``authority``: ``ROLE_USER``, ``ROLE_ADMIN``, ``ROLE_GUEST``, ``ROLE_SUPER_ADMIN``)."""
-
-    authority: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-@model
-class ProjectRepresentative(Model):
-    """A user who represents a project (the contact for it)."""
-
-    project: int | None = None
-    user: int | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-# -- activity ---------------------------------------------------------------------------------------------
-@model
-class Position(Model):
-    """Where a user looked in an image (``x``, ``y``, ``zoom``; ``location``: the view's WKT)."""
-
-    image: int | None = None
-    slice: int | None = None
-    project: int | None = None
-    user: int | None = None
-    x: float | None = None
-    y: float | None = None
-    zoom: int | None = None
-    rotation: float | None = None
-    location: str | None = None
-    broadcast: bool | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-@model
-class AnnotationAction(Model):
-    """What a user did with an annotation (``action``: ``select``, ``move`` ...)."""
-
-    annotation: int | None = None
-    action: str | None = None
-    image: int | None = None
-    slice: int | None = None
-    project: int | None = None
-    user: int | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-@model
-class ProjectConnection(Model):
-    """A user's visit to a project."""
-
-    project: int | None = None
-    user: int | None = None
-    os: str | None = None
-    browser: str | None = None
-    browser_version: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
-@model
-class ImageConsultation(Model):
-    """A user opening an image of a project."""
-
-    image: int | None = None
-    project: int | None = None
-    user: int | None = None
-    mode: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
-
-
 # -- what hangs off any object ------------------------------------------------------------------------------
 @model
 class Property(Model):
@@ -408,8 +283,12 @@ class TermRelation(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-MODELS = (Storage, UploadedFile, AbstractImage, AbstractSlice, SliceInstance, ImageGroup, Track, AnnotationTrack,
-          AnnotationGroup, AnnotationLink, AnnotationFilter, UserAccount, Role, ProjectRepresentative, Position,
-          AnnotationAction, ProjectConnection, ImageConsultation, Property, Description, Tag, TermRelation)
-EXPORTS = tuple(m.__name__ for m in MODELS) + tuple(f"{m.__name__}Collection" for m in MODELS if m is not Description) + (
-    "ApiKeys",)
+# People and their activity live in .people_models; they are Cytomine-only models too.
+from .people_models import (  # noqa: E402
+    AnnotationAction, ApiKeys, ImageConsultation, Position, ProjectConnection, ProjectRepresentative, Role, UserAccount,
+)
+
+__all__ = ["AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup", "AnnotationLink",
+           "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "Position",
+           "ProjectConnection", "ProjectRepresentative", "Property", "Role", "SliceInstance", "Storage", "Tag",
+           "TermRelation", "Track", "UploadedFile", "UserAccount"]

@@ -46,7 +46,7 @@ class CytomineUserAccount(Doc, CommandCRUD):
             data = parse_json(response)
             return ApiKeys(public_key=str(data["publicKey"]), private_key=str(data["privateKey"]))
 
-        return conn.transport.request("GET", f"/api/user/{self.saved(model)}/keys.json", parse=parse)  # type: ignore[no-any-return]
+        return conn.transport.request("GET", f"/api/user/{self.saved(model)}/keys.json", parse=parse)
 
     def current(self, conn: Connection, cls: type) -> UserAccount:
         return self.fetch_model(conn, "/api/user/current.json")  # type: ignore[no-any-return]
