@@ -218,11 +218,13 @@ def test_raw_requests(cytomine, bundled):
     assert cytomine.get("project.json")["collection"][0]["id"] == cytomine.project
     assert cytomine.get(f"/api/project/{cytomine.project}.json")["name"] == "Demo project"
     assert cytomine.get(f"imageinstance/{ImageInstanceCollection().fetch()[0].id}/thumb.png")[:4] == b"\x89PNG"
-    created = cytomine.post("tag.json", json={"name": "raw-tag"})
+    created = cytomine.post("tag.json", data={"name": "raw-tag"})
     assert created["tag"]["name"] == "raw-tag"
     assert cytomine.delete(f"tag/{created['tag']['id']}.json")["tag"]["name"] == "raw-tag"
     with pytest.raises(NotFound):
         cytomine.get("project/999.json")
+    assert cytomine.put(f"tag/{cytomine.post('tag.json', data={'name': 'a'})['tag']['id']}.json",
+                        data={"name": "b"})["tag"]["name"] == "b"
     with pytest.raises(ValueError, match="not a whole URL"):
         cytomine.get(bundled.url + "/api/project.json")
 

@@ -19,7 +19,7 @@ from ...transport import error_text
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
 from ..base import Backend, decode_json
 from . import resources
-from . import images_in, meta_domains, people, tracks
+from . import images_in, meta_domains, people, raw, tracks
 from . import models as only_cytomine
 from .coordinates import from_cytomine, to_cytomine
 
@@ -133,8 +133,7 @@ class CytomineBackend(Backend):
         only_cytomine.Tag: meta_domains.CytomineTag,
         only_cytomine.TermRelation: meta_domains.CytomineTermRelation,
     }
-    #: Where ``conn.get("project.json")`` and the other raw requests start.
-    api_root = "/api/"
+
     #: ``signature``: "4.x" (servers since Dec 2025), "3.x" (older: signs path and query) or
     #: "auto" (4.x, switching once to 3.x on a 401).
     options = {"signature": "auto"}
@@ -183,6 +182,10 @@ class CytomineBackend(Backend):
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/server/ping")
+
+    def raw_request(self, conn: Connection, method: str, path: str, **kwargs: Any) -> Any:
+        """``conn.get`` / ``post`` / ``put`` / ``delete``: see :mod:`.raw`."""
+        return raw.raw_request(conn, method, path, **kwargs)
 
 
 BACKEND = CytomineBackend
