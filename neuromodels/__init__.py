@@ -30,7 +30,8 @@ from .errors import (
 #: Models only Cytomine has (neuromodels.backends.cytomine.models) and their collections.
 _CYTOMINE_MODELS = (
     "AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup", "AnnotationLink",
-    "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "Position", "ProjectConnection",
+    "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "ImageGroupImage", "Position",
+    "ProjectConnection",
     "ProjectRepresentative", "Property", "Role", "SliceInstance", "Storage", "Tag", "TermRelation", "Track",
     "UploadedFile", "UserAccount")
 _CYTOMINE_COLLECTIONS = tuple(f"{name}Collection" for name in _CYTOMINE_MODELS if name not in ("ApiKeys", "Description"))
@@ -53,13 +54,14 @@ if TYPE_CHECKING:
                             Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection)
     from .backends.cytomine.models import (
         AbstractImage, AbstractSlice, AnnotationAction, AnnotationFilter, AnnotationGroup, AnnotationLink,
-        AnnotationTrack, ApiKeys, Description, ImageConsultation, ImageGroup, Position, ProjectConnection,
+        AnnotationTrack, ApiKeys, Description, ImageConsultation, ImageGroup, ImageGroupImage, Position,
+        ProjectConnection,
         ProjectRepresentative, Property, Role, SliceInstance, Storage, Tag, TermRelation, Track, UploadedFile,
         UserAccount)
     from .backends.cytomine.collections import (
         AbstractImageCollection, AbstractSliceCollection, AnnotationActionCollection, AnnotationFilterCollection,
         AnnotationGroupCollection, AnnotationLinkCollection, AnnotationTrackCollection, ImageConsultationCollection,
-        ImageGroupCollection, PositionCollection, ProjectConnectionCollection, ProjectRepresentativeCollection,
+        ImageGroupCollection, ImageGroupImageCollection, PositionCollection, ProjectConnectionCollection, ProjectRepresentativeCollection,
         PropertyCollection, RoleCollection, SliceInstanceCollection, StorageCollection, TagCollection,
         TermRelationCollection, TrackCollection, UploadedFileCollection, UserAccountCollection)
 

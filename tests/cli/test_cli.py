@@ -30,8 +30,8 @@ LISTABLE = {
     "clio": {"annotation", "project"},
 }
 #: Kinds a backend lists only with a filter (``ls`` shows them, with their filters).
-NEEDS_FILTER = {"cytomine": {"abstractslice", "annotationaction", "annotationlink", "annotationtrack", "position",
-                             "property", "sliceinstance"}}
+NEEDS_FILTER = {"cytomine": {"abstractslice", "annotationaction", "annotationlink", "annotationtrack", "imagegroupimage",
+                             "position", "property", "sliceinstance"}}
 
 
 def command(*args):

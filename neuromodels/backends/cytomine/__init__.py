@@ -116,6 +116,7 @@ class CytomineBackend(Backend):
         only_cytomine.AbstractSlice: images_in.CytomineAbstractSlice,
         only_cytomine.SliceInstance: images_in.CytomineSliceInstance,
         only_cytomine.ImageGroup: images_in.CytomineImageGroup,
+        only_cytomine.ImageGroupImage: images_in.CytomineImageGroupImage,
         only_cytomine.Track: tracks.CytomineTrack,
         only_cytomine.AnnotationTrack: tracks.CytomineAnnotationTrack,
         only_cytomine.AnnotationGroup: tracks.CytomineAnnotationGroup,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...collection import Collection
 from .models import (
-    Storage, UploadedFile, AbstractImage, AbstractSlice, SliceInstance, ImageGroup, Track, AnnotationTrack,
+    Storage, UploadedFile, AbstractImage, AbstractSlice, SliceInstance, ImageGroup, ImageGroupImage, Track, AnnotationTrack,
     AnnotationGroup, AnnotationLink, AnnotationFilter, UserAccount, Role, ProjectRepresentative, Position,
     AnnotationAction, ProjectConnection, ImageConsultation, Property, Tag, TermRelation,
 )
@@ -134,3 +134,9 @@ class TermRelationCollection(Collection[TermRelation]):
     """TermRelation objects, with the filters Cytomine offers for them."""
 
     model = TermRelation
+
+
+class ImageGroupImageCollection(Collection[ImageGroupImage]):
+    """ImageGroupImage objects, with the filters Cytomine offers for them."""
+
+    model = ImageGroupImage

@@ -17,8 +17,9 @@ from ...transport import parse_json
 from ..base import check_id, check_name
 from . import converter as cv
 from .documents import BOOL, Doc, f
+from ..resource import Delete
 from .domains import CommandCRUD, CommandCreate, CommandDelete, CommandFetch, CommandList, current_user
-from .models import AbstractImage, AbstractSlice, ImageGroup, SliceInstance, Storage, UploadedFile
+from .models import AbstractImage, AbstractSlice, ImageGroup, ImageGroupImage, SliceInstance, Storage, UploadedFile
 
 #: An upload or a whole-slide download may take long: a day rather than the call timeout.
 LONG = 86400.0
@@ -169,3 +170,25 @@ class CytomineImageGroup(Doc, CommandCRUD):
 
     def validate(self, model: Any, operation: str) -> None:
         check_id(model.project, int, "project id")
+
+
+class CytomineImageGroupImage(Doc, CommandCreate, CommandList, Delete):
+    endpoints = {"list": "GET /api/imageinstance/{image}/imagegroupimageinstance.json",
+                 "create": "POST /api/imagegroup/{group}/imageinstance/{image}.json",
+                 "delete": "DELETE /api/imagegroup/{group}/imageinstance/{image}.json"}
+    route = key = "imagegroupimageinstance"
+    model_type = ImageGroupImage
+    routes = {"image": "/api/imageinstance/{image}/imagegroupimageinstance.json"}
+    filters = {"image": f("image", "the groups of this image instance id")}
+    not_supported = {"fetch": "list them with ImageGroupImageCollection(image=...), or the images of a group with "
+                              "ImageInstanceCollection(image_group=...)",
+                     "update": "an image is in a group or not: remove it and add another"}
+
+    def _path(self, model: Any) -> str:
+        return f"/api/imagegroup/{check_id(model.group, int, 'image group id')}/imageinstance/{check_id(model.image, int, 'image id')}.json"
+
+    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        model.assign(conn.transport.request("POST", self._path(model), parse=self.read_command))
+
+    def delete(self, conn: Connection, model: Any) -> None:
+        conn.transport.request("DELETE", self._path(model))

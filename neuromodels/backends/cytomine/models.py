@@ -146,6 +146,15 @@ class ImageGroup(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+@model
+class ImageGroupImage(Model):
+    """An image instance in an image group."""
+
+    group: int | None = None
+    image: int | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
 # -- tracks and groups -------------------------------------------------------------------------------------
 @model
 class Track(Model):
@@ -289,6 +298,6 @@ from .people_models import (  # noqa: E402
 )
 
 __all__ = ["AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup", "AnnotationLink",
-           "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "Position",
+           "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "ImageGroupImage", "Position",
            "ProjectConnection", "ProjectRepresentative", "Property", "Role", "SliceInstance", "Storage", "Tag",
            "TermRelation", "Track", "UploadedFile", "UserAccount"]

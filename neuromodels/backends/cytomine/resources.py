@@ -109,7 +109,7 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /api/imageinstance/{id}.json",
-        "list": "GET /api/project/{project}/imageinstance.json",
+        "list": "GET /api/project/{project}/imageinstance.json (or imagegroup/{id}/imageinstance.json)",
         "download": "GET /api/imageinstance/{id}/download",
         "make a thumbnail of": "GET /api/imageinstance/{id}/thumb.png",
         "read a region of": "GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.png "
@@ -119,10 +119,15 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
         "review images of": "PUT/DELETE /api/imageinstance/{id}/review.json",
     }
     route, key, model_type = "imageinstance", "imageinstance", ImageInstance
-    filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
+    filters = {"project": Filter("project", INT, "project id (default: the connection's)"),
+               "image_group": Filter("image_group", INT, "the images of this image group id")}
     writable = frozenset({"name", "project"})
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
+        if "image_group" in modifiers:
+            if "project" in modifiers:
+                raise ValueError("give image_group= or project=, not both (a group's images are in its project)")
+            return f"/api/imagegroup/{modifiers['image_group']}/imageinstance.json"
         project = check_id(modifiers.get("project", conn.project), int,
                            "project id (set project= on the connection or the filter)")
         return f"/api/project/{project}/imageinstance.json"

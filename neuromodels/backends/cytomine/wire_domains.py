@@ -14,7 +14,7 @@ from ...wire import record
 from . import converter as cv
 from .models import (
     AbstractImage, AbstractSlice, AnnotationAction, AnnotationFilter, AnnotationGroup, AnnotationLink, AnnotationTrack,
-    Description, ImageConsultation, ImageGroup, Position, ProjectConnection, ProjectRepresentative, Property, Role,
+    Description, ImageConsultation, ImageGroup, ImageGroupImage, Position, ProjectConnection, ProjectRepresentative, Property, Role,
     SliceInstance, Storage, Tag, TermRelation, Track, UploadedFile, UserAccount,
 )
 
@@ -33,6 +33,7 @@ WIRE: dict[type[Model], dict[str, str]] = {
     SliceInstance: {"image": "image", "project": "project", "base_slice": "baseSlice", "channel": "channel",
                     "z": "zStack", "time": "time"},
     ImageGroup: {"name": "name", "project": "project"},
+    ImageGroupImage: {"group": "group", "image": "image"},
     Track: {"name": "name", "image": "image", "color": "color", "project": "project"},
     AnnotationTrack: {"annotation": "annotationIdent", "track": "track"},
     AnnotationGroup: {"project": "project", "image_group": "imageGroup", "type": "type"},
