@@ -245,8 +245,12 @@ def test_activity(cytomine, image):
                              ProjectConnectionCollection)
 
     a = Annotation(geometry="POINT (70 70)", image=image.id).save()
-    Position(image=image.id, zoom=3).save()
-    assert [p.zoom for p in PositionCollection(image=image.id, showDetails=True).fetch()][-1] == 3
+    seen = Position(image=image.id, location="POLYGON ((0 0, 100 0, 100 50, 0 50, 0 0))", zoom=3).save()
+    assert (seen.x, seen.y, seen.zoom) == (50, 25, 3)
+    assert Position(image=image.id, x=7, y=9).save().location.startswith("POLYGON")
+    assert [p.zoom for p in PositionCollection(image=image.id, showDetails=True).fetch()][-2] == 3
+    with pytest.raises(ValueError, match="location"):
+        Position(image=image.id, zoom=1).save()
     assert AnnotationAction(annotation=a.id, action="select").save().image == image.id
     assert "select" in [x.action for x in AnnotationActionCollection(image=image.id).fetch()]
     ProjectConnection(project=cytomine.project, os="Linux", browser="Firefox").save()

@@ -131,8 +131,32 @@ class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
     def validate(self, model: Any, operation: str) -> None:
         if model.slice is None:
             check_id(model.image, int, "image instance id (or slice id)")
+        if model.location is None and (model.x is None or model.y is None):
+            raise ValueError("a position needs location= (the view, WKT or a geometry) or x= and y=")
+
+    def to_wire(self, model: Any) -> dict[str, Any]:
+        """The view's corners (topLeftX ... bottomLeftY) as the core reads them: from
+        ``location`` (a WKT polygon or a shapely geometry: its bounding box), else the point x, y."""
+        import shapely.wkt
+        from shapely.geometry.base import BaseGeometry
+
+        view = model.location
+        if isinstance(view, str):
+            view = shapely.wkt.loads(view)
+        if isinstance(view, BaseGeometry):
+            minx, miny, maxx, maxy = view.bounds
+        elif model.x is not None and model.y is not None:
+            minx = maxx = float(model.x)
+            miny = maxy = float(model.y)
+        else:
+            raise ValueError("a position needs location= (the view, WKT or a geometry) or x= and y=")
+        corners = {"topLeftX": minx, "topLeftY": maxy, "topRightX": maxx, "topRightY": maxy,
+                   "bottomRightX": maxx, "bottomRightY": miny, "bottomLeftX": minx, "bottomLeftY": miny}
+        extra = {k: getattr(model, k) for k in ("zoom", "rotation", "broadcast") if getattr(model, k) is not None}
+        return cv.body({**corners, **extra, "image": model.image, "slice": model.slice})
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        self.to_wire(model)  # refuses a position without a view before any request
         path = (f"/api/sliceinstance/{model.slice}/position.json" if model.slice is not None
                 else f"/api/imageinstance/{model.image}/position.json")
         model.assign(conn.transport.request("POST", path, json=self.to_wire(model),

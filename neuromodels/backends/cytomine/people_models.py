@@ -77,7 +77,8 @@ class ProjectRepresentative(Model):
 # -- activity ---------------------------------------------------------------------------------------------
 @model
 class Position(Model):
-    """Where a user looked in an image (``x``, ``y``, ``zoom``; ``location``: the view's WKT)."""
+    """Where a user looked in an image: ``location`` the view (WKT polygon; sent as its four
+    corners), ``x``, ``y`` its centre (a view of one point when given alone), ``zoom``."""
 
     image: int | None = None
     slice: int | None = None
