@@ -27,8 +27,4 @@ def test_every_client_call_has_a_row():
 def test_row_runs_against_bundled_server(scope, row):
     names = dict(scope)
     with scope["conn"]:
-        if row.get("raises"):
-            with pytest.raises(getattr(neuromodels, row["raises"])):
-                exec(row["neuromodels"], names)  # noqa: S102
-        else:
-            exec(row["neuromodels"], names)  # noqa: S102
+        exec(row["neuromodels"], names)  # noqa: S102 - the row's code, from this repository
