@@ -14,7 +14,7 @@ from ..base import Filter, check_id
 from ..resource import did_you_mean
 from .domains import BOOL, INT, CytomineState, every
 
-TERM = (int, str)
+TERM = (*INT, str)
 
 #: Filters beyond the basic ones (the Python client's AnnotationCollection sends them all).
 MORE_FILTERS = {
@@ -52,8 +52,8 @@ def term_ids(conn: Connection, project: Any) -> dict[str, int]:
 
 def resolve(conn: Connection, project: Any, values: Sequence[Any]) -> list[int]:
     """Term ids for ids or names (names looked up in the project's ontology)."""
-    if all(isinstance(v, int) for v in values):
-        return list(values)
+    if not any(isinstance(v, str) for v in values):
+        return [int(v) for v in values]
     known = term_ids(conn, project)
     found = []
     for value in values:

@@ -121,7 +121,9 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
     route, key, model_type = "imageinstance", "imageinstance", ImageInstance
     filters = {"project": Filter("project", INT, "project id (default: the connection's)"),
                "image_group": Filter("image_group", INT, "the images of this image group id")}
-    writable = frozenset({"name", "project"})
+    #: A new image is placed in a project; afterwards only its name changes.
+    creatable = frozenset({"name", "project"})
+    writable = frozenset({"name"})
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         if "image_group" in modifiers:
