@@ -89,5 +89,17 @@ __all__ = [
     "NoConnection", "NotFound", "NotSupported", "Ontology", "OntologyCollection", "PartialSaveError",
     "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
-    "Volume", "VolumeCollection", *_CYTOMINE_MODELS, *_CYTOMINE_COLLECTIONS,
+    "Volume", "VolumeCollection",
+    # Models only Cytomine has, and their collections.
+    "AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup",
+    "AnnotationLink", "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup",
+    "ImageGroupImage", "Position", "ProjectConnection", "ProjectRepresentative", "Property", "Role",
+    "SliceInstance", "Storage", "Tag", "TermRelation", "Track", "UploadedFile", "UserAccount",
+    "AbstractImageCollection", "AbstractSliceCollection", "AnnotationActionCollection",
+    "AnnotationFilterCollection", "AnnotationGroupCollection", "AnnotationLinkCollection",
+    "AnnotationTrackCollection", "ImageConsultationCollection", "ImageGroupCollection",
+    "ImageGroupImageCollection", "PositionCollection", "ProjectConnectionCollection",
+    "ProjectRepresentativeCollection", "PropertyCollection", "RoleCollection", "SliceInstanceCollection",
+    "StorageCollection", "TagCollection", "TermRelationCollection", "TrackCollection",
+    "UploadedFileCollection", "UserAccountCollection",
 ]
