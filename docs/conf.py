@@ -45,4 +45,32 @@ def _generate_coverage_tables() -> None:
 
 _generate_backend_tables()
 _generate_coverage_tables()
+
+
+# The Cytomine client -> neuromodels table comes from the rows tests/cytomine/test_coverage.py runs.
+def _generate_cytomine_coverage() -> None:
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, root)
+    try:
+        from tests.cytomine.coverage_rows import ROWS
+    finally:
+        sys.path.remove(root)
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("`", "'").replace("*", "\\*")
+
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 30 45 25", "",
+             "   * - Cytomine client", "     - neuromodels", "     - note"]
+    for row in ROWS:
+        code = " ".join(row["neuromodels"].split())
+        lines += [f"   * - ``{row['client']}``", f"     - ``{code}``", f"     - {cell(row.get('note', ''))}"]
+    folder = os.path.join(os.path.dirname(__file__), "backends", "_generated")
+    with open(os.path.join(folder, "cytomine-coverage.rst"), "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+_generate_cytomine_coverage()
 exclude_patterns.append("backends/_generated")

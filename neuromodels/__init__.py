@@ -29,13 +29,24 @@ from .core.errors import (
     UnknownFilter,
 )
 
+#: Models only Cytomine has (neuromodels.backends.cytomine.models) and their collections.
+_CYTOMINE_MODELS = (
+    "AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup", "AnnotationLink",
+    "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup", "ImageGroupImage", "Position",
+    "ProjectConnection",
+    "ProjectRepresentative", "Property", "Role", "SliceInstance", "Storage", "Tag", "TermRelation", "Track",
+    "UploadedFile", "UserAccount")
+_CYTOMINE_COLLECTIONS = tuple(f"{name}Collection" for name in _CYTOMINE_MODELS if name not in ("ApiKeys", "Description"))
+
 #: Public names loaded on first use (PEP 562), so `import neuromodels` does not load pandas.
 _LAZY = {"Collection": "core.collection", "Connection": "connection", "Model": "core.model",
          "SaveState": "core.state", "WriteReport": "core.writes",
          **{name: "models" for name in (
              "Annotation", "AnnotationCollection", "Connector", "ConnectorCollection", "ImageInstance",
              "ImageInstanceCollection", "Link", "Neuron", "NeuronCollection", "Ontology", "OntologyCollection",
-             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")}}
+             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")},
+         **{name: "backends.cytomine.models" for name in _CYTOMINE_MODELS},
+         **{name: "backends.cytomine.collections" for name in _CYTOMINE_COLLECTIONS}}
 
 if TYPE_CHECKING:
     from .core.collection import Collection
@@ -46,6 +57,18 @@ if TYPE_CHECKING:
     from .models import (Annotation, AnnotationCollection, Connector, ConnectorCollection, ImageInstance,
                             ImageInstanceCollection, Link, Neuron, NeuronCollection, Ontology, OntologyCollection,
                             Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection)
+    from .backends.cytomine.models import (
+        AbstractImage, AbstractSlice, AnnotationAction, AnnotationFilter, AnnotationGroup, AnnotationLink,
+        AnnotationTrack, ApiKeys, Description, ImageConsultation, ImageGroup, ImageGroupImage, Position,
+        ProjectConnection,
+        ProjectRepresentative, Property, Role, SliceInstance, Storage, Tag, TermRelation, Track, UploadedFile,
+        UserAccount)
+    from .backends.cytomine.collections import (
+        AbstractImageCollection, AbstractSliceCollection, AnnotationActionCollection, AnnotationFilterCollection,
+        AnnotationGroupCollection, AnnotationLinkCollection, AnnotationTrackCollection, ImageConsultationCollection,
+        ImageGroupCollection, ImageGroupImageCollection, PositionCollection, ProjectConnectionCollection, ProjectRepresentativeCollection,
+        PropertyCollection, RoleCollection, SliceInstanceCollection, StorageCollection, TagCollection,
+        TermRelationCollection, TrackCollection, UploadedFileCollection, UserAccountCollection)
 
 
 def __getattr__(name: str) -> Any:
@@ -72,4 +95,16 @@ __all__ = [
     "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
     "UnknownFilter", "Volume", "VolumeCollection", "OutcomeUnknown", "SaveState", "WriteReport",
+    # Models only Cytomine has, and their collections.
+    "AbstractImage", "AbstractSlice", "AnnotationAction", "AnnotationFilter", "AnnotationGroup",
+    "AnnotationLink", "AnnotationTrack", "ApiKeys", "Description", "ImageConsultation", "ImageGroup",
+    "ImageGroupImage", "Position", "ProjectConnection", "ProjectRepresentative", "Property", "Role",
+    "SliceInstance", "Storage", "Tag", "TermRelation", "Track", "UploadedFile", "UserAccount",
+    "AbstractImageCollection", "AbstractSliceCollection", "AnnotationActionCollection",
+    "AnnotationFilterCollection", "AnnotationGroupCollection", "AnnotationLinkCollection",
+    "AnnotationTrackCollection", "ImageConsultationCollection", "ImageGroupCollection",
+    "ImageGroupImageCollection", "PositionCollection", "ProjectConnectionCollection",
+    "ProjectRepresentativeCollection", "PropertyCollection", "RoleCollection", "SliceInstanceCollection",
+    "StorageCollection", "TagCollection", "TermRelationCollection", "TrackCollection",
+    "UploadedFileCollection", "UserAccountCollection",
 ]

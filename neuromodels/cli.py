@@ -262,7 +262,7 @@ def _ls(args: argparse.Namespace) -> int:
                     cls().fetch(1, **({"nodes": False} if name == "neuron" else {}))
                 except NotSupported:
                     continue
-                except NeuromodelsError:
+                except (NeuromodelsError, ValueError):
                     pass  # listable, but not without filters
                 print(f"{name:<14} {', '.join(filters) if filters else '(no filters)'}")
             return 0

@@ -25,6 +25,7 @@ from .credentials import (
 )
 from .core.errors import NoConnection, NotSupported
 from .retry import RetryPolicy
+from .raw import RawRequestsMixin
 from .transport import DEFAULT_MAX_BODY, Transport
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _number(name: str, value: Any, *, minimum: float, whole: bool = False, stric
         raise ValueError(f"{name} must be {what} {bound}, not {value!r}")
 
 
-class Connection:
+class Connection(RawRequestsMixin):
     """A server, its credentials and its options; the context every model call uses.
 
     >>> from neuromodels import Connection
@@ -157,7 +158,8 @@ class Connection:
     Use it as a context manager to make it current for the code inside (nesting restores the
     previous one; other threads never see it), or pass ``connection=`` to any model call.
     In a notebook, :meth:`activate` makes it current for the rest of the session instead.
-    Constructing a connection sends nothing.
+    Constructing a connection sends nothing. ``conn.get(path, params=...)``, ``post``, ``put``
+    and ``delete`` send raw requests with the same authentication, retries and typed errors.
 
     Credentials (``token``, ``public_key``, ``private_key``, ``http_password``, or a password in
     the URL as ``https://user:password@host``) are kept in :class:`Secret` wrappers: never in
@@ -433,6 +435,23 @@ class Connection:
     def ping(self) -> Any:
         """Ask the server about itself (CATMAID: ``/version``)."""
         return self.backend.ping(self)
+
+    def get(self, path: str, *, params: Any = None) -> Any:
+        """A raw GET of ``path`` (from the server's root, e.g. ``"/1/skeletons/"``) for what the
+        models do not cover: the connection's auth, retries, deadlines and typed errors; the
+        parsed JSON body. Backends without raw requests raise ``NotSupported``."""
+        return self._raw("GET", path, params=params, data=None, read=True)
+
+    def post(self, path: str, *, data: Any = None, params: Any = None, read: bool = False) -> Any:
+        """A raw POST (see :meth:`get`); ``read=True`` declares it only reads, so it is retried
+        like a GET."""
+        return self._raw("POST", path, params=params, data=data, read=read)
+
+    def _raw(self, method: str, path: str, **kwargs: Any) -> Any:
+        raw = getattr(self.backend, "raw_request", None)
+        if raw is None:
+            raise NotSupported(f"the {self.backend.name} backend has no raw requests; use its models")
+        return raw(self, method, path, **kwargs)
 
     def __repr__(self) -> str:
         # getattr: also shown half-built, as a local variable of a failing __init__

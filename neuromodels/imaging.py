@@ -297,14 +297,19 @@ class CytomineWindows(ReadRegion):
     """Regions of Cytomine image instances through the image server's window endpoint."""
 
     def read_region(self, conn: "Connection", model: Any, box: Region, **options: Any) -> np.ndarray:
-        if box.z != 0:
-            raise NotSupported("Cytomine windows are read from an image's reference slice; z must be 0")
         if model.id is None:
             raise ValueError("this image has no id: fetch it first")
         params = {}
         if box.scale < 1:
             params["maxSize"] = max(box.out_width, box.out_height)
-        path = f"/api/imageinstance/{model.id}/window-{box.x}-{box.y}-{box.width}-{box.height}.png"
+        channel, time = options.get("channel", 0), options.get("time", 0)
+        if box.z or channel or time:
+            # Another plane than the reference slice: the window of the slice at (c, z, t).
+            slice_id = self.slice_at(conn, model, channel, box.z, time)  # type: ignore[attr-defined]
+            base = f"/api/sliceinstance/{slice_id}"
+        else:
+            base = f"/api/imageinstance/{model.id}"
+        path = f"{base}/window-{box.x}-{box.y}-{box.width}-{box.height}.png"
         array = conn.transport.request("GET", path, params=params, parse=lambda r: decode(r.content))
         return _fit(array, box.out_height, box.out_width)
 
@@ -346,13 +351,15 @@ class ImageRegionMixin:
     __slots__ = ()
 
     def read_region(self, x: int, y: int, width: int, height: int, *, z: int = 0, scale: float = 1.0,
-                    mirror: int | None = None, connection: "Connection | None" = None) -> np.ndarray:
+                    mirror: int | None = None, channel: int = 0, time: int = 0,
+                    connection: "Connection | None" = None) -> np.ndarray:
         """The pixels of a region as a numpy array, ``height x width`` at ``scale=1`` (``x C``
         for colour images).
 
         ``(x, y)`` is the region's top-left pixel in the image's full-resolution coordinates
         (rows grow downwards), ``z`` the slice, ``scale`` in (0, 1] the size of the result
         (0.5: half as many pixels each way; the server's nearest pyramid level is used).
+        Cytomine: ``channel`` and ``time`` pick the plane with ``z`` (its slice instance).
         CATMAID: ``mirror`` picks a tile source by mirror id or position (default: the first
         readable one). Pixels beyond the image, and tiles the tile server lacks, are zeros (the
         latter with a :class:`MissingTilesWarning`).
@@ -365,12 +372,20 @@ class ImageRegionMixin:
         (256, 256)
         """
         box = region(x, y, width, height, z, scale)
+        planes = {}
+        for name, value in (("channel", channel), ("time", time)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, not {value!r}")
+            if value:
+                planes[name] = int(value)
         conn, resource = _resource(self, connection)
         reader = resource.require(ReadRegion)
+        if planes and not isinstance(reader, CytomineWindows):
+            raise NotSupported(f"{conn.backend.name} images have no channels or time points to choose from")
         if mirror is not None:
-            result: np.ndarray = reader.read_region(conn, self, box, mirror=mirror)
+            result: np.ndarray = reader.read_region(conn, self, box, mirror=mirror, **planes)
         else:
-            result = reader.read_region(conn, self, box)
+            result = reader.read_region(conn, self, box, **planes)
         return result
 
 

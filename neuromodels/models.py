@@ -23,6 +23,7 @@ from .formats import swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .core.capabilities import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
+from .backends.workflow import DumpCropsMixin, ImageReviewMixin, MembershipMixin, ReviewMixin
 from .core.model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
@@ -68,8 +69,21 @@ def _links(value: Any) -> Any:
     return links
 
 
+def _wkt(value: Any) -> Any:
+    """A geometry given as WKT text (``"POINT (5 5)"``), as a shapely geometry."""
+    if isinstance(value, str):
+        import shapely.errors
+        import shapely.wkt
+
+        try:
+            return shapely.wkt.loads(value)
+        except shapely.errors.ShapelyError as e:
+            raise ValueError(f"the geometry is not valid WKT ({e}): {value[:80]!r}") from None
+    return value
+
+
 @model
-class Project(CopyModelMixin, TaggableMixin, AttachableMixin, Model):
+class Project(CopyModelMixin, MembershipMixin, TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -250,7 +264,7 @@ class Neuron(CopyModelMixin, NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(CopyModelMixin, AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
+class Annotation(CopyModelMixin, ReviewMixin, AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -270,7 +284,7 @@ class Annotation(CopyModelMixin, AnnotationCropMixin, TaggableMixin, AttachableM
     """
 
     name: str | None = None
-    geometry: Any = None
+    geometry: Any = attrs.field(default=None, converter=_wkt)
     image: int | None = None
     project: Any = None
     terms: list[int] | None = None
@@ -281,7 +295,7 @@ class Annotation(CopyModelMixin, AnnotationCropMixin, TaggableMixin, AttachableM
 
 
 @model
-class ImageInstance(CopyModelMixin, ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
+class ImageInstance(CopyModelMixin, ImageReviewMixin, ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -503,7 +517,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(CopyCollectionMixin, DaskCollectionMixin, Collection[Annotation]):
+class AnnotationCollection(CopyModelMixin, DumpCropsMixin, DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id

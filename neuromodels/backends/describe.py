@@ -2,7 +2,7 @@
 of ``neuromodels describe BACKEND``.
 
 >>> from neuromodels.backends.describe import capabilities
->>> row = capabilities("cytomine")["ImageInstance"]
+>>> row = capabilities("cytomine")["Role"]
 >>> row["fetch"], row["create"].startswith("NotSupported")
 ('yes', True)
 """

@@ -35,6 +35,7 @@ BACKEND_OF = {
     "neuromodels.models.Neuron.morphometry": "neuromorpho",
     "neuromodels.backends.cytomine": "cytomine",
     "neuromodels.backends.extras": "cytomine",
+    "neuromodels.backends.workflow": "cytomine",
     "neuromodels.backends.neuromorpho": "neuromorpho",
     "neuromodels.backends.clio": "clio",
     # About connections themselves: no connection is current.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from neuromodels import Annotation, ImageInstance, ImageInstanceCollection, NotSupported
+from neuromodels import Annotation, ImageInstance, ImageInstanceCollection, NotFound, NotSupported
 from neuromodels.imaging import decode
 from neuromodels.testing import connect, serve
 from neuromodels.testing import synthetic_image as si
@@ -43,8 +43,9 @@ def test_scaled_window_asks_for_max_size(image):
     np.testing.assert_array_equal(region, si.region(1000, 2000, 400, 300, out_width=100, out_height=75, channels=3))
 
 
-def test_windows_of_other_slices_are_refused(image):
-    with pytest.raises(NotSupported, match="z must be 0"):
+def test_windows_of_planes_the_image_lacks_are_not_found(image):
+    # Other planes are read through their slice instance; this image has one plane only.
+    with pytest.raises(NotFound, match="no slice at channel 0, z 1, time 0"):
         image.read_region(0, 0, 10, 10, z=1)
 
 

@@ -11,12 +11,24 @@ import sys
 
 
 def main(url: str, public_key: str, private_key: str, project_id: int) -> int:
+    import json
     import os
     import tempfile
     import uuid
 
     from cytomine import Cytomine
+    # Not exported by cytomine.models in 4.3: read from their modules.
+    from cytomine.models.annotation import AnnotationFilterCollection
+    from cytomine.models.social import ImageConsultationCollection, ProjectConnectionCollection
     from cytomine.models import (
+        AnnotationGroup,
+        AnnotationLink,
+        AnnotationLinkCollection,
+        AnnotationTrack,
+        ImageGroup,
+        SliceInstance,
+        TrackCollection,
+        UserCollection,
         AbstractImage,
         AbstractSlice,
         AbstractSliceCollection,
@@ -168,6 +180,77 @@ def main(url: str, public_key: str, private_key: str, project_id: int) -> int:
         ok("tag association", association and association.id and association.tag == tag.id)
         ok("tag associations of the project", association.id in [a.id for a in TagDomainAssociationCollection(project).fetch()])
         ok("tag delete takes its associations", tag.delete() and TagDomainAssociation(project).fetch(association.id) is False)
+
+        # Images in through the upload server, and their slices.
+        upload_storage = Storage(unique("uploads"), me.id).save()
+        with tempfile.TemporaryDirectory() as folder:
+            slide = os.path.join(folder, "scan.tif")
+            with open(slide, "wb") as f:
+                f.write(b"II*\x00" + bytes(60))
+            uploaded = cytomine.upload_image(slide, upload_storage.id, id_project=project_id, properties={"stain": "HE"})
+            ok("upload_image", uploaded and uploaded.originalFilename == "scan.tif" and uploaded.images)
+            placed = uploaded.images[0]["imageInstances"][0]
+            ok("uploaded image is in the project",
+               placed.id in [i.id for i in ImageInstanceCollection().fetch_with_filter("project", project_id)])
+            ok("upload properties", PropertyCollection(placed).fetch().as_dict()["stain"].value == "HE")
+            notes = os.path.join(folder, "notes.txt")
+            with open(notes, "w") as f:
+                f.write("notes\n")
+            sent = cytomine.upload_file(AttachedFile(project), notes, uri="attachedfile.json",
+                                        query_parameters={"domainClassName": "be.cytomine.domain.project.Project",
+                                                          "domainIdent": project.id, "filename": "notes.txt"})
+            ok("upload_file", sent and sent.filename == "notes.txt")
+            reference = placed.reference_slice()
+            ok("reference slice", isinstance(reference, SliceInstance) and reference.image == placed.id)
+            ok("slice instances", [s.id for s in SliceInstanceCollection().fetch_with_filter("imageinstance", placed.id)]
+               == [reference.id])
+            ok("slice window", reference.window(0, 0, 16, 16, dest_pattern=os.path.join(folder, "{id}.png")))
+            ok("image window", placed.window(0, 0, 16, 16, dest_pattern=os.path.join(folder, "image-{id}.png")))
+            ok("annotation dump with alpha mask", fetched.dump(os.path.join(folder, "{id}.png"), mask=True, alpha=True,
+                                                               increase_area=1.5, max_size=64))
+
+        # Tracks, annotation groups and links, saved filters.
+        annotation_class = "be.cytomine.domain.ontology.UserAnnotation"
+        track2 = Track(unique("track"), image.id, "#00FF00").save()
+        # AnnotationTrack.save() posts to the show route (annotationtrack/{a}/{t}.json), which the
+        # core answers 405: add it through the collection route as the web client does.
+        added = cytomine.post("annotationtrack.json", json.dumps(
+            {"annotationClassName": annotation_class, "annotationIdent": single.id, "track": track2.id}))
+        ok("annotation track add", added and added["annotationtrack"]["track"] == track2.id)
+        on_track = AnnotationTrack().fetch(single.id, track2.id)
+        ok("annotation track", on_track and on_track.track == track2.id)
+        ok("track filter", [a.id for a in AnnotationCollection(project=project_id, track=track2.id).fetch()] == [single.id])
+        ok("tracks of the project", track2.id in [t.id for t in TrackCollection().fetch_with_filter("project", project_id)])
+        ok("annotation track delete", on_track.delete())
+        views = ImageGroup(unique("views"), project_id).save()
+        first = AnnotationGroup(project_id, views.id).save()
+        second = AnnotationGroup(project_id, views.id).save()
+        ok("annotation link", AnnotationLink(annotation_class, single.id, second.id).save())
+        ok("annotation group merge", first.merge(second.id) is not False)
+        ok("links after the merge", [link.annotationIdent for link in
+                                     AnnotationLinkCollection().fetch_with_filter("annotationgroup", first.id)] == [single.id])
+        ok("group filter", [a.id for a in AnnotationCollection(project=project_id, group=first.id).fetch()] == [single.id])
+        ok("saved annotation filters", len(AnnotationFilterCollection(project=project_id).fetch()) == 0)
+
+        # Review.
+        ok("image review start", cytomine.put(f"imageinstance/{image.id}/review.json") is not False)
+        ok("annotation review", single.review(id_terms=[terms[1].id]) is not False)
+        reviewed = AnnotationCollection(project=project_id, reviewed=True, showTerm=True).fetch()
+        ok("reviewed annotations", [a.parentIdent for a in reviewed] == [single.id] and reviewed[0].term == [terms[1].id])
+        ok("annotation unreview", cytomine.delete(f"annotation/{single.id}/review.json"))
+        ok("image review stop", cytomine.delete(f"imageinstance/{image.id}/review.json"))
+
+        # Membership and activity.
+        member = User(unique("member"), "Grace", "Hopper", "grace@example.org", "pw").save()
+        ok("add user to project", project.add_user(member.id) is not False)
+        ok("project members", member.id in [u.id for u in UserCollection().fetch_with_filter("project", project_id)])
+        ok("add manager", project.add_user(member.id, admin=True) is not False)
+        ok("project managers", member.id in [u.id for u in UserCollection(admin=True).fetch_with_filter("project", project_id)])
+        ok("remove manager", project.delete_user(member.id, admin=True))
+        ok("remove user", project.delete_user(member.id)
+           and member.id not in [u.id for u in UserCollection().fetch_with_filter("project", project_id)])
+        ok("project connections", len(ProjectConnectionCollection(project_id, me.id).fetch()) == 0)
+        ok("image consultations", len(ImageConsultationCollection(project_id, me.id).fetch()) == 0)
     print(f"{checks} passed, 0 failed")
     return 0
 

@@ -23,4 +23,4 @@ def test_cytomine_client_works_against_bundled_server():
         )
     sys.stdout.write(result.stdout[-3000:])
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "47 passed, 0 failed" in result.stdout
+    assert "79 passed, 0 failed" in result.stdout

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from neuromodels import Annotation, AnnotationCollection, Neuron, NeuronCollection, Project
+from neuromodels import (
+    Annotation, AnnotationCollection, ApiKeys, Description, Neuron, NeuronCollection, Project, Storage, Track,
+    TrackCollection, UploadedFile, UserAccount,
+)
 
 
 def headline_calls() -> None:
@@ -23,3 +26,13 @@ def headline_calls() -> None:
     assert_type(AnnotationCollection().save(), AnnotationCollection)
     assert_type(Annotation(name="PN", targets=[16]).save(), Annotation)
     assert_type(Project.fetch(1).name, "str | None")
+
+
+def cytomine_only_calls() -> None:
+    assert_type(Storage.fetch(1), Storage)
+    assert_type(Storage(name="s").save(), Storage)
+    assert_type(UploadedFile.upload("scan.tif", storage=1), UploadedFile)
+    assert_type(TrackCollection(image=1).fetch(), TrackCollection)
+    assert_type(TrackCollection(image=1).fetch()[0], Track)
+    assert_type(UserAccount.current().keys(), ApiKeys)
+    assert_type(Description.of(Project.fetch(1)), Description)

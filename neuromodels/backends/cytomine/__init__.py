@@ -19,6 +19,8 @@ from ...transport import error_text
 from ...models import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
 from ...core.backend import Backend, decode_json
 from . import resources
+from . import images_in, meta_domains, people, raw, tracks
+from . import models as only_cytomine
 from .coordinates import from_cytomine, to_cytomine
 
 log = logging.getLogger("neuromodels")
@@ -107,7 +109,32 @@ class CytomineBackend(Backend):
         Neuron: resources.CytomineNeuron,
         Connector: resources.CytomineConnector,
         Volume: resources.CytomineVolume,
+        # Models only Cytomine has.
+        only_cytomine.Storage: images_in.CytomineStorage,
+        only_cytomine.UploadedFile: images_in.CytomineUploadedFile,
+        only_cytomine.AbstractImage: images_in.CytomineAbstractImage,
+        only_cytomine.AbstractSlice: images_in.CytomineAbstractSlice,
+        only_cytomine.SliceInstance: images_in.CytomineSliceInstance,
+        only_cytomine.ImageGroup: images_in.CytomineImageGroup,
+        only_cytomine.ImageGroupImage: images_in.CytomineImageGroupImage,
+        only_cytomine.Track: tracks.CytomineTrack,
+        only_cytomine.AnnotationTrack: tracks.CytomineAnnotationTrack,
+        only_cytomine.AnnotationGroup: tracks.CytomineAnnotationGroup,
+        only_cytomine.AnnotationLink: tracks.CytomineAnnotationLink,
+        only_cytomine.AnnotationFilter: tracks.CytomineAnnotationFilter,
+        only_cytomine.UserAccount: people.CytomineUserAccount,
+        only_cytomine.Role: people.CytomineRole,
+        only_cytomine.ProjectRepresentative: people.CytomineProjectRepresentative,
+        only_cytomine.Position: people.CytominePosition,
+        only_cytomine.AnnotationAction: people.CytomineAnnotationAction,
+        only_cytomine.ProjectConnection: people.CytomineProjectConnection,
+        only_cytomine.ImageConsultation: people.CytomineImageConsultation,
+        only_cytomine.Property: meta_domains.CytomineProperty,
+        only_cytomine.Description: meta_domains.CytomineDescription,
+        only_cytomine.Tag: meta_domains.CytomineTag,
+        only_cytomine.TermRelation: meta_domains.CytomineTermRelation,
     }
+
     #: ``signature``: "4.x" (servers since Dec 2025), "3.x" (older: signs path and query) or
     #: "auto" (4.x, switching once to 3.x on a 401).
     options = {"signature": "auto"}
@@ -156,6 +183,10 @@ class CytomineBackend(Backend):
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/server/ping")
+
+    def raw_request(self, conn: Connection, method: str, path: str, **kwargs: Any) -> Any:
+        """``conn.get`` / ``post`` / ``put`` / ``delete``: see :mod:`.raw`."""
+        return raw.raw_request(conn, method, path, **kwargs)
 
 
 BACKEND = CytomineBackend

@@ -20,6 +20,7 @@ from ...transport import parse_json
 from ...core.backend import Filter, check_id
 from ...core.capabilities import BulkCreate, Errors, Settle, Settlement, Update
 from . import converter as cv
+from . import naming
 
 from .domains import (
     BATCH, BOOL, CLOCK_SLACK, CommandDelete, CommandFetch, CommandList, CytomineState, DomainExtras,
@@ -80,7 +81,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
     }
 
     route, key, model_type = "annotation", "annotation", Annotation
-    filters = _ANNOTATION_FILTERS
+    filters = {**_ANNOTATION_FILTERS, **naming.MORE_FILTERS}
     fetch_options = {"properties": True}
     list_options = {"properties": False}
     creatable = frozenset({"geometry", "image", "project", "terms", "properties"})
@@ -106,7 +107,8 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                 raise ValueError(f"the geometry is not valid ({shapely.is_valid_reason(g)})")
         check_id(model.image, int, "annotation image id")
         for t in model.terms or []:
-            check_id(t, int, "term id")
+            if not isinstance(t, str):
+                check_id(t, int, "term id (or name)")
         if model.properties is not None:
             if not isinstance(model.properties, Mapping):
                 raise TypeError(f"properties must be a dict, not {type(model.properties).__name__}")
@@ -124,13 +126,18 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         return model
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
+        empty = True
         for page in super().pages(conn, modifiers, limit):
+            empty = False
             if options.get("properties"):
                 found = conn.transport.map_values(lambda m: self.read_properties(conn, m.id)[0], page,
                                                   desc="reading properties")
                 for model, props in zip(page, found):
                     model.properties = props
             yield page
+        if empty and "project" in modifiers:
+            # Nothing listed: a project that does not exist is NotFound, not an empty list.
+            conn.transport.request("GET", f"/api/project/{modifiers['project']}.json", parse=lambda r: None)
 
     def read_properties(self, conn: Connection, ident: int) -> tuple[dict[str, str], dict[str, int]]:
         rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", lambda row: row)
@@ -201,6 +208,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         _claimed(conn)[new_id] = model
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        naming.resolve_models(conn, [model])
         self._note_sent([model])
         created = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_body(model),
                                          parse=self.read_command)
@@ -234,6 +242,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         return errors
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
+        naming.resolve_models(conn, chunk)
         payload = [cv.annotation_body(m) for m in chunk]
         self._note_sent(chunk)
 
@@ -289,6 +298,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                                            parse=self.read_command)
             model.geometry, model.extra = fresh.geometry, fresh.extra
         if "terms" in changes:
+            naming.resolve_models(conn, [model])
             self._change_terms(conn, model)
         if "properties" in changes:
             self.write_properties(conn, model)
@@ -329,7 +339,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         return True
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
-        params = dict(modifiers)
+        params = naming.resolve_filters(conn, dict(modifiers))
         if not any(k in params for k in ("project", "image", "images", "slice", "slices")):
             params["project"] = check_id(conn.project, int, "project id (set project= on the connection or the filter)")
         if not any(k in params for k in _SHOW):

@@ -29,14 +29,21 @@ from .domains import (
     CommandCRUD, CommandFetch, CommandList, CytomineState, DomainExtras, INT, _drop_empty,
     current_user, every, paged,
 )
-from .annotations import CytomineAnnotation
+from .annotations import CytomineAnnotation as _Annotation
+from .workflows import CytomineImageWorkflow, CytomineMembership, CytomineReview
 
 __all__ = ["CytomineAnnotation", "CytomineImageInstance", "CytomineOntology", "CytomineProject", "CytomineState",
            "CytomineTerm", "current_user", "paged"]
 
 
 # -- Project -----------------------------------------------------------------------------------------
-class CytomineProject(CommandCRUD, DomainExtras, Members):
+class CytomineAnnotation(_Annotation, CytomineReview):
+    __doc__ = _Annotation.__doc__
+    endpoints = {**_Annotation.endpoints, "review": "POST/DELETE /api/annotation/{id}/review.json",
+                 "dump crops of": "GET /api/userannotation/{id}/{crop|mask|alphamask}.{png|jpg|tif}"}
+
+
+class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /api/project/{id}.json",
@@ -44,6 +51,7 @@ class CytomineProject(CommandCRUD, DomainExtras, Members):
         "create": "POST /api/project.json",
         "update": "PUT /api/project/{id}.json (the whole object)",
         "delete": "DELETE /api/project/{id}.json",
+        "change the members of": "POST/DELETE /api/project/{id}/user/{user}(/admin).json",
     }
     route, key, model_type = "project", "project", Project
     filters = {
@@ -96,24 +104,32 @@ class CytomineProject(CommandCRUD, DomainExtras, Members):
 
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
-class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, Thumbnail, CytomineWindows):
+class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, DomainExtras, Download, Thumbnail,
+                            CytomineWindows):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /api/imageinstance/{id}.json",
-        "list": "GET /api/project/{project}/imageinstance.json",
+        "list": "GET /api/project/{project}/imageinstance.json (or imagegroup/{id}/imageinstance.json)",
         "download": "GET /api/imageinstance/{id}/download",
         "make a thumbnail of": "GET /api/imageinstance/{id}/thumb.png",
-        "read a region of": "GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.png",
+        "read a region of": "GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.png "
+                            "(other planes: /api/sliceinstance/{slice}/window-...)",
+        "create": "POST /api/imageinstance.json (an abstract image placed in a project)",
+        "update": "PUT /api/imageinstance/{id}.json", "delete": "DELETE /api/imageinstance/{id}.json",
+        "review images of": "PUT/DELETE /api/imageinstance/{id}/review.json",
     }
     route, key, model_type = "imageinstance", "imageinstance", ImageInstance
-    filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
-    not_supported = {
-        "create": "images reach Cytomine through its upload server, not this API",
-        "update": "image instances are managed in Cytomine's web interface",
-        "delete": "image instances are managed in Cytomine's web interface",
-    }
+    filters = {"project": Filter("project", INT, "project id (default: the connection's)"),
+               "image_group": Filter("image_group", INT, "the images of this image group id")}
+    #: A new image is placed in a project; afterwards only its name changes.
+    creatable = frozenset({"name", "project"})
+    writable = frozenset({"name"})
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
+        if "image_group" in modifiers:
+            if "project" in modifiers:
+                raise ValueError("give image_group= or project=, not both (a group's images are in its project)")
+            return f"/api/imagegroup/{modifiers['image_group']}/imageinstance.json"
         project = check_id(modifiers.get("project", conn.project), int,
                            "project id (set project= on the connection or the filter)")
         return f"/api/project/{project}/imageinstance.json"

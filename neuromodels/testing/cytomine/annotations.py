@@ -134,11 +134,14 @@ class AnnotationViews(CytomineBase):
             where.append("a.id NOT IN (SELECT annotation FROM annotation_term)")
         if flag("multipleTerm"):
             where.append("a.id IN (SELECT annotation FROM annotation_term GROUP BY annotation HAVING COUNT(DISTINCT term) > 1)")
-        rows = [] if flag("reviewed") else self.db.read(f"SELECT a.* FROM annotation a WHERE {' AND '.join(where)} ORDER BY a.id DESC", params)
+        rows = self.db.read(f"SELECT a.* FROM annotation a WHERE {' AND '.join(where)} ORDER BY a.id DESC", params)
+        rows = self.narrow(rows, args, ids)
         if args.get("bbox"):
             text = args["bbox"]
             area = shapely.wkt.loads(text) if text[:1].isalpha() else box(*[float(v) for v in text.split(",")])
             rows = [r for r in rows if shapely.wkt.loads(r[5]).intersects(area)]
+        if flag("reviewed"):
+            return self.envelope(request, self.reviewed_rows(rows))  # type: ignore[attr-defined]
         shows = {name[4:].lower() for name in ("showBasic", "showMeta", "showWKT", "showGIS", "showTerm", "showImage",
                                                "showUser", "showSlice", "showTrack") if flag(name)}
         groups = shows | ({"basic", "meta", "term"} if (not shows or flag("showDefault")) else set())
@@ -146,6 +149,42 @@ class AnnotationViews(CytomineBase):
         return self.envelope(request, rows, sql_paged=False,
                              render=lambda r: self.annotation_json(r, groups, listing=True))
 
+
+    def narrow(self, rows: list[Any], args: Any, ids: Any) -> list[Any]:
+        """The filters on what hangs off annotations: tracks, groups (links), one annotation, the
+        distance to a base annotation, the box of another annotation. No retrieval runs here, so
+        no annotation has a suggested term."""
+        def keep(found: set[int]) -> None:
+            nonlocal rows
+            rows = [r for r in rows if r[0] in found]
+
+        tracks = ids("track") + ids("tracks")
+        if tracks:
+            keep({d["annotationIdent"] for t in tracks for d in self.docs("annotationtrack", track=t)})
+        groups = ids("group") + ids("groups")
+        if groups:
+            keep({d["annotationIdent"] for g in groups for d in self.docs("annotationlink", group=g)})
+        if ids("annotation"):
+            keep(set(ids("annotation")))
+        if args.get("suggestedTerm"):
+            keep(set())
+
+        def geometry_of(text: str) -> Any:
+            if text.strip().isdigit():
+                found = self.db.read("SELECT location FROM annotation WHERE id = ?", (int(text),))
+                if not found:
+                    raise not_found("UserAnnotation", text)
+                return shapely.wkt.loads(found[0][0])
+            return shapely.wkt.loads(text)
+
+        if args.get("baseAnnotation"):
+            base = geometry_of(str(args["baseAnnotation"]))
+            limit = float(args.get("maxDistanceBaseAnnotation") or 0)
+            rows = [r for r in rows if shapely.wkt.loads(r[5]).distance(base) <= limit]
+        if args.get("bboxAnnotation"):
+            area = box(*geometry_of(str(args["bboxAnnotation"])).bounds)
+            rows = [r for r in rows if shapely.wkt.loads(r[5]).intersects(area)]
+        return rows
 
     @route("/api/annotation/<int:id>.json", "/api/userannotation/<int:id>.json")
     def annotation(self, request: Request, user: int, id: int) -> Response:

@@ -15,10 +15,13 @@ from .social import SocialViews
 from .uploads import UploadViews
 from .users import UserViews
 from .windows import WindowViews
+from .imagegroups import ImageGroupViews
+from .planes import PlaneViews
+from .workflow import WorkflowViews
 
 __all__ = ["CytomineApp", "CytomineError", "reply", "signature"]
 
 
 class CytomineApp(UserViews, OntologyViews, ProjectViews, UploadViews, ImageViews, AnnotationViews, MetaViews, SocialViews,
-                  WindowViews):
+                  WindowViews, PlaneViews, WorkflowViews, ImageGroupViews):
     """Every endpoint the bundled Cytomine serves (paths exactly as Cytomine spells them)."""

@@ -28,9 +28,17 @@ class SocialViews(CytomineBase):
         return row[0], slice_ if slice_ is not None else row[3], row[1]
 
     def position_json(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """PersistentUserPosition.getDataFromDomain: the view as a polygon, its centroid as x, y."""
+        from shapely.geometry import Polygon
+
+        corners = [(float(doc.get(f"{c}X") or 0), float(doc.get(f"{c}Y") or 0))
+                   for c in ("topLeft", "topRight", "bottomRight", "bottomLeft")]
+        view = Polygon(corners)
+        centre = view.centroid if view.area > 0 else Polygon(corners).exterior.centroid
         return {"class": "be.cytomine.domain.social.PersistentUserPosition", "id": doc["id"], "created": doc["created"],
                 "updated": doc["updated"], "user": doc["user"], "image": doc["image"], "slice": doc["slice"],
-                "project": doc["project"], **{k: doc.get(k) for k in POSITION_FIELDS}}
+                "project": doc["project"], **{k: doc.get(k) for k in POSITION_FIELDS},
+                "location": view.wkt, "x": centre.x, "y": centre.y}
 
     @route("/api/imageinstance/<int:image>/position.json", "/api/sliceinstance/<int:slice_>/position.json", methods=("POST",))
     def add_position(self, request: Request, user: int, image: int | None = None, slice_: int | None = None) -> Response:

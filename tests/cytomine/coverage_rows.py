@@ -1,0 +1,205 @@
+"""Every server-facing call of the Cytomine Python client (4.3) and its neuromodels equivalent.
+
+Data for two readers: ``test_coverage.py`` runs each ``neuromodels`` snippet against the bundled
+server (with the fixtures of ``FIXTURES`` in scope), and the docs build shows the table on the
+Cytomine page. ``note`` says what differs; "inferred" marks a wire shape not in the Cytomine CE
+core's own source (taken from the client's models instead).
+"""
+
+#: Run once before the rows; every row sees these names (and the public names of neuromodels).
+FIXTURES = """
+import os, tempfile
+tmp = tempfile.mkdtemp()
+project = Project.fetch(conn.project)
+image = ImageInstanceCollection().fetch()[0]
+terms = TermCollection(project=project.id).fetch()
+annotation = Annotation(geometry="POLYGON ((10 10, 60 10, 60 40, 10 40, 10 10))", image=image.id,
+                        terms=["Tumor"]).save()
+storage = Storage(name="coverage").save()
+slide = os.path.join(tmp, "slide.tif")
+with open(slide, "wb") as fh:
+    fh.write(b"II*\\x00" + bytes(60))
+notes = os.path.join(tmp, "notes.txt")
+with open(notes, "w") as fh:
+    fh.write("notes")
+track = Track(name="t", image=image.id, color="#00FF00").save()
+image_group = ImageGroup(name="views", project=project.id).save()
+group = AnnotationGroup(project=project.id, image_group=image_group.id).save()
+ada = UserAccount(username="ada", firstname="Ada", lastname="L", email="ada@example.org", password="pw").save()
+"""
+
+ROWS = [
+    # -- the connection --------------------------------------------------------------------------------------
+    {"client": "Cytomine(host, public_key, private_key) / Cytomine.connect",
+     "neuromodels": "assert Connection(conn.url, backend='cytomine', public_key=server.public_key, private_key=server.private_key).ping() is not None",
+     "note": "HMAC, 4.x and 3.x signatures (auto); token= for bearer tokens"},
+    {"client": "Cytomine.current_user", "neuromodels": "assert Project.current_user().username == 'admin'", "note": ""},
+    {"client": "Cytomine.get/put/post/delete (get_model, get_collection, ...)",
+     "neuromodels": "assert conn.get('project.json')['size'] >= 1; conn.post('tag.json', data={'name': 'raw'})",
+     "note": "paths relative to /api/ as the client's; same auth, retries, deadline and typed errors"},
+    {"client": "Cytomine.open_admin_session / close_admin_session",
+     "neuromodels": "assert conn.get('/session/admin/open.json') is not None; conn.get('/session/admin/close.json')",
+     "note": "raw requests: the admin session is a server-side switch"},
+    {"client": "Cytomine.is_alive", "neuromodels": "conn.ping()", "note": ""},
+    {"client": "Cytomine.wait_to_accept_connection", "neuromodels": "conn.ping()",
+     "note": "the transport retries with backoff until its deadline"},
+    {"client": "Cytomine.upload_file(model, filename, uri=)",
+     "neuromodels": "assert image.attach(notes, filename='n.txt').filename == 'n.txt'; project.attach(notes); annotation.attach(notes)",
+     "note": "the client's generic multipart upload serves attached files; attach() on projects, images, annotations"},
+    {"client": "Cytomine.download_file", "neuromodels": "assert os.path.getsize(image.download(os.path.join(tmp, 'slide.svs'))) > 0",
+     "note": "also AttachedFile.download(path), Annotation.dump(path)"},
+    {"client": "Cytomine.upload_image",
+     "neuromodels": "done = UploadedFile.upload(slide, storage=storage.id, project=project.id, properties={'stain': 'HE'}); assert done.instances",
+     "note": "multipart POST /upload; the reply's shape is the one the client reads (inferred)"},
+    {"client": "Cytomine.import_datasets", "neuromodels": "assert storage.import_datasets('/import')['storage_id'] == storage.id",
+     "note": "POST {image server}/import?storage_id= (path inferred from the client)"},
+    # -- annotations ---------------------------------------------------------------------------------------------
+    {"client": "Annotation fetch/save/update/delete",
+     "neuromodels": "a = Annotation(geometry='POINT (5 5)', image=image.id).save(); a.geometry = 'POINT (6 6)'; a.update(); assert Annotation.fetch(a.id).geometry.x == 6; a.delete()",
+     "note": "WKT text or shapely geometries"},
+    {"client": "Annotation.review",
+     "neuromodels": "image.start_review(); annotation.review(terms=['Stroma']); assert len(AnnotationCollection(image=image.id, reviewed=True).fetch()) == 1; annotation.unreview(); image.stop_review()",
+     "note": "POST/DELETE annotation/{id}/review.json"},
+    {"client": "Annotation.dump (crop / mask / alphamask, zoom, increase_area, max_size)",
+     "neuromodels": "assert open(annotation.dump(os.path.join(tmp, 'a.png'), mask=True, alpha=True, margin=1.5, zoom=0, max_size=64), 'rb').read(4) == b'\\x89PNG'",
+     "note": "also Annotation.crop() as a numpy array"},
+    {"client": "AnnotationCollection.fetch (project/image(s)/slice(s)/user(s)/term(s)/noTerm/multipleTerm/tag(s)/bbox/reviewed/afterThan/beforeThan/show*)",
+     "neuromodels": "assert annotation.id in [a.id for a in AnnotationCollection(image=image.id, term='Tumor', bbox=(0, 0, 100, 100)).fetch()]",
+     "note": "terms by id or name (did you mean on a typo)"},
+    {"client": "AnnotationCollection filters track(s), group(s), suggestedTerm, baseAnnotation + maxDistanceBaseAnnotation, bboxAnnotation, annotation",
+     "neuromodels": "AnnotationCollection(track=track.id).fetch(); AnnotationCollection(group=group.id).fetch(); AnnotationCollection(suggestedTerm='Tumor').fetch(); AnnotationCollection(baseAnnotation=annotation.id, maxDistanceBaseAnnotation=10).fetch(); AnnotationCollection(bboxAnnotation=annotation.id, annotation=annotation.id).fetch()",
+     "note": ""},
+    {"client": "AnnotationCollection.save (batch)",
+     "neuromodels": "assert all(a.id for a in AnnotationCollection([Annotation(geometry=f'POINT ({x} 7)', image=image.id) for x in range(5)]).save())",
+     "note": "parallel list POSTs; PartialSaveError names what failed"},
+    {"client": "AnnotationCollection.dump_crops",
+     "neuromodels": "assert len(AnnotationCollection(image=image.id).fetch(limit=3).dump_crops(os.path.join(tmp, 'crops'), max_size=32)) == 3",
+     "note": ""},
+    {"client": "utilities.annotations.get_annotations",
+     "neuromodels": "assert annotation.id in AnnotationCollection(image=image.id).fetch().to_dataframe().id.tolist()", "note": ""},
+    {"client": "AnnotationTerm (add/remove a term on an annotation)",
+     "neuromodels": "annotation.terms = ['Tumor', 'Stroma']; annotation.update(); assert len(Annotation.fetch(annotation.id).terms) == 2; annotation.terms = ['Tumor']; annotation.update()",
+     "note": ""},
+    {"client": "AnnotationFilter / AnnotationFilterCollection",
+     "neuromodels": "f = AnnotationFilter(name='mine', project=project.id, users=[ada.id], terms=[terms[0].id]).save(); assert f.id in [x.id for x in AnnotationFilterCollection().fetch()]",
+     "note": "the CE core has no controller: the legacy routes the client calls (inferred)"},
+    {"client": "AnnotationGroup / AnnotationGroupCollection / AnnotationGroup.merge",
+     "neuromodels": "other = AnnotationGroup(project=project.id, image_group=image_group.id).save(); group.merge(other); assert [g.id for g in AnnotationGroupCollection(image_group=image_group.id).fetch()] == [group.id]",
+     "note": ""},
+    {"client": "AnnotationLink / AnnotationLinkCollection",
+     "neuromodels": "link = AnnotationLink(annotation=annotation.id, group=group.id).save(); assert [l.annotation for l in AnnotationLinkCollection(group=group.id).fetch()] == [annotation.id]; link.delete()",
+     "note": ""},
+    # -- images --------------------------------------------------------------------------------------------------
+    {"client": "ImageInstance.fetch / ImageInstanceCollection (project)",
+     "neuromodels": "assert ImageInstance.fetch(image.id).id in [i.id for i in ImageInstanceCollection(project=project.id).fetch()]", "note": ""},
+    {"client": "ImageInstanceCollection (imagegroup filter)",
+     "neuromodels": "ImageGroupImage(group=image_group.id, image=image.id).save(); assert [i.id for i in ImageInstanceCollection(image_group=image_group.id).fetch()] == [image.id]",
+     "note": ""},
+    {"client": "ImageInstance.save (add an image to a project)",
+     "neuromodels": "up = UploadedFile(name='b.tif', filename='b.tif', ext='tif', content_type='image/tiff', storage=storage.id, size=1).save(); AbstractImage(name='b.tif', uploaded_file=up.id, width=10, height=10).save().place(project.id)",
+     "note": "or ImageInstance(project=, extra={'baseImage': id}).save()"},
+    {"client": "ImageInstance.update / delete",
+     "neuromodels": "up = UploadedFile(name='c.tif', filename='c.tif', ext='tif', content_type='image/tiff', storage=storage.id, size=1).save(); i = AbstractImage(name='c.tif', uploaded_file=up.id, width=10, height=10).save().place(project.id); i.name = 'renamed'; i.update(); i.delete()",
+     "note": ""},
+    {"client": "ImageInstance.download", "neuromodels": "image.download(os.path.join(tmp, 'i.svs'))", "note": ""},
+    {"client": "ImageInstance.dump (thumbnail)", "neuromodels": "assert image.thumbnail(os.path.join(tmp, 't.png'), max_size=128)[:4] == b'\\x89PNG'",
+     "note": ""},
+    {"client": "ImageInstance.window", "neuromodels": "assert image.read_region(0, 0, 32, 32, z=0, channel=0, time=0).shape[:2] == (32, 32)",
+     "note": "numpy; other planes through their slice instance"},
+    {"client": "ImageInstance.reference_slice", "neuromodels": "assert image.reference_slice().image == image.id", "note": ""},
+    {"client": "SliceInstance / SliceInstanceCollection (+ dump, window)",
+     "neuromodels": "s = SliceInstanceCollection(image=image.id).fetch()[0]; assert SliceInstance.fetch(s.id).read_region(0, 0, 16, 16).shape[:2] == (16, 16)",
+     "note": ""},
+    {"client": "AbstractImage / AbstractImageCollection (+ download)",
+     "neuromodels": "assert AbstractImage.fetch(image.extra['baseImage']).id in [a.id for a in AbstractImageCollection().fetch()]",
+     "note": "download through an image instance"},
+    {"client": "AbstractSlice / AbstractSliceCollection",
+     "neuromodels": "assert len(AbstractSliceCollection(image=image.extra['baseImage']).fetch()) == 1", "note": ""},
+    {"client": "ImageGroup / ImageGroupCollection", "neuromodels": "assert ImageGroup.fetch(image_group.id).name == 'views' and len(ImageGroupCollection().fetch()) == 1",
+     "note": ""},
+    {"client": "ImageGroupImageInstance / Collection",
+     "neuromodels": "other = ImageInstanceCollection().fetch()[1]; m = ImageGroupImage(group=image_group.id, image=other.id).save(); assert [g.group for g in ImageGroupImageCollection(image=other.id).fetch()] == [image_group.id]; m.delete()",
+     "note": ""},
+    # -- ontology --------------------------------------------------------------------------------------------------
+    {"client": "Ontology / OntologyCollection (CRUD)",
+     "neuromodels": "o = Ontology(name='cov').save(); o.name = 'cov2'; o.update(); OntologyCollection().fetch(); o.delete()",
+     "note": ""},
+    {"client": "Term / TermCollection (project, ontology filters; CRUD)",
+     "neuromodels": "t = Term(name='Necrosis', ontology=project.ontology, color='#000000').save(); TermCollection(ontology=project.ontology).fetch(); t.delete()",
+     "note": ""},
+    {"client": "TermCollection (annotation filter)", "neuromodels": "assert Annotation.fetch(annotation.id).terms == [t.id for t in terms if t.name == 'Tumor']", "note": ""},
+    {"client": "RelationTerm (parent/child term relations)",
+     "neuromodels": "r = TermRelation(parent=terms[0].id, child=terms[1].id).save(); assert [x.child for x in TermRelationCollection(parent=terms[0].id).fetch()] == [terms[1].id]; r.delete()",
+     "note": ""},
+    # -- projects and what hangs off objects ------------------------------------------------------------------------
+    {"client": "Project fetch/save/update/delete",
+     "neuromodels": "p = Project(name='cov', ontology=project.ontology).save(); p.name = 'cov2'; p.update(); p.delete()",
+     "note": ""},
+    {"client": "ProjectCollection (user, ontology filters)",
+     "neuromodels": "ProjectCollection(user=Project.current_user().id).fetch(); ProjectCollection(ontology=project.ontology).fetch()",
+     "note": ""},
+    {"client": "Project.add_user / delete_user (incl. admin)",
+     "neuromodels": "project.add_member(ada, manager=True); assert ada.id in [u.id for u in project.members(managers=True)]; project.remove_member(ada, manager=True); project.remove_member(ada); assert ada.id not in [u.id for u in project.members()]",
+     "note": ""},
+    {"client": "Property / PropertyCollection (any domain)",
+     "neuromodels": "p = Property.on(project, 'stain', 'HE').save(); p.value = 'IHC'; p.update(); PropertyCollection(project=project.id).fetch(); p.delete(); Property.on(image, 'scanner', 'X').save()",
+     "note": "Annotation.properties reads and writes them as a dict too"},
+    {"client": "AttachedFile / AttachedFileCollection (upload, download)",
+     "neuromodels": "f = image.attach(notes); assert f.id in [a.id for a in image.attachments()]; assert open(f.download(os.path.join(tmp, 'back.txt'))).read() == 'notes'", "note": ""},
+    {"client": "Description",
+     "neuromodels": "Description.on(project, '<p>x</p>').save(); d = Description.of(project); d.data = '<p>y</p>'; d.update(); assert Description.of(project).data == '<p>y</p>'; d.delete()",
+     "note": ""},
+    {"client": "Tag / TagCollection",
+     "neuromodels": "t = Tag(name='cov-tag').save(); t.name = 'cov-tag-2'; t.update(); TagCollection().fetch(); t.delete()",
+     "note": ""},
+    {"client": "TagDomainAssociation / Collection",
+     "neuromodels": "assert annotation.tag('x').tags() == ['x']; assert annotation.untag('x').tags() == []", "note": ""},
+    # -- activity ----------------------------------------------------------------------------------------------------
+    {"client": "Position / PositionCollection",
+     "neuromodels": "Position(image=image.id, x=10, y=10, zoom=2).save(); PositionCollection(image=image.id, user=Project.current_user().id).fetch()",
+     "note": ""},
+    {"client": "AnnotationAction / AnnotationActionCollection",
+     "neuromodels": "AnnotationAction(annotation=annotation.id, action='select').save(); AnnotationActionCollection(image=image.id).fetch()",
+     "note": ""},
+    {"client": "ProjectConnection / ProjectConnectionCollection",
+     "neuromodels": "ProjectConnection(project=project.id, os='Linux', browser='Firefox').save(); ProjectConnectionCollection().fetch()",
+     "note": "listed per project and user (default: the connection's)"},
+    {"client": "ImageConsultation / ImageConsultationCollection",
+     "neuromodels": "ImageConsultation(image=image.id, mode='Explore').save(); ImageConsultationCollection().fetch()",
+     "note": ""},
+    # -- storage -------------------------------------------------------------------------------------------------------
+    {"client": "Storage / StorageCollection",
+     "neuromodels": "s = Storage(name='s2').save(); s.name = 's3'; s.update(); assert Storage.fetch(s.id).name == 's3' and s.id in [x.id for x in StorageCollection().fetch()]; s.delete()",
+     "note": ""},
+    {"client": "UploadedFile / UploadedFileCollection",
+     "neuromodels": "u = UploadedFile(name='d.tif', filename='d.tif', ext='tif', content_type='image/tiff', storage=storage.id, size=1).save(); assert UploadedFile.fetch(u.id).id in [x.id for x in UploadedFileCollection().fetch()]",
+     "note": ""},
+    # -- tracks ----------------------------------------------------------------------------------------------------------
+    {"client": "Track / TrackCollection",
+     "neuromodels": "t = Track(name='t2', image=image.id, color='#FF0000').save(); assert t.id in [x.id for x in TrackCollection(image=image.id).fetch()]; t.delete()",
+     "note": ""},
+    {"client": "AnnotationTrack",
+     "neuromodels": "at = AnnotationTrack(annotation=annotation.id, track=track.id).save(); assert [x.id for x in AnnotationCollection(track=track.id).fetch()] == [annotation.id]; at.delete()",
+     "note": ""},
+    # -- people -------------------------------------------------------------------------------------------------------------
+    {"client": "User.fetch (by id)", "neuromodels": "assert UserAccount.fetch(ada.id).username == 'ada'", "note": ""},
+    {"client": "UserCollection (project, ontology filters; online, admin modifiers)",
+     "neuromodels": "UserAccountCollection().fetch(); UserAccountCollection(project=project.id).fetch(); UserAccountCollection(ontology=project.ontology).fetch(); project.members(managers=True)",
+     "note": "online users: conn.get('project/{id}/online/user.json') where the server has it"},
+    {"client": "User.save / update / delete",
+     "neuromodels": "u = UserAccount(username='bob', firstname='B', lastname='B', email='b@example.org', password='pw').save(); u.lastname = 'C'; u.update(); u.delete()",
+     "note": ""},
+    {"client": "CurrentUser.fetch", "neuromodels": "assert UserAccount.current().username == 'admin'", "note": ""},
+    {"client": "CurrentUser.keys / signature, User.keys",
+     "neuromodels": "assert UserAccount.current().keys().public_key == server.public_key; conn.get('signature.json')",
+     "note": "ApiKeys hides the private key from repr"},
+    {"client": "Role / RoleCollection", "neuromodels": "assert 'ROLE_ADMIN' in [Role.fetch(r.id).authority for r in RoleCollection().fetch()]", "note": ""},
+    {"client": "UserRole / UserRoleCollection",
+     "neuromodels": "ada.add_role('ROLE_ADMIN'); assert 'ROLE_ADMIN' in ada.roles(); ada.remove_role('ROLE_ADMIN')", "note": ""},
+    {"client": "ProjectRepresentativeUser (web client's; no model in the Python client)",
+     "neuromodels": "r = ProjectRepresentative(project=project.id, user=Project.current_user().id).save(); ProjectRepresentativeCollection().fetch(); r.delete()",
+     "note": ""},
+    {"client": "Collection paging (fetch_next_page, fetch_previous_page, max)",
+     "neuromodels": "assert len(AnnotationCollection(image=image.id).fetch(limit=2)) == 2; assert len(list(AnnotationCollection(image=image.id).iterator())) == AnnotationCollection(image=image.id).count()",
+     "note": "paged by the server's size, never by floor division"},
+]
