@@ -27,6 +27,7 @@ from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
 from .distributed import DaskCollectionMixin
+from .provenance import NeuronCollectionProvenanceMixin, NeuronProvenanceMixin, ProjectActivityMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -68,7 +69,7 @@ def _links(value: Any) -> Any:
 
 
 @model
-class Project(TaggableMixin, AttachableMixin, Model):
+class Project(ProjectActivityMixin, TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -109,7 +110,7 @@ class Project(TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class Neuron(NavisNeuronMixin, Model):
+class Neuron(NeuronProvenanceMixin, NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
@@ -402,7 +403,8 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(NeuronCollectionProvenanceMixin, DaskCollectionMixin, NavisCollectionMixin,
+                       Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;

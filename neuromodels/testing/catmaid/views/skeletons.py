@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 from .. import store
 from ..base import CatmaidBase, route
 from ..store import iso_ms, next_ids
+from .queries import list_skeletons
 from ..wire import Http404, ObjectDoesNotExist, PlainResponse, as_json_list, req_bool, req_list, req_rows
 
 
@@ -83,7 +84,7 @@ class SkeletonViews(CatmaidBase):
 
     @route("/<int:pid>/skeletons/", drf=True, methods=("GET",))
     def skeletons(self, request: Request, user: int, pid: int) -> Any:
-        return [r[0] for r in self.db.read("SELECT id FROM class_instance WHERE project_id = ? AND kind = 'skeleton' ORDER BY id", (pid,))]
+        return list_skeletons(self.db, pid, request.args)
 
     @route("/<int:pid>/neurons/", drf=True, methods=("GET",))
     def neurons(self, request: Request, user: int, pid: int) -> Any:
