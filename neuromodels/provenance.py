@@ -233,7 +233,7 @@ class ProjectActivityMixin:
         >>> import datetime as dt
         >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="busy").save()
         >>> today = dt.datetime.now(dt.timezone.utc).date()
-        >>> int(Project.fetch(conn.project).user_history(today).new_nodes.sum()) >= 2
+        >>> int(Project.fetch(conn.project).user_history(today).new_import_nodes.sum()) >= 2
         True
         >>> n.delete()
         """

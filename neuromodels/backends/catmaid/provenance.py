@@ -20,20 +20,24 @@ from .converter import form_list
 RELATIONS = {0: "presynaptic_to", 1: "postsynaptic_to", 2: "gapjunction_with", 3: "desmosome_with"}
 
 
-def stamp(value: Any) -> float:
-    """A CATMAID time (ISO with ``T`` or PostgreSQL's space, ``Z`` or ``+00:00``) -> epoch seconds."""
+def moment(value: Any) -> dt.datetime:
+    """A CATMAID time (ISO with ``T`` or PostgreSQL's space, ``Z`` or ``+00:00``) -> an aware datetime."""
     text = str(value).replace(" ", "T", 1).replace("Z", "+00:00")
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ProtocolError(f"CATMAID sent {value!r} where a time was expected") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.timestamp()
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def stamp(value: Any) -> float:
+    """A CATMAID time -> epoch seconds."""
+    return moment(value).timestamp()
 
 
 def utc(values: Any) -> pd.Series:
-    return pd.to_datetime(pd.Series(list(values), dtype=object).map(stamp), unit="s", utc=True)
+    """CATMAID times -> a UTC datetime Series (to the microsecond)."""
+    return pd.Series(pd.to_datetime([moment(v) for v in values], utc=True), dtype="datetime64[ns, UTC]")
 
 
 def history_frame(rows: Any) -> pd.DataFrame:

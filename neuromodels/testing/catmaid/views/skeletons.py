@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 from .. import store
 from ..base import CatmaidBase, route
 from ..store import iso_ms, next_ids
+from .provenance import record_import
 from .queries import list_skeletons
 from ..wire import Http404, ObjectDoesNotExist, PlainResponse, as_json_list, req_bool, req_list, req_rows
 
@@ -146,6 +147,7 @@ class SkeletonViews(CatmaidBase):
                         (skid, orjson.dumps([[n[0], n[3], user, n[5], n[6], n[7], n[8], 5] for n in treenodes])))
             if annotations:
                 self.annotate(cur, pid, user, [nid], annotations)
+            record_import(cur, pid, skid, new_ids, form)
             root = next(n for n in treenodes if n[3] is None)
             self.log_operation(cur, pid, user, "create_neuron", root[5:8],
                                f"Create neuron {nid} and skeleton {skid} via import. {', '.join(annotations)}")
