@@ -9,7 +9,7 @@ from ...errors import NotFound, ProtocolError
 from ...resources import Annotation
 from ..base import Filter, as_list, check_id, check_name
 from ..resource import Create, Delete, Fetch, List, Update
-from . import api
+from . import annotation_queries, api
 from .api import pid
 from .converter import form_list
 
@@ -37,6 +37,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
         "name": Filter("name", (str,), "exact annotation name", many=True),
+        **annotation_queries.FILTERS,
     }
 
     def _targets(self, conn: Connection, aid: int) -> list[int]:
@@ -66,6 +67,14 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         project = pid(conn)
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
+        annotation_queries.check(modifiers)
+        if modifiers.get("user") is not None:
+            yield annotation_queries.used_by(conn, modifiers)
+            return
+        if modifiers.get("annotated_with") is not None:
+            found = annotation_queries.annotated_with(conn, modifiers)
+            yield [a for a in found if wanted is None or a.name in wanted]
+            return
         if "neuron" in modifiers:
             skids = _ids(modifiers["neuron"])
             body = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids))
