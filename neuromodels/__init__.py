@@ -32,7 +32,11 @@ _LAZY = {"Collection": "collection", "Connection": "connection", "Model": "model
          **{name: "resources" for name in (
              "Annotation", "AnnotationCollection", "Connector", "ConnectorCollection", "ImageInstance",
              "ImageInstanceCollection", "Link", "Neuron", "NeuronCollection", "Ontology", "OntologyCollection",
-             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")}}
+             "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")},
+         **{name: "landmarks" for name in (
+             "Landmark", "LandmarkCollection", "LandmarkGroup", "LandmarkGroupCollection", "Location", "Sampler",
+             "SamplerCollection")},
+         "User": "backends.extras"}
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -41,6 +45,9 @@ if TYPE_CHECKING:
     from .resources import (Annotation, AnnotationCollection, Connector, ConnectorCollection, ImageInstance,
                             ImageInstanceCollection, Link, Neuron, NeuronCollection, Ontology, OntologyCollection,
                             Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection)
+    from .landmarks import (Landmark, LandmarkCollection, LandmarkGroup, LandmarkGroupCollection, Location, Sampler,
+                            SamplerCollection)
+    from .backends.extras import User
 
 
 def __getattr__(name: str) -> Any:
@@ -66,5 +73,6 @@ __all__ = [
     "NoConnection", "NotFound", "NotSupported", "Ontology", "OntologyCollection", "PartialSaveError",
     "PermissionDenied", "Project", "Term", "TermCollection",
     "ProjectCollection", "ProtocolError", "RateLimited", "ServerError", "ServerUnavailable",
-    "Volume", "VolumeCollection",
+    "Volume", "VolumeCollection", "Landmark", "LandmarkCollection", "LandmarkGroup", "LandmarkGroupCollection",
+    "Location", "Sampler", "SamplerCollection", "User",
 ]

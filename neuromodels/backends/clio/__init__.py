@@ -23,6 +23,8 @@ from ...transport import error_text
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Backend, decode_json
 from . import resources
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from ..resource import absent
 
 #: Where a token is looked for when the connection has none.
 TOKEN_ENV = "CLIO_TOKEN"
@@ -92,6 +94,9 @@ class ClioBackend(Backend):
         ImageInstance: resources.ClioImageInstance,
         Connector: resources.ClioConnector,
         Volume: resources.ClioVolume,
+        Landmark: absent("Clio annotates bodies by id; it has no landmarks"),
+        LandmarkGroup: absent("Clio annotates bodies by id; it has no landmark groups"),
+        Sampler: absent("Clio holds body annotations, not traced skeletons to sample"),
     }
     #: ``version``: a tag or UUID for reads and writes (default: the dataset's own);
     #: ``replace``/``conditional``: write modes (also per collection).

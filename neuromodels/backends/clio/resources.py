@@ -89,6 +89,7 @@ class ClioProject(Fetch, List):
         "tag": "Clio keeps per-body fields, not tags on datasets",
         "attach files to": "Clio keeps no attached files",
         "list the members of": "Clio datasets have no member list in its API",
+        "read the activity of": "Clio keeps no operation log; each field's *_user and *_time say who set it",
     }
 
     def _all(self, conn: Connection) -> list[Project]:

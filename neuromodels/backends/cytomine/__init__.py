@@ -20,6 +20,8 @@ from ...resources import Annotation, Connector, ImageInstance, Neuron, Ontology,
 from ..base import Backend, decode_json
 from . import resources
 from .coordinates import from_cytomine, to_cytomine
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from ..resource import absent
 
 log = logging.getLogger("neuromodels")
 
@@ -107,6 +109,9 @@ class CytomineBackend(Backend):
         Neuron: resources.CytomineNeuron,
         Connector: resources.CytomineConnector,
         Volume: resources.CytomineVolume,
+        Landmark: absent("Cytomine annotations are geometries on images; it has no landmarks"),
+        LandmarkGroup: absent("Cytomine annotations are geometries on images; it has no landmark groups"),
+        Sampler: absent("Cytomine holds no traced neurons to sample"),
     }
     #: ``signature``: "4.x" (servers since Dec 2025), "3.x" (older: signs path and query) or
     #: "auto" (4.x, switching once to 3.x on a 401).

@@ -11,6 +11,8 @@ from ...errors import NeuromodelsError, error_for_status
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Backend, decode_json
 from . import resources
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from ..resource import absent
 
 
 class NeuroMorphoBackend(Backend):
@@ -22,6 +24,9 @@ class NeuroMorphoBackend(Backend):
         ImageInstance: resources.NeuroMorphoImageInstance,
         Connector: resources.NeuroMorphoConnector,
         Volume: resources.NeuroMorphoVolume,
+        Landmark: absent("NeuroMorpho.org serves reconstructions without landmarks"),
+        LandmarkGroup: absent("NeuroMorpho.org serves reconstructions without landmarks"),
+        Sampler: absent("NeuroMorpho.org is read-only and keeps no samplers"),
     }
     # Its maintainers ask for about five requests a second: at most four at once by default.
     default_max_workers = 4

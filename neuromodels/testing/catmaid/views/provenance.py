@@ -36,7 +36,7 @@ TRANSACTION_LABELS = {
     "link_delete": "links.remove", "label_update": "labels.update", "label_remove": "labels.remove",
     "volume_add": "volumes.create", "sampler_add": "samplers.create", "sampler_delete": "samplers.remove",
     "landmarks": "landmarks.create", "landmark": "landmarks.update", "landmark_locations": "landmarks.add_location",
-    "landmark_groups": "landmarkgroups.create",
+    "landmark_groups": "landmarkgroups.create", "landmark_group": "landmarkgroups.update",
 }
 
 
