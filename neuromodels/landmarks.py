@@ -113,7 +113,7 @@ class Sampler(Model):
     merge_limit: float | None = None
     review_required: bool | None = None
     create_interval_boundaries: bool | None = None
-    state: int | None = None
+    sampler_state: int | None = None
     user_id: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 

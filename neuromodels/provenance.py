@@ -61,9 +61,10 @@ class NeuronProvenanceMixin:
         True
         >>> n.delete()
         """
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
-        self._require_id("history")  # type: ignore[attr-defined]
-        return resource.require(NeuronHistory).history(conn, [int(self.id)])  # type: ignore[attr-defined, no-any-return]
+        me: Any = self
+        conn, resource = me._resource(connection)
+        me._require_id("history")
+        return resource.require(NeuronHistory).history(conn, [int(me.id)])
 
     def at(self, time: Any, *, connection: "Connection | None" = None) -> Any:
         """This neuron as it was at ``time`` (a datetime, naive means UTC; a date; or an ISO
@@ -79,9 +80,10 @@ class NeuronProvenanceMixin:
         ([0.0, 10.0], True)
         >>> n.delete()
         """
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
-        self._require_id("at")  # type: ignore[attr-defined]
-        return resource.require(NeuronHistory).at(conn, self, when(time))  # type: ignore[arg-type]
+        me: Any = self
+        conn, resource = me._resource(connection)
+        me._require_id("at")
+        return resource.require(NeuronHistory).at(conn, me, when(time))
 
 
 class NeuronCollectionProvenanceMixin:
@@ -90,19 +92,21 @@ class NeuronCollectionProvenanceMixin:
     __slots__ = ()
 
     def _skeleton_ids(self, what: str) -> list[int]:
-        items = list(self)  # type: ignore[call-overload]
+        me: Any = self
+        items = list(me)
         if any(n.id is None for n in items):
             raise ValueError(f"{what}() needs stored neurons (a member has no id; save() it first)")
         return [int(n.id) for n in items]
 
     def _capability(self, capability: Any, connection: "Connection | None") -> tuple["Connection", Any]:
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
+        me: Any = self
+        conn, resource = me._resource(connection)
         return conn, resource.require(capability)
 
     def history(self, *, connection: "Connection | None" = None) -> "pd.DataFrame":
         """The change history of every member in one request (see ``Neuron.history``)."""
         conn, cap = self._capability(NeuronHistory, connection)
-        return cap.history(conn, self._skeleton_ids("history"))  # type: ignore[no-any-return]
+        return cap.history(conn, self._skeleton_ids("history"))
 
     def origins(self, *, connection: "Connection | None" = None) -> "pd.DataFrame":
         """Where the members were imported from (one request): ``skeleton_id``, ``source_id``
@@ -115,7 +119,7 @@ class NeuronCollectionProvenanceMixin:
         >>> n.delete()
         """
         conn, cap = self._capability(NeuronHistory, connection)
-        return cap.origins(conn, self._skeleton_ids("origins"))  # type: ignore[no-any-return]
+        return cap.origins(conn, self._skeleton_ids("origins"))
 
     def import_info(self, *, nodes: bool = False, connection: "Connection | None" = None) -> "pd.DataFrame":
         """How many of each member's nodes came in by an import: ``skeleton_id``,
@@ -129,7 +133,7 @@ class NeuronCollectionProvenanceMixin:
         if not isinstance(nodes, bool):
             raise TypeError(f"nodes must be True or False, not {nodes!r}")
         conn, cap = self._capability(NeuronHistory, connection)
-        return cap.import_info(conn, self._skeleton_ids("import_info"), nodes)  # type: ignore[no-any-return]
+        return cap.import_info(conn, self._skeleton_ids("import_info"), nodes)
 
     def contributors(self, *, per_neuron: bool = False, connection: "Connection | None" = None) -> "pd.DataFrame":
         """Who built the members: one row per user (``per_neuron=True``: per member and user,
@@ -144,7 +148,7 @@ class NeuronCollectionProvenanceMixin:
         if not isinstance(per_neuron, bool):
             raise TypeError(f"per_neuron must be True or False, not {per_neuron!r}")
         conn, cap = self._capability(NeuronStatistics, connection)
-        return cap.contributors(conn, self._skeleton_ids("contributors"), per_neuron)  # type: ignore[no-any-return]
+        return cap.contributors(conn, self._skeleton_ids("contributors"), per_neuron)
 
     def time_invested(self, *, interval: int = 3, minimum_actions: int = 1,
                       connection: "Connection | None" = None) -> "pd.DataFrame":
@@ -162,7 +166,7 @@ class NeuronCollectionProvenanceMixin:
         _positive(minimum_actions, "minimum_actions")
         conn, cap = self._capability(NeuronStatistics, connection)
         skids = self._skeleton_ids("time_invested")
-        return cap.time_invested(conn, skids, interval, minimum_actions)  # type: ignore[no-any-return]
+        return cap.time_invested(conn, skids, interval, minimum_actions)
 
     def annotation_details(self, *, connection: "Connection | None" = None) -> "pd.DataFrame":
         """Who put which annotation on the members, and when: ``skeleton_id``, ``annotation``,
@@ -174,12 +178,12 @@ class NeuronCollectionProvenanceMixin:
         >>> n.delete()
         """
         conn, cap = self._capability(NeuronStatistics, connection)
-        return cap.annotation_details(conn, self._skeleton_ids("annotation_details"))  # type: ignore[no-any-return]
+        return cap.annotation_details(conn, self._skeleton_ids("annotation_details"))
 
     def sampler_counts(self, *, connection: "Connection | None" = None) -> "pd.Series":
         """How many samplers each member has (a Series indexed by skeleton id, one request)."""
         conn, cap = self._capability(NeuronStatistics, connection)
-        return cap.sampler_counts(conn, self._skeleton_ids("sampler_counts"))  # type: ignore[no-any-return]
+        return cap.sampler_counts(conn, self._skeleton_ids("sampler_counts"))
 
 
 class ProjectActivityMixin:
@@ -188,7 +192,8 @@ class ProjectActivityMixin:
     __slots__ = ()
 
     def _activity(self, connection: "Connection | None") -> tuple["Connection", ProjectActivity]:
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
+        me: Any = self
+        conn, resource = me._resource(connection)
         return conn, resource.require(ProjectActivity)
 
     def logs(self, *, operations: Sequence[str] | str | None = None, user: Any = None, search: str | None = None,

@@ -154,9 +154,9 @@ SAMPLER_FIELDS = ("interval_length", "interval_error", "leaf_segment_handling", 
 
 
 def sampler_from_wire(row: Mapping[str, Any]) -> Sampler:
+    fields: dict[str, Any] = {k: row.get(k) for k in SAMPLER_FIELDS}
     sampler = Sampler(id=int(row["id"]), neuron=row.get("skeleton_id"),
-                      state=row.get("state_id", row.get("sampler_state")),
-                      **{k: row.get(k) for k in SAMPLER_FIELDS})
+                      sampler_state=row.get("state_id", row.get("sampler_state")), **fields)
     sampler.extra.update({k: v for k, v in row.items() if k not in (*SAMPLER_FIELDS, "id", "skeleton_id", "state_id")})
     return sampler
 
@@ -212,7 +212,7 @@ class CatmaidSampler(Fetch, List, Create, Delete, SamplerDomains):
                 "merge_limit": str(model.merge_limit if model.merge_limit is not None else 0)}
         made = sampler_from_wire(api.write(conn, "/samplers/add", form))
         model.id = made.id
-        for field in ("state", "user_id", *SAMPLER_FIELDS):
+        for field in ("sampler_state", *SAMPLER_FIELDS):
             setattr(model, field, getattr(made, field))
 
     def delete(self, conn: Connection, model: Any) -> None:

@@ -13,7 +13,7 @@ from .api import close_names
 
 def user_rows(conn: Connection) -> list[dict[str, Any]]:
     """``GET /user-list``: every user account of the server (not scoped by project)."""
-    rows = conn.transport.request("GET", "/user-list")
+    rows: Any = conn.transport.request("GET", "/user-list")
     if not isinstance(rows, list) or not all(isinstance(r, dict) and "id" in r for r in rows):
         raise ProtocolError(f"user-list answered {type(rows).__name__}, not a list of users")
     return rows
