@@ -174,6 +174,8 @@ class SkeletonViews(CatmaidBase):
     def rename(self, request: Request, user: int, pid: int, nid: int) -> Any:
         with self.db.transaction() as cur:
             old = self._rename(cur, nid, request.form["name"])
+            self.log_operation(cur, pid, user, "rename_neuron", None,
+                               f"Renamed neuron with ID {nid} from {old} to {request.form['name']}")
         return {"success": True, "renamed_neuron": nid, "old_name": old}
 
     @route("/<int:pid>/neurons/rename", drf=True, methods=("POST",))
@@ -184,6 +186,8 @@ class SkeletonViews(CatmaidBase):
             for nid, name in sorted(pairs):
                 if cur.execute("SELECT 1 FROM class_instance WHERE id = ? AND kind = 'neuron'", (nid,)).fetchone():
                     old_names.append(self._rename(cur, nid, name))
+                    self.log_operation(cur, pid, user, "rename_neuron", None,
+                                       f"Renamed neuron with ID {nid} from {old_names[-1]} to {name}")
                     renamed.append(nid)
         return {"success": True, "renamed_neurons": renamed, "old_names": old_names}
 
