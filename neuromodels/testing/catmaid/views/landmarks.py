@@ -249,6 +249,23 @@ class LandmarkViews(CatmaidBase):
                     "SELECT id, creation_time, edition_time, parent_interval_id, start_node_id, type_id, user_id "
                     "FROM sampler_domain WHERE sampler_id = ? ORDER BY id", (sid,))]
 
+    @route("/<int:pid>/samplers/<int:sid>/domains/add", drf=True, methods=("POST",))
+    def sampler_domain_add(self, request: Request, user: int, pid: int, sid: int) -> Any:
+        form = request.form
+        if not self._samplers(pid, None, sid):
+            raise Http404("No sampler")
+        start, ends = int(form["start_node_id"]), req_list(form, "end_node_ids", int)
+        parent = int(form["parent_interval_id"]) if form.get("parent_interval_id") else None
+        t = store.iso_ms()
+        with self.db.transaction() as cur:
+            cur.execute("INSERT INTO sampler_domain (sampler_id, start_node_id, type_id, parent_interval_id, user_id, "
+                        "creation_time, edition_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (sid, start, int(form.get("domain_type", 1)), parent, user, t, t))
+            did = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
+            cur.executemany("INSERT INTO sampler_domain_end (domain_id, node_id) VALUES (?, ?)", [(did, e) for e in ends])
+        return {"id": did, "sampler_id": sid, "type_id": int(form.get("domain_type", 1)), "start_node_id": start,
+                "parent_interval_id": parent, "user_id": user, "project_id": pid}
+
     @route("/<int:pid>/skeletons/sampler-count", drf=True, methods=("POST",))
     def sampler_count(self, request: Request, user: int, pid: int) -> Any:
         skids = req_list(request.form, "skeleton_ids", int)
