@@ -69,7 +69,7 @@ class NeuronProvenanceMixin:
     def at(self, time: Any, *, connection: "Connection | None" = None) -> Any:
         """This neuron as it was at ``time`` (a datetime, naive means UTC; a date; or an ISO
         string): a new, unsaved ``Neuron`` with the nodes, connector links and tags valid then
-        (CATMAID's history tables; fragments merged into it later count from their own past).
+        (CATMAID's history tables; a fragment merged into it counts from the merge on).
 
         >>> import datetime as dt
         >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="time machine").save()

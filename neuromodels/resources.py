@@ -86,7 +86,8 @@ class Project(ProjectActivityMixin, TaggableMixin, AttachableMixin, Model):
 
     def members(self, *, managers: bool = False, connection: Connection | None = None) -> list[User]:
         """The users of this project (``managers=True``: only its managers), as
-        :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
+        :class:`~neuromodels.backends.extras.User` records (id, username, name, email). On
+        CATMAID: every user of the server (its user list is not scoped by project).
 
         >>> me = Project.current_user()
         >>> me.id in [u.id for u in Project.fetch(conn.project).members()]

@@ -84,7 +84,10 @@ def test_time_machine_before_and_after_a_join(real):
     now = joined.at(dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
     before_join = joined.at("2026-12-06T08:52:30+00:00")
     before_import = joined.at("2026-12-06T08:00:00+00:00")
+    # The fragment (imported 08:52:32.127 as skeleton 231) joined at 08:52:32.184: not part of it before.
+    fragment_alone = joined.at("2026-12-06T08:52:32.150+00:00")
     assert len(now.nodes) == 50 and len(before_join.nodes) == 30 and before_import.nodes.empty
+    assert len(fragment_alone.nodes) == 30
     assert (before_join.nodes.parent_id == -1).sum() == 1
     assert before_join.tags["soma"] == [19189] and "soma" not in before_import.tags
     assert set(now.connectors.relation) <= {"presynaptic_to", "postsynaptic_to"} and len(now.connectors) == 3

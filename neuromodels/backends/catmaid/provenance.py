@@ -59,11 +59,14 @@ def _valid(start: float, end: float | None, t: float) -> bool:
 def nodes_at(rows: Sequence[Sequence[Any]], t: float) -> pd.DataFrame:
     """Node rows with history ``[id, parent, user, x, y, z, radius, confidence, a, b, ordering]``:
     live rows (ordering 1) carry (edition, creation) and are valid from their edition time;
-    past versions (2, 3: merged in) carry their validity (from, to)."""
+    past versions (2) carry their validity (from, to). Versions of nodes while they belonged to
+    a skeleton merged in later (3) are left out: then they were not part of this neuron."""
     chosen: dict[int, Sequence[Any]] = {}
     for r in rows:
         if len(r) < 11:
             raise ProtocolError("compact-detail with_history sent a node row without its validity")
+        if int(r[10]) == 3:
+            continue
         live = int(r[10]) == 1
         if (live and _valid(stamp(r[8]), None, t)) or (not live and _valid(stamp(r[8]), stamp(r[9]), t)):
             chosen[int(r[0])] = r
