@@ -106,6 +106,8 @@ class CatmaidNeuronHistory(NeuronHistory):
         live = set(nodes["node_id"].tolist())
         tags: dict[str, list[int]] = {}
         for tag, entries in (body[2] or {}).items():
+            if not all(isinstance(e, list) and len(e) >= 2 for e in entries):
+                raise ProtocolError("compact-detail with_history sent tags without their times")
             kept = sorted({int(e[0]) for e in entries if int(e[0]) in live and stamp(e[1]) <= t})
             if kept:
                 tags[tag] = kept

@@ -45,6 +45,11 @@ class SkeletonViews(CatmaidBase):
             "SELECT id, parent_id, user_id, x, y, z, radius, confidence, valid_from, valid_to FROM treenode_history "
             "WHERE skeleton_id = ? ORDER BY rowid", (skid,))]
         entry[0] = orjson.dumps(live + past)
+        if entry[2]:
+            # Tags with history are [node, time] pairs in CATMAID. Labels keep no time here: the
+            # node's creation time stands in (a label cannot be older than its node).
+            created = dict(self.db.read("SELECT id, creation_time FROM treenode WHERE skeleton_id = ?", (skid,)))
+            entry[2] = {tag: [[n, pg_time(created[n])] for n in nodes if n in created] for tag, nodes in entry[2].items()}
         if connectors:
             codes = {"presynaptic_to": 0, "postsynaptic_to": 1, "gapjunction_with": 2, "desmosome_with": 3}
             rows = self.db.read(
