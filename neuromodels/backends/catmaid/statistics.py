@@ -80,7 +80,7 @@ class CatmaidNeuronStatistics(NeuronStatistics):
         node_ids = [int(n) for neuron in found.values() if neuron.nodes is not None for n in neuron.nodes["node_id"]]
         actions: list[tuple[int, str, float]] = []
         parts = conn.transport.map_values(
-            lambda part: api.read(conn, "/node/user-info", form_list("node_ids", part)), list(chunks(node_ids, 5000)),
+            lambda part: api.read(conn, "/node/user-info", form_list("node_ids", part)), list(chunks(node_ids, 2000)),
             desc="node details")
         for body in parts:
             for info in body.values():
