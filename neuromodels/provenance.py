@@ -208,6 +208,10 @@ class ProjectActivityMixin:
         >>> n.delete()
         """
         ops = [operations] if isinstance(operations, str) else list(operations or [])
+        if not all(isinstance(op, str) and op for op in ops):
+            raise TypeError(f"operations are names such as 'rename_neuron', not {operations!r}")
+        if user is not None and (isinstance(user, bool) or not isinstance(user, (int, str))):
+            raise TypeError(f"user is a user id or login, not {user!r}")
         if search is not None and not isinstance(search, str):
             raise TypeError(f"search must be a str, not {type(search).__name__}")
         if limit is not None:

@@ -209,6 +209,9 @@ def test_contributors_and_time_invested(catmaid):
         both.time_invested(interval=0)
     with pytest.raises(ValueError, match="stored neurons"):
         NeuronCollection([Neuron(name="unsaved")]).contributors()
+    empty = NeuronCollection([])
+    assert empty.contributors().empty and empty.time_invested().empty and empty.history().empty
+    assert empty.origins().empty and empty.import_info().empty and empty.sampler_counts().empty
     a.delete()
     b.delete()
 

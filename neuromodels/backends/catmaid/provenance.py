@@ -94,6 +94,8 @@ def links_at(rows: Sequence[Sequence[Any]], nodes: set[int], t: float) -> pd.Dat
 
 class CatmaidNeuronHistory(NeuronHistory):
     def history(self, conn: Connection, skeleton_ids: Sequence[int]) -> pd.DataFrame:
+        if not skeleton_ids:  # no skeleton ids means every skeleton of the project to CATMAID
+            return history_frame([])
         return history_frame(api.get(conn, "/skeletons/change-history", **dict(form_list("skeleton_ids", skeleton_ids))))
 
     def at(self, conn: Connection, model: Any, when: dt.datetime) -> Any:
@@ -118,7 +120,7 @@ class CatmaidNeuronHistory(NeuronHistory):
         return past
 
     def origins(self, conn: Connection, skeleton_ids: Sequence[int]) -> pd.DataFrame:
-        body = api.read(conn, "/skeletons/origin", form_list("skeleton_ids", skeleton_ids))
+        body = {} if not skeleton_ids else api.read(conn, "/skeletons/origin", form_list("skeleton_ids", skeleton_ids))
         sources = body.get("data_sources") or {}
         rows = []
         for skid, origin in sorted((body.get("origins") or {}).items(), key=lambda p: int(p[0])):
@@ -129,7 +131,7 @@ class CatmaidNeuronHistory(NeuronHistory):
 
     def import_info(self, conn: Connection, skeleton_ids: Sequence[int], nodes: bool) -> pd.DataFrame:
         form = form_list("skeleton_ids", skeleton_ids) + [("with_treenodes", "true" if nodes else "false")]
-        body = api.read(conn, "/skeletons/import-info", form)
+        body = api.read(conn, "/skeletons/import-info", form) if skeleton_ids else {}
         columns = ["skeleton_id", "n_imported_nodes"] + (["imported_nodes"] if nodes else [])
         rows = []
         for skid in skeleton_ids:

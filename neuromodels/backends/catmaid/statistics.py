@@ -66,6 +66,8 @@ class CatmaidNeuronStatistics(NeuronStatistics):
             return api.read(conn, "/skeleton/contributor_statistics_multiple", form_list("skids", skids))
 
         columns = ["user_id", *CONTRIBUTION_KEYS]
+        if not skeleton_ids:
+            return pd.DataFrame(columns=(["skeleton_id"] if per_neuron else []) + columns)
         if not per_neuron:
             return pd.DataFrame(contributor_rows(ask(skeleton_ids)), columns=columns)
         bodies = conn.transport.map_values(lambda s: ask([s]), list(skeleton_ids), desc="contributors")
@@ -74,6 +76,8 @@ class CatmaidNeuronStatistics(NeuronStatistics):
 
     def time_invested(self, conn: Connection, skeleton_ids: Sequence[int], interval: int,
                       minimum_actions: int) -> pd.DataFrame:
+        if not skeleton_ids:
+            return minutes([], interval, minimum_actions)
         form = form_list("skeleton_ids", skeleton_ids) + [("with_connectors", "false"), ("with_tags", "false")]
         found = conn.transport.request("POST", f"/{pid(conn)}/skeletons/compact-detail", data=form, read=True,
                                        parse=lambda r: neurons_from_compact_many(r.content))
@@ -112,7 +116,7 @@ class CatmaidNeuronStatistics(NeuronStatistics):
         return frame
 
     def sampler_counts(self, conn: Connection, skeleton_ids: Sequence[int]) -> pd.Series:
-        body = api.read(conn, "/skeletons/sampler-count", form_list("skeleton_ids", skeleton_ids))
+        body = api.read(conn, "/skeletons/sampler-count", form_list("skeleton_ids", skeleton_ids)) if skeleton_ids else {}
         counts: pd.Series = pd.Series([int(body.get(str(s), 0)) for s in skeleton_ids], dtype="int64",
                                       index=pd.Index(list(skeleton_ids), name="skeleton_id"), name="n_samplers")
         return counts
