@@ -49,4 +49,4 @@ def test_pymaid_annotations_history_provenance_statistics_samplers_landmarks():
         )
     sys.stdout.write(result.stdout[-3000:])
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "25 passed, 0 failed" in result.stdout
+    assert "27 passed, 0 failed" in result.stdout
