@@ -72,6 +72,9 @@ def test_annotation_details_user_annotations_and_entity_graph(tagged):
         [a.id, f"{tag} left", 2], [b.id, f"{tag} right", 2]]
     assert str(details["time"].dtype) == "datetime64[ns, UTC]"
     assert (dt.datetime.now(dt.timezone.utc) - details["time"].max()).total_seconds() < 600
+    table = AnnotationCollection(user="admin").fetch().to_dataframe()
+    assert list(table.columns) == ["id", "name", "targets", "meta", "uses", "last_used", "user_id"]
+    assert table.set_index("name").loc[f"{tag} meta", "uses"] == 2
     used = {x.name: x.extra for x in AnnotationCollection(user="admin").fetch()}
     assert used[f"{tag} meta"]["uses"] == 2 and used[f"{tag} meta"]["user_id"] == 2
     with pytest.raises(NotFound, match="did you mean 'admin'"):

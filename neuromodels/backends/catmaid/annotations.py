@@ -40,6 +40,18 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
         **annotation_queries.FILTERS,
     }
 
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """``id``, ``name``, ``targets``, ``meta``; with ``user=``, also ``uses``, ``last_used``
+        and ``user_id`` (CATMAID annotations have no geometry, image or terms)."""
+        used = any("uses" in m.extra for m in models)
+        result = []
+        for m in models:
+            row: dict[str, Any] = {"id": m.id, "name": m.name, "targets": m.targets, "meta": m.meta}
+            if used:
+                row.update({k: m.extra.get(k) for k in ("uses", "last_used", "user_id")})
+            result.append(row)
+        return result
+
     def _targets(self, conn: Connection, aid: int) -> list[int]:
         form = [("types[0]", "neuron")] + form_list("annotated_with", [aid])
         entities = CatmaidNeuron()._entities(conn, form, None)
