@@ -73,10 +73,11 @@ class CatmaidProjectActivity(ProjectActivity, Members):
 
     def user_history(self, conn: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
         # Real CATMAID fails (500 KeyError) when a day after end_date holds data: its per-day
-        # table stops at end_date while some of its queries do not. Asking up to today avoids it.
-        today = dt.datetime.now(dt.timezone.utc).date()
+        # table stops at end_date while some of its queries do not. Asking up to tomorrow (the
+        # server counts days in its own time zone) avoids it; the days asked for are kept.
+        tomorrow = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
         body = api.get(conn, "/stats/user-history", start_date=start.isoformat(),
-                       end_date=max(end, today).isoformat())
+                       end_date=max(end, tomorrow).isoformat())
         table = body.get("stats_table") if isinstance(body, dict) else None
         if not isinstance(table, dict):
             raise ProtocolError("stats/user-history answered without its stats_table")
