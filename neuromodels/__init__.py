@@ -46,7 +46,11 @@ _LAZY = {"Collection": "core.collection", "Connection": "connection", "Model": "
              "ImageInstanceCollection", "Link", "Neuron", "NeuronCollection", "Ontology", "OntologyCollection",
              "Project", "ProjectCollection", "Term", "TermCollection", "Volume", "VolumeCollection")},
          **{name: "backends.cytomine.models" for name in _CYTOMINE_MODELS},
-         **{name: "backends.cytomine.collections" for name in _CYTOMINE_COLLECTIONS}}
+         **{name: "backends.cytomine.collections" for name in _CYTOMINE_COLLECTIONS},
+         **{name: "landmarks" for name in (
+             "Landmark", "LandmarkCollection", "LandmarkGroup", "LandmarkGroupCollection", "Location", "Sampler",
+             "SamplerCollection")},
+         "User": "backends.extras"}
 
 if TYPE_CHECKING:
     from .core.collection import Collection
@@ -69,6 +73,9 @@ if TYPE_CHECKING:
         ImageGroupCollection, ImageGroupImageCollection, PositionCollection, ProjectConnectionCollection, ProjectRepresentativeCollection,
         PropertyCollection, RoleCollection, SliceInstanceCollection, StorageCollection, TagCollection,
         TermRelationCollection, TrackCollection, UploadedFileCollection, UserAccountCollection)
+    from .landmarks import (Landmark, LandmarkCollection, LandmarkGroup, LandmarkGroupCollection, Location, Sampler,
+                            SamplerCollection)
+    from .backends.extras import User
 
 
 def __getattr__(name: str) -> Any:
@@ -107,4 +114,6 @@ __all__ = [
     "ProjectRepresentativeCollection", "PropertyCollection", "RoleCollection", "SliceInstanceCollection",
     "StorageCollection", "TagCollection", "TermRelationCollection", "TrackCollection",
     "UploadedFileCollection", "UserAccountCollection",
+    "Landmark", "LandmarkCollection", "LandmarkGroup", "LandmarkGroupCollection",
+    "Location", "Sampler", "SamplerCollection", "User",
 ]

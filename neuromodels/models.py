@@ -29,6 +29,7 @@ from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
 from .distributed import DaskCollectionMixin
 from .transfer import CopyCollectionMixin, CopyModelMixin
+from .provenance import NeuronCollectionProvenanceMixin, NeuronProvenanceMixin, ProjectActivityMixin
 
 
 def _opt_array(dtype: Any) -> Any:
@@ -83,7 +84,7 @@ def _wkt(value: Any) -> Any:
 
 
 @model
-class Project(CopyModelMixin, MembershipMixin, TaggableMixin, AttachableMixin, Model):
+class Project(CopyModelMixin, ProjectActivityMixin, MembershipMixin, TaggableMixin, AttachableMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -100,7 +101,8 @@ class Project(CopyModelMixin, MembershipMixin, TaggableMixin, AttachableMixin, M
 
     def members(self, *, managers: bool = False, connection: Connection | None = None) -> list[User]:
         """The users of this project (``managers=True``: only its managers), as
-        :class:`~neuromodels.backends.extras.User` records (id, username, name, email).
+        :class:`~neuromodels.backends.extras.User` records (id, username, name, email). On
+        CATMAID: every user of the server (its user list is not scoped by project).
 
         >>> me = Project.current_user()
         >>> me.id in [u.id for u in Project.fetch(conn.project).members()]
@@ -124,7 +126,7 @@ class Project(CopyModelMixin, MembershipMixin, TaggableMixin, AttachableMixin, M
 
 
 @model
-class Neuron(CopyModelMixin, NavisNeuronMixin, Model):
+class Neuron(CopyModelMixin, NeuronProvenanceMixin, NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
@@ -417,7 +419,8 @@ class ProjectCollection(CopyCollectionMixin, Collection[Project]):
     model = Project
 
 
-class NeuronCollection(CopyCollectionMixin, DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(CopyCollectionMixin, NeuronCollectionProvenanceMixin, DaskCollectionMixin, NavisCollectionMixin,
+                       Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;

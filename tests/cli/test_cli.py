@@ -20,7 +20,8 @@ from neuromodels.testing import serve
 BACKENDS = ("catmaid", "cytomine", "neuromorpho", "clio")
 #: What each backend can list (the NotSupported ones are refused with a reason instead).
 LISTABLE = {
-    "catmaid": {"annotation", "connector", "imageinstance", "neuron", "project", "volume"},
+    "catmaid": {"annotation", "connector", "imageinstance", "landmark", "landmarkgroup", "neuron", "project", "sampler",
+                "volume"},
     "cytomine": {"annotation", "imageinstance", "ontology", "project", "term",
                  # Cytomine-only kinds
                  "abstractimage", "annotationfilter", "annotationgroup", "imageconsultation", "imagegroup",

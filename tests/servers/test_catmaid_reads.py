@@ -4,6 +4,7 @@ redirects and the quirks pymaid relies on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -114,9 +115,16 @@ def test_annotations_stats_and_logs(data):
     assert [r[0] for r in table["data"]] == ["Import", "PN"] and table["recordsTotal"] == 2
     assert table["data"][0][1].endswith("+00:00") and table["data"][0][2:4] == [1, 2]
     assert c.post("/annotations/table-list", user_id=1, iDisplayLength=500) == {"recordsTotal": 0, "recordsFiltered": 0, "data": []}
-    history = c.get("/stats/user-history", start_date="2026-01-01", end_date="2026-01-03")
-    assert history["days"] == ["20260101", "20260102", "20260103"] and history["daysformatted"][0] == "Thu 01, Jan 2026"
+    today = dt.datetime.now(dt.timezone.utc).date()
+    start = today - dt.timedelta(days=2)
+    history = c.get("/stats/user-history", start_date=start.isoformat(), end_date=today.isoformat())
+    assert history["days"] == [(start + dt.timedelta(days=k)).strftime("%Y%m%d") for k in range(3)]
+    assert history["daysformatted"][0] == start.strftime("%a %d, %b %Y")
     assert set(history["stats_table"]) == {"1", "2"}
+    assert history["stats_table"]["2"][today.strftime("%Y%m%d")]["new_import_treenodes"] > 0
+    # A window that ends before days with data: the real server's KeyError (pymaid-more/051).
+    failed = c.get("/stats/user-history", status=500, start_date="2010-01-01", end_date="2010-06-30")
+    assert failed["type"] == "KeyError" and failed["error"] == repr(today.strftime("%Y%m%d"))
     logs = c.post("/logs/list", iDisplayStart=0, iDisplayLength=50, operation_type=-1, sSortDir_0="desc")
     assert logs["iTotalRecords"] == 2 and logs["aaData"][0][:2] == ["admin", "create_neuron"]
     stats = c.post("/skeleton/contributor_statistics_multiple", **{"skids[0]": skid, "skids[1]": skid_b})

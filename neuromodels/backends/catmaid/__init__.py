@@ -10,7 +10,8 @@ from ...connection import BasicAuth, Connection, Secret, basic_auth
 from ...core.errors import NeuromodelsError
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ...core.backend import Backend
-from . import errors, resources
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from . import errors, landmarks, resources
 
 
 class CatmaidAuth(requests.auth.AuthBase):
@@ -40,6 +41,9 @@ class CatmaidBackend(Backend):
         Annotation: resources.CatmaidAnnotation,
         Connector: resources.CatmaidConnector,
         Volume: resources.CatmaidVolume,
+        Landmark: landmarks.CatmaidLandmark,
+        LandmarkGroup: landmarks.CatmaidLandmarkGroup,
+        Sampler: landmarks.CatmaidSampler,
     }
 
     def auth(self, conn: Connection) -> requests.auth.AuthBase | None:

@@ -9,7 +9,7 @@ from ...core.errors import NotFound, ProtocolError
 from ...models import Annotation
 from ...core.backend import Filter, as_list, check_id, check_name
 from ...core.capabilities import Create, Delete, Fetch, List, Update
-from . import api
+from . import annotation_queries, api
 from .api import pid
 from .converter import form_list
 
@@ -37,7 +37,20 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) the annotations are on", many=True),
         "name": Filter("name", (str,), "exact annotation name", many=True),
+        **annotation_queries.FILTERS,
     }
+
+    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+        """``id``, ``name``, ``targets``, ``meta``; with ``user=``, also ``uses``, ``last_used``
+        and ``user_id`` (CATMAID annotations have no geometry, image or terms)."""
+        used = any("uses" in m.extra for m in models)
+        result = []
+        for m in models:
+            row: dict[str, Any] = {"id": m.id, "name": m.name, "targets": m.targets, "meta": m.meta}
+            if used:
+                row.update({k: m.extra.get(k) for k in ("uses", "last_used", "user_id")})
+            result.append(row)
+        return result
 
     def _targets(self, conn: Connection, aid: int) -> list[int]:
         form = [("types[0]", "neuron")] + form_list("annotated_with", [aid])
@@ -66,6 +79,14 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         project = pid(conn)
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
+        annotation_queries.check(modifiers)
+        if modifiers.get("user") is not None:
+            yield annotation_queries.used_by(conn, modifiers)
+            return
+        if modifiers.get("annotated_with") is not None:
+            found = annotation_queries.annotated_with(conn, modifiers)
+            yield [a for a in found if wanted is None or a.name in wanted]
+            return
         if "neuron" in modifiers:
             skids = _ids(modifiers["neuron"])
             body = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids))

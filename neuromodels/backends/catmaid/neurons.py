@@ -20,17 +20,20 @@ from ...core.capabilities import (
     BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes, Settle, Settlement,
 )
 from ..tracing import Connectivity, Reviews
-from . import api, converter as cv, edits
+from . import api, converter as cv, edits, finding
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
 from .converter import form_list
+from .provenance import CatmaidNeuronHistory
+from .statistics import CatmaidNeuronStatistics
 
 from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
 from ...core.paging import OffsetPaging, Page, Window, read_pages
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
-class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
+class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
+                    CatmaidNeuronHistory, CatmaidNeuronStatistics):
     #: The requests behind each operation (shown in the docs' capability tables).
     #: Listings through annotations/query-targets: rows from a position; the first page tells
     #: the total (``totalRecords``), the others are read in parallel.
@@ -43,6 +46,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         "delete": "POST /{project}/neuron/{neuron_id}/delete",
         "read the connectivity of": "POST /{project}/skeletons/connectivity, skeleton/connectivity_matrix",
         "read or write the reviews of": "GET /{project}/skeleton/{id}/reviewed-nodes, POST node/{id}/reviewed",
+        "read the history of": "GET /{project}/skeletons/change-history, skeletons/{id}/compact-detail?with_history, "
+                               "POST skeletons/origin, skeletons/import-info",
+        "read the contributions to": "POST /{project}/skeleton/contributor_statistics_multiple, node/user-info, "
+                                     "annotations/table-list, skeletons/sampler-count; GET connectors/links/",
     }
     fetch_options = list_options = {"nodes": True}
     writable = frozenset({"name", "annotations", "tags", "nodes"})
@@ -60,6 +67,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                              many=True),
         "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
         "volume": Filter("volume", (str, *INT), "volume id or name: neurons with nodes in its bounding box"),
+        **finding.FILTERS,
     }
 
     # reading ------------------------------------------------------------------------------------
@@ -168,16 +176,23 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
 
     def _query(self, conn: Connection, modifiers: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[int] | None]:
         """query-targets form for the filters, and the skeleton ids a volume allows (None: any)."""
+        finding.check(modifiers)
         form: list[tuple[str, str]] = [("types[0]", "neuron")]
         if modifiers.get("annotation") is not None:
             # one key per annotation: all of them (AND); ids within a key: any of them (OR)
-            form += form_list("annotated_with", self._annotation_groups(conn, modifiers["annotation"]))
+            groups = self._annotation_groups(conn, modifiers["annotation"])
+            form += form_list("annotated_with", groups)
+            if modifiers.get("include_sub_annotations"):
+                form += finding.sub_annotation_form(groups)
         if modifiers.get("name") is not None:
             form.append(("name", modifiers["name"]))
         within = None
         if modifiers.get("volume") is not None:
             vid = api.volume_id(conn, modifiers["volume"])
             within = {int(s) for s in api.get(conn, "/skeletons/in-bounding-box", volume_id=vid)}
+        allowed = finding.restrict(conn, modifiers)  # creator, reviewer, size, soma, origin
+        if allowed is not None:
+            within = allowed if within is None else within & allowed
         return form, within
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:

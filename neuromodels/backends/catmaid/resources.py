@@ -17,6 +17,7 @@ from ...core.capabilities import Count, Create, Delete, Fetch, List, Update
 from . import api, converter as cv
 from .api import pid
 
+from .activity import CatmaidProjectActivity
 from .common import INT
 from .annotations import CatmaidAnnotation
 from .connectors import CatmaidConnector
@@ -27,15 +28,17 @@ __all__ = ["CatmaidAnnotation", "CatmaidConnector", "CatmaidImageInstance", "Cat
 
 
 # -- Project -----------------------------------------------------------------------------------------
-class CatmaidProject(Fetch, List):
+class CatmaidProject(Fetch, List, CatmaidProjectActivity):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch, list": "GET /projects/",
+        "list the members of": "GET /user-list (every user of the server)",
+        "read the activity of": "POST /{project}/logs/list, annotations/query-targets; GET transactions/, "
+                                "stats/user-history",
     }
     not_supported = {
         "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
         "attach files to": "CATMAID keeps no attached files",
-        "list the members of": "CATMAID project permissions are managed in its admin interface",
         "create": "CATMAID projects are created by administrators",
         "update": "CATMAID projects are edited by administrators",
         "delete": "CATMAID projects are deleted by administrators",

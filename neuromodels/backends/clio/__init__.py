@@ -31,6 +31,8 @@ from .tokens import (
     CLIO_PY_TOKEN_FILE, FRESH, NO_TOKEN, TOKEN_ENV, TOKEN_FILE, ClioAuth, auth_for, refresh_token, save_token, stored_token,
     token_expiry, use_token,
 )
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from ...core.capabilities import absent
 
 class ClioBackend(Backend):
     name = "clio"
@@ -41,6 +43,9 @@ class ClioBackend(Backend):
         ImageInstance: resources.ClioImageInstance,
         Connector: resources.ClioConnector,
         Volume: resources.ClioVolume,
+        Landmark: absent("Clio annotates bodies by id; it has no landmarks"),
+        LandmarkGroup: absent("Clio annotates bodies by id; it has no landmark groups"),
+        Sampler: absent("Clio holds body annotations, not traced skeletons to sample"),
     }
     #: ``version``: a tag or UUID for reads and writes (default: the dataset's own);
     #: ``replace``/``conditional``: write modes (also per collection).

@@ -91,6 +91,7 @@ class ClioProject(Fetch, List):
         "attach files to": "Clio keeps no attached files",
         "list the members of": "Clio datasets have no member list in its API (neuromodels.backends.clio.roles() "
                                "tells your own roles)",
+        "read the activity of": "Clio keeps no operation log; each field's *_user and *_time say who set it",
     }
 
     def _all(self, conn: Connection) -> list[Project]:

@@ -22,6 +22,8 @@ from . import resources
 from . import images_in, meta_domains, people, raw, tracks
 from . import models as only_cytomine
 from .coordinates import from_cytomine, to_cytomine
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from ...core.capabilities import absent
 
 log = logging.getLogger("neuromodels")
 
@@ -133,6 +135,9 @@ class CytomineBackend(Backend):
         only_cytomine.Description: meta_domains.CytomineDescription,
         only_cytomine.Tag: meta_domains.CytomineTag,
         only_cytomine.TermRelation: meta_domains.CytomineTermRelation,
+        Landmark: absent("Cytomine annotations are geometries on images; it has no landmarks"),
+        LandmarkGroup: absent("Cytomine annotations are geometries on images; it has no landmark groups"),
+        Sampler: absent("Cytomine holds no traced neurons to sample"),
     }
 
     #: ``signature``: "4.x" (servers since Dec 2025), "3.x" (older: signs path and query) or

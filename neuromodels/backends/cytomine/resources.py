@@ -58,6 +58,8 @@ class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
         "user": Filter("user", INT, "projects of this user id"),
         "ontology": Filter("ontology", INT, "projects using this ontology id"),
     }
+    not_supported = {"read the activity of": "this neuromodels backend does not read Cytomine's activity "
+                                             "endpoints (project connections, annotation actions)"}
 
     def to_wire(self, model: Any) -> dict[str, Any]:
         return cv.project_body(model)

@@ -19,6 +19,8 @@ from ...core.errors import NeuromodelsError, error_for_status
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ...core.backend import Backend, decode_json
 from . import resources
+from ...landmarks import Landmark, LandmarkGroup, Sampler
+from ...core.capabilities import absent
 from .files import original_file, png
 from .measures import PersistenceVector, morphometry, morphometry_select, persistence_vector, persistence_vectors
 from .queries import article, field_names, field_values, literature, partition
@@ -37,6 +39,9 @@ class NeuroMorphoBackend(Backend):
         ImageInstance: resources.NeuroMorphoImageInstance,
         Connector: resources.NeuroMorphoConnector,
         Volume: resources.NeuroMorphoVolume,
+        Landmark: absent("NeuroMorpho.org serves reconstructions without landmarks"),
+        LandmarkGroup: absent("NeuroMorpho.org serves reconstructions without landmarks"),
+        Sampler: absent("NeuroMorpho.org is read-only and keeps no samplers"),
     }
     # Its maintainers ask for about five requests a second: at most four at once by default.
     default_max_workers = 4

@@ -11,6 +11,7 @@ from .. import store
 from ..base import CatmaidBase, route
 from ..store import placeholders
 from ..wire import as_json_list, req_bool, req_list
+from .queries import expand_sub_annotations
 
 
 class AnnotationViews(CatmaidBase):
@@ -94,13 +95,14 @@ class AnnotationViews(CatmaidBase):
         by_name = values.get("annotation_reference") == "name"
         sql = "SELECT c.id, c.name, c.kind FROM class_instance c WHERE c.project_id = ? AND c.kind IN (SELECT value FROM json_each(?))"
         params: list[Any] = [pid, json.dumps(types)]
+        sub = set(req_list(values, "sub_annotated_with", int))
         for key in sorted(k for k in values.keys() if k.startswith("annotated_with")):
             group = [v.strip() for v in values.get(key, "").split(",") if v.strip()]
             if by_name:
                 group = [str(r[0]) for r in self.db.read(
                     "SELECT id FROM class_instance WHERE project_id = ? AND kind = 'annotation' AND name IN "
                     f"({placeholders(group)})", (pid, *group))] or ["-1"]
-            ids = [int(v) for v in group]
+            ids = expand_sub_annotations(self.db, [int(v) for v in group], sub) if sub else [int(v) for v in group]
             sql += " AND c.id IN (SELECT entity_id FROM annotated_with WHERE annotation_id IN (SELECT value FROM json_each(?)))"
             params.append(json.dumps(ids))
         name = values.get("name")

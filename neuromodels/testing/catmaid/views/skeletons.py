@@ -10,6 +10,8 @@ from werkzeug.wrappers import Request, Response
 from .. import store
 from ..base import CatmaidBase, route
 from ..store import iso_ms, next_ids
+from .provenance import record_import
+from .queries import list_skeletons
 from ..wire import Http404, ObjectDoesNotExist, PlainResponse, as_json_list, req_bool, req_list, req_rows
 
 
@@ -43,6 +45,11 @@ class SkeletonViews(CatmaidBase):
             "SELECT id, parent_id, user_id, x, y, z, radius, confidence, valid_from, valid_to FROM treenode_history "
             "WHERE skeleton_id = ? ORDER BY rowid", (skid,))]
         entry[0] = orjson.dumps(live + past)
+        if entry[2]:
+            # Tags with history are [node, time] pairs in CATMAID. Labels keep no time here: the
+            # node's creation time stands in (a label cannot be older than its node).
+            created = dict(self.db.read("SELECT id, creation_time FROM treenode WHERE skeleton_id = ?", (skid,)))
+            entry[2] = {tag: [[n, pg_time(created[n])] for n in nodes if n in created] for tag, nodes in entry[2].items()}
         if connectors:
             codes = {"presynaptic_to": 0, "postsynaptic_to": 1, "gapjunction_with": 2, "desmosome_with": 3}
             rows = self.db.read(
@@ -83,7 +90,7 @@ class SkeletonViews(CatmaidBase):
 
     @route("/<int:pid>/skeletons/", drf=True, methods=("GET",))
     def skeletons(self, request: Request, user: int, pid: int) -> Any:
-        return [r[0] for r in self.db.read("SELECT id FROM class_instance WHERE project_id = ? AND kind = 'skeleton' ORDER BY id", (pid,))]
+        return list_skeletons(self.db, pid, request.args)
 
     @route("/<int:pid>/neurons/", drf=True, methods=("GET",))
     def neurons(self, request: Request, user: int, pid: int) -> Any:
@@ -145,6 +152,7 @@ class SkeletonViews(CatmaidBase):
                         (skid, orjson.dumps([[n[0], n[3], user, n[5], n[6], n[7], n[8], 5] for n in treenodes])))
             if annotations:
                 self.annotate(cur, pid, user, [nid], annotations)
+            record_import(cur, pid, skid, new_ids, form)
             root = next(n for n in treenodes if n[3] is None)
             self.log_operation(cur, pid, user, "create_neuron", root[5:8],
                                f"Create neuron {nid} and skeleton {skid} via import. {', '.join(annotations)}")
@@ -171,6 +179,8 @@ class SkeletonViews(CatmaidBase):
     def rename(self, request: Request, user: int, pid: int, nid: int) -> Any:
         with self.db.transaction() as cur:
             old = self._rename(cur, nid, request.form["name"])
+            self.log_operation(cur, pid, user, "rename_neuron", None,
+                               f"Renamed neuron with ID {nid} from {old} to {request.form['name']}")
         return {"success": True, "renamed_neuron": nid, "old_name": old}
 
     @route("/<int:pid>/neurons/rename", drf=True, methods=("POST",))
@@ -181,6 +191,8 @@ class SkeletonViews(CatmaidBase):
             for nid, name in sorted(pairs):
                 if cur.execute("SELECT 1 FROM class_instance WHERE id = ? AND kind = 'neuron'", (nid,)).fetchone():
                     old_names.append(self._rename(cur, nid, name))
+                    self.log_operation(cur, pid, user, "rename_neuron", None,
+                                       f"Renamed neuron with ID {nid} from {old_names[-1]} to {name}")
                     renamed.append(nid)
         return {"success": True, "renamed_neurons": renamed, "old_names": old_names}
 
