@@ -102,12 +102,12 @@ class AnnotationViews(CaveBase):
                 cur.executemany("INSERT INTO annotation VALUES (?, ?, ?, ?, NULL, NULL)",
                                 [(table, start + 1 + i, json.dumps(f), stamp) for i, f in enumerate(flat)])
             return list(range(start + 1, start + 1 + len(flat)))
-        mapping: dict[str, int] = {}
+        mapping: dict[str, int] = {}  # old id -> new id
         for row in rows:  # one at a time: a refusal leaves the earlier ones updated
             if not isinstance(row, dict) or not isinstance(row.get("id"), int):
                 raise CaveError(422, "{'id': ['Missing data for required field.']}")
             old = row["id"]
-            flat = self.flatten(schema_type, {k: v for k, v in row.items() if k != "id"})
+            changed = self.flatten(schema_type, {k: v for k, v in row.items() if k != "id"})
             with self.db.transaction() as cur:
                 found = cur.execute("SELECT deleted, superceded_id FROM annotation WHERE tbl = ? AND id = ?", (table, old)).fetchone()
                 if found is None:
@@ -116,7 +116,7 @@ class AnnotationViews(CaveBase):
                     raise CaveError(409, f"Annotation {old} in table {table} has already been superseded or deleted")
                 new = int(cur.execute("SELECT MAX(id) FROM annotation WHERE tbl = ?", (table,)).fetchone()[0]) + 1
                 stamp = now()
-                cur.execute("INSERT INTO annotation VALUES (?, ?, ?, ?, NULL, NULL)", (table, new, json.dumps(flat), stamp))
+                cur.execute("INSERT INTO annotation VALUES (?, ?, ?, ?, NULL, NULL)", (table, new, json.dumps(changed), stamp))
                 cur.execute("UPDATE annotation SET deleted = ?, superceded_id = ? WHERE tbl = ? AND id = ?", (stamp, new, table, old))
             mapping[str(old)] = new
         return mapping

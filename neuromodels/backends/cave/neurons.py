@@ -1,0 +1,133 @@
+"""CAVE neurons: a root id of the chunked graph is a neuron; its nodes are the skeleton
+service's skeleton (nanometres, ``node_id`` = vertex index, the soma tagged ``soma``).
+
+Which roots: ``supervoxels=`` (the roots they belong to), ``latest_of=`` (what roots became
+through later edits), ``lineage_of=`` (every root of their edit history), each at
+``timestamp=`` (default: now). ``extra`` holds ``created`` (when the root was made) and
+``latest`` (whether no edit has replaced it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterator, Mapping, Sequence
+
+from ...connection import Connection
+from ...errors import ProtocolError
+from ...model import Model
+from ...resources import Neuron
+from ..base import Filter, as_list, segment
+from ..resource import BulkFetch, List, LoadNodes
+from . import converter as cv
+from . import services as sv
+
+#: The skeleton version asked for (the skeleton service's current one).
+SKELETON_VERSION = 4
+WHICH = ("supervoxels", "latest_of", "lineage_of")
+
+
+def graph_path(conn: Connection, rest: str) -> str:
+    table = sv.datastack(conn).pcg_table
+    if not table:
+        raise ValueError("this datastack has no chunked graph (its segmentation is not graphene://)")
+    return f"/segmentation/api/v1/table/{segment(table)}/{rest}"
+
+
+def _at(modifiers: Mapping[str, Any]) -> dt.datetime:
+    value = modifiers.get("timestamp")
+    return sv.timestamp(value) if value is not None else dt.datetime.now(dt.timezone.utc)
+
+
+class CaveNeuron(BulkFetch, List, LoadNodes):
+    endpoints = {
+        "fetch": "GET /segmentation/api/v1/table/{pcg}/valid_nodes, POST .../is_latest_roots and .../root_timestamps",
+        "list": "POST .../roots_binary (supervoxels=), POST .../lineage_graph_multiple (latest_of=, lineage_of=)",
+        "nodes": "GET /skeletoncache/api/v1/{datastack}/async/get_skeleton/4/{root}/flatdict",
+    }
+    filters = {
+        "ids": Filter("ids", (int,), "root ids", many=True),
+        "supervoxels": Filter("supervoxels", (int,), "the roots these supervoxels belong to", many=True),
+        "latest_of": Filter("latest_of", (int,), "the roots these roots became (themselves when not edited since)",
+                            many=True),
+        "lineage_of": Filter("lineage_of", (int,), "every root in these roots' edit history", many=True),
+        "timestamp": Filter("timestamp", (object,), "the moment the roots are for (default: now)",
+                            check=sv.check_timestamp),
+    }
+    context_modifiers = frozenset({"timestamp"})
+    fetch_options = {"nodes": True}
+    list_options = {"nodes": False}
+    not_supported = {
+        "create": "roots are made by proofreading edits in the chunked graph, not uploaded",
+        "update": "a root never changes: an edit makes new roots (see latest_of=)",
+        "delete": "roots are never deleted; edits supersede them",
+        "measure": "CAVE's skeleton service gives skeletons, not morphometry",
+    }
+
+    def check_modifiers(self, conn: Connection, modifiers: Mapping[str, Any]) -> None:
+        super().check_modifiers(conn, modifiers)
+        given = [k for k in WHICH if k in modifiers]
+        if len(given) != 1 and "ids" not in modifiers:
+            raise ValueError("CAVE cannot list every root: give one of supervoxels=, latest_of=, lineage_of= (or ids=)")
+
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+        if not ids:
+            return {}
+        ids = [int(i) for i in ids]
+        valid: Any = sv.services(conn).request("GET", graph_path(conn, "valid_nodes"), json={"node_ids": ids},
+                                          params={"end_timestamp": cv.epoch(_at(context))})
+        roots = set(int(i) for i in (valid or {}).get("valid_roots", [])) if isinstance(valid, dict) else None
+        if roots is None:
+            raise ProtocolError("valid_nodes did not answer with valid_roots")
+        found = self._neurons(conn, [i for i in ids if i in roots], context)
+        if options.get("nodes", True):
+            self.load_nodes(conn, found)
+        return {n.id: n for n in found}
+
+    def _neurons(self, conn: Connection, roots: list[int], modifiers: Mapping[str, Any]) -> list[Neuron]:
+        """Neurons for existing roots, with when each was made and whether it is still latest."""
+        if not roots:
+            return []
+        at = {"timestamp": cv.epoch(_at(modifiers))}
+        latest: Any = sv.services(conn).request("POST", graph_path(conn, "is_latest_roots"), json={"node_ids": roots},
+                                           params=at, read=True)
+        made: Any = sv.services(conn).request("POST", graph_path(conn, "root_timestamps"), json={"node_ids": roots},
+                                         read=True)
+        flags, stamps = latest.get("is_latest"), made.get("timestamp")
+        if not (isinstance(flags, list) and isinstance(stamps, list) and len(flags) == len(stamps) == len(roots)):
+            raise ProtocolError("is_latest_roots/root_timestamps did not answer one value per root")
+        return [Neuron(id=r, name=str(r), extra={"latest": bool(f), "created": dt.datetime.fromtimestamp(float(t), dt.timezone.utc)})
+                for r, f, t in zip(roots, flags, stamps)]
+
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Neuron]]:
+        at = cv.epoch(_at(modifiers))
+        if "supervoxels" in modifiers:
+            svs = [int(s) for s in as_list(modifiers["supervoxels"])]
+            found = sv.services(conn).request("POST", graph_path(conn, "roots_binary"), data=cv.uint64_bytes(svs),
+                                              params={"timestamp": at}, read=True,
+                                              parse=lambda r: cv.roots_of(r, len(svs)))
+            roots = [r for r in dict.fromkeys(found) if r]
+        else:
+            key = "latest_of" if "latest_of" in modifiers else "lineage_of"
+            asked = [int(r) for r in as_list(modifiers[key])]
+            graph: Any = sv.services(conn).request("POST", graph_path(conn, "lineage_graph_multiple"), json={"root_ids": asked},
+                                              params={"timestamp_future": at}, read=True)
+            if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list):
+                raise ProtocolError("the lineage graph is not a node-link graph")
+            made = {int(n["id"]): float(n["timestamp"]) for n in graph["nodes"]}
+            parents = {int(link["source"]) for link in graph.get("links", []) if int(link["target"]) in made
+                       and made[int(link["target"])] <= at}
+            roots = [r for r in sorted(made) if made[r] <= at and (key == "lineage_of" or r not in parents)]
+        neurons = self._neurons(conn, roots[:limit] if limit else roots, modifiers)
+        if options.get("nodes"):
+            self.load_nodes(conn, neurons)
+        yield neurons
+
+    def load_nodes(self, conn: Connection, neurons: Sequence[Model]) -> None:
+        """The skeletons, one request each, in parallel."""
+        name = segment(sv.datastack_name(conn))
+        skeletons = sv.services(conn).map_values(
+            lambda n: sv.services(conn).request(
+                "GET", f"/skeletoncache/api/v1/{name}/async/get_skeleton/{SKELETON_VERSION}/{int(n.id)}/flatdict",
+                params={"verbose_level": 0}, parse=cv.skeleton_of), list(neurons))
+        for neuron, skeleton in zip(neurons, skeletons):
+            neuron.nodes, neuron.tags = skeleton.nodes, {"soma": skeleton.soma}
