@@ -38,6 +38,7 @@ BACKENDS: dict[str, str] = {
     "cytomine": "neuromodels.backends.cytomine",
     "neuromorpho": "neuromodels.backends.neuromorpho",
     "clio": "neuromodels.backends.clio",
+    "cave": "neuromodels.backends.cave",
 }
 _registered: dict[str, "Callable[[], Backend] | str"] = {}
 

@@ -4,6 +4,12 @@ neurons (:mod:`.neurons`).
 
 Reads take ``version=`` (a frozen materialization) or ``timestamp=`` (the live query then);
 without either they read the live table now, so your own writes are seen at once.
+
+>>> from neuromodels import AnnotationCollection
+>>> [a.properties["cell_type"] for a in AnnotationCollection(table="cell_types", id__le=2).fetch()]
+['L2/3 IT', 'L4 IT']
+>>> len(AnnotationCollection(table="cell_types", version=1).fetch())
+5
 """
 
 from __future__ import annotations
