@@ -56,6 +56,10 @@ def stored_token(server: str) -> Secret | None:
     return None
 
 
+#: How the services' error bodies start (flask-restx's envelope).
+ENVELOPES = (b'{"message"', b'{"code"', b'{"error"')
+
+
 class CaveAuth(requests.auth.AuthBase):
     def __init__(self, token: Secret) -> None:
         self._token = token
@@ -89,9 +93,13 @@ class CaveBackend(Backend):
         """The services answer errors as ``{"message": ...}`` (flask-restx), sometimes with
         ``"error"``, or as a bare JSON string."""
         status = response.status_code
-        if status < 400:
+        if status < 400 and not response.content.startswith(ENVELOPES):
             return None
         body = decode_json(response)
+        if status < 400:  # an error envelope alone is never a success reply of these services
+            if not (isinstance(body, dict) and "message" in body and set(body) <= {"message", "code", "error", "traceback"}):
+                return None
+            status = 400
         message = body.get("message") or body.get("error") if isinstance(body, dict) else body
         if isinstance(message, (dict, list)):
             message = orjson.dumps(message).decode()

@@ -33,6 +33,8 @@ converter = make_converter()
 
 #: Keys of ``Annotation.extra``: the table a row belongs to, and the version or time it was read at.
 TABLE, VERSION, TIMESTAMP = "table", "version", "timestamp"
+#: Key of ``Annotation.extra``: when an insert was sent (to settle a lost reply).
+SENT = "sent"
 #: Columns the services compute; never written.
 COMPUTED = ("id", "created", "deleted", "superceded_id", "valid")
 POSITION, SUPERVOXEL, ROOT = "_position", "_supervoxel_id", "_root_id"

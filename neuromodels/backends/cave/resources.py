@@ -14,6 +14,7 @@ without either they read the live table now, so your own writes are seen at once
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
@@ -22,7 +23,9 @@ from ...model import Model
 from ...resources import Annotation, Connector, Project
 from ...transport import parse_json
 from ..base import Filter, as_list, segment
-from ..resource import BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, Resource, absent, did_you_mean
+from ..resource import (
+    BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, Resource, Settle, Settlement, absent, did_you_mean,
+)
 from . import converter as cv
 from . import services as sv
 from .neurons import CaveNeuron
@@ -37,6 +40,8 @@ READING = {
                         check=sv.check_timestamp),
     "columns": Filter("columns", (str,), "only these columns (and id)", many=True),
 }
+#: Seconds of clock difference allowed between this machine and the server when settling.
+SKEW = 5
 NOT_A_CAVE_FIELD = "CAVE rows have an id, points and the table's own fields (in properties); not this field"
 
 
@@ -108,7 +113,7 @@ class TableRows(Resource):
                                  f"{did_you_mean(column, sv.table_columns(conn, table).kinds)}")
 
 
-class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDelete):
+class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDelete, Settle):
     endpoints = {
         "fetch, list": "POST /materialize/api/v3/datastack/{datastack}/query (live, at timestamp=) or "
                        ".../version/{version}/table/{table}/query; Arrow where pyarrow is installed",
@@ -122,8 +127,6 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
     fetch_options = {"table": None, "version": None, "timestamp": None}
     writable = frozenset({"properties", "project"})
     not_supported = {
-        "settle": "CAVE gives a row its id on insert and keeps no key of the client's, so a create whose reply was "
-                  "lost cannot be found again; look in the table",
         "field targets": "CAVE binds a row to the neurons under its points: set the points' positions "
                          "(e.g. properties['pt_position']) and the targets follow",
         **{f"field {f}": NOT_A_CAVE_FIELD for f in ("name", "geometry", "image", "terms", "meta")},
@@ -179,6 +182,9 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
             raise ValueError(f"one batch writes to one table; these annotations are for {sorted(tables)}")
         table = tables.pop()
         columns = sv.table_columns(conn, table)
+        if method == "POST":  # what a lost reply is settled by: the table, and when it was sent
+            for m in chunk:
+                m.extra.update({cv.TABLE: table, cv.SENT: dt.datetime.now(dt.timezone.utc)})
         rows = []
         for m in chunk:
             cv.check_properties(m.properties, columns)
@@ -260,6 +266,26 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
             except NotFound:
                 pass  # none of them was there any more
         return [None] * len(chunk)
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A row whose insert reply was lost is the one row with the same content created since
+        it was sent (CAVE keeps no key of the client's); none: absent; several: unknown."""
+        out = []
+        for m in models:
+            table, sent = m.extra.get(cv.TABLE), m.extra.get(cv.SENT)
+            if not table or sent is None:
+                out.append(Settlement.unknown("no record of where and when it was sent"))
+                continue
+            query: dict[str, Any] = {"table": table, "created__ge": sent - dt.timedelta(seconds=SKEW)}
+            for key, value in (m.properties or {}).items():
+                if key.endswith(cv.POSITION):
+                    query[key + "__within"] = ([v - 0.5 for v in value], [v + 0.5 for v in value])
+                elif value is not None:
+                    query[key] = value
+            found = [a.id for page in self.pages(conn, query, None) for a in page]
+            out.append(Settlement.stored(found[0]) if len(found) == 1 else Settlement.absent() if not found else
+                       Settlement.unknown(f"{len(found)} rows of {table} have the same content; which is this one?"))
+        return out
 
     # single objects go through the same batch path
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:

@@ -142,6 +142,8 @@ def query_body(table: str, modifiers: Mapping[str, Any], skip: frozenset[str]) -
         column, _, op = key.partition("__")
         many = isinstance(value, (list, tuple, set)) or hasattr(value, "tolist")
         values = cv.converter.unstructure(list(value) if many and op != "within" else value)
+        if column == "created":  # times as the engine reads them: ISO 8601 in UTC
+            values = timestamp(values).isoformat()
         name = OPERATORS[op] if op else ("filter_in_dict" if many else "filter_equal_dict")
         if op == "not" and not many:
             values = [values]

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 import orjson
 from werkzeug.wrappers import Response
 
-from .base import CaveBase, CaveError
+from .base import CaveBase, CaveError, seconds
 
 #: filter key in the body -> test of a value against the filter's argument
 TESTS: dict[str, Callable[[Any, Any], bool]] = {
@@ -61,6 +61,8 @@ def run(app: CaveBase, table: str, at: float, body: Mapping[str, Any], params: M
         for column, arg in (per_table.get(table) or {}).items():
             if column not in columns:
                 raise CaveError(400, f"column {column} is not in table {table}")
+            if column == "created":
+                arg = seconds(arg, column)
             rows = [r for r in rows if test(r[column], arg)]
     selected = body.get("select_columns")
     if isinstance(selected, Mapping):
