@@ -242,6 +242,34 @@ def skeleton_of(response: requests.Response) -> Skeleton:
 
 
 # -- the chunked graph ------------------------------------------------------------------------------
+def values_of(body: Any, key: str, expected: int) -> list[Any]:
+    """``body[key]``: a list of one value per node asked about."""
+    values = body[key]
+    if not isinstance(values, list) or len(values) != expected:
+        raise ValueError(f"{key} does not have one value for each of the {expected} nodes")
+    return values
+
+
+def root_states(latest: Any, made: Any, roots: Sequence[int]) -> list[dict[str, Any]]:
+    """``is_latest_roots`` and ``root_timestamps`` replies as each root's ``extra``."""
+    flags, stamps = values_of(latest, "is_latest", len(roots)), values_of(made, "timestamp", len(roots))
+    return [{"latest": bool(f), "created": dt.datetime.fromtimestamp(float(t), dt.timezone.utc)} for f, t in zip(flags, stamps)]
+
+
+@attrs.frozen
+class Lineage:
+    """A lineage graph (node-link): when each root was made, and the (parent, child) edits."""
+
+    made: dict[int, float]
+    links: list[tuple[int, int]]
+
+
+def lineage_of(body: Any) -> Lineage:
+    made = {int(n["id"]): float(n["timestamp"]) for n in body["nodes"]}
+    return Lineage(made, [(int(link["source"]), int(link["target"])) for link in body.get("links", [])])
+
+
+
 def uint64_bytes(ids: Sequence[int]) -> bytes:
     return np.asarray(ids, dtype=np.uint64).tobytes()
 

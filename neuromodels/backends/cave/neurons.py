@@ -13,9 +13,9 @@ import datetime as dt
 from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
-from ...errors import ProtocolError
 from ...model import Model
 from ...resources import Neuron
+from ...transport import parse_json
 from ..base import Filter, as_list, segment
 from ..resource import BulkFetch, List, LoadNodes
 from . import converter as cv
@@ -73,11 +73,9 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
         if not ids:
             return {}
         ids = [int(i) for i in ids]
-        valid: Any = sv.services(conn).request("GET", graph_path(conn, "valid_nodes"), json={"node_ids": ids},
-                                          params={"end_timestamp": cv.epoch(_at(context))})
-        roots = set(int(i) for i in (valid or {}).get("valid_roots", [])) if isinstance(valid, dict) else None
-        if roots is None:
-            raise ProtocolError("valid_nodes did not answer with valid_roots")
+        roots = sv.services(conn).request("GET", graph_path(conn, "valid_nodes"), json={"node_ids": ids},
+                                          params={"end_timestamp": cv.epoch(_at(context))},
+                                          parse=lambda r: {int(i) for i in parse_json(r)["valid_roots"]})
         found = self._neurons(conn, [i for i in ids if i in roots], context)
         if options.get("nodes", True):
             self.load_nodes(conn, found)
@@ -90,13 +88,9 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
         at = {"timestamp": cv.epoch(_at(modifiers))}
         latest: Any = sv.services(conn).request("POST", graph_path(conn, "is_latest_roots"), json={"node_ids": roots},
                                            params=at, read=True)
-        made: Any = sv.services(conn).request("POST", graph_path(conn, "root_timestamps"), json={"node_ids": roots},
-                                         read=True)
-        flags, stamps = latest.get("is_latest"), made.get("timestamp")
-        if not (isinstance(flags, list) and isinstance(stamps, list) and len(flags) == len(stamps) == len(roots)):
-            raise ProtocolError("is_latest_roots/root_timestamps did not answer one value per root")
-        return [Neuron(id=r, name=str(r), extra={"latest": bool(f), "created": dt.datetime.fromtimestamp(float(t), dt.timezone.utc)})
-                for r, f, t in zip(roots, flags, stamps)]
+        states = sv.services(conn).request("POST", graph_path(conn, "root_timestamps"), json={"node_ids": roots},
+                                           read=True, parse=lambda r: cv.root_states(latest, parse_json(r), roots))
+        return [Neuron(id=r, name=str(r), extra=state) for r, state in zip(roots, states)]
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Neuron]]:
         at = cv.epoch(_at(modifiers))
@@ -109,13 +103,11 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
         else:
             key = "latest_of" if "latest_of" in modifiers else "lineage_of"
             asked = [int(r) for r in as_list(modifiers[key])]
-            graph: Any = sv.services(conn).request("POST", graph_path(conn, "lineage_graph_multiple"), json={"root_ids": asked},
-                                              params={"timestamp_future": at}, read=True)
-            if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list):
-                raise ProtocolError("the lineage graph is not a node-link graph")
-            made = {int(n["id"]): float(n["timestamp"]) for n in graph["nodes"]}
-            parents = {int(link["source"]) for link in graph.get("links", []) if int(link["target"]) in made
-                       and made[int(link["target"])] <= at}
+            graph = sv.services(conn).request("POST", graph_path(conn, "lineage_graph_multiple"), json={"root_ids": asked},
+                                              params={"timestamp_future": at}, read=True,
+                                              parse=lambda r: cv.lineage_of(parse_json(r)))
+            made = graph.made
+            parents = {p for p, c in graph.links if c in made and made[c] <= at}
             roots = [r for r in sorted(made) if made[r] <= at and (key == "lineage_of" or r not in parents)]
         neurons = self._neurons(conn, roots[:limit] if limit else roots, modifiers)
         if options.get("nodes"):

@@ -155,8 +155,8 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         table, name = self.table_of(conn, modifiers), sv.datastack_name(conn)
         at = sv.read_at(modifiers)
-        for page in sv.rows(conn, table, modifiers, limit, self.context_modifiers):
-            yield [cv.annotation_of(row, table, name, at) for row in page]
+        yield from sv.rows(conn, table, modifiers, limit, self.context_modifiers,
+                           lambda row: cv.annotation_of(row, table, name, at))
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
         return {a.id for page in self.pages(conn, {**modifiers, "columns": ["id"]}, None) for a in page}
@@ -338,8 +338,7 @@ class CaveConnector(TableRows, BulkFetch, List):
             if modifiers.get("neuron") is not None else [base]
         seen: set[int] = set()
         for query in queries:
-            for page in sv.rows(conn, table, query, limit, self.context_modifiers):
-                found = [cv.connector_of(row, table) for row in page]
+            for found in sv.rows(conn, table, query, limit, self.context_modifiers, lambda row: cv.connector_of(row, table)):
                 yield [c for c in found if c.id not in seen]
                 seen.update(c.id for c in found)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -20,6 +20,8 @@ from ...transport import Transport, parse_json
 from ..base import Filter, check_id, segment
 from ..resource import ConnectionState
 from . import converter as cv
+
+T = TypeVar("T")
 
 #: Rows per query page (the engine caps a query at 200,000 rows).
 PAGE = 10000
@@ -151,10 +153,11 @@ def query_body(table: str, modifiers: Mapping[str, Any], skip: frozenset[str]) -
     return body
 
 
-def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int | None,
-         skip: frozenset[str]) -> Iterator[list[dict[str, Any]]]:
-    """Pages of a table's rows matching ``modifiers``: at ``version`` (a frozen materialization),
-    at ``timestamp`` (the live query), else the live query now; ``columns`` selects columns."""
+def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int | None, skip: frozenset[str],
+         make: Callable[[dict[str, Any]], T]) -> Iterator[list[T]]:
+    """Pages of a table's rows matching ``modifiers`` as ``make`` makes them (while the reply is
+    read, so a malformed row is a ProtocolError): at ``version`` (a frozen materialization), at
+    ``timestamp`` (the live query), else the live query now; ``columns`` selects columns."""
     name = segment(datastack_name(conn))
     body = query_body(table, modifiers, skip)
     if modifiers.get("columns"):
@@ -174,7 +177,7 @@ def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int 
     while True:
         size = PAGE if limit is None else max(1, min(PAGE, limit - offset))
         page = services(conn).request("POST", path, params=params, json={**body, "offset": offset, "limit": size},
-                                      read=True, parse=cv.rows_of)
+                                      read=True, parse=lambda r: [make(row) for row in cv.rows_of(r)])
         yield page
         offset += len(page)
         if len(page) < size or (limit is not None and offset >= limit):
