@@ -187,6 +187,9 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
                 m.extra.update({cv.TABLE: table, cv.SENT: dt.datetime.now(dt.timezone.utc)})
         rows = []
         for m in chunk:
+            if m.project not in (None, sv.datastack_name(conn)):
+                raise ValueError(f"annotation {m.id} is of datastack {m.project!r}; this connection writes to "
+                                 f"{sv.datastack_name(conn)!r}")
             cv.check_properties(m.properties, columns)
             row = cv.annotation_body(m.properties, columns)
             rows.append({"id": int(m.id), **row} if method == "PUT" else row)
