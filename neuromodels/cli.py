@@ -259,8 +259,8 @@ def _ls(args: argparse.Namespace) -> int:
                     cls().fetch(1, **({"nodes": False} if name == "neuron" else {}))
                 except NotSupported:
                     continue
-                except NeuromodelsError:
-                    pass  # listable, but not without filters
+                except (NeuromodelsError, ValueError):
+                    pass  # listable, but not without filters (CAVE: a table, which roots)
                 print(f"{name:<14} {', '.join(filters) if filters else '(no filters)'}")
             return 0
         kind = _kind(args.kind, kinds)

@@ -166,3 +166,20 @@ def test_json_replies_when_pyarrow_is_absent(cave, cave_server, monkeypatch):
     rows = AnnotationCollection(table="cell_types", version=1).fetch()
     assert rows[0].targets == [A] and rows[0].extra["created"] == dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     assert rows[0].properties["pt_position"] == [1000, 1000, 100]
+
+
+def test_command_line_serves_and_lists(cave_server, monkeypatch, capsys):
+    import json
+
+    from neuromodels.cli import main, server_lines
+
+    lines = dict(line.split("=", 1) for line in server_lines(cave_server))
+    assert lines["PROJECT"] == "local_v1" and lines["NEUROMODELS_BACKEND"] == "cave"
+    for key in [k for k in lines if k.startswith("NEUROMODELS_")]:
+        monkeypatch.setenv(key, lines[key])
+    assert main(["ls"]) == 0
+    assert {line.split()[0] for line in capsys.readouterr().out.splitlines()} == {"annotation", "connector", "neuron",
+                                                                                  "project"}
+    assert main(["ls", "annotation", "table=cell_types", "cell_type=basket", "-f", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == [3] and rows[0]["cell_type"] == "basket"
