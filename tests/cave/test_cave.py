@@ -183,3 +183,16 @@ def test_command_line_serves_and_lists(cave_server, monkeypatch, capsys):
     assert main(["ls", "annotation", "table=cell_types", "cell_type=basket", "-f", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [3] and rows[0]["cell_type"] == "basket"
+
+
+def test_the_connection_can_pin_a_version_or_a_moment(cave_server):
+    with connect_to(cave_server, version=1):
+        assert len(AnnotationCollection(table="cell_types").fetch()) == 5
+        assert AnnotationCollection(table="cell_types").fetch()[0].extra["version"] == 1
+        assert len(AnnotationCollection(table="cell_types", timestamp=dt.datetime.now()).fetch()) == 6  # the collection wins
+    with connect_to(cave_server, timestamp="2026-01-05T00:00:00"):
+        assert AnnotationCollection(table="cell_types").fetch()[0].targets == [A]
+        assert [n.id for n in NeuronCollection(supervoxels=sv(0)).fetch()] == [A]
+    with pytest.raises(ValueError, match="not both"):
+        with connect_to(cave_server, version=1, timestamp="2026-01-05T00:00:00"):
+            AnnotationCollection(table="cell_types").fetch()

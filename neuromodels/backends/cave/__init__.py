@@ -84,6 +84,9 @@ class CaveBackend(Backend):
     }
     #: A public deployment is shared by many: fewer parallel requests than a private server.
     default_max_workers = 4
+    #: ``version``: the materialization version every read is at (as CAVEclient's ``version=``);
+    #: ``timestamp``: the moment reads are for. A collection's own ``version=``/``timestamp=`` wins.
+    options = {"version": None, "timestamp": None}
 
     def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
         token = Secret(conn.token) if conn.token else stored_token(conn.url)

@@ -33,8 +33,9 @@ def graph_path(conn: Connection, rest: str) -> str:
     return f"/segmentation/api/v1/table/{segment(table)}/{rest}"
 
 
-def _at(modifiers: Mapping[str, Any]) -> dt.datetime:
-    value = modifiers.get("timestamp")
+def _at(conn: Connection, modifiers: Mapping[str, Any]) -> dt.datetime:
+    """The collection's ``timestamp=``, else the connection's, else now."""
+    value = modifiers.get("timestamp", conn.options.get("timestamp"))
     return sv.timestamp(value) if value is not None else dt.datetime.now(dt.timezone.utc)
 
 
@@ -74,7 +75,7 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
             return {}
         ids = [int(i) for i in ids]
         roots = sv.services(conn).request("GET", graph_path(conn, "valid_nodes"), json={"node_ids": ids},
-                                          params={"end_timestamp": cv.epoch(_at(context))},
+                                          params={"end_timestamp": cv.epoch(_at(conn, context))},
                                           parse=lambda r: {int(i) for i in parse_json(r)["valid_roots"]})
         found = self._neurons(conn, [i for i in ids if i in roots], context)
         if options.get("nodes", True):
@@ -85,7 +86,7 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
         """Neurons for existing roots, with when each was made and whether it is still latest."""
         if not roots:
             return []
-        at = {"timestamp": cv.epoch(_at(modifiers))}
+        at = {"timestamp": cv.epoch(_at(conn, modifiers))}
         latest: Any = sv.services(conn).request("POST", graph_path(conn, "is_latest_roots"), json={"node_ids": roots},
                                            params=at, read=True)
         states = sv.services(conn).request("POST", graph_path(conn, "root_timestamps"), json={"node_ids": roots},
@@ -93,7 +94,7 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
         return [Neuron(id=r, name=str(r), extra=state) for r, state in zip(roots, states)]
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Neuron]]:
-        at = cv.epoch(_at(modifiers))
+        at = cv.epoch(_at(conn, modifiers))
         if "supervoxels" in modifiers:
             svs = [int(s) for s in as_list(modifiers["supervoxels"])]
             found = sv.services(conn).request("POST", graph_path(conn, "roots_binary"), data=cv.uint64_bytes(svs),

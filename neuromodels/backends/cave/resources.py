@@ -154,7 +154,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         table, name = self.table_of(conn, modifiers), sv.datastack_name(conn)
-        at = sv.read_at(modifiers)
+        at = sv.read_at(conn, modifiers)
         yield from sv.rows(conn, table, modifiers, limit, self.context_modifiers,
                            lambda row: cv.annotation_of(row, table, name, at))
 

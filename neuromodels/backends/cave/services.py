@@ -160,19 +160,20 @@ def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int 
     ``timestamp`` (the live query), else the live query now; ``columns`` selects columns."""
     name = segment(datastack_name(conn))
     body = query_body(table, modifiers, skip)
+    at = when(conn, modifiers)
     if modifiers.get("columns"):
         columns = [str(c) for c in modifiers["columns"]]
         body["select_columns"] = {table: ["id", *[c for c in columns if c != "id"]]}
     params = {"split_positions": "false", "merge_reference": "false", "allow_missing_lookups": "false"}
     params.update({"return_pyarrow": "true", "arrow_format": "true"} if _has_arrow() else {"return_pyarrow": "false"})
-    if modifiers.get("version") is not None:
-        path = f"/materialize/api/v3/datastack/{name}/version/{int(modifiers['version'])}/table/{segment(table)}/query"
+    if "version" in at:
+        path = f"/materialize/api/v3/datastack/{name}/version/{int(at['version'])}/table/{segment(table)}/query"
         if "select_columns" in body:
             body["select_columns"] = body["select_columns"][table]
     else:
         path = f"/materialize/api/v3/datastack/{name}/query"
-        when = timestamp(modifiers["timestamp"]) if modifiers.get("timestamp") is not None else dt.datetime.now(dt.timezone.utc)
-        body.update(table=table, timestamp=when.isoformat())
+        moment = timestamp(at["timestamp"]) if "timestamp" in at else dt.datetime.now(dt.timezone.utc)
+        body.update(table=table, timestamp=moment.isoformat())
     offset = 0
     while True:
         size = PAGE if limit is None else max(1, min(PAGE, limit - offset))
@@ -184,12 +185,25 @@ def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int 
             return
 
 
-def read_at(modifiers: Mapping[str, Any]) -> dict[str, Any]:
+def when(conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
+    """The moment a read is for: the collection's ``version=`` or ``timestamp=``, else the
+    connection's, else none (the live table now)."""
+    for source in (modifiers, conn.options):
+        chosen = {k: source[k] for k in WHEN if source.get(k) is not None}
+        if len(chosen) > 1:
+            raise ValueError("give version= or timestamp=, not both")
+        if chosen:
+            return chosen
+    return {}
+
+
+def read_at(conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
     """What an annotation remembers of how it was read (``extra``): its version or timestamp."""
-    if modifiers.get("version") is not None:
-        return {cv.VERSION: int(modifiers["version"])}
-    if modifiers.get("timestamp") is not None:
-        return {cv.TIMESTAMP: timestamp(modifiers["timestamp"])}
+    at = when(conn, modifiers)
+    if "version" in at:
+        return {cv.VERSION: int(at["version"])}
+    if "timestamp" in at:
+        return {cv.TIMESTAMP: timestamp(at["timestamp"])}
     return {}
 
 
