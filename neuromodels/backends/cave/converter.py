@@ -174,6 +174,19 @@ def connector_of(row: Mapping[str, Any], table: str) -> Connector:
                      extra={TABLE: table, **extra})
 
 
+def content_key(properties: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """What a row says, comparable between a model and a row read back: numbers as floats,
+    positions in whole voxels (as the engine stores them)."""
+    def norm(key: str, value: Any) -> Any:
+        if key.endswith(POSITION) and isinstance(value, (list, tuple)):
+            return tuple(int(round(v)) for v in value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    return tuple(sorted((k, norm(k, v)) for k, v in plain(dict(properties or {})).items()))
+
+
 # -- request bodies ---------------------------------------------------------------------------------
 def annotation_body(properties: Mapping[str, Any], columns: Columns) -> dict[str, Any]:
     """A row to post: ``pt_position`` as ``{"pt": {"position": [...]}}``, other fields as they are."""

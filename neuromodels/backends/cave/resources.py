@@ -271,23 +271,29 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
         return [None] * len(chunk)
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
-        """A row whose insert reply was lost is the one row with the same content created since
-        it was sent (CAVE keeps no key of the client's); none: absent; several: unknown."""
-        out = []
-        for m in models:
-            table, sent = m.extra.get(cv.TABLE), m.extra.get(cv.SENT)
-            if not table or sent is None:
-                out.append(Settlement.unknown("no record of where and when it was sent"))
-                continue
-            query: dict[str, Any] = {"table": table, "created__ge": sent - dt.timedelta(seconds=SKEW)}
-            for key, value in (m.properties or {}).items():
-                if key.endswith(cv.POSITION):
-                    query[key + "__within"] = ([v - 0.5 for v in value], [v + 0.5 for v in value])
-                elif value is not None:
-                    query[key] = value
-            found = [a.id for page in self.pages(conn, query, None) for a in page]
-            out.append(Settlement.stored(found[0]) if len(found) == 1 else Settlement.absent() if not found else
-                       Settlement.unknown(f"{len(found)} rows of {table} have the same content; which is this one?"))
+        """Inserts whose reply was lost, found by content (CAVE keeps no key of the client's):
+        per table, one read of the rows created since the first was sent. Rows with a model's
+        content, as many as the models with it: stored (ids in order, as the engine gives them);
+        none: absent; any other number: unknown."""
+        out: list[Settlement] = [Settlement.unknown("no record of where and when it was sent")] * len(models)
+        tables: dict[str, list[int]] = {}
+        for i, m in enumerate(models):
+            if m.extra.get(cv.TABLE) and m.extra.get(cv.SENT) is not None:
+                tables.setdefault(m.extra[cv.TABLE], []).append(i)
+        for table, where in tables.items():
+            since = min(models[i].extra[cv.SENT] for i in where) - dt.timedelta(seconds=SKEW)
+            found: dict[tuple[Any, ...], list[int]] = {}
+            for page in self.pages(conn, {"table": table, "created__ge": since}, None):
+                for row in page:
+                    found.setdefault(cv.content_key(row.properties), []).append(row.id)
+            wanted: dict[tuple[Any, ...], list[int]] = {}
+            for i in where:
+                wanted.setdefault(cv.content_key(models[i].properties), []).append(i)
+            for key, same in wanted.items():
+                rows = sorted(found.get(key, []))
+                for i, row_id in zip(same, rows if len(rows) == len(same) else [None] * len(same)):
+                    out[i] = (Settlement.absent() if not rows else Settlement.stored(row_id) if row_id is not None else
+                              Settlement.unknown(f"{len(rows)} rows of {table} have this content, for {len(same)} sent"))
         return out
 
     # single objects go through the same batch path
