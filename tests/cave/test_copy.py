@@ -1,5 +1,5 @@
-"""copy_to between CAVE datastacks: rows go to the same-named table, moved by a transform; a
-second copy recognises the rows by their content and writes nothing."""
+"""copy_to between CAVE datastacks (rows go to the same-named table, moved by a transform; a
+second copy recognises the rows by their content and writes nothing), and rows to Dask."""
 
 import pytest
 
@@ -30,3 +30,10 @@ def test_connectors_are_not_copied(cave):
     with serve("cave") as other:
         with pytest.raises(NotSupported, match="connectors travel with the neurons"):
             ConnectorCollection().fetch().copy_to(connect_to(other))
+
+
+def test_rows_to_dask(cave):
+    pytest.importorskip("dask.dataframe")
+    frame = AnnotationCollection(table="cell_types", version=1).to_dask().compute()
+    assert sorted(frame["cell_type"]) == sorted(["L2/3 IT", "L4 IT", "basket", "martinotti", "L5 ET"])
+    assert list(frame.columns)[:3] == ["id", "table", "targets"]
