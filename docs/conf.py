@@ -17,7 +17,7 @@ def _generate_backend_tables() -> None:
 
     folder = os.path.join(os.path.dirname(__file__), "backends", "_generated")
     os.makedirs(folder, exist_ok=True)
-    for name in ("catmaid", "cytomine", "neuromorpho", "clio"):
+    for name in ("catmaid", "cytomine", "neuromorpho", "clio", "cave"):
         with open(os.path.join(folder, f"{name}.rst"), "w", encoding="utf-8") as fh:
             fh.write(rst(name))
 

@@ -21,7 +21,7 @@ import threading
 from typing import Any, Callable, Sequence
 
 #: The demo's backends, in the order ``neuromodels demo`` shows them.
-DEMO_BACKENDS = ("catmaid", "cytomine", "neuromorpho", "clio")
+DEMO_BACKENDS = ("catmaid", "cytomine", "neuromorpho", "clio", "cave")
 
 #: Exit status when the reader of our output went away (``| head``): 128 + SIGPIPE, as a
 #: program killed by SIGPIPE reports it, so ``set -o pipefail`` sees what it sees with ``cat``.
@@ -263,7 +263,7 @@ def _ls(args: argparse.Namespace) -> int:
                 except NotSupported:
                     continue
                 except (NeuromodelsError, ValueError):
-                    pass  # listable, but not without filters
+                    pass  # listable, but not without filters (CAVE: a table, which roots)
                 print(f"{name:<14} {', '.join(filters) if filters else '(no filters)'}")
             return 0
         kind = _kind(args.kind, kinds)
@@ -324,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Serve a bundled local server on 127.0.0.1 until Ctrl-C. The first lines "
                                      "are KEY=value assignments: URL, PROJECT, the throwaway credentials, DB, "
                                      "then the same as NEUROMODELS_* variables for Connection.from_env().")
-    srv.add_argument("backend", help="catmaid, cytomine, neuromorpho or clio")
+    srv.add_argument("backend", help="catmaid, cytomine, neuromorpho, clio or cave")
     srv.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     srv.add_argument("--db", default=None, help="SQLite file to keep data in (default: a temporary one)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")

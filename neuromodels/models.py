@@ -520,7 +520,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(CopyModelMixin, DumpCropsMixin, DaskCollectionMixin, Collection[Annotation]):
+class AnnotationCollection(CopyCollectionMixin, DumpCropsMixin, DaskCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id

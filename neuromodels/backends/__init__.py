@@ -8,4 +8,5 @@ BUILTIN: dict[str, str] = {
     "cytomine": "neuromodels.backends.cytomine",
     "neuromorpho": "neuromodels.backends.neuromorpho",
     "clio": "neuromodels.backends.clio",
+    "cave": "neuromodels.backends.cave",
 }

@@ -20,6 +20,7 @@ SERVERS = {
     "cytomine": "neuromodels.testing.cytomine",
     "neuromorpho": "neuromodels.testing.neuromorpho",
     "clio": "neuromodels.testing.clio",
+    "cave": "neuromodels.testing.cave",
 }
 
 

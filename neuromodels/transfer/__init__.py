@@ -45,6 +45,7 @@ from .core import (
     CHUNK, CLIO_MARKER, CopyReport, MARKER_PREFIX, Origin, Transform, _Job, as_transform, log, source_name,
 )
 from .annotations import _copy_clio_annotations, _copy_cytomine_annotations
+from .cave import _copy_cave_annotations
 from .cli import cli_copy, connection_from_name
 from .neurons import _copy_neurons, _copy_volumes
 
@@ -142,6 +143,7 @@ def _route(model: type, source: "Connection", target: "Connection") -> Callable[
         ("Volume", "catmaid", "catmaid"): _copy_volumes,
         ("Annotation", "cytomine", "cytomine"): _copy_cytomine_annotations,
         ("Annotation", "clio", "clio"): _copy_clio_annotations,
+        ("Annotation", "cave", "cave"): _copy_cave_annotations,
     }
     route = routes.get((name, src, tgt))
     if route is not None:

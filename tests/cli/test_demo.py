@@ -19,7 +19,7 @@ def test_demo_shows_every_backend_in_order_offline():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     titles = [line.split()[1] for line in out.splitlines() if line.startswith("== ")]
-    assert titles == ["CATMAID", "Cytomine", "NeuroMorpho.org", "Clio"]
+    assert titles == ["CATMAID", "Cytomine", "NeuroMorpho.org", "Clio", "CAVE"]
     urls = [word for word in out.split() if word.startswith("http")]
     assert urls and all(u.startswith("http://127.0.0.1:") for u in urls)
     assert "Traceback" not in proc.stderr and elapsed < 60
@@ -60,6 +60,12 @@ def test_clio_part(shown):
     text = shown["clio"]
     assert "Upserted 3 body annotations at version v0.3.33" in text
     assert "still says status 'Traced'" in text and "990001 does not have it" in text
+
+
+def test_cave_part(shown):
+    text = shown["cave"]
+    assert "5 rows at materialization version 1, 6 live" in text and "its lineage has 3 roots" in text
+    assert "Posted 3 rows in one request" in text and "a skeleton of 5 nodes" in text
 
 
 def test_demo_rejects_unknown_backend():

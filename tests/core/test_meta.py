@@ -153,7 +153,7 @@ def test_filters_read_from_the_server_are_documented(backend, collection):
         assert doc.strip(), f"{backend}: filter {name} undocumented"
 
 
-@pytest.mark.parametrize("backend", ["catmaid", "cytomine", "neuromorpho", "clio"])
+@pytest.mark.parametrize("backend", ["catmaid", "cytomine", "neuromorpho", "clio", "cave"])
 def test_capability_tables_follow_the_declarations(backend):
     from neuromodels.backends.describe import capabilities, rst
 

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 #: The pages whose examples are written here (other pages are tested by their authors).
 PAGES = ["index.rst", "quickstart.rst", "cli.rst", "supported.rst", "api.rst", "design.rst",
-         "backends/catmaid.rst", "backends/cytomine.rst", "backends/neuromorpho.rst", "backends/clio.rst"]
+         "backends/catmaid.rst", "backends/cytomine.rst", "backends/neuromorpho.rst", "backends/clio.rst",
+         "backends/cave.rst"]
 WORKED = [p for p in PAGES if p.startswith("backends/")]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

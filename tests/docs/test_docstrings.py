@@ -38,6 +38,7 @@ BACKEND_OF = {
     "neuromodels.backends.workflow": "cytomine",
     "neuromodels.backends.neuromorpho": "neuromorpho",
     "neuromodels.backends.clio": "clio",
+    "neuromodels.backends.cave": "cave",
     # About connections themselves: no connection is current.
     "neuromodels.connection": "none",
     "neuromodels.transport": "none",
@@ -84,7 +85,7 @@ def backend_for(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def servers():
-    started = {name: serve(name).start() for name in ("catmaid", "cytomine", "neuromorpho", "clio")}
+    started = {name: serve(name).start() for name in ("catmaid", "cytomine", "neuromorpho", "clio", "cave")}
     catmaid = started["catmaid"]
     with connect(catmaid):
         batch = NeuronCollection([Neuron.from_swc(SWC, name="PN VA6 right", annotations=["PN"]),

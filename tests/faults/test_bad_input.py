@@ -138,6 +138,28 @@ CASES = [
     ("clio", "field value of the wrong type", lambda: AnnotationCollection(hemilineage=object()).fetch(), TypeError),
     ("clio", "dataset name with a slash", lambda: Project.fetch("a/b"), ValueError),
     ("clio", "dataset id of the wrong type", lambda: Project.fetch(5), TypeError),
+    # -- CAVE ------------------------------------------------------------------------------------
+    ("cave", "row id as a string", lambda: Annotation.fetch("5", table="cell_types"), TypeError),
+    ("cave", "rows without a table", lambda: AnnotationCollection().fetch(), ValueError),
+    ("cave", "misspelt column", lambda: AnnotationCollection(table="cell_types", cell_tpye="x").fetch(), ValueError),
+    ("cave", "column value of the wrong type", lambda: AnnotationCollection(table="cell_types", id__gt="4").fetch(),
+     TypeError),
+    ("cave", "a version and a timestamp", lambda: AnnotationCollection(table="cell_types", version=1,
+                                                                      timestamp="2026-01-05T00:00:00").fetch(), ValueError),
+    ("cave", "timestamp that is no time", lambda: AnnotationCollection(table="cell_types", timestamp="yesterday").fetch(),
+     ValueError),
+    ("cave", "a computed column written", lambda: Annotation(properties={"pt_root_id": 1},
+                                                             extra={"table": "cell_types"}).save(), ValueError),
+    ("cave", "a position of two numbers", lambda: Annotation(properties={"pt_position": [1, 2]},
+                                                             extra={"table": "cell_types"}).save(), ValueError),
+    ("cave", "NaN in a row", lambda: Annotation(properties={"size": NAN}, extra={"table": "cell_types"}).save(), ValueError),
+    ("cave", "a misspelt field in a row", lambda: Annotation(properties={"pt_position": [1, 2, 3], "cell_typ": "x",
+                                                                         "classification_system": "y"},
+                                                             extra={"table": "cell_types"}).save(), ValueError),
+    ("cave", "every root", lambda: NeuronCollection().fetch(), ValueError),
+    ("cave", "root id as a string", lambda: Neuron.fetch("7"), TypeError),
+    ("cave", "a misspelt relation", lambda: ConnectorCollection(relation="pre").fetch(), ValueError),
+    ("cave", "datastack with a slash", lambda: Project.fetch("a/b"), ValueError),
     # -- files -----------------------------------------------------------------------------------
     (None, "SWC with six columns", lambda: Neuron.from_swc("1 1 0 0 0 -1\n"), SWCError),
     (None, "SWC cycle", lambda: Neuron.from_swc("1 1 0 0 0 1 2\n2 1 0 0 0 1 1\n"), SWCError),
@@ -147,7 +169,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def servers():
-    started = {name: serve(name).start() for name in ("catmaid", "cytomine", "neuromorpho", "clio")}
+    started = {name: serve(name).start() for name in ("catmaid", "cytomine", "neuromorpho", "clio", "cave")}
     try:
         yield started
     finally:
@@ -169,7 +191,8 @@ def test_refused_before_any_request(servers, backend, what, call, error):
     server = servers[backend]
     with connection(server) as conn:
         # Servers that list their own fields are asked once; that read is not part of the case.
-        for prime in ({"neuromorpho": lambda: NeuronCollection().filters(), "clio": lambda: AnnotationCollection().filters()}
+        for prime in ({"neuromorpho": lambda: NeuronCollection().filters(), "clio": lambda: AnnotationCollection().filters(),
+                       "cave": lambda: AnnotationCollection(table="cell_types", id=1).fetch()}
                       .get(backend, lambda: None),):
             prime()
         before = server.requests

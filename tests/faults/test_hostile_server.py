@@ -121,6 +121,7 @@ def test_redirect_to_another_port_is_refused_and_the_token_stays_home():
 CREDENTIALS = {
     "catmaid": dict(token=TOKEN, http_user="u", http_password=TOKEN),
     "clio": dict(token=TOKEN),
+    "cave": dict(token=TOKEN),
     "cytomine": dict(public_key=TOKEN, private_key=TOKEN + "2"),
     "neuromorpho": dict(http_user="u", http_password=TOKEN),
 }

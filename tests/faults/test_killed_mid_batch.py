@@ -69,3 +69,21 @@ def test_catmaid_neurons(tmp_path):
             "SELECT name FROM class_instance WHERE kind = 'neuron' AND name LIKE 'killed %'"))
         assert names == Counter(f"killed {i}" for i in range(n)), "nothing lost, nothing duplicated"
         print(f"catmaid: first save {len(e.saved)} saved, {len(e.failed)} failed, {len(e.unknown)} unknown")
+
+
+def test_cave_2000_rows(tmp_path, monkeypatch):
+    from neuromodels.backends.cave.resources import CaveAnnotation
+
+    n = 2000
+    monkeypatch.setattr(CaveAnnotation, "batch_size", 100)  # 20 inserts: the stop comes part-way
+    with serve("cave", db=str(tmp_path / "v.sqlite")) as server:
+        batch = AnnotationCollection((Annotation(properties={"pt_position": [1000 + i % 50, 4000, 130], "cell_type": f"K{i}",
+                                                             "classification_system": "killed"}) for i in range(n)),
+                                     table="cell_types")
+        e = kill_and_finish(server, batch, Fault("stop", method="POST", path=r"/annotations$", when="after", skip=5), n)
+        stored = Counter(t for (t,) in server._app.db.read(
+            "SELECT json_extract(data, '$.cell_type') FROM annotation WHERE tbl = 'cell_types' AND deleted IS NULL "
+            "AND json_extract(data, '$.classification_system') = 'killed'"))
+        assert stored == Counter(f"K{i}" for i in range(n)), "nothing lost, nothing duplicated"
+        assert len({a.id for a in batch}) == n and all(a.id for a in batch)
+        print(f"cave: first save {len(e.saved)} saved, {len(e.failed)} failed, {len(e.unknown)} unknown")

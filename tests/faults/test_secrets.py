@@ -122,8 +122,30 @@ def scenario_neuromorpho(server, texts):
     return [BASIC_PASSWORD]
 
 
+def scenario_cave(server, texts):
+    wrong = "SECRETcave0token0d15t1nct1ve0wrong"
+    conn = Connection(server.url, backend="cave", project=server.project, token=server.token, timeout=5, progress=False)
+    row = {"pt_position": [1000, 4000, 130], "cell_type": "secret scenario", "classification_system": "x"}
+    with conn:
+        a = Annotation(properties=row, extra={"table": "cell_types"}).save()
+        a = Annotation.fetch(a.id, table="cell_types")
+        a.update(properties={**row, "cell_type": "changed"})
+        texts += [repr(conn), repr(a), repr(conn.transport.auth)] + internals(conn)
+        a.delete()
+        try:
+            Annotation.fetch(a.id, table="cell_types")
+        except NeuromodelsError as e:
+            texts += [str(e), repr(e)]
+    with Connection(server.url, backend="cave", project=server.project, token=wrong, retries=0) as bad:
+        try:
+            bad.ping()
+        except NeuromodelsError as e:
+            texts += [str(e), repr(e)] + internals(bad)
+    return [server.token, wrong]
+
+
 SCENARIOS = {"catmaid": scenario_catmaid, "cytomine": scenario_cytomine, "clio": scenario_clio,
-             "neuromorpho": scenario_neuromorpho}
+             "neuromorpho": scenario_neuromorpho, "cave": scenario_cave}
 
 
 @pytest.mark.parametrize("backend", sorted(SCENARIOS))

@@ -67,7 +67,7 @@ def test_an_app_declared_on_the_frame_routes_authenticates_and_renders_errors():
 
 
 def test_every_bundled_server_is_declared_on_the_frame():
-    for backend in ("catmaid", "neuromorpho", "clio"):
+    for backend in ("catmaid", "neuromorpho", "clio", "cave"):
         server = serve(backend)
         assert isinstance(server._app, App) and server._app.views, backend
 

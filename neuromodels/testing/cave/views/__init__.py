@@ -1,0 +1,1 @@
+"""The bundled CAVE's services, one module each."""
