@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -19,12 +19,15 @@ from ...connection import Connection
 from ...transport import Transport, parse_json
 from ...core.backend import Filter, check_id, segment
 from ...core.capabilities import ConnectionState
+from ...core.paging import OffsetPaging, Page, Window, read_pages
 from . import converter as cv
 
 T = TypeVar("T")
 
 #: Rows per query page (the engine caps a query at 200,000 rows).
 PAGE = 10000
+#: Materialization queries page by ``offset``/``limit`` in the request body and tell no total.
+PAGING = OffsetPaging(size=PAGE, start="offset", length="limit")
 #: ``column__op=value`` -> the query body's filter (no suffix: equal, or any of a list).
 OPERATORS = {"not": "filter_notin_dict", "gt": "filter_greater_dict", "lt": "filter_less_dict",
              "ge": "filter_greater_equal_dict", "le": "filter_less_equal_dict", "regex": "filter_regex_dict",
@@ -152,7 +155,7 @@ def query_body(table: str, modifiers: Mapping[str, Any], skip: frozenset[str]) -
 
 
 def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int | None, skip: frozenset[str],
-         make: Callable[[dict[str, Any]], T]) -> Iterator[list[T]]:
+         make: Callable[[dict[str, Any]], T]) -> Iterator[Sequence[T]]:
     """Pages of a table's rows matching ``modifiers`` as ``make`` makes them (while the reply is
     read, so a malformed row is a ProtocolError): at ``version`` (a frozen materialization), at
     ``timestamp`` (the live query), else the live query now; ``columns`` selects columns."""
@@ -172,15 +175,14 @@ def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int 
         path = f"/materialize/api/v3/datastack/{name}/query"
         moment = timestamp(at["timestamp"]) if "timestamp" in at else dt.datetime.now(dt.timezone.utc)
         body.update(table=table, timestamp=moment.isoformat())
-    offset = 0
-    while True:
-        size = PAGE if limit is None else max(1, min(PAGE, limit - offset))
-        page = services(conn).request("POST", path, params=params, json={**body, "offset": offset, "limit": size},
-                                      read=True, parse=lambda r: [make(row) for row in cv.rows_of(r)])
-        yield page
-        offset += len(page)
-        if len(page) < size or (limit is not None and offset >= limit):
-            return
+    paging = PAGING if PAGING.size == PAGE else OffsetPaging(size=PAGE, start="offset", length="limit")
+
+    def page(window: Window) -> Page[T]:
+        rows: list[T] = services(conn).request("POST", path, params=params, json={**body, **paging.params(window)},
+                                               read=True, parse=lambda r: [make(row) for row in cv.rows_of(r)])
+        return Page(rows)  # no total: the next page is asked for until one comes back short
+
+    return read_pages(conn, paging, page, limit, desc=f"reading {table}")
 
 
 def when(conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
