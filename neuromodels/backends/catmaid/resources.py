@@ -8,7 +8,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ...connection import Connection
-from ...imaging import CatmaidTiles
+from .tiles import CatmaidTiles
 from ...core.errors import NotFound
 from ...transport import parse_json
 from ...models import ImageInstance, Project, Volume

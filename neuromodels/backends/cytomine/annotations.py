@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
-from ...imaging import CytomineCrops
+from .windows import CytomineCrops
 from ...core.errors import BadRequest, NeuromodelsError, NotFound, ProtocolError
 from ...models import Annotation
 from ...transport import parse_json

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 
 from ...connection import Connection
-from ...imaging import CytomineWindows
+from .windows import CytomineWindows
 from ...models import ImageInstance, Ontology, Project, Term
 from ...core.backend import Filter, check_id, check_name
 from ..extras import Members, User
