@@ -20,8 +20,6 @@ import sys
 import threading
 from typing import Any, Callable, Sequence
 
-#: The demo's backends, in the order ``neuromodels demo`` shows them.
-DEMO_BACKENDS = ("catmaid", "cytomine", "neuromorpho", "clio", "cave")
 
 #: Exit status when the reader of our output went away (``| head``): 128 + SIGPIPE, as a
 #: program killed by SIGPIPE reports it, so ``set -o pipefail`` sees what it sees with ``cat``.
@@ -125,16 +123,17 @@ def _serve_in_background(args: argparse.Namespace) -> int:
 
 # -- demo --------------------------------------------------------------------------------------------
 def _demo(args: argparse.Namespace) -> int:
-    unknown = [b for b in args.backends if b not in DEMO_BACKENDS]
+    from .demo import parts, run
+
+    shown = list(parts())  # the backends that declare a demo, in the order it shows them
+    unknown = [b for b in args.backends if b not in shown]
     if unknown:
         from .core.capabilities import did_you_mean
 
-        print(f"neuromodels demo: no demo for {', '.join(map(repr, unknown))}{did_you_mean(unknown[0], DEMO_BACKENDS)}; "
-              f"choose from {', '.join(DEMO_BACKENDS)}", file=sys.stderr)
+        print(f"neuromodels demo: no demo for {', '.join(map(repr, unknown))}{did_you_mean(unknown[0], shown)}; "
+              f"choose from {', '.join(shown)}", file=sys.stderr)
         return 2
-    from .demo import run
-
-    run(backends=args.backends or DEMO_BACKENDS)
+    run(backends=args.backends or shown)
     return 0
 
 
@@ -317,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the everyday jobs end to end on the bundled local servers (no network)",
                           description="Run the everyday jobs on bundled local servers and print what was done.")
     demo.add_argument("backends", nargs="*", metavar="BACKEND",
-                      help=f"which backends to show (default: all, in this order: {' '.join(DEMO_BACKENDS)})")
+                      help="which backends to show (default: every backend with a demo, the shipped ones first)")
     demo.set_defaults(func=_demo)
 
     srv = sub.add_parser("serve", help="serve a bundled local server on 127.0.0.1 until Ctrl-C",

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from neuromodels.demo import PARTS, cable_length, cable_lengths, run, synthetic_neuron
+from neuromodels.demo import cable_length, cable_lengths, parts, run, synthetic_neuron
 
 
 def test_demo_shows_every_backend_in_order_offline():
@@ -28,7 +28,7 @@ def test_demo_shows_every_backend_in_order_offline():
 @pytest.fixture(scope="module")
 def shown():
     lines = {}
-    for name in PARTS:
+    for name in parts():
         out = []
         run([name], print_=out.append)
         lines[name] = "\n".join(out)
@@ -97,3 +97,11 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_the_demo_shows_what_the_backends_declare():
+    from neuromodels.backends import BUILTIN
+
+    shown = list(parts())
+    assert shown[: len(BUILTIN)] == list(BUILTIN), "the shipped backends first, in their order"
+    assert all(value.endswith(":demo") for value in parts().values())

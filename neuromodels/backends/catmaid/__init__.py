@@ -34,6 +34,7 @@ class CatmaidAuth(requests.auth.AuthBase):
 
 class CatmaidBackend(Backend):
     name = "catmaid"
+    demo = "neuromodels.backends.catmaid.demo:demo"
     resources = {
         Project: resources.CatmaidProject,
         ImageInstance: resources.CatmaidImageInstance,

@@ -74,6 +74,7 @@ class CaveAuth(requests.auth.AuthBase):
 
 class CaveBackend(Backend):
     name = "cave"
+    demo = "neuromodels.backends.cave.demo:demo"
     resources = {
         Project: resources.CaveProject,
         Annotation: resources.CaveAnnotation,

@@ -36,6 +36,7 @@ from ...core.capabilities import absent
 
 class ClioBackend(Backend):
     name = "clio"
+    demo = "neuromodels.backends.clio.demo:demo"
     resources = {
         Project: resources.ClioProject,
         Annotation: resources.ClioAnnotation,

@@ -102,6 +102,7 @@ class BearerAuth(requests.auth.AuthBase):
 
 class CytomineBackend(Backend):
     name = "cytomine"
+    demo = "neuromodels.backends.cytomine.demo:demo"
     resources = {
         Project: resources.CytomineProject,
         ImageInstance: resources.CytomineImageInstance,

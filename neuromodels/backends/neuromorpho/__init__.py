@@ -32,6 +32,7 @@ __all__ = ["BACKEND", "NeuroMorphoBackend", "PersistenceVector", "article", "fie
 
 class NeuroMorphoBackend(Backend):
     name = "neuromorpho"
+    demo = "neuromodels.backends.neuromorpho.demo:demo"
     resources = {
         Neuron: resources.NeuroMorphoNeuron,
         Project: resources.NeuroMorphoProject,
