@@ -45,24 +45,40 @@ def outcome_unknown(error: BaseException) -> bool:
     return error.outcome_unknown or (isinstance(error, ServerUnavailable) and error.sent)
 
 
-@attrs.define
+@attrs.define(eq=False)
 class WriteReport:
-    """What one ``save()`` or ``delete()`` did, item by item.
+    """What one ``save()`` or ``delete()`` did, item by item (``collection.last_report``, and
+    ``.report`` on the ``KeyboardInterrupt`` of an interrupted call).
 
-    ``done``: stored (or deleted); ``failed``: ``(model, error)`` pairs certainly not written;
-    ``unknown``: ``(model, error)`` pairs that may or may not be written (the next call settles
-    them); ``not_sent``: models Ctrl-C kept from being sent (left as they were).
+    ``done`` (also ``saved`` / ``deleted``): written by this call; ``failed``: ``(model, error)``
+    pairs certainly not written; ``unknown``: models sent whose reply was lost (the next call
+    settles them; ``unknown_errors`` says why, in the same order); ``not_sent``: models Ctrl-C kept
+    from being sent (left as they were); ``interrupted``: Ctrl-C stopped the call.
     """
 
     operation: str
     done: list[Any] = attrs.Factory(list)
     failed: list[tuple[Any, BaseException]] = attrs.Factory(list)
-    unknown: list[tuple[Any, BaseException]] = attrs.Factory(list)
+    unknown: list[Any] = attrs.Factory(list)
+    unknown_errors: list[BaseException] = attrs.Factory(list)
     not_sent: list[Any] = attrs.Factory(list)
+    interrupted: bool = False
+
+    @property
+    def saved(self) -> list[Any]:
+        return self.done
+
+    @property
+    def deleted(self) -> list[Any]:
+        return self.done
 
     @property
     def complete(self) -> bool:
         return not (self.failed or self.unknown or self.not_sent)
+
+    def add_unknown(self, model: Any, error: BaseException) -> None:
+        self.unknown.append(model)
+        self.unknown_errors.append(error)
 
     def summary(self) -> str:
         verb = "deleted" if self.operation == "delete" else "saved"
@@ -74,22 +90,24 @@ class WriteReport:
         text = ", ".join(parts)
         if self.failed:
             text += f"; first error: {self.failed[0][1]}"
-        reasons = sorted({str(e) for _, e in self.unknown if isinstance(e, OutcomeUnknown)})
+        reasons = sorted({str(e) for e in self.unknown_errors if isinstance(e, OutcomeUnknown)})
         if reasons:
             text += f"; why unknown: {reasons[:3]}"
         return text
+
+    __str__ = summary
 
     def raise_for_batch(self) -> None:
         """:class:`PartialSaveError` unless every item was written."""
         if self.failed or self.unknown:
             raise PartialSaveError(self.summary(), saved=list(self.done), failed=list(self.failed),
-                                   unknown=[m for m, _ in self.unknown], report=self)
+                                   unknown=list(self.unknown), report=self)
 
     def raise_for_one(self) -> None:
         """The one error a batch of one recorded, if any."""
         for _, error in self.failed:
             raise error
-        for _, error in self.unknown:
+        for error in self.unknown_errors:
             if isinstance(error, NeuromodelsError):
                 error.outcome_unknown = True
             raise error
@@ -97,8 +115,12 @@ class WriteReport:
 
 def interrupted(report: WriteReport) -> KeyboardInterrupt:
     """The ``KeyboardInterrupt`` of an interrupted write, carrying its report (``.report``)."""
+    report.interrupted = True
     stop = KeyboardInterrupt()
     stop.report = report  # type: ignore[attr-defined]
+    if hasattr(stop, "add_note"):  # Python 3.11+: shown under the traceback
+        stop.add_note(f"neuromodels: {report.summary()}; save() again finishes the job without storing "
+                      "anything twice (the report: collection.last_report)")
     return stop
 
 
@@ -114,7 +136,7 @@ def _record(conn: "Connection", report: WriteReport, models: Sequence[Any],
             report.not_sent.append(model)  # never sent: left as it was, for the next save()
         elif outcome_unknown(error):
             model.set_state(SaveState.UNKNOWN)
-            report.unknown.append((model, error))
+            report.add_unknown(model, error)
         else:
             report.failed.append((model, error))
 
@@ -159,9 +181,9 @@ def save_batch(conn: "Connection", resource: "Resource", models: Sequence["Model
                 # Certainly not stored: sent again (a create, or an update that did not arrive).
                 (new if model.id is None else changed).append(model)
             else:  # the lookup could not tell: not resent
-                report.unknown.append((model, OutcomeUnknown(
+                report.add_unknown(model, OutcomeUnknown(
                     f"{type(model).__name__} {model.id!r}: an earlier write may or may not be stored; "
-                    f"{found.reason}")))
+                    f"{found.reason}"))
     try:
         if new:
             _record(conn, report, new, operations.create_many(conn, resource, new, modifiers))
@@ -212,7 +234,7 @@ def delete_batch(conn: "Connection", resource: "Resource", models: Sequence["Mod
                 report.not_sent.append(model)
             elif outcome_unknown(error):
                 model.set_state(SaveState.DELETING)
-                report.unknown.append((model, error))
+                report.add_unknown(model, error)
             else:
                 report.failed.append((model, error))
         conn.transport.reraise_interrupt()
