@@ -430,6 +430,23 @@ class Connection:
         """Ask the server about itself (CATMAID: ``/version``)."""
         return self.backend.ping(self)
 
+    def get(self, path: str, *, params: Any = None) -> Any:
+        """A raw GET of ``path`` (from the server's root, e.g. ``"/1/skeletons/"``) for what the
+        models do not cover: the connection's auth, retries, deadlines and typed errors; the
+        parsed JSON body. Backends without raw requests raise ``NotSupported``."""
+        return self._raw("GET", path, params=params, data=None, read=True)
+
+    def post(self, path: str, *, data: Any = None, params: Any = None, read: bool = False) -> Any:
+        """A raw POST (see :meth:`get`); ``read=True`` declares it only reads, so it is retried
+        like a GET."""
+        return self._raw("POST", path, params=params, data=data, read=read)
+
+    def _raw(self, method: str, path: str, **kwargs: Any) -> Any:
+        raw = getattr(self.backend, "raw_request", None)
+        if raw is None:
+            raise NotSupported(f"the {self.backend.name} backend has no raw requests; use its models")
+        return raw(self, method, path, **kwargs)
+
     def __repr__(self) -> str:
         # getattr: also shown half-built, as a local variable of a failing __init__
         backend = getattr(getattr(self, "backend", None), "name", "?")

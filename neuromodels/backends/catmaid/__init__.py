@@ -10,7 +10,7 @@ from ...connection import BasicAuth, Connection, Secret, basic_auth
 from ...errors import NeuromodelsError
 from ...resources import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ..base import Backend
-from . import errors, resources
+from . import errors, raw, resources
 
 
 class CatmaidAuth(requests.auth.AuthBase):
@@ -52,6 +52,10 @@ class CatmaidBackend(Backend):
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/version")
+
+    def raw_request(self, conn: Connection, method: str, path: str, **kwargs: Any) -> Any:
+        """``conn.get`` / ``conn.post``: see :mod:`.raw`."""
+        return raw.raw_request(conn, method, path, **kwargs)
 
 
 BACKEND = CatmaidBackend
