@@ -19,7 +19,7 @@ import pandas as pd
 
 from .collection import Collection
 from .connection import Connection
-from .formats import swc
+from .formats import nodediff, swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
@@ -184,6 +184,32 @@ class Neuron(NavisNeuronMixin, Model):
         """
         conn, resource = self._resource(connection)
         return resource.require(Morphometry).morphometry(conn, self)
+
+    def changes(self) -> dict[str, Any]:
+        """Fields that differ from the loaded state; edited ``nodes`` show as the node edits an
+        :meth:`update` sends (one row per change: ``change``, ``node_id``, ``parent_id``, ``x``,
+        ``y``, ``z``, ``radius``, ``confidence``), not as the whole table. A dropped inner node
+        is a ``delete``: its children move up to its parent, as on CATMAID.
+
+        >>> n = NeuronCollection(name="PN VA6 left").fetch()[0]
+        >>> middle = n.nodes.node_id.sort_values().iloc[1]
+        >>> n.nodes = n.nodes[n.nodes.node_id != middle]
+        >>> n.changes()["nodes"][["change", "node_id"]].values.tolist() == [["delete", middle]]
+        True
+        """
+        result = super().changes()
+        old = self.original("nodes")
+        new = result.get("nodes")
+        if isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame):
+            try:
+                edits = nodediff.changes_frame(old, new)
+            except (KeyError, ValueError, TypeError):
+                return result  # a table the update will refuse: shown as it is
+            if len(edits):
+                result["nodes"] = edits
+            else:
+                del result["nodes"]  # only order or types differ: nothing to send
+        return result
 
     @property
     def n_nodes(self) -> int:
