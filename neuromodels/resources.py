@@ -22,6 +22,7 @@ from .connection import Connection
 from .formats import nodediff, swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
+from .backends.proofreading import ProofreadingMixin
 from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
 from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
@@ -109,7 +110,7 @@ class Project(TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class Neuron(NavisNeuronMixin, Model):
+class Neuron(ProofreadingMixin, NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,

@@ -23,13 +23,15 @@ from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
+from .proofreading import CatmaidProofreading
 from .converter import form_list
 
 from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
-class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
+class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
+                    CatmaidProofreading):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
@@ -39,6 +41,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         "delete": "POST /{project}/neuron/{neuron_id}/delete",
         "read the connectivity of": "POST /{project}/skeletons/connectivity, skeleton/connectivity_matrix",
         "read or write the reviews of": "GET /{project}/skeleton/{id}/reviewed-nodes, POST node/{id}/reviewed",
+        "join, split or reroot": "POST /{project}/skeleton/join, skeleton/split, skeleton/reroot",
     }
     fetch_options = list_options = {"nodes": True}
     writable = frozenset({"name", "annotations", "tags", "nodes"})
