@@ -7,6 +7,7 @@ from .views.basics import BasicViews
 from .views.connectivity import ConnectivityViews
 from .views.connectors import ConnectorViews
 from .views.edits import EditViews
+from .views.graph import GraphViews
 from .views.nodes import NodeViews
 from .views.reviews import ReviewViews
 from .views.skeletons import SkeletonViews
@@ -18,5 +19,5 @@ from .views.volumes import VolumeViews
 
 
 class CatmaidApp(BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews, NodeViews,
-                 ConnectivityViews, ReviewViews, SpatialViews, StatsViews, EditViews, TileViews):
+                 ConnectivityViews, GraphViews, ReviewViews, SpatialViews, StatsViews, EditViews, TileViews):
     """Every endpoint the bundled CATMAID serves (paths exactly as CATMAID spells them)."""

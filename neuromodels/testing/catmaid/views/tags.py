@@ -55,8 +55,13 @@ class TagViews(CatmaidBase):
 
     @route("/<int:pid>/labels-for-nodes")
     def labels_for_nodes(self, request: Request, user: int, pid: int) -> Any:
-        nodes = [int(v) for v in request.values.get("treenode_ids", "").split(",") if v.strip()]
-        nodes += req_list(request.values, "connector_ids", int)
+        # Both lists come comma-joined in one value (pymaid, the web client); indexed forms also work.
+        nodes: list[int] = []
+        for key in ("treenode_ids", "connector_ids"):
+            if key in request.values:
+                nodes += [int(v) for v in request.values.get(key, "").split(",") if v.strip()]
+            else:
+                nodes += req_list(request.values, key, int)
         result: dict[str, list[str]] = {}
         for node, tag in self.db.read("SELECT node_id, tag FROM label WHERE node_id IN (SELECT value FROM json_each(?)) ORDER BY id",
                                       (as_json_list(nodes),)):
