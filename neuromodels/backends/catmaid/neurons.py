@@ -23,6 +23,7 @@ from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
+from .nodequeries import CatmaidNodeQueries
 from .proofreading import CatmaidProofreading
 from .converter import form_list
 
@@ -31,7 +32,7 @@ from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _i
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
-                    CatmaidProofreading):
+                    CatmaidProofreading, CatmaidNodeQueries):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
@@ -42,6 +43,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         "read the connectivity of": "POST /{project}/skeletons/connectivity, skeleton/connectivity_matrix",
         "read or write the reviews of": "GET /{project}/skeleton/{id}/reviewed-nodes, POST node/{id}/reviewed",
         "join, split or reroot": "POST /{project}/skeleton/join, skeleton/split, skeleton/reroot",
+        "query the nodes of": "POST /{project}/treenodes/compact-detail, nodes/location, node/user-info, "
+                              "labels-for-nodes, node/list; GET treenodes/{id}/info, labels/stats",
     }
     fetch_options = list_options = {"nodes": True}
     writable = frozenset({"name", "annotations", "tags", "nodes"})
@@ -59,6 +62,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                              many=True),
         "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
         "volume": Filter("volume", (str, *INT), "volume id or name: neurons with nodes in its bounding box"),
+        "inside": Filter("inside", (str, *INT), "volume id or name: neurons with a node inside its mesh (the "
+                         "nodes in its bounding box, tested against the mesh here)"),
     }
 
     # reading ------------------------------------------------------------------------------------
@@ -177,6 +182,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         if modifiers.get("volume") is not None:
             vid = api.volume_id(conn, modifiers["volume"])
             within = {int(s) for s in api.get(conn, "/skeletons/in-bounding-box", volume_id=vid)}
+        if modifiers.get("inside") is not None:
+            found = {int(s) for s in self.in_volume(conn, modifiers["inside"])["skeleton_id"]}
+            within = found if within is None else within & found
         return form, within
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
