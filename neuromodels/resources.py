@@ -22,6 +22,7 @@ from .connection import Connection
 from .formats import nodediff, swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
+from .backends.circuits import CircuitsMixin
 from .backends.proofreading import ProofreadingMixin
 from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
@@ -429,7 +430,7 @@ class ProjectCollection(Collection[Project]):
     model = Project
 
 
-class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(CircuitsMixin, DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;

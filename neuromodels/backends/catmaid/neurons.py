@@ -23,6 +23,7 @@ from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
+from .circuits import CatmaidCircuits
 from .nodequeries import CatmaidNodeQueries
 from .proofreading import CatmaidProofreading
 from .converter import form_list
@@ -32,7 +33,7 @@ from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _i
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
-                    CatmaidProofreading, CatmaidNodeQueries):
+                    CatmaidProofreading, CatmaidNodeQueries, CatmaidCircuits):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
@@ -43,6 +44,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         "read the connectivity of": "POST /{project}/skeletons/connectivity, skeleton/connectivity_matrix",
         "read or write the reviews of": "GET /{project}/skeleton/{id}/reviewed-nodes, POST node/{id}/reviewed",
         "join, split or reroot": "POST /{project}/skeleton/join, skeleton/split, skeleton/reroot",
+        "query the circuits of": "POST /{project}/skeletons/connectivity (link_types), graph/circlesofhell, graph/dps + "
+                                 "skeletons/confidence-compartment-subgraph, skeletons/connectivity-counts, "
+                                 "connector/list/many_to_many; connectors/ for partners in a volume",
         "query the nodes of": "POST /{project}/treenodes/compact-detail, nodes/location, node/user-info, "
                               "labels-for-nodes, node/list; GET treenodes/{id}/info, labels/stats",
     }
