@@ -98,6 +98,50 @@ class ProofreadingMixin:
         conn, proofreading = self._proofreading("split", connection)
         return proofreading.split(conn, self, at, name)  # type: ignore[arg-type]
 
+    def replace(self, nodes: Any, *, connection: "Connection | None" = None) -> Any:
+        """Replace this neuron's skeleton by ``nodes`` (a node table, a Neuron, or SWC text or
+        path), keeping the neuron: its id, name and annotations, and its root node, which moves
+        to the new root's place (pymaid's ``replace_skeleton``). Every other old node is deleted
+        (with its tags and connector links) and the new ones are created, as node edits sent by
+        :meth:`update`. Returns this neuron, updated.
+
+        >>> n = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="to replace").save()
+        >>> root = int(n.nodes.node_id.min())
+        >>> again = n.replace("1 1 5 5 0 2 -1\\n2 3 5 15 0 2 1\\n3 3 5 25 0 2 2\\n")
+        >>> len(again.nodes), root in set(again.nodes.node_id), again.id == n.id
+        (3, True, True)
+        >>> n.delete()
+        """
+        import pandas as pd
+
+        from ..formats import swc
+
+        if isinstance(nodes, pd.DataFrame):
+            table = nodes
+        elif getattr(nodes, "nodes", None) is not None:
+            table = nodes.nodes
+        else:
+            table = swc.parse_swc(nodes)
+        current = getattr(self, "nodes", None)
+        if current is None:
+            raise ValueError("replace() needs this neuron's nodes loaded (fetch() it first)")
+        old_roots = current.loc[current["parent_id"] == -1, "node_id"].tolist()
+        new_roots = table.loc[table["parent_id"] == -1, "node_id"].tolist()
+        if len(new_roots) != 1 or len(old_roots) != 1:
+            raise ValueError(f"replace() needs one root in each tree (the new nodes have {len(new_roots)})")
+        ids = table["node_id"].astype("int64").tolist()
+        # new rows get ids no stored node has (negative, -1 meaning "no parent"); the new root is the old one
+        mapping = {old: -(k + 2) for k, old in enumerate(ids)}
+        mapping[int(new_roots[0])] = int(old_roots[0])
+        edited = pd.DataFrame({"node_id": [mapping[i] for i in ids],
+                               "parent_id": [mapping.get(int(p), -1) for p in table["parent_id"].astype("int64")],
+                               "x": table["x"].astype(float).to_numpy(), "y": table["y"].astype(float).to_numpy(),
+                               "z": table["z"].astype(float).to_numpy()})
+        for column, default in (("radius", -1.0), ("confidence", 5)):
+            edited[column] = table[column].to_numpy() if column in table else default
+        setattr(self, "nodes", edited)
+        return self.update(connection=connection)  # type: ignore[attr-defined]
+
     def reroot(self, at: Any, *, connection: "Connection | None" = None) -> Any:
         """Make the existing node ``at`` the root (CATMAID's skeleton reroot, pymaid's
         push_new_root); returns this neuron, reloaded.
