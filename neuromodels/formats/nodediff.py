@@ -22,6 +22,8 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from .swc import check_tree
+
 #: Columns of :func:`changes_frame`.
 CHANGE_COLUMNS = ("change", "node_id", "parent_id", "x", "y", "z", "radius", "confidence")
 
@@ -155,6 +157,7 @@ def changes_frame(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     the parent its children move to), ``parent``. Columns :data:`CHANGE_COLUMNS`; the values
     are the new ones, empty where a change does not set them."""
     new = reconnect(old, new)
+    check_tree(new[["node_id", "parent_id"]].astype("int64"), where="the node table")  # no cycles to walk
     rows: list[dict[str, Any]] = []
     old_root = old.loc[old["parent_id"] == -1, "node_id"].tolist()
     new_root = new.loc[new["parent_id"] == -1, "node_id"].tolist()

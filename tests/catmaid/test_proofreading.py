@@ -126,3 +126,15 @@ def test_other_backends_refuse_proofreading_with_a_reason():
     with Connection("http://127.0.0.1:9", backend="neuromorpho") as conn:
         with pytest.raises(NotSupported, match="join, split or reroot"):
             Neuron(id=5, name="x").split(at=1, connection=conn)
+
+
+def test_changes_of_a_table_update_refuses_is_the_table_itself(catmaid, made):
+    n = chain(0)
+    made.append(n)
+    ids = by_x(n)
+    nodes = n.nodes.copy()
+    nodes.loc[nodes.node_id == ids[1], "parent_id"] = ids[3]  # a cycle through ids[1..3]
+    n.nodes = nodes
+    assert n.changes()["nodes"] is n.nodes
+    with pytest.raises(ValueError, match="not a tree"):
+        n.update()
