@@ -55,3 +55,14 @@ def test_the_table_lists_every_row():
     text = generate.rst()
     assert all(f"``{row['pymaid']}``" in text for row in ROWS)
     assert text.startswith(".. list-table::")
+
+
+def test_every_server_facing_pymaid_function_has_a_row():
+    from .pymaid_functions import SERVER_FUNCTIONS
+
+    named = {row["pymaid"] for row in ROWS}
+    missing = sorted(set(SERVER_FUNCTIONS) - named)
+    if missing and not (generate.HERE / "rows_b.py").exists():
+        pytest.skip(f"rows_b.py (history, users, samplers, landmarks, annotations) is not here yet; "
+                    f"{len(missing)} functions wait for it")
+    assert not missing, f"no row for {missing}"
