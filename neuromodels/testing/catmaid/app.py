@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .views.accounts import AccountViews
 from .views.annotations import AnnotationViews
 from .views.basics import BasicViews
 from .views.connectivity import ConnectivityViews
@@ -18,6 +19,6 @@ from .views.tiles import TileViews
 from .views.volumes import VolumeViews
 
 
-class CatmaidApp(BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews, NodeViews,
+class CatmaidApp(BasicViews, AccountViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews, VolumeViews, NodeViews,
                  ConnectivityViews, GraphViews, ReviewViews, SpatialViews, StatsViews, EditViews, TileViews):
     """Every endpoint the bundled CATMAID serves (paths exactly as CATMAID spells them)."""
