@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from neuromodels.testing import serve
 
@@ -92,3 +93,12 @@ def test_connectors_in_a_box_without_links_are_a_row_of_nulls(scene):
     assert all(len(r) == 11 for r in rows) and len([r for r in rows if r[0] == synapses[0]]) == 2
     ids = c.post("/connectors/in-bounding-box", minx=49000, miny=-1, minz=-1, maxx=51000, maxy=1, maxz=1)
     assert ids == [[lonely]]
+
+
+def test_accounts_login_answers_the_tokens_user(scene):
+    c, *_ = scene
+    base = c.base.rsplit("/", 1)[0]
+    me = c.session.get(f"{base}/accounts/login", timeout=10).json()
+    assert me["username"] == "admin" and me["is_authenticated"] is True and isinstance(me["userid"], int)
+    anonymous = requests.get(f"{base}/accounts/login", timeout=10).json()
+    assert anonymous["is_authenticated"] is False and anonymous["warning"] == " Not logged in"
