@@ -102,3 +102,14 @@ def test_accounts_login_answers_the_tokens_user(scene):
     assert me["username"] == "admin" and me["is_authenticated"] is True and isinstance(me["userid"], int)
     anonymous = requests.get(f"{base}/accounts/login", timeout=10).json()
     assert anonymous["is_authenticated"] is False and anonymous["warning"] == " Not logged in"
+
+
+def test_connectivity_answers_each_link_type_under_its_own_name(scene):
+    c, skid, *_ = scene
+    form = {"source_skeleton_ids[0]": skid["A"], "boolean_op": "OR", "with_nodes": "false",
+            "link_types[0]": "gapjunction", "link_types[1]": "outgoing", "link_types[2]": "no such type"}
+    answer = c.post("/skeletons/connectivity", **form)
+    assert sorted(answer) == ["gapjunction", "gapjunction_reviewers", "outgoing", "outgoing_reviewers"]
+    assert answer["gapjunction"] == {str(skid["C"]): {"num_nodes": 3, "skids": {str(skid["A"]): [0, 0, 0, 0, 1]}}}
+    plain = c.post("/skeletons/connectivity", **{"source_skeleton_ids[0]": skid["A"], "boolean_op": "OR"})
+    assert sorted(plain) == ["incoming", "incoming_reviewers", "outgoing", "outgoing_reviewers"]  # pymaid-more/025

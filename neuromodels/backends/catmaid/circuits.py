@@ -18,16 +18,17 @@ from ..circuits import Circuits
 from . import api, converter as cv
 from .converter import form_list
 
-#: partners() kind -> (CATMAID link type, the answer's key, this side's relation, the partner's relation)
+#: partners() kind -> (CATMAID link type, which is also its key in the answer, this side's relation,
+#: the partner's relation)
 KINDS = {
-    "upstream": ("incoming", "incoming", "postsynaptic_to", "presynaptic_to"),
-    "downstream": ("outgoing", "outgoing", "presynaptic_to", "postsynaptic_to"),
-    "gapjunction": ("gapjunction", "gapjunctions", "gapjunction_with", "gapjunction_with"),
-    "attachment": ("attachment", "attachments", "attached_to", "close_to"),
-    "abutting": ("abutting", "abutting", "abutting", "abutting"),
-    "tightjunction": ("tightjunction", "tightjunctions", "tightjunction_with", "tightjunction_with"),
-    "desmosome": ("desmosome", "desmosomes", "desmosome_with", "desmosome_with"),
-    "close_object": ("close_object", "close_objects", "close_to", "close_to"),
+    "upstream": ("incoming", "postsynaptic_to", "presynaptic_to"),
+    "downstream": ("outgoing", "presynaptic_to", "postsynaptic_to"),
+    "gapjunction": ("gapjunction", "gapjunction_with", "gapjunction_with"),
+    "attachment": ("attachment", "attached_to", "close_to"),
+    "abutting": ("abutting", "abutting", "abutting"),
+    "tightjunction": ("tightjunction", "tightjunction_with", "tightjunction_with"),
+    "desmosome": ("desmosome", "desmosome_with", "desmosome_with"),
+    "close_object": ("close_object", "close_to", "close_to"),
 }
 PARTNER_COLUMNS = ["neuron", "skeleton_id", "direction", "n_synapses", "name", "n_nodes"]
 BETWEEN_COLUMNS = ["connector_id", "connector_x", "connector_y", "connector_z"] + [
@@ -55,7 +56,7 @@ class CatmaidCircuits(Circuits):
         rows = []
         try:
             for kind in kinds:
-                for partner, entry in (body.get(KINDS[kind][1]) or {}).items():
+                for partner, entry in (body.get(KINDS[kind][0]) or {}).items():
                     for source, counts in entry["skids"].items():
                         rows.append((int(source), int(partner), kind, int(sum(counts)), None,
                                      int(entry.get("num_nodes") or 0)))
@@ -87,7 +88,7 @@ class CatmaidCircuits(Circuits):
         counts: dict[tuple[int, int, str], int] = {}
         for c in kept:
             for kind in kinds:
-                _, _, mine, theirs = KINDS[kind]
+                _, mine, theirs = KINDS[kind]
                 for a in c.links or []:
                     if a.skeleton_id in members and a.relation == mine:
                         for b in c.links or []:
