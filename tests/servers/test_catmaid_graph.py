@@ -68,6 +68,9 @@ def test_connectivity_counts(scene):
                                                               "target_relations[0]": "gapjunction_with"})
     (gap_id,) = gap["relations"]
     assert gap["connectivity"] == {str(skid["A"]): {gap_id: 1}, str(skid["C"]): {gap_id: 1}}
+    none = c.post("/skeletons/connectivity-counts", **{"skeleton_ids[0]": skid["D"], "source_relations[0]": "presynaptic_to",
+                                                         "target_relations[0]": "postsynaptic_to"})
+    assert none == {"connectivity": {}, "relations": {}}
 
 
 def test_node_count_of_an_unknown_node_is_a_500(scene):

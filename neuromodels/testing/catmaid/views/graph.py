@@ -72,4 +72,6 @@ class GraphViews(CatmaidBase):
         connectivity: dict[str, dict[str, int]] = {}
         for skid, relation, count in rows:
             connectivity.setdefault(str(skid), {})[str(relation)] = count
-        return {"connectivity": connectivity, "relations": {str(rel[n]): n for n in sources}}
+        # only the relations the counts use are named (none: an empty map)
+        seen = {int(r) for counts in connectivity.values() for r in counts}
+        return {"connectivity": connectivity, "relations": {str(i): n for n, i in rel.items() if i in seen}}
