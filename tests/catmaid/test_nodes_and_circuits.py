@@ -183,3 +183,22 @@ def test_other_backends_refuse_with_a_reason():
             NeuronCollection([Neuron(id=1)]).nth_partners(connection=conn)
         with pytest.raises(NotSupported, match="raw requests"):
             conn.get("/api/neuron")
+
+
+def test_raw_requests_retry_reads_not_writes(bundled):
+    from neuromodels import ServerError
+    from neuromodels.testing import Fault
+
+    with Connection(bundled.url, backend="catmaid", project=bundled.project, token=bundled.token, retries=2,
+                    backoff=0.01, progress=False, timeout=10) as conn:
+        pid = conn.project
+        bundled.add_fault(Fault("status", status=502, path="annotations/", times=1))
+        assert "annotations" in conn.get(f"/{pid}/annotations/", params={"simple": True})  # retried once
+        bundled.add_fault(Fault("status", status=503, path="neuronnames", times=1))
+        assert conn.post(f"/{pid}/skeleton/neuronnames", data={"skids": [987654]}, read=True) == {}
+        before = bundled.sent("POST", "/volumes/add")
+        bundled.add_fault(Fault("status", status=502, path="volumes/add", times=1))
+        with pytest.raises(ServerError) as failed:
+            conn.post(f"/{pid}/volumes/add", data={"title": "raw", "type": "trimesh", "mesh": "[[], []]"})
+        assert bundled.sent("POST", "/volumes/add") == before + 1  # a write is sent once
+        assert failed.value.status == 502 and failed.value.outcome_unknown
