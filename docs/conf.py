@@ -74,3 +74,20 @@ def _generate_cytomine_coverage() -> None:
 
 _generate_cytomine_coverage()
 exclude_patterns.append("backends/_generated")
+
+
+# The pymaid -> neuromodels table of the CATMAID page: from tests/catmaid/coverage/rows_*.py, the
+# rows a test runs against the bundled server.
+def _generate_pymaid_coverage() -> None:
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.catmaid.coverage.generate import write
+
+    write(os.path.join(os.path.dirname(__file__), "backends", "_generated", "pymaid_coverage.rst"))
+
+
+_generate_pymaid_coverage()

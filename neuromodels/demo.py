@@ -103,7 +103,7 @@ def parts() -> dict[str, str]:
     for name in sorted(available_backends(), key=lambda n: (n not in BUILTIN, list(BUILTIN).index(n) if n in BUILTIN else 0, n)):
         try:
             part = load_backend(name).demo
-        except (ImportError, ValueError):
+        except Exception:  # noqa: BLE001 - a broken third-party backend does not stop the others' demo
             continue
         if part:
             found[name] = part

@@ -19,9 +19,11 @@ import pandas as pd
 
 from .core.collection import Collection
 from .connection import Connection
-from .formats import swc
+from .formats import nodediff, swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .core.capabilities import Download, LoadNodes, Morphometry, Thumbnail
+from .backends.circuits import CircuitsMixin
+from .backends.proofreading import ProofreadingMixin
 from .backends.tracing import Connectivity, Reviews
 from .backends.workflow import DumpCropsMixin, ImageReviewMixin, MembershipMixin, ReviewMixin
 from .core.model import Model, model
@@ -126,7 +128,7 @@ class Project(CopyModelMixin, ProjectActivityMixin, MembershipMixin, TaggableMix
 
 
 @model
-class Neuron(CopyModelMixin, NeuronProvenanceMixin, NavisNeuronMixin, Model):
+class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeuronMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
@@ -201,6 +203,32 @@ class Neuron(CopyModelMixin, NeuronProvenanceMixin, NavisNeuronMixin, Model):
         """
         conn, resource = self._resource(connection)
         return resource.require(Morphometry).morphometry(conn, self)
+
+    def changes(self) -> dict[str, Any]:
+        """Fields that differ from the loaded state; edited ``nodes`` show as the node edits an
+        :meth:`update` sends (one row per change: ``change``, ``node_id``, ``parent_id``, ``x``,
+        ``y``, ``z``, ``radius``, ``confidence``), not as the whole table. A dropped inner node
+        is a ``delete``: its children move up to its parent, as on CATMAID.
+
+        >>> n = NeuronCollection(name="PN VA6 left").fetch()[0]
+        >>> middle = n.nodes.node_id.sort_values().iloc[1]
+        >>> n.nodes = n.nodes[n.nodes.node_id != middle]
+        >>> n.changes()["nodes"][["change", "node_id"]].values.tolist() == [["delete", middle]]
+        True
+        """
+        result = super().changes()
+        old = self.original("nodes")
+        new = result.get("nodes")
+        if isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame):
+            try:
+                edits = nodediff.changes_frame(old, new)
+            except (KeyError, ValueError, TypeError):
+                return result  # a table the update will refuse: shown as it is
+            if len(edits):
+                result["nodes"] = edits
+            else:
+                del result["nodes"]  # only order or types differ: nothing to send
+        return result
 
     @property
     def n_nodes(self) -> int:
@@ -419,8 +447,8 @@ class ProjectCollection(CopyCollectionMixin, Collection[Project]):
     model = Project
 
 
-class NeuronCollection(CopyCollectionMixin, NeuronCollectionProvenanceMixin, DaskCollectionMixin, NavisCollectionMixin,
-                       Collection[Neuron]):
+class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProvenanceMixin, DaskCollectionMixin,
+                       NavisCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;

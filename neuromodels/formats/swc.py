@@ -98,8 +98,9 @@ def parse_swc(source: Any) -> pd.DataFrame:
     return ordered
 
 
-def check_tree(df: pd.DataFrame) -> None:
-    """Refuse duplicate ids, missing parents and cycles (several roots are allowed here)."""
+def check_tree(df: pd.DataFrame, where: str = "the file") -> None:
+    """Refuse duplicate ids, missing parents and cycles (several roots are allowed here);
+    ``where`` names what the nodes came from in the messages."""
     ids = df["node_id"].to_numpy()
     if len(np.unique(ids)) != len(ids):
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
@@ -108,7 +109,7 @@ def check_tree(df: pd.DataFrame) -> None:
     known = set(ids.tolist())
     missing = [int(p) for p in parents if p != -1 and p not in known]
     if missing:
-        raise SWCError(f"parent node {missing[0]} is not in the file ({len(missing)} missing parent(s))")
+        raise SWCError(f"parent node {missing[0]} is not in {where} ({len(missing)} missing parent(s))")
     # Every node must reach a root: walk up with memoised depth; a node revisited is a cycle.
     parent_of = dict(zip(ids.tolist(), parents.tolist()))
     settled: set[int] = set()

@@ -48,5 +48,18 @@ def test_pymaid_annotations_history_provenance_statistics_samplers_landmarks():
             capture_output=True, text=True, timeout=300,
         )
     sys.stdout.write(result.stdout[-3000:])
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "27 passed, 0 failed" in result.stdout
+
+
+@pytest.mark.skipif(not PYMAID_PYTHON, reason="set NEUROMODELS_PYMAID_PYTHON to a Python with pymaid")
+def test_pymaid_node_lookups_graph_queries_and_joins():
+    check = Path(__file__).with_name("pymaid_more_check.py")
+    with serve("catmaid") as server:
+        result = subprocess.run(
+            [PYMAID_PYTHON, str(check), server.url, str(server.project), server.token],
+            capture_output=True, text=True, timeout=300,
+        )
+    sys.stdout.write(result.stdout[-3000:])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed, 0 failed" in result.stdout

@@ -11,7 +11,7 @@ from ...core.errors import NeuromodelsError
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ...core.backend import Backend
 from ...landmarks import Landmark, LandmarkGroup, Sampler
-from . import errors, landmarks, resources
+from . import errors, landmarks, raw, resources
 
 
 class CatmaidAuth(requests.auth.AuthBase):
@@ -57,6 +57,10 @@ class CatmaidBackend(Backend):
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/version")
+
+    def raw_request(self, conn: Connection, method: str, path: str, **kwargs: Any) -> Any:
+        """``conn.get`` / ``conn.post``: see :mod:`.raw`."""
+        return raw.raw_request(conn, method, path, **kwargs)
 
 
 BACKEND = CatmaidBackend

@@ -130,13 +130,15 @@ def connectors_from_list(body: Mapping[str, Any], relation_names: Mapping[int, s
 
 def connectors_from_box(rows: Sequence[Sequence[Any]], relation_names: Mapping[int, str]) -> list[Connector]:
     """``connectors/in-bounding-box`` with locations and links: one row per link
-    ``[connector, x, y, z, skeleton, link confidence, user, node, created, edited, relation]``;
-    connectors without links come as ``[connector, x, y, z]``."""
+    ``[connector, x, y, z, skeleton, link confidence, user, node, created, edited, relation]``.
+    A connector without links (its neurons were deleted; CATMAID keeps it) comes as one row
+    with nulls after the location (a left join), older servers send ``[connector, x, y, z]``:
+    either way a connector with no links."""
     shapes: dict[int, dict[str, Any]] = {}
     for row in rows:
         cid = int(row[0])
         shape = shapes.setdefault(cid, {"connector_id": cid, "x": row[1], "y": row[2], "z": row[3], "partners": []})
-        if len(row) >= 11:
+        if len(row) >= 11 and row[7] is not None:
             shape["partners"].append({"partner_id": int(row[7]), "skeleton_id": int(row[4]),
                                       "relation_name": relation_names.get(int(row[10]), str(row[10])),
                                       "confidence": int(row[5])})
@@ -148,7 +150,7 @@ def box_link_times(rows: Sequence[Sequence[Any]]) -> dict[int, float]:
     first link was created (connectors without links are absent)."""
     times: dict[int, float] = {}
     for row in rows:
-        if len(row) >= 11:
+        if len(row) >= 11 and row[8] is not None:
             when = datetime.fromisoformat(str(row[8]).replace("Z", "+00:00")).timestamp()
             times[int(row[0])] = min(when, times.get(int(row[0]), when))
     return times

@@ -36,6 +36,7 @@ import pandas as pd
 
 from ...connection import Connection
 from ...core.errors import Conflict
+from ...formats import nodediff
 from ...formats.swc import SWCError, check_tree
 from . import api
 
@@ -55,8 +56,10 @@ def check_table(old: pd.DataFrame | None, new: pd.DataFrame) -> None:
             raise ValueError(f"the node table has no column {column!r}")
     if not np.isfinite(new[["x", "y", "z"]].to_numpy(dtype=float)).all():
         raise ValueError("node coordinates must be finite (found NaN or infinity)")
+    if old is not None:
+        new = nodediff.reconnect(old, new)  # a dropped inner node: its children move to its parent
     try:
-        check_tree(new[["node_id", "parent_id"]].astype("int64"))
+        check_tree(new[["node_id", "parent_id"]].astype("int64"), where="the node table")
     except SWCError as e:
         raise ValueError(f"the edited nodes are not a tree: {e}") from None
     if old is None:
@@ -100,33 +103,12 @@ class _Tree:
         self.kids.pop(node, None)
 
 
-def _depths(parent: Mapping[int, int]) -> dict[int, int]:
-    depth: dict[int, int] = {}
-    for start in parent:
-        path = []
-        node = start
-        while node != -1 and node not in depth:
-            path.append(node)
-            node = parent[node]
-        base = -1 if node == -1 else depth[node]
-        for n in reversed(path):
-            base += 1
-            depth[n] = base
-    return depth
-
-
-def _differs(a: "pd.Series[Any]", b: "pd.Series[Any]") -> np.ndarray:
-    x, y = a.astype(float).to_numpy(), b.astype(float).to_numpy()
-    same: np.ndarray = np.isclose(x, y, rtol=0, atol=1e-6) | (np.isnan(x) & np.isnan(y))
-    return ~same
-
-
 def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -> dict[int, int]:
     """Send the difference between ``model.nodes`` and the loaded table (or ``old``); returns
     the mapping of the new rows' ids to the server's node ids (and updates the table with them)."""
     if old is None:
         old = model.original("nodes")
-    new: pd.DataFrame = model.nodes
+    new: pd.DataFrame = nodediff.reconnect(old, model.nodes)
     check_table(old, new)
     skid = int(model.id)
     old = old.drop_duplicates("node_id")
@@ -139,31 +121,16 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
     ni = new.set_index(new["node_id"].astype("int64").to_numpy())
     old_parent = {int(k): int(v) for k, v in oi["parent_id"].items()}
     new_parent = {int(k): int(v) for k, v in ni["parent_id"].items()}
-    removed = set(old_parent) - set(new_parent)
-    added = [i for i in new_parent if i not in old_parent]
-    common = ni.index.intersection(oi.index)
-    o, n = oi.loc[common], ni.loc[common]
-    moved = [int(i) for i in common[_differs(o["x"], n["x"]) | _differs(o["y"], n["y"]) | _differs(o["z"], n["z"])]]
-    radius = ([int(i) for i in common[_differs(o["radius"], n["radius"])]]
-              if "radius" in oi and "radius" in ni else [])
-    confidence = ([int(i) for i in common[_differs(o["confidence"], n["confidence"])]]
-                  if "confidence" in oi and "confidence" in ni else [])
+    step = nodediff.plan(old, new)
+    removed, added, moved, radius, confidence = step.removed, step.added, step.moved, step.radius, step.confidence
     for i in confidence:
         value = ni.at[i, "confidence"]
         if pd.isna(value) or int(value) != value or int(value) not in range(1, 6):
             raise ValueError(f"node {i}: confidence must be an int from 1 to 5, not {value!r}")
-
-    # The tree after the deletes: children of a removed node move up to its parent.
-    depth = _depths(old_parent)
-    deletes = sorted(removed, key=lambda i: -depth[i])
+    deletes, reparent, sim = step.deletes, step.reparent, step.after_deletes
     before = _Tree(old_parent)
-    after_deletes = _Tree(old_parent)
-    for r in deletes:
-        after_deletes.remove(r)
-    sim = after_deletes.parent
-    final_depth = _depths(new_parent)
-    reparent = sorted((i for i in sim if new_parent[i] != sim[i]), key=lambda i: final_depth[i])
-    if not (added or removed or moved or radius or confidence or reparent):
+    after_deletes = _Tree(sim)
+    if not step:
         return {}
 
     # 1. The server's view of everything touched.
@@ -310,20 +277,7 @@ def _reroot(conn: Connection, model: Any, old: pd.DataFrame, root: int, skid: in
     state = {"edition_time": times[root], "parent": [path[1], times[path[1]]],
              "children": [[c, times[c]] for c in children], "links": links.get(root, [])}
     api.write(conn, "/skeleton/reroot", {"treenode_id": str(root), "state": api.state(state)})
-    rerooted: pd.DataFrame = old.copy()
-    at = {int(n): k for k, n in enumerate(rerooted["node_id"].astype("int64").tolist())}
-    parents = rerooted["parent_id"].to_numpy().copy()
-    parents[at[root]] = -1
-    for child, up in zip(path, path[1:]):
-        parents[at[up]] = child
-    rerooted["parent_id"] = parents
-    if "confidence" in rerooted:
-        confidence = rerooted["confidence"].to_numpy().copy()
-        for child, up in zip(path, path[1:]):
-            confidence[at[up]] = oi.at[child, "confidence"]
-        confidence[at[root]] = 5
-        rerooted["confidence"] = confidence
-    return rerooted
+    return nodediff.rerooted(old, root)
 
 
 def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int], connectors: list[int],

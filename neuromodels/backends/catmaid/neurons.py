@@ -23,6 +23,9 @@ from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits, finding
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
+from .circuits import CatmaidCircuits
+from .nodequeries import CatmaidNodeQueries
+from .proofreading import CatmaidProofreading
 from .converter import form_list
 from .provenance import CatmaidNeuronHistory
 from .statistics import CatmaidNeuronStatistics
@@ -33,7 +36,8 @@ from ...core.paging import OffsetPaging, Page, Window, read_pages
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
-                    CatmaidNeuronHistory, CatmaidNeuronStatistics):
+                    CatmaidNeuronHistory, CatmaidNeuronStatistics,
+                    CatmaidProofreading, CatmaidNodeQueries, CatmaidCircuits):
     #: The requests behind each operation (shown in the docs' capability tables).
     #: Listings through annotations/query-targets: rows from a position; the first page tells
     #: the total (``totalRecords``), the others are read in parallel.
@@ -50,6 +54,12 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                                "POST skeletons/origin, skeletons/import-info",
         "read the contributions to": "POST /{project}/skeleton/contributor_statistics_multiple, node/user-info, "
                                      "annotations/table-list, skeletons/sampler-count; GET connectors/links/",
+        "join, split or reroot": "POST /{project}/skeleton/join, skeleton/split, skeleton/reroot",
+        "query the circuits of": "POST /{project}/skeletons/connectivity (link_types), graph/circlesofhell, graph/dps + "
+                                 "skeletons/confidence-compartment-subgraph, skeletons/connectivity-counts, "
+                                 "connector/list/many_to_many; connectors/ for partners in a volume",
+        "query the nodes of": "POST /{project}/treenodes/compact-detail, nodes/location, node/user-info, "
+                              "labels-for-nodes, node/list; GET treenodes/{id}/info, labels/stats",
     }
     fetch_options = list_options = {"nodes": True}
     writable = frozenset({"name", "annotations", "tags", "nodes"})
@@ -68,6 +78,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         "name": Filter("name", (str,), "case-insensitive substring of the neuron name"),
         "volume": Filter("volume", (str, *INT), "volume id or name: neurons with nodes in its bounding box"),
         **finding.FILTERS,
+        "inside": Filter("inside", (str, *INT), "volume id or name: neurons with a node inside its mesh (the "
+                         "nodes in its bounding box, tested against the mesh here)"),
     }
 
     # reading ------------------------------------------------------------------------------------
@@ -193,6 +205,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         allowed = finding.restrict(conn, modifiers)  # creator, reviewer, size, soma, origin
         if allowed is not None:
             within = allowed if within is None else within & allowed
+        if modifiers.get("inside") is not None:
+            found = {int(s) for s in self.in_volume(conn, modifiers["inside"])["skeleton_id"]}
+            within = found if within is None else within & found
         return form, within
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .base import CatmaidBase
+from .views.accounts import AccountViews
 from .views.annotations import AnnotationViews
 from .views.basics import BasicViews
 from .views.connectivity import ConnectivityViews
 from .views.connectors import ConnectorViews
 from .views.edits import EditViews
 from .views.landmarks import SCHEMA as LANDMARK_SCHEMA, LandmarkViews
+from .views.graph import GraphViews
 from .views.nodes import NodeViews
 from .views.provenance import SCHEMA as PROVENANCE_SCHEMA, ProvenanceViews
 from .views.reviews import ReviewViews
@@ -20,8 +22,9 @@ from .views.tiles import TileViews
 from .views.volumes import VolumeViews
 
 
-class CatmaidApp(ProvenanceViews, LandmarkViews, BasicViews, SkeletonViews, AnnotationViews, TagViews, ConnectorViews,
-                 VolumeViews, NodeViews, ConnectivityViews, ReviewViews, SpatialViews, StatsViews, EditViews, TileViews):
+class CatmaidApp(ProvenanceViews, LandmarkViews, BasicViews, AccountViews, SkeletonViews, AnnotationViews, TagViews,
+                 ConnectorViews, VolumeViews, NodeViews, ConnectivityViews, GraphViews, ReviewViews, SpatialViews,
+                 StatsViews, EditViews, TileViews):
     """Every endpoint the bundled CATMAID serves (paths exactly as CATMAID spells them)."""
 
     schema = CatmaidBase.schema + PROVENANCE_SCHEMA + LANDMARK_SCHEMA

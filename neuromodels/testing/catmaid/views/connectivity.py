@@ -10,16 +10,18 @@ from werkzeug.wrappers import Request
 from ..base import CatmaidBase, route
 from ..wire import as_json_list, req_bool, req_list
 
-#: link_types[i] of skeletons/connectivity -> (answer key, this side's relation, partner's relation)
+#: link_types[i] of skeletons/connectivity -> (answer key, this side's relation, partner's relation).
+#: CATMAID answers each link type under its own name (its "partner_reference"), with
+#: "<name>_reviewers" beside it; names it does not know are skipped.
 LINK_TYPES = {
     "incoming": ("incoming", "postsynaptic_to", "presynaptic_to"),
     "outgoing": ("outgoing", "presynaptic_to", "postsynaptic_to"),
     "abutting": ("abutting", "abutting", "abutting"),
-    "gapjunction": ("gapjunctions", "gapjunction_with", "gapjunction_with"),
-    "tightjunction": ("tightjunctions", "tightjunction_with", "tightjunction_with"),
-    "desmosome": ("desmosomes", "desmosome_with", "desmosome_with"),
-    "attachment": ("attachments", "attached_to", "close_to"),
-    "close_object": ("close_objects", "close_to", "close_to"),
+    "gapjunction": ("gapjunction", "gapjunction_with", "gapjunction_with"),
+    "tightjunction": ("tightjunction", "tightjunction_with", "tightjunction_with"),
+    "desmosome": ("desmosome", "desmosome_with", "desmosome_with"),
+    "attachment": ("attachment", "attached_to", "close_to"),
+    "close_object": ("close_object", "close_to", "close_to"),
 }
 
 
@@ -49,9 +51,7 @@ class ConnectivityViews(CatmaidBase):
         with_nodes = req_bool(form, "with_nodes")
         kinds = req_list(form, "link_types") or ["incoming", "outgoing"]
         result: dict[str, Any] = {}
-        for kind in kinds:
-            if kind not in LINK_TYPES:
-                raise ValueError(f"Unknown link type: {kind}")
+        for kind in [k for k in LINK_TYPES if k in kinds]:  # in CATMAID's order
             key, mine, theirs = LINK_TYPES[kind]
             partners: dict[int, dict[str, Any]] = {}
             for source, partner, confidence, my_node, their_node, cid in self.synapses(sources, mine, theirs, pid):

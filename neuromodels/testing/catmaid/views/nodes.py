@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..base import SYNAPTIC_CODES, CatmaidBase, route
 from ..store import epoch, iso_us
-from ..wire import as_json_list, req_bool, req_list
+from ..wire import DoesNotExist, as_json_list, req_bool, req_list
 
 #: node/list and treenodes/compact-detail: [id, parent, x, y, z, confidence, radius, skeleton, edition epoch, user]
 NODE_ROW = "t.id, t.parent_id, t.x, t.y, t.z, t.confidence, t.radius, t.skeleton_id, t.edition_time, t.user_id"
@@ -45,7 +45,10 @@ class NodeViews(CatmaidBase):
 
     @route("/<int:pid>/skeleton/node/<int:node>/node_count")
     def node_count(self, request: Request, user: int, pid: int, node: int) -> Any:
-        skid = self.skeleton_of(node)
+        rows = self.db.read("SELECT skeleton_id FROM treenode WHERE id = ?", (node,))
+        if not rows:  # CATMAID's view looks the node up unguarded: a 500
+            raise DoesNotExist("Treenode matching query does not exist.")
+        skid = int(rows[0][0])
         (count,) = self.db.read("SELECT COUNT(*) FROM treenode WHERE skeleton_id = ?", (skid,))[0]
         return {"count": count, "skeleton_id": skid}
 

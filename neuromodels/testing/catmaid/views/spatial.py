@@ -91,12 +91,17 @@ class SpatialViews(CatmaidBase):
             return [[r[0], r[1], r[2], r[3]] if locations else [r[0]] for r in rows]
         where = {r[0]: r[1:] for r in rows}
         result = []
+        linked: set[int] = set()
         for cid, skid, conf, uid, node, ct, et, rel in self.db.read(
                 "SELECT connector_id, skeleton_id, confidence, user_id, treenode_id, creation_time, edition_time, relation_id "
                 "FROM treenode_connector WHERE connector_id IN (SELECT value FROM json_each(?)) ORDER BY connector_id, id",
                 (as_json_list(list(where)),)):
             at = list(where[cid]) if locations else []
             result.append([cid, *at, skid, conf, uid, node, iso_ms(parse_iso(ct)), iso_ms(parse_iso(et)), rel])
+            linked.add(cid)
+        # CATMAID left-joins the links: a connector without any is one row of nulls after it.
+        result += [[cid, *(list(at) if locations else []), *[None] * 7] for cid, at in where.items() if cid not in linked]
+        result.sort(key=lambda row: row[0])
         return result
 
     @route("/<int:pid>/volumes/<int:vid>/intersect", drf=True, methods=("GET",))

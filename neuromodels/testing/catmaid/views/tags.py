@@ -11,16 +11,23 @@ from ..wire import as_json_list, req_bool, req_list
 
 
 class TagViews(CatmaidBase):
-    def _node(self, cur: Any, node: int) -> None:
-        if not cur.execute("SELECT 1 FROM treenode WHERE id = ?", (node,)).fetchone():
+    def _node(self, cur: Any, node: int, table: str = "treenode") -> None:
+        if not cur.execute(f"SELECT 1 FROM {table} WHERE id = ?", (node,)).fetchone():
             raise ValueError(f"Could not find node #{node}")
 
     @route("/<int:pid>/label/treenode/<int:node>/update")
     def label_update(self, request: Request, user: int, pid: int, node: int) -> Any:
+        return self._label_update(request, user, pid, node, "treenode")
+
+    @route("/<int:pid>/label/connector/<int:node>/update")
+    def connector_label_update(self, request: Request, user: int, pid: int, node: int) -> Any:
+        return self._label_update(request, user, pid, node, "connector")
+
+    def _label_update(self, request: Request, user: int, pid: int, node: int, table: str) -> Any:
         tags = list(dict.fromkeys(t.strip() for t in request.form.get("tags", "").split(",") if t.strip()))
         replace = req_bool(request.form, "delete_existing", True)
         with self.db.transaction() as cur:
-            self._node(cur, node)
+            self._node(cur, node, table)
             have = [r[0] for r in cur.execute("SELECT tag FROM label WHERE node_id = ? ORDER BY id", (node,))]
             deleted = [t for t in have if t not in tags] if replace else []
             cur.executemany("DELETE FROM label WHERE node_id = ? AND tag = ?", [(node, t) for t in deleted])
@@ -55,8 +62,13 @@ class TagViews(CatmaidBase):
 
     @route("/<int:pid>/labels-for-nodes")
     def labels_for_nodes(self, request: Request, user: int, pid: int) -> Any:
-        nodes = [int(v) for v in request.values.get("treenode_ids", "").split(",") if v.strip()]
-        nodes += req_list(request.values, "connector_ids", int)
+        # Both lists come comma-joined in one value (pymaid, the web client); indexed forms also work.
+        nodes: list[int] = []
+        for key in ("treenode_ids", "connector_ids"):
+            if key in request.values:
+                nodes += [int(v) for v in request.values.get(key, "").split(",") if v.strip()]
+            else:
+                nodes += req_list(request.values, key, int)
         result: dict[str, list[str]] = {}
         for node, tag in self.db.read("SELECT node_id, tag FROM label WHERE node_id IN (SELECT value FROM json_each(?)) ORDER BY id",
                                       (as_json_list(nodes),)):
