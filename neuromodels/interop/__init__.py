@@ -1,6 +1,6 @@
 """Conversions to the analysis libraries users reach for next: navis and trimesh.
 
-Both are optional extras (``pip install 'neuromodels[navis]'``, ``'neuromodels[trimesh]'``).
+Both are optional extras (``pip install '.[navis]'``, ``'.[trimesh]'`` in a checkout).
 Nothing here imports them until a conversion runs, so ``import neuromodels`` stays light.
 
 >>> from neuromodels import Neuron

@@ -139,6 +139,6 @@ def test_import_neuromodels_imports_none_of_the_extras():
 ])
 def test_a_missing_extra_says_what_to_install(monkeypatch, package, call):
     monkeypatch.setitem(sys.modules, package, None)  # import now fails as if not installed
-    with pytest.raises(MissingExtra, match=rf"pip install 'neuromodels\[{package}\]'") as info:
+    with pytest.raises(MissingExtra, match=rf"pip install 'neuromodels-client\[{package}\]'") as info:
         call()
     assert isinstance(info.value, ImportError)
