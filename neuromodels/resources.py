@@ -24,7 +24,7 @@ from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
-from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
+from .interop import NavisCollectionMixin, NavisConnectorsMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
 from .distributed import DaskCollectionMixin
 
@@ -546,7 +546,7 @@ class ImageInstanceCollection(Collection[ImageInstance]):
         return self
 
 
-class ConnectorCollection(Collection[Connector]):
+class ConnectorCollection(NavisConnectorsMixin, Collection[Connector]):
     """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
     minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 

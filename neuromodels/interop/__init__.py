@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from .mesh import TrimeshVolumeMixin
 from .optional import MissingExtra, require
+from .synapses import NavisConnectorsMixin
 from .tree import NavisCollectionMixin, NavisNeuronMixin
 
-__all__ = ["MissingExtra", "NavisCollectionMixin", "NavisNeuronMixin", "TrimeshVolumeMixin", "require"]
+__all__ = ["MissingExtra", "NavisCollectionMixin", "NavisConnectorsMixin", "NavisNeuronMixin", "TrimeshVolumeMixin",
+           "require"]
