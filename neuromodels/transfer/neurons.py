@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
     from ..resources import Neuron, Volume
 
-from .core import MARKER_PREFIX, NEUROMORPHO_FIELDS, Origin, _Job, _apply, _mark, _origin, _save, log
+from .core import (
+    MARKER_PREFIX, NEUROMORPHO_FIELDS, TRANSFORM_PREFIX, Origin, _Job, _apply, _mark, _origin, _save, label_of, log,
+)
 
 
 # -- neurons (NeuroMorpho or CATMAID -> CATMAID) ----------------------------------------------------------
@@ -60,6 +62,8 @@ def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
         annotations += _neuromorpho_annotations(neuron)
     annotations = [a for a in annotations if a != "Import"]  # CATMAID's mark of an import without annotations
     annotations += [_label(f"{MARKER_PREFIX}{job.key}"), origin.marker]
+    if job.transform_label != "none":
+        annotations.append(_label(f"{TRANSFORM_PREFIX}{job.transform_label}"))
     tags = {t: [int(n) for n in ids] for t, ids in (neuron.tags or {}).items()} or None
     copy = Neuron(name=_neuron_name(neuron), nodes=_copy_nodes(job, neuron.nodes),
                   tags=tags, annotations=sorted(dict.fromkeys(annotations)))
@@ -139,9 +143,11 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
     existing = _existing_neurons(job)
     copies: list[Neuron | None] = [None] * len(models)
     todo: list[int] = []
+    made = {i: (o, label_of(existing[str(o.id)].annotations)) for i, o in enumerate(origins) if str(o.id) in existing}
+    stale = job.stale("neuron", made)
     for i, origin in enumerate(origins):
         found = existing.get(str(origin.id))
-        if found is not None:
+        if found is not None and i not in stale:
             copies[i] = _mark(found, origin)
             report.existing.append(origin)
         else:
@@ -150,8 +156,10 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
         for i in todo:
             n = models[i]
             copies[i] = _mark(Neuron(name=_neuron_name(n), annotations=[origins[i].marker]), origins[i])
-            report.created.append(origins[i])
+            (report.recopied if i in stale else report.created).append(origins[i])
         return [c for c in copies if c is not None]
+    if stale:  # made with another transform: update=True asked for them to be made again
+        NeuronCollection([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
 
     from_catmaid = job.source.backend.name == "catmaid"
     node_maps: dict[int, dict[int, int]] = {}  # source skeleton -> source node -> target node
@@ -180,7 +188,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
                 for (i, copy), ok in zip(built, stored):
                     if ok:
                         copies[i] = _mark(copy, origins[i])
-                        report.created.append(origins[i])
+                        (report.recopied if i in stale else report.created).append(origins[i])
                         src_nodes = models[i].nodes
                         assert src_nodes is not None and copy.nodes is not None
                         if from_catmaid:  # (the import kept the row order: node ids pair up)
@@ -306,8 +314,11 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
                 existing.setdefault(origin.id, v)
     copies: list[Volume | None] = [None] * len(models)
     todo = []
+    made = {i: (o, label_of(line.strip() for line in (existing[str(o.id)].comment or "").splitlines()))
+            for i, o in enumerate(origins) if str(o.id) in existing}
+    stale = job.stale("volume", made)
     for i, origin in enumerate(origins):
-        if str(origin.id) in existing:
+        if str(origin.id) in existing and i not in stale:
             copies[i] = _mark(existing[str(origin.id)], origin)
             report.existing.append(origin)
         else:
@@ -315,20 +326,25 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
     if job.dry_run:
         for i in todo:
             copies[i] = _mark(Volume(name=models[i].name), origins[i])
-            report.created.append(origins[i])
+            (report.recopied if i in stale else report.created).append(origins[i])
         return [c for c in copies if c is not None]
+    if stale:
+        VolumeCollection([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
     need_mesh = [models[i] for i in todo if models[i].vertices is None or models[i].faces is None]
     with concurrent.futures.ThreadPoolExecutor(max(1, job.source.max_workers)) as pool:
         list(pool.map(lambda v: v.fetch(connection=job.source), need_mesh))
     built = []
     for i in todo:
         v = models[i]
-        comment = (v.comment.rstrip() + "\n" if v.comment else "") + origins[i].marker
+        kept = [line for line in (v.comment or "").splitlines() if not line.startswith(TRANSFORM_PREFIX)]
+        comment = "\n".join(kept + [origins[i].marker])
+        if job.transform_label != "none":
+            comment += f"\n{TRANSFORM_PREFIX}{job.transform_label}"
         built.append((i, Volume(name=v.name, comment=comment, vertices=_apply(job.transform, np.asarray(v.vertices, dtype=float)),
                                 faces=np.asarray(v.faces))))
     stored = _save(job, VolumeCollection, [c for _, c in built], [origins[i] for i, _ in built])
     for (i, copy), ok in zip(built, stored):
         if ok:
             copies[i] = _mark(copy, origins[i])
-            report.created.append(origins[i])
+            (report.recopied if i in stale else report.created).append(origins[i])
     return [c for c in copies if c is not None]

@@ -56,7 +56,7 @@ def shape(neurons: list[Neuron], connectors: list[Connector], shift: float = 0.0
     for n in neurons:
         for r in n.nodes.itertuples():
             by_node[int(r.node_id)] = (n.name, round(r.x - shift, 3), round(r.y, 3), round(r.z, 3))
-    trees = sorted((n.name, tuple(sorted(a for a in n.annotations if not a.startswith("copied from"))),
+    trees = sorted((n.name, tuple(sorted(a for a in n.annotations if not a.startswith(("copied from", "copy transform")))),
                     tuple(sorted((t, tuple(sorted(by_node[i] for i in ids))) for t, ids in n.tags.items())),
                     tuple(sorted((by_node[int(r.node_id)], by_node.get(int(r.parent_id))) for r in n.nodes.itertuples())))
                    for n in neurons)

@@ -156,7 +156,7 @@ def test_ctrl_c_mid_copy_then_resumed(pair):
     with pytest.raises(KeyboardInterrupt):
         NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=interrupting, chunk_size=3)
     assert sum(markers_on(target).values()) == 3
-    copies = NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=Transform(scale=1000), chunk_size=3)
+    copies = NeuronCollection(species="rat").copy_to(cat, connection=nmo, transform=interrupting, chunk_size=3)
     assert (len(copies.copy_report.existing), len(copies.copy_report.created)) == (3, 4)
     counts = markers_on(target)
     assert len(counts) == 7 and set(counts.values()) == {1}
