@@ -140,6 +140,17 @@ class ProtocolError(NeuromodelsError):
     """The response is not what the API promises (bad JSON, unexpected shape, a redirect on a write)."""
 
 
+class WrongServer(ProtocolError):
+    """The URL does not answer as the server kind the connection was made for (``backend=``):
+    a CATMAID connection to a Cytomine server or to a plain web server. ``expected`` is the
+    kind asked for; ``found`` the kind the server answered as, or None."""
+
+    def __init__(self, message: str = "", *, expected: str | None = None, found: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.expected, self.found = expected, found
+
+
 class RedirectRefused(ProtocolError):
     """The server redirected to another origin (host, port, or from https to http).
 

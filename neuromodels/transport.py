@@ -240,6 +240,10 @@ class Transport(ParallelMap):
         self.cache = cache
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
+        #: Whether the server answered as the backend's kind (None: not asked yet; see
+        #: :mod:`neuromodels.backends.identify`); whether an error was explained already.
+        self.kind_confirmed: bool | None = None
+        self.explained = False
 
     # -- session ---------------------------------------------------------------------------
     @property
@@ -355,9 +359,11 @@ class Transport(ParallelMap):
                     continue
             error = self._outcome(response, method, path, parse)
             if not isinstance(error, NeuromodelsError):
+                self.kind_confirmed = True  # an answer in the API's shape: the right kind of server
                 if key is not None and self.cache is not None:
                     self.cache.put(key, response)
                 return error  # type: ignore[no-any-return]
+            self._identify(response, error)
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
             if retry_after is not None and retry_after > min(limit, MAX_RETRY_AFTER):
                 error.message += f" (the server asked to wait {retry_after:.0f} s, longer than the timeout of {limit:g} s)"
@@ -467,6 +473,19 @@ class Transport(ParallelMap):
             return ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
                                  method=method, path=path, status=response.status_code)
         return error
+
+    def _identify(self, response: requests.Response, error: NeuromodelsError) -> None:
+        """An answer that another kind of server would give: ask once whether this is the kind
+        of server the backend expects, and say so at once (no retries) when it is not."""
+        from .backends import identify
+
+        if self.kind_confirmed is not True and identify.suspect(response, error):
+            wrong = identify.check_kind(self, error)
+            self.kind_confirmed = wrong is None
+            if wrong is not None:
+                raise wrong
+        if not self.explained:
+            self.explained = identify.explain(self, error)
 
     def _may_retry(self, attempt: int) -> bool:
         """Another attempt is allowed: retries left, and no Ctrl-C since the call began."""

@@ -93,7 +93,8 @@ def test_dataset_names_stay_in_their_path_segment(clio_target, bundled, name):
             Annotation.fetch(10000)
         with pytest.raises(NotFound):
             Annotation(id=BASE + 30, properties={"x": 1}).save()
-    paths = [p for _, p in list(bundled.log)[before:]]
+    # (/v2/datasets: the look at what the server holds that names the datasets in the error)
+    paths = [p for _, p in list(bundled.log)[before:] if p != "/v2/datasets"]
     prefix = "/v2/json-annotations/" + name + "/neurons/"
     assert paths == [prefix + "fields", prefix + "id-number/10000", prefix[:-1]]
     assert not stored(bundled, BASE + 30)
