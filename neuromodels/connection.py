@@ -246,7 +246,7 @@ class Connection:
             self._refuse_unknown({k: backend_options[k] for k in unknown}, list(self.backend.options))
         self.options: dict[str, Any] = {**self.backend.options, **backend_options}
         self.url = f"{scheme}://{rest}".rstrip("/")
-        self.project = project
+        self.project = self.backend.check_project(project)
         # Credentials live in Secret wrappers and never reach repr, logs or errors.
         self._token = token
         self._http_user = http_user

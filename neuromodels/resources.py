@@ -20,6 +20,7 @@ import pandas as pd
 from .collection import Collection
 from .connection import Connection
 from .formats import swc
+from .backends.base import check_name
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
@@ -146,6 +147,8 @@ class Neuron(NavisNeuronMixin, Model):
         True
         >>> n.delete()
         """
+        if name is not None:
+            check_name(name, "name")  # the rule every name follows, before the file is read
         nodes = swc.parse_swc(source)
         if name is None and isinstance(source, (str, os.PathLike)) and os.path.exists(str(source)):
             name = os.path.splitext(os.path.basename(str(source)))[0]

@@ -243,7 +243,8 @@ class Transport(ParallelMap):
         #: Whether the server answered as the backend's kind (None: not asked yet; see
         #: :mod:`neuromodels.backends.identify`); whether an error was explained already.
         self.kind_confirmed: bool | None = None
-        self.explained = False
+        self._hints: dict[tuple[str, str], str | None] = {}
+        self._identify_lock = threading.Lock()
 
     # -- session ---------------------------------------------------------------------------
     @property
@@ -476,16 +477,25 @@ class Transport(ParallelMap):
 
     def _identify(self, response: requests.Response, error: NeuromodelsError) -> None:
         """An answer that another kind of server would give: ask once whether this is the kind
-        of server the backend expects, and say so at once (no retries) when it is not."""
+        of server the backend expects, and say so at once (no retries) when it is not. Parallel
+        tasks failing alike wait for one look and share what it found."""
         from .backends import identify
 
-        if self.kind_confirmed is not True and identify.suspect(response, error):
-            wrong = identify.check_kind(self, error)
-            self.kind_confirmed = wrong is None
-            if wrong is not None:
-                raise wrong
-        if not self.explained:
-            self.explained = identify.explain(self, error)
+        with self._identify_lock:
+            if self.kind_confirmed is not True and identify.suspect(response, error):
+                wrong = identify.check_kind(self, error)
+                self.kind_confirmed = wrong is None
+                if wrong is not None:
+                    raise wrong
+            key = (type(error).__name__, error.message)
+            if key not in self._hints:
+                if len(self._hints) > 100:
+                    self._hints.clear()
+                self._hints[key] = identify.explain(self, error)
+            hint = self._hints[key]
+        if hint is not None:
+            error.message = f"{error.message} ({hint})"
+            error.args = (error.message,)
 
     def _may_retry(self, attempt: int) -> bool:
         """Another attempt is allowed: retries left, and no Ctrl-C since the call began."""

@@ -120,9 +120,9 @@ def check_kind(transport: "Transport", error: NeuromodelsError) -> WrongServer |
                        path=error.path, server_message=error.server_message, sent=error.sent)
 
 
-def explain(transport: "Transport", error: NeuromodelsError) -> bool:
-    """Add what was expected to an error about a missing project or version (in place); True
-    when it looked (once per connection is enough: parallel tasks fail alike)."""
+def explain(transport: "Transport", error: NeuromodelsError) -> str | None:
+    """What was expected, for an error about a missing project, version or dataset (None for
+    other errors: those cost no request)."""
     own = transport.backend.name
     text = f"{error.message} {error.server_message or ''}"
     parts = (error.path or "").split("/")
@@ -148,7 +148,4 @@ def explain(transport: "Transport", error: NeuromodelsError) -> bool:
         datasets = _try(transport, "/v2/datasets")
         if isinstance(datasets, Mapping):
             hint = f"dataset {parts[3]!r} is not on this Clio server; its datasets: {', '.join(map(str, datasets)) or 'none'}"
-    if hint is not None:
-        error.message = f"{error.message} ({hint})"
-        error.args = (error.message,)
-    return hint is not None
+    return hint

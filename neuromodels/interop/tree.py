@@ -175,6 +175,10 @@ class NavisNeuronMixin:
         navis = require("navis")
         if not isinstance(tn, navis.TreeNeuron):
             raise TypeError(f"from_navis takes a navis.TreeNeuron, not {type(tn).__name__}")
+        if name is not None:
+            from ..backends.base import check_name
+
+            check_name(name, "name")
         nodes = tn.nodes.copy().reset_index(drop=True)
         for column in ("node_id", "parent_id"):
             nodes[column] = nodes[column].astype("int64")

@@ -29,6 +29,14 @@ from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _i
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
+def _by_skeleton(error: NotFound, model: Any, done: str) -> NotFound:
+    """CATMAID names the neuron id ("Could not find neuron #101"); users hold the skeleton id."""
+    error.message = (f"no neuron with skeleton id {model.id} on the server ({done} already, or never saved "
+                     f"here?); CATMAID said: {error.message}")
+    error.args = (error.message,)
+    return error
+
+
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
@@ -294,7 +302,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
         if "name" in changes:
-            api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
+            try:
+                api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
+            except NotFound as e:
+                raise _by_skeleton(e, model, "deleted") from None
         if "annotations" in changes:
             api.sync_annotations(conn, model.original("annotations") or [], model.annotations or [],
                                  target=("skeleton_ids", model.id), entity=model.neuron_id)
@@ -372,7 +383,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     def delete(self, conn: Connection, model: Any) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
-        api.write(conn, f"/neuron/{model.neuron_id}/delete")
+        try:
+            api.write(conn, f"/neuron/{model.neuron_id}/delete")
+        except NotFound as e:
+            raise _by_skeleton(e, model, "deleted") from None
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """An import whose reply was lost is adopted only when the server shows it is ours: a
