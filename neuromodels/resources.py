@@ -194,7 +194,9 @@ class Neuron(NavisNeuronMixin, Model):
 
     @property
     def cable_length(self) -> float:
-        """Summed length of the edges between nodes and their parents (the nodes' units).
+        """Summed length of the edges between nodes and their parents, in the units of the node
+        coordinates (:attr:`cable_length_unit`): nanometres on CATMAID, micrometres on
+        NeuroMorpho.org.
 
         >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n").cable_length
         5.0
@@ -202,6 +204,19 @@ class Neuron(NavisNeuronMixin, Model):
         if self.nodes is None:
             raise ValueError("this neuron has no nodes loaded (fetch() it or load_nodes() its collection)")
         return swc.cable_length(self.nodes)
+
+    @property
+    def cable_length_unit(self) -> str | None:
+        """The unit of :attr:`cable_length` and of the coordinates: those the neuron came with
+        (``extra["units"]``, e.g. from navis), else the current connection's server's
+        (``"nanometer"`` on CATMAID, ``"micrometer"`` on NeuroMorpho.org), else None.
+
+        >>> NeuronCollection(name="PN VA6 right").fetch()[0].cable_length_unit
+        'nanometer'
+        """
+        from .interop.units import unit_name
+
+        return unit_name(self)
 
     def partners(self, *, min_synapses: int = 1, connection: Connection | None = None) -> pd.DataFrame:
         """Synaptic partners from the server's bulk connectivity (CATMAID): one row per
@@ -473,14 +488,41 @@ class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neu
 
     def cable_lengths(self, *, connection: Connection | None = None) -> pd.Series:
         """Cable length per member (a Series indexed by id); nodes are loaded where missing.
+        The Series is named after its unit where the members share a known one
+        (``cable_length_nm``, ``cable_length_um``; else ``cable_length``), which
+        ``lengths.attrs["unit"]`` also holds.
 
         >>> NeuronCollection([Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n", id=7)]).cable_lengths().to_dict()
         {7: 5.0}
+        >>> NeuronCollection(annotation="PN").fetch().cable_lengths().name
+        'cable_length_nm'
         """
+        from .interop.units import series_name
+
         self._ensure_nodes(connection)
-        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name="cable_length",
+        units = {n.cable_length_unit for n in self._items}
+        unit = units.pop() if len(units) == 1 else None
+        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name=series_name(unit),
                                         index=pd.Index([n.id for n in self._items], name="neuron"))
+        lengths.attrs["unit"] = unit
         return lengths
+
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """Every member's nodes in one table with a ``neuron`` column first (the member's id), as
+        navis' ``NeuronList.nodes``; the same as :meth:`node_table` (nodes are loaded where
+        missing, in one bulk step).
+
+        >>> NeuronCollection(annotation="PN").fetch().nodes.groupby("neuron").size().tolist()
+        [3, 3]
+        """
+        return self.node_table()
+
+    @property
+    def connectors(self) -> pd.DataFrame:
+        """Every member's connector links in one table with a ``neuron`` column first, as navis'
+        ``NeuronList.connectors``; the same as :meth:`connector_table`."""
+        return self.connector_table()
 
     def _ensure_nodes(self, connection: Connection | None) -> None:
         if any(n.nodes is None for n in self._items):

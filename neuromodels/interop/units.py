@@ -35,6 +35,34 @@ def _quantity(value: Any, what: str) -> Any:
     return quantity
 
 
+#: Short suffixes of the common length units, for column names.
+SUFFIXES = {"nanometer": "nm", "micrometer": "um", "millimeter": "mm", "meter": "m"}
+
+
+def unit_name(neuron: Any) -> str | None:
+    """A neuron's length unit as a word ("nanometer"; "8 nanometer" for voxels of 8 nm): the
+    units it came with, else the current connection's server's, else None. Needs no navis."""
+    units = neuron.extra.get("units") if getattr(neuron, "extra", None) else None
+    if units is None:
+        from ..connection import Connection
+        from ..errors import NoConnection
+
+        try:
+            units = BACKEND_UNITS.get(Connection.current().backend.name)
+        except NoConnection:
+            return None
+    if units is None:
+        return None
+    text = str(units).strip()
+    return text[2:] if text.startswith("1 ") else text
+
+
+def series_name(unit: str | None) -> str:
+    """``cable_length_nm`` for nanometres, ``cable_length_um`` for micrometres, else ``cable_length``."""
+    suffix = SUFFIXES.get(unit or "")
+    return f"cable_length_{suffix}" if suffix else "cable_length"
+
+
 def target_units(units: Any) -> str:
     """The units a new neuron's coordinates should be in: ``units`` when given, else the current
     connection's server's, else nanometres."""
