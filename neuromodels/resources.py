@@ -25,6 +25,7 @@ from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.tracing import Connectivity, Reviews
 from .model import Model, model
+from .notebook import HtmlCollectionMixin, HtmlModelMixin
 from .interop import NavisCollectionMixin, NavisConnectorsMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
 from .distributed import DaskCollectionMixin
@@ -69,7 +70,7 @@ def _links(value: Any) -> Any:
 
 
 @model
-class Project(TaggableMixin, AttachableMixin, Model):
+class Project(TaggableMixin, AttachableMixin, HtmlModelMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -110,7 +111,7 @@ class Project(TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class Neuron(NavisNeuronMixin, Model):
+class Neuron(NavisNeuronMixin, HtmlModelMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
@@ -267,7 +268,7 @@ class Neuron(NavisNeuronMixin, Model):
 
 
 @model
-class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
+class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, HtmlModelMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -298,7 +299,7 @@ class Annotation(AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
+class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, HtmlModelMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -346,7 +347,7 @@ class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
 
 
 @model
-class Connector(Model):
+class Connector(HtmlModelMixin, Model):
     """A connector (synapse) with its links to neurons' nodes.
 
     >>> pn = NeuronCollection(name="PN VA6 right").fetch()[0]
@@ -365,7 +366,7 @@ class Connector(Model):
 
 
 @model
-class Volume(TrimeshVolumeMixin, Model):
+class Volume(TrimeshVolumeMixin, HtmlModelMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
     >>> box = Volume(name="doc box", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
@@ -384,7 +385,7 @@ class Volume(TrimeshVolumeMixin, Model):
 
 
 @model
-class Ontology(Model):
+class Ontology(HtmlModelMixin, Model):
     """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
 
     >>> project = Project.fetch(conn.project)          # Cytomine here
@@ -397,7 +398,7 @@ class Ontology(Model):
 
 
 @model
-class Term(Model):
+class Term(HtmlModelMixin, Model):
     """A term of an ontology (Cytomine), e.g. "Tumor".
 
     >>> ontology = Project.fetch(conn.project).ontology          # Cytomine here
@@ -414,13 +415,13 @@ class Term(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-class ProjectCollection(Collection[Project]):
+class ProjectCollection(HtmlCollectionMixin, Collection[Project]):
     """Projects visible to the connection's user."""
 
     model = Project
 
 
-class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, Collection[Neuron]):
+class NeuronCollection(DaskCollectionMixin, NavisCollectionMixin, HtmlCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;
@@ -547,7 +548,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
+class AnnotationCollection(DaskCollectionMixin, HtmlCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
@@ -571,7 +572,7 @@ class AnnotationCollection(DaskCollectionMixin, Collection[Annotation]):
         return self
 
 
-class ImageInstanceCollection(Collection[ImageInstance]):
+class ImageInstanceCollection(HtmlCollectionMixin, Collection[ImageInstance]):
     """Images of a project.
 
     >>> [i.name for i in ImageInstanceCollection().fetch_with_filter("project", conn.project)]
@@ -591,7 +592,7 @@ class ImageInstanceCollection(Collection[ImageInstance]):
         return self
 
 
-class ConnectorCollection(NavisConnectorsMixin, Collection[Connector]):
+class ConnectorCollection(NavisConnectorsMixin, HtmlCollectionMixin, Collection[Connector]):
     """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
     minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 
@@ -607,7 +608,7 @@ class ConnectorCollection(NavisConnectorsMixin, Collection[Connector]):
     model = Connector
 
 
-class VolumeCollection(Collection[Volume]):
+class VolumeCollection(HtmlCollectionMixin, Collection[Volume]):
     """Volumes (meshes are loaded on ``Volume.fetch``).
 
     >>> VolumeCollection(name="neuropil").fetch()
@@ -617,13 +618,13 @@ class VolumeCollection(Collection[Volume]):
     model = Volume
 
 
-class OntologyCollection(Collection[Ontology]):
+class OntologyCollection(HtmlCollectionMixin, Collection[Ontology]):
     """Ontologies visible to the user (Cytomine)."""
 
     model = Ontology
 
 
-class TermCollection(Collection[Term]):
+class TermCollection(HtmlCollectionMixin, Collection[Term]):
     """Terms (Cytomine), e.g. ``TermCollection(ontology=6836019).fetch()``."""
 
     model = Term
