@@ -15,8 +15,9 @@ Anything else raises :class:`~neuromodels.NotSupported` with the reason.
 
 Resuming without duplicates: every copy carries a marker naming its source,
 ``"copied from <source>#<kind>/<id>"`` (``<source>`` is the source URL, its project or dataset
-and version), written in the same request that creates the copy: a CATMAID annotation (plus
-``"copied from <source>"`` on all copies, so one query finds them), a line of a volume's
+and version), written in the same request that creates the copy: CATMAID's import origin
+of the skeleton (out of the annotation list; an annotation on servers without import origins),
+plus ``"copied from <source>"`` on all copies, so one query finds them; a line of a volume's
 comment, or a ``copied_from`` property on Clio. Cytomine annotations have no field to carry it:
 there the copy is recognised by its image and geometry. A second call reads the markers first
 and creates only what is missing (and completes copies an interruption left without their tags,

@@ -52,7 +52,22 @@ def _copy_nodes(job: _Job, nodes: "pd.DataFrame") -> "pd.DataFrame":
     return table
 
 
+def _origin_source(job: _Job) -> tuple[str, int]:
+    """The import origin's ``source_url`` and ``source_project_id``: the marker's source name
+    (URL, project, version: what ``source_key`` replaces) and the source's project id (0 where
+    it has none, as NeuroMorpho.org)."""
+    project = job.source.project
+    return job.key, project if isinstance(project, int) and not isinstance(project, bool) else 0
+
+
+def _uses_origin(job: _Job) -> bool:
+    """Whether copies carry their per-neuron marker as CATMAID's import origin (decided by the
+    first lookup: a server without ``skeletons/from-origin`` gets marker annotations)."""
+    return bool(job.options.get("origin"))
+
+
 def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
+    from ..backends.catmaid.neurons import IMPORT_ORIGIN
     from ..resources import Neuron
 
     if neuron.nodes is None or len(neuron.nodes) == 0:
@@ -61,22 +76,53 @@ def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
     if job.source.backend.name == "neuromorpho":
         annotations += _neuromorpho_annotations(neuron)
     annotations = [a for a in annotations if a != "Import"]  # CATMAID's mark of an import without annotations
-    annotations += [_label(f"{MARKER_PREFIX}{job.key}"), origin.marker]
+    annotations.append(_label(f"{MARKER_PREFIX}{job.key}"))  # one annotation for every copy of this source
+    extra = {}
+    if _uses_origin(job):
+        # The per-neuron marker goes with the import, in CATMAID's own origin record: no
+        # annotation per copied neuron in the target's annotation list.
+        url, project = _origin_source(job)
+        extra[IMPORT_ORIGIN] = {"url": url, "project": project, "id": int(origin.id)}
+    else:
+        annotations.append(origin.marker)
     if job.transform_label != "none":
         annotations.append(_label(f"{TRANSFORM_PREFIX}{job.transform_label}"))
     tags = {t: [int(n) for n in ids] for t, ids in (neuron.tags or {}).items()} or None
     copy = Neuron(name=_neuron_name(neuron), nodes=_copy_nodes(job, neuron.nodes),
-                  tags=tags, annotations=sorted(dict.fromkeys(annotations)))
+                  tags=tags, annotations=sorted(dict.fromkeys(annotations)), extra=extra)
     job.target.backend.resource(Neuron).validate(copy, "create")
     return copy
 
 
-def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
-    """Source id -> the copy already on the target, by the markers (one query)."""
+def _by_origin(job: _Job, models: list["Neuron"]) -> dict[str, int]:
+    """Source id -> skeleton id of copies recorded in CATMAID's import origins; decides whether
+    this copy records its markers there (a server without the route, or source ids that are not
+    numbers, get marker annotations)."""
+    from ..backends.catmaid.neurons import skeletons_from_origin
+    from ..errors import NotFound
+
+    ids = [n.id for n in models]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        job.options["origin"] = False
+        return {}
+    url, project = _origin_source(job)
+    try:
+        found = skeletons_from_origin(job.target, url, project, ids)
+    except NotFound:  # a CATMAID older than import origins: markers as annotations
+        job.options["origin"] = False
+        return {}
+    job.options["origin"] = True
+    return {str(k): v for k, v in found.items()}
+
+
+def _existing_neurons(job: _Job, models: list["Neuron"]) -> dict[str, "Neuron"]:
+    """Source id -> the copy already on the target: by CATMAID's import origins (one query per
+    500 ids), and by marker annotations (copies made before origins were used: one query)."""
     from ..errors import NotFound
     from ..resources import NeuronCollection
 
     found: dict[str, Neuron] = {}
+    origins = _by_origin(job, models)
     try:
         marked = NeuronCollection(annotation=_label(f"{MARKER_PREFIX}{job.key}")).fetch(nodes=False, connection=job.target)
     except NotFound:  # no marker annotation yet: nothing was copied before
@@ -91,6 +137,13 @@ def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
                     if earlier.id < neuron.id:
                         continue
                 found[origin.id] = neuron
+    missing = {source: skid for source, skid in origins.items() if source not in found}
+    if missing:
+        fetched = NeuronCollection(ids=sorted(set(missing.values()))).fetch(nodes=False, connection=job.target)
+        by_id = {n.id: n for n in fetched}
+        for source, skid in missing.items():
+            if skid in by_id:
+                found[source] = by_id[skid]
     return found
 
 
@@ -140,7 +193,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
 
     report = job.report
     origins = [_origin(job, "neuron", n) for n in models]
-    existing = _existing_neurons(job)
+    existing = _existing_neurons(job, models)
     copies: list[Neuron | None] = [None] * len(models)
     todo: list[int] = []
     made = {i: (o, label_of(existing[str(o.id)].annotations)) for i, o in enumerate(origins) if str(o.id) in existing}

@@ -78,6 +78,9 @@ CREATE TRIGGER IF NOT EXISTS link_deleted AFTER DELETE ON treenode_connector BEG
     INSERT INTO link_history VALUES (OLD.treenode_id, OLD.connector_id, OLD.skeleton_id, OLD.relation_id,
         OLD.edition_time, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
 END;
+CREATE TABLE IF NOT EXISTS skeleton_origin (
+    skeleton_id INTEGER PRIMARY KEY, project_id INTEGER, source_url TEXT NOT NULL,
+    source_project_id INTEGER NOT NULL, source_id INTEGER NOT NULL, source_type TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS volume (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER, name TEXT, comment TEXT,
     user_id INTEGER, creation_time TEXT, edition_time TEXT, vertices TEXT, faces TEXT);

@@ -131,12 +131,15 @@ class SkeletonViews(CatmaidBase):
         form = request.form
         name = form.get("name")
         annotations = req_list(form, "annotations", str, default=["Import"])
+        origin = self._import_origin(form)
         t = iso_ms()
         with self.db.transaction() as cur:
             skid, nid = next_ids(cur, "ci", 2)
             cur.execute("INSERT INTO class_instance VALUES (?, ?, 'skeleton', ?, ?, ?, ?)", (skid, pid, name or f"skeleton {skid}", user, t, t))
             cur.execute("INSERT INTO class_instance VALUES (?, ?, 'neuron', ?, ?, ?, ?)", (nid, pid, name or f"neuron {nid}", user, t, t))
             cur.execute("INSERT INTO model_of VALUES (?, ?)", (skid, nid))
+            if origin is not None:
+                cur.execute("INSERT INTO skeleton_origin VALUES (?, ?, ?, ?, ?, ?)", (skid, pid, *origin))
             new_ids = next_ids(cur, "location", len(rows))
             mapping = {r[0]: i for r, i in zip(rows, new_ids)}
             treenodes = [(mapping[r[0]], pid, skid, mapping.get(r[5]), user, r[1], r[2], r[3], r[4], t, t) for r in rows]
@@ -149,6 +152,52 @@ class SkeletonViews(CatmaidBase):
             self.log_operation(cur, pid, user, "create_neuron", root[5:8],
                                f"Create neuron {nid} and skeleton {skid} via import. {', '.join(annotations)}")
         return {"neuron_id": nid, "skeleton_id": skid, "node_id_map": {str(k): v for k, v in mapping.items()}}
+
+    @staticmethod
+    def _import_origin(form: Any) -> tuple[str, int, int, str] | None:
+        """The import's origin (``source_url``, ``source_project_id``, ``source_id``,
+        ``source_type``) as CATMAID keeps it for ``skeletons/origin`` and ``from-origin``."""
+        if not form.get("source_id"):
+            return None
+        url, project = form.get("source_url"), form.get("source_project_id")
+        if not url or project is None:
+            raise ValueError("Need source_url and source_project_id for an import with source_id")
+        kind = form.get("source_type") or "skeleton"
+        if kind not in ("skeleton", "segmentation"):
+            raise ValueError(f"Unknown source type: {kind}")
+        return url.rstrip("/"), int(project), int(form["source_id"]), kind
+
+    @route("/<int:pid>/skeletons/origin", drf=True, methods=("GET", "POST"))
+    def origin(self, request: Request, user: int, pid: int) -> Any:
+        skids = req_list(request.values, "skeleton_ids", int, default=[])
+        marks = ",".join("?" * len(skids))
+        rows = self.db.read(f"SELECT skeleton_id, source_url, source_project_id, source_id FROM skeleton_origin "
+                            f"WHERE project_id = ? AND skeleton_id IN ({marks})", (pid, *skids)) if skids else []
+        sources: dict[tuple[str, int], int] = {}
+        origins = {}
+        for skid, url, project, source in rows:
+            key = sources.setdefault((url, project), len(sources) + 1)
+            origins[str(skid)] = {"source_id": source, "data_source_id": key}
+        return {"data_sources": {str(k): {"name": None, "url": u, "source_project_id": p} for (u, p), k in sources.items()},
+                "origins": origins}
+
+    @route("/<int:pid>/skeletons/from-origin", drf=True, methods=("GET", "POST"))
+    def from_origin(self, request: Request, user: int, pid: int) -> Any:
+        values = request.values
+        url = values.get("source_url")
+        if not url:
+            raise ValueError("Need source_url for origin lookup")
+        project = values.get("source_project_id")
+        if project is None:
+            raise ValueError("Need source_project_id for origin lookup")
+        ids = req_list(values, "source_ids", int, default=[])
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.read(f"SELECT source_id, skeleton_id FROM skeleton_origin WHERE project_id = ? AND source_url = ? "
+                            f"AND source_project_id = ? AND source_id IN ({marks}) ORDER BY skeleton_id",
+                            (pid, url.rstrip("/"), int(project), *ids))
+        return {str(source): skid for source, skid in rows}
 
     @route("/<int:pid>/skeleton/<int:skid>/swc", drf=True, methods=("GET",))
     def swc(self, request: Request, user: int, pid: int, skid: int) -> Any:
@@ -199,6 +248,7 @@ class SkeletonViews(CatmaidBase):
                 cur.execute("DELETE FROM treenode WHERE skeleton_id = ?", (skid,))
                 cur.execute("DELETE FROM class_instance WHERE id = ?", (skid,))
                 cur.execute("DELETE FROM model_of WHERE skeleton_id = ?", (skid,))
+                cur.execute("DELETE FROM skeleton_origin WHERE skeleton_id = ?", (skid,))
             self.forget_nodes(cur, skids)
             cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
             cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
