@@ -4,7 +4,7 @@ dask.distributed LocalCluster with worker processes.
 
     python benchmarks/dask_pull.py [--neurons 1000] [--nodes 300] [--workers 2] [--partition 100]
 
-Needs the dask extra (pip install 'neuromodels[dask]'). On a machine with few cores the
+Needs the dask extra (pip install '.[dask]'). On a machine with few cores the
 cluster mostly adds overhead; it pays off where the workers are on other machines, or where
 parsing, not the server, is the bottleneck.
 """

@@ -1,7 +1,9 @@
 """An opt-in cache of reads that never serves stale data after the connection's own writes.
 
 ``Connection(..., cache=True)`` keeps reads in memory, ``cache="reads.sqlite"`` in a SQLite file
-that outlives the process; ``cache_ttl=`` (seconds) makes entries expire. Storage, keys,
+that outlives the process. Entries expire after ``cache_ttl=`` seconds, :data:`DEFAULT_TTL` (five
+minutes) unless given: a write by another client is seen at most that long after it was made, never
+hidden for ever (``benchmarks/cache_ttl.py`` measures requests saved against staleness). Storage, keys,
 serialisation and expiry are requests-cache's (its backends, ``create_key`` and
 ``CachedResponse``); what neuromodels adds is the rule of when to use it:
 
@@ -30,6 +32,11 @@ from typing import Any
 
 import requests
 
+#: Seconds a cached read is served when ``cache_ttl`` is not given: long enough for the repeated
+#: reads of a notebook session or a script's loop, short enough that another client's write shows
+#: within minutes. Give ``cache_ttl=`` to choose (a day: ``86400``).
+DEFAULT_TTL = 300.0
+
 
 class ReadCache:
     """Reads of one connection, kept by a requests-cache backend (memory or SQLite)."""
@@ -41,7 +48,7 @@ class ReadCache:
         if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0):
             raise ValueError(f"cache_ttl must be a positive number of seconds or None, not {ttl!r}")
         self.storage: BaseCache = SQLiteCache(where) if isinstance(where, str) else BaseCache()
-        self.ttl = ttl
+        self.ttl: float = DEFAULT_TTL if ttl is None else float(ttl)
         self._salt = hashlib.sha256(fingerprint.encode()).hexdigest()
         self._lock = threading.Lock()
         self.hits = 0
@@ -66,7 +73,7 @@ class ReadCache:
     def put(self, key: str, response: requests.Response) -> None:
         if response.status_code != 200:
             return
-        expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=self.ttl)) if self.ttl else None
+        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=self.ttl)
         request = response.request
         # The stored request keeps method and URL only: never a header (credentials travel there).
         response.request = requests.Request(request.method, request.url).prepare()

@@ -251,7 +251,7 @@ class Connection(RawRequestsMixin):
             self._refuse_unknown({k: backend_options[k] for k in unknown}, list(self.backend.options))
         self.options: dict[str, Any] = {**self.backend.options, **backend_options}
         self.url = f"{scheme}://{rest}".rstrip("/")
-        self.project = project
+        self.project = self.backend.check_project(project)
         # Credentials live in Secret wrappers and never reach repr, logs or errors.
         self._token = token
         self._http_user = http_user
@@ -366,6 +366,7 @@ class Connection(RawRequestsMixin):
 
     # -- current-connection stack ---------------------------------------------------------------
     def __enter__(self) -> "Connection":
+        self._refuse_closed()
         # The token stack lives in the context, so threads sharing this connection each
         # restore their own previous connection.
         _tokens.set(_tokens.get() + (_current.set(_current.get() + (self,)),))
@@ -408,9 +409,22 @@ class Connection(RawRequestsMixin):
                 _activated = None
 
     def close(self) -> None:
-        """Close the HTTP session (a later request opens a new one) and :meth:`deactivate`."""
+        """Close the HTTP session and :meth:`deactivate`. A closed connection stays closed: using
+        it again (``with conn:``, ``connection=conn``) raises :class:`NoConnection` rather than
+        quietly opening a new session; make a new ``Connection`` instead."""
+        self._closed = True
         self.deactivate()
         self.transport.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return getattr(self, "_closed", False)
+
+    def _refuse_closed(self) -> None:
+        if self.closed:
+            raise NoConnection(f"{self!r} was closed (conn.close()); a closed connection is not reopened: "
+                               "make a new Connection")
 
     @staticmethod
     def current(connection: "Connection | None" = None) -> "Connection":
@@ -419,9 +433,11 @@ class Connection(RawRequestsMixin):
         if connection is not None:
             if not isinstance(connection, Connection):
                 raise TypeError(f"connection= must be a Connection, not {type(connection).__name__}")
+            connection._refuse_closed()
             return connection
         stack = _current.get()
         if stack:
+            stack[-1]._refuse_closed()
             return stack[-1]
         active = _activated
         if active is not None:

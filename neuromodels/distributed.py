@@ -16,7 +16,7 @@ repr, log line or task name on the dashboard shows them (task names are
 ``neuromodels-fetch-<hash>``; the hash is made without the credentials). Each worker process
 builds one connection per recipe and reuses it.
 
-dask is an optional extra (``pip install neuromodels[dask]``); ``import neuromodels`` never
+dask is an optional extra (``pip install '.[dask]'`` in a checkout); ``import neuromodels`` never
 imports it. See ``docs/dask.rst``.
 """
 
@@ -210,7 +210,9 @@ def _require_dask() -> Any:
     try:
         import dask.dataframe as dd
     except ImportError as e:
-        raise ImportError("to_dask() needs dask: pip install 'neuromodels[dask]' "
+        from .interop.optional import install_hint
+
+        raise ImportError(f"to_dask() needs dask: {install_hint('dask')} "
                           "(dask[dataframe], and distributed for a cluster)") from e
     return dd
 

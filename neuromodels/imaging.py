@@ -90,6 +90,16 @@ def _scale(value: Any) -> float:
     return scale
 
 
+def check_inside(box: Region, width: Any, height: Any) -> None:
+    """A region that shares no pixel with the image is a ValueError on every backend, before any
+    request (Cytomine's server would answer BadRequest; CATMAID's tiles would give zeros)."""
+    if width is None or height is None:
+        return
+    if box.x >= int(width) or box.y >= int(height):
+        raise ValueError(f"the region x={box.x}, y={box.y}, {box.width} x {box.height} lies entirely outside the "
+                         f"image ({int(width)} x {int(height)} pixels)")
+
+
 def region(x: Any, y: Any, width: Any, height: Any, z: Any = 0, scale: Any = 1.0) -> Region:
     """A checked :class:`Region` (ValueError/TypeError before any request)."""
     return Region(_whole("x", x, 0), _whole("y", y, 0), _whole("width", width, 1), _whole("height", height, 1),
@@ -172,8 +182,9 @@ class ImageRegionMixin:
         (0.5: half as many pixels each way; the server's nearest pyramid level is used).
         Cytomine: ``channel`` and ``time`` pick the plane with ``z`` (its slice instance).
         CATMAID: ``mirror`` picks a tile source by mirror id or position (default: the first
-        readable one). Pixels beyond the image, and tiles the tile server lacks, are zeros (the
-        latter with a :class:`MissingTilesWarning`).
+        readable one). A region partly beyond the image has zeros there, and tiles the tile server
+        lacks are zeros with a :class:`MissingTilesWarning`; a region entirely outside the image
+        is a ValueError on every backend, before any request.
 
         >>> stack = ImageInstance.fetch(1)
         >>> tile_border = stack.read_region(500, 500, 24, 24)      # crosses 512-pixel tiles
@@ -183,6 +194,7 @@ class ImageRegionMixin:
         (256, 256)
         """
         box = region(x, y, width, height, z, scale)
+        check_inside(box, getattr(self, "width", None), getattr(self, "height", None))
         planes = {}
         for name, value in (("channel", channel), ("time", time)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:

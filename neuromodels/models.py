@@ -20,6 +20,7 @@ import pandas as pd
 from .core.collection import Collection
 from .connection import Connection
 from .formats import nodediff, swc
+from .core.backend import check_name
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .core.capabilities import Download, LoadNodes, Morphometry, Thumbnail
 from .backends.circuits import CircuitsMixin
@@ -27,7 +28,8 @@ from .backends.proofreading import ProofreadingMixin
 from .backends.tracing import Connectivity, Reviews
 from .backends.workflow import DumpCropsMixin, ImageReviewMixin, MembershipMixin, ReviewMixin
 from .core.model import Model, model
-from .interop import NavisCollectionMixin, NavisNeuronMixin, TrimeshVolumeMixin
+from .notebook import HtmlCollectionMixin, HtmlModelMixin
+from .interop import NavisCollectionMixin, NavisConnectorsMixin, NavisNeuronMixin, TrimeshVolumeMixin
 from .imaging import AnnotationCropMixin, ImageRegionMixin
 from .distributed import DaskCollectionMixin
 from .transfer import CopyCollectionMixin, CopyModelMixin
@@ -86,7 +88,7 @@ def _wkt(value: Any) -> Any:
 
 
 @model
-class Project(CopyModelMixin, ProjectActivityMixin, MembershipMixin, TaggableMixin, AttachableMixin, Model):
+class Project(CopyModelMixin, ProjectActivityMixin, MembershipMixin, TaggableMixin, AttachableMixin, HtmlModelMixin, Model):
     """A project (CATMAID project, Cytomine project, Clio dataset).
 
     On Cytomine a project also has members (:meth:`members`), tags and attached files.
@@ -128,7 +130,7 @@ class Project(CopyModelMixin, ProjectActivityMixin, MembershipMixin, TaggableMix
 
 
 @model
-class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeuronMixin, Model):
+class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeuronMixin, HtmlModelMixin, Model):
     """A neuron reconstruction. ``id`` is the id users know it by (CATMAID: the skeleton id).
 
     On CATMAID ``nodes`` is editable: move, add or drop rows, change ``radius``,
@@ -165,6 +167,8 @@ class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeur
         True
         >>> n.delete()
         """
+        if name is not None:
+            check_name(name, "name")  # the rule every name follows, before the file is read
         nodes = swc.parse_swc(source)
         if name is None and isinstance(source, (str, os.PathLike)) and os.path.exists(str(source)):
             name = os.path.splitext(os.path.basename(str(source)))[0]
@@ -236,7 +240,9 @@ class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeur
 
     @property
     def cable_length(self) -> float:
-        """Summed length of the edges between nodes and their parents (the nodes' units).
+        """Summed length of the edges between nodes and their parents, in the units of the node
+        coordinates (:attr:`cable_length_unit`): nanometres on CATMAID, micrometres on
+        NeuroMorpho.org.
 
         >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n").cable_length
         5.0
@@ -244,6 +250,19 @@ class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeur
         if self.nodes is None:
             raise ValueError("this neuron has no nodes loaded (fetch() it or load_nodes() its collection)")
         return swc.cable_length(self.nodes)
+
+    @property
+    def cable_length_unit(self) -> str | None:
+        """The unit of :attr:`cable_length` and of the coordinates: those the neuron came with
+        (``extra["units"]``, e.g. from navis), else the current connection's server's
+        (``"nanometer"`` on CATMAID, ``"micrometer"`` on NeuroMorpho.org), else None.
+
+        >>> NeuronCollection(name="PN VA6 right").fetch()[0].cable_length_unit
+        'nanometer'
+        """
+        from .interop.units import unit_name
+
+        return unit_name(self)
 
     def partners(self, *, min_synapses: int = 1, connection: Connection | None = None) -> pd.DataFrame:
         """Synaptic partners from the server's bulk connectivity (CATMAID): one row per
@@ -294,7 +313,7 @@ class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeur
 
 
 @model
-class Annotation(CopyModelMixin, ReviewMixin, AnnotationCropMixin, TaggableMixin, AttachableMixin, Model):
+class Annotation(CopyModelMixin, ReviewMixin, AnnotationCropMixin, TaggableMixin, AttachableMixin, HtmlModelMixin, Model):
     """An annotation: a CATMAID text annotation, a Cytomine geometry, or a Clio body's fields.
 
     On Cytomine, ``properties`` are its key-value properties (text values): read by
@@ -325,7 +344,7 @@ class Annotation(CopyModelMixin, ReviewMixin, AnnotationCropMixin, TaggableMixin
 
 
 @model
-class ImageInstance(CopyModelMixin, ImageReviewMixin, ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
+class ImageInstance(CopyModelMixin, ImageReviewMixin, ImageRegionMixin, TaggableMixin, AttachableMixin, HtmlModelMixin, Model):
     """An image (CATMAID stack, Cytomine image instance). Cytomine images take tags and
     attached files.
 
@@ -373,7 +392,7 @@ class ImageInstance(CopyModelMixin, ImageReviewMixin, ImageRegionMixin, Taggable
 
 
 @model
-class Connector(CopyModelMixin, Model):
+class Connector(CopyModelMixin, HtmlModelMixin, Model):
     """A connector (synapse) with its links to neurons' nodes.
 
     >>> pn = NeuronCollection(name="PN VA6 right").fetch()[0]
@@ -392,7 +411,7 @@ class Connector(CopyModelMixin, Model):
 
 
 @model
-class Volume(CopyModelMixin, TrimeshVolumeMixin, Model):
+class Volume(CopyModelMixin, TrimeshVolumeMixin, HtmlModelMixin, Model):
     """A triangle mesh. A round trip keeps the mesh, not the vertex order.
 
     >>> box = Volume(name="doc box", vertices=[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
@@ -411,7 +430,7 @@ class Volume(CopyModelMixin, TrimeshVolumeMixin, Model):
 
 
 @model
-class Ontology(CopyModelMixin, Model):
+class Ontology(CopyModelMixin, HtmlModelMixin, Model):
     """An ontology: the vocabulary of terms a project's annotations use (Cytomine).
 
     >>> project = Project.fetch(conn.project)          # Cytomine here
@@ -424,7 +443,7 @@ class Ontology(CopyModelMixin, Model):
 
 
 @model
-class Term(CopyModelMixin, Model):
+class Term(CopyModelMixin, HtmlModelMixin, Model):
     """A term of an ontology (Cytomine), e.g. "Tumor".
 
     >>> ontology = Project.fetch(conn.project).ontology          # Cytomine here
@@ -441,14 +460,14 @@ class Term(CopyModelMixin, Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-class ProjectCollection(CopyCollectionMixin, Collection[Project]):
+class ProjectCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Project]):
     """Projects visible to the connection's user."""
 
     model = Project
 
 
 class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProvenanceMixin, DaskCollectionMixin,
-                       NavisCollectionMixin, Collection[Neuron]):
+                       NavisCollectionMixin, HtmlCollectionMixin, Collection[Neuron]):
     """Neurons. CATMAID loads their nodes in bulk by default; NeuroMorpho loads metadata only.
 
     On CATMAID an annotation that does not exist is ``NotFound`` naming close matches;
@@ -516,14 +535,41 @@ class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProve
 
     def cable_lengths(self, *, connection: Connection | None = None) -> pd.Series:
         """Cable length per member (a Series indexed by id); nodes are loaded where missing.
+        The Series is named after its unit where the members share a known one
+        (``cable_length_nm``, ``cable_length_um``; else ``cable_length``), which
+        ``lengths.attrs["unit"]`` also holds.
 
         >>> NeuronCollection([Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 3 4 0 1 1\\n", id=7)]).cable_lengths().to_dict()
         {7: 5.0}
+        >>> NeuronCollection(annotation="PN").fetch().cable_lengths().name
+        'cable_length_nm'
         """
+        from .interop.units import series_name
+
         self._ensure_nodes(connection)
-        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name="cable_length",
+        units = {n.cable_length_unit for n in self._items}
+        unit = units.pop() if len(units) == 1 else None
+        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name=series_name(unit),
                                         index=pd.Index([n.id for n in self._items], name="neuron"))
+        lengths.attrs["unit"] = unit
         return lengths
+
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """Every member's nodes in one table with a ``neuron`` column first (the member's id), as
+        navis' ``NeuronList.nodes``; the same as :meth:`node_table` (nodes are loaded where
+        missing, in one bulk step).
+
+        >>> NeuronCollection(annotation="PN").fetch().nodes.groupby("neuron").size().tolist()
+        [3, 3]
+        """
+        return self.node_table()
+
+    @property
+    def connectors(self) -> pd.DataFrame:
+        """Every member's connector links in one table with a ``neuron`` column first, as navis'
+        ``NeuronList.connectors``; the same as :meth:`connector_table`."""
+        return self.connector_table()
 
     def _ensure_nodes(self, connection: Connection | None) -> None:
         if any(n.nodes is None for n in self._items):
@@ -548,7 +594,7 @@ def _tag_all(collection: Collection[Any], names: tuple[str, ...], connection: Co
     resource.require(Tags).add_tags(conn, list(collection), list(names))
 
 
-class AnnotationCollection(CopyCollectionMixin, DumpCropsMixin, DaskCollectionMixin, Collection[Annotation]):
+class AnnotationCollection(CopyCollectionMixin, DumpCropsMixin, DaskCollectionMixin, HtmlCollectionMixin, Collection[Annotation]):
     """Annotations; batch ``save()`` uploads in few requests.
 
     >>> skid = NeuronCollection(name="PN VA6 left").fetch(nodes=False)[0].id
@@ -572,7 +618,7 @@ class AnnotationCollection(CopyCollectionMixin, DumpCropsMixin, DaskCollectionMi
         return self
 
 
-class ImageInstanceCollection(CopyCollectionMixin, Collection[ImageInstance]):
+class ImageInstanceCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[ImageInstance]):
     """Images of a project.
 
     >>> [i.name for i in ImageInstanceCollection().fetch_with_filter("project", conn.project)]
@@ -592,7 +638,7 @@ class ImageInstanceCollection(CopyCollectionMixin, Collection[ImageInstance]):
         return self
 
 
-class ConnectorCollection(CopyCollectionMixin, Collection[Connector]):
+class ConnectorCollection(CopyCollectionMixin, NavisConnectorsMixin, HtmlCollectionMixin, Collection[Connector]):
     """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
     minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 
@@ -608,7 +654,7 @@ class ConnectorCollection(CopyCollectionMixin, Collection[Connector]):
     model = Connector
 
 
-class VolumeCollection(CopyCollectionMixin, Collection[Volume]):
+class VolumeCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Volume]):
     """Volumes (meshes are loaded on ``Volume.fetch``).
 
     >>> VolumeCollection(name="neuropil").fetch()
@@ -618,13 +664,13 @@ class VolumeCollection(CopyCollectionMixin, Collection[Volume]):
     model = Volume
 
 
-class OntologyCollection(CopyCollectionMixin, Collection[Ontology]):
+class OntologyCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Ontology]):
     """Ontologies visible to the user (Cytomine)."""
 
     model = Ontology
 
 
-class TermCollection(CopyCollectionMixin, Collection[Term]):
+class TermCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Term]):
     """Terms (Cytomine), e.g. ``TermCollection(ontology=6836019).fetch()``."""
 
     model = Term

@@ -152,6 +152,11 @@ class Transport(ParallelMap):
         self.cache = cache
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
+        #: Whether the server answered as the backend's kind (None: not asked yet; see
+        #: :mod:`neuromodels.backends.identify`); whether an error was explained already.
+        self.kind_confirmed: bool | None = None
+        self._hints: dict[tuple[str, str], str | None] = {}
+        self._identify_lock = threading.Lock()
 
     # -- session ---------------------------------------------------------------------------
     @property
@@ -266,9 +271,11 @@ class Transport(ParallelMap):
                     continue
             error = self._outcome(response, method, path, parse)
             if not isinstance(error, NeuromodelsError):
+                self.kind_confirmed = True  # an answer in the API's shape: the right kind of server
                 if key is not None and self.cache is not None:
                     self.cache.put(key, response)
                 return error  # type: ignore[no-any-return]
+            self._identify(response, error)
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
             if retry_after is not None and retry_after > min(limit, self.retry.max_wait):
                 error.message += f" (the server asked to wait {retry_after:.0f} s, longer than the timeout of {limit:g} s)"
@@ -376,6 +383,28 @@ class Transport(ParallelMap):
             return ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
                                  method=method, path=path, status=response.status_code)
         return error
+
+    def _identify(self, response: requests.Response, error: NeuromodelsError) -> None:
+        """An answer that another kind of server would give: ask once whether this is the kind
+        of server the backend expects, and say so at once (no retries) when it is not. Parallel
+        tasks failing alike wait for one look and share what it found."""
+        from .backends import identify
+
+        with self._identify_lock:
+            if self.kind_confirmed is not True and identify.suspect(response, error):
+                wrong = identify.check_kind(self, error)
+                self.kind_confirmed = wrong is None
+                if wrong is not None:
+                    raise wrong
+            key = (type(error).__name__, error.message)
+            if key not in self._hints:
+                if len(self._hints) > 100:
+                    self._hints.clear()
+                self._hints[key] = identify.explain(self, error)
+            hint = self._hints[key]
+        if hint is not None:
+            error.message = f"{error.message} ({hint})"
+            error.args = (error.message,)
 
     def _avoid_dh(self, url: str) -> bool:
         """Mount the no-DH adapter for this host, once. False when it is already mounted."""

@@ -45,7 +45,9 @@ class Filter:
             if isinstance(v, bool) and bool not in self.types:
                 raise TypeError(f"filter {self.name!r} takes {self._type_names()}, not a bool")
             if not isinstance(v, self.types):
-                raise TypeError(f"filter {self.name!r} takes {self._type_names()}, not {type(v).__name__}")
+                hint = f": write {int(v)} without quotes" if isinstance(v, str) and int in self.types \
+                    and v.isascii() and v.isdigit() else ""
+                raise TypeError(f"filter {self.name!r} takes {self._type_names()}, not {type(v).__name__}{hint}")
             if isinstance(v, float) and not math.isfinite(v):
                 raise ValueError(f"filter {self.name!r} got a non-finite number {v!r}")
             if self.check is not None:
@@ -106,11 +108,15 @@ def check_id(value: Any, id_type: type, what: str = "id") -> Any:
     """Check an id against the backend's id type before any request is sent."""
     if id_type is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            # numpy integers are ints for our purpose; strings are not, even "16".
+            # numpy integers are ints for our purpose; strings are not, even "16": one rule for
+            # every id, because a string id means a name on other servers (Clio's dataset "1").
+            # Text from the environment, profiles and the command line is converted where it is read.
             if hasattr(value, "__index__") and not isinstance(value, bool):
                 value = int(value.__index__())
             else:
-                raise TypeError(f"{what} must be an int, not {type(value).__name__} ({value!r})")
+                hint = f": write {int(value)} without quotes" if isinstance(value, str) and value.isascii() \
+                    and value.isdigit() else ""
+                raise TypeError(f"{what} must be an int, not {type(value).__name__} ({value!r}){hint}")
         if value < 0:
             raise ValueError(f"{what} must not be negative: {value}")
         if value > MAX_ID:
@@ -183,3 +189,15 @@ class Backend:
 
     def ping(self, conn: "Connection") -> Any:
         raise NotSupported(f"{self.name} has no ping")
+
+    def check_project(self, project: Any) -> Any:
+        """``Connection(project=...)`` checked when the connection is made, by the rule of the
+        backend's project ids (:func:`check_id`): a CATMAID project is an int, so ``"1"`` is a
+        TypeError at once rather than at the first request."""
+        if project is None:
+            return None
+        # The shared Project model is declared by the backends; the core knows it by name only.
+        declared = [resource for model, resource in self._instances.items() if model.__name__ == "Project"]
+        if not declared or declared[0].not_supported.get("*"):
+            return project  # no projects on this server kind: nothing to check it against
+        return check_id(project, declared[0].id_type, f"project= of a {self.name} connection")

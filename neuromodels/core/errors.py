@@ -163,6 +163,16 @@ class RedirectRefused(ProtocolError):
         self.location = location
 
 
+class WrongServer(ProtocolError):
+    """The URL does not answer as the server kind the connection was made for (``backend=``):
+    a CATMAID connection to a Cytomine server or to a plain web server. ``expected`` is the
+    kind asked for; ``found`` the kind the server answered as, or None."""
+
+    def __init__(self, message: str = "", *, expected: str | None = None, found: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.expected, self.found = expected, found
+
 class ResponseTooLarge(ProtocolError):
     """The decoded response body is larger than the connection's ``max_body`` (a gzip bomb, or
     a query far larger than intended). ``limit`` is the cap in bytes."""

@@ -1,6 +1,6 @@
 """Conversions to the analysis libraries users reach for next: navis and trimesh.
 
-Both are optional extras (``pip install 'neuromodels[navis]'``, ``'neuromodels[trimesh]'``).
+Both are optional extras (``pip install '.[navis]'``, ``'.[trimesh]'`` in a checkout).
 Nothing here imports them until a conversion runs, so ``import neuromodels`` stays light.
 
 >>> from neuromodels import Neuron
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from .mesh import TrimeshVolumeMixin
 from .optional import MissingExtra, require
+from .synapses import NavisConnectorsMixin
 from .tree import NavisCollectionMixin, NavisNeuronMixin
 
-__all__ = ["MissingExtra", "NavisCollectionMixin", "NavisNeuronMixin", "TrimeshVolumeMixin", "require"]
+__all__ = ["MissingExtra", "NavisCollectionMixin", "NavisConnectorsMixin", "NavisNeuronMixin", "TrimeshVolumeMixin",
+           "require"]

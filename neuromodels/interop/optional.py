@@ -5,21 +5,33 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+#: The distribution's name on PyPI. ``neuromodels`` there is an unrelated project, so the package is
+#: distributed as ``neuromodels-client`` (setup.cfg ``name``); the import name stays ``neuromodels``.
+DISTRIBUTION = "neuromodels-client"
+
 #: Optional package -> the extra of neuromodels that installs it.
 EXTRAS = {"navis": "navis", "trimesh": "trimesh", "dask": "dask"}
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs one extra, from the package index or from a checkout.
+
+    >>> install_hint("navis")
+    "pip install 'neuromodels-client[navis]' (in a checkout: pip install '.[navis]')"
+    """
+    return f"pip install '{DISTRIBUTION}[{extra}]' (in a checkout: pip install '.[{extra}]')"
 
 
 class MissingExtra(ImportError):
     """An optional package a conversion needs is not installed.
 
     >>> str(MissingExtra("navis"))
-    "this needs navis, which is not installed: pip install 'neuromodels[navis]'"
+    "this needs navis, which is not installed: pip install 'neuromodels-client[navis]' (in a checkout: pip install '.[navis]')"
     """
 
     def __init__(self, package: str) -> None:
         extra = EXTRAS.get(package, package)
-        super().__init__(f"this needs {package}, which is not installed: pip install 'neuromodels[{extra}]'",
-                         name=package)
+        super().__init__(f"this needs {package}, which is not installed: {install_hint(extra)}", name=package)
         self.package = package
 
 

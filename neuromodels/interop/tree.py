@@ -14,13 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .optional import require
+from .units import BACKEND_UNITS, length_scale, scale_columns, target_units
 
 if TYPE_CHECKING:
     from ..connection import Connection
     from ..models import Neuron, NeuronCollection
-
-#: The units each server's coordinates are in (navis' ``units``).
-BACKEND_UNITS = {"catmaid": "1 nanometer", "neuromorpho": "1 micrometer", "clio": "8 nanometer"}
 
 #: Our connector relations and the integer ``type`` codes pymaid uses (read by from_navis).
 RELATION_TYPES = {"presynaptic_to": 0, "postsynaptic_to": 1, "gapjunction_with": 2, "abutting": 3}
@@ -99,6 +97,15 @@ def _our_connectors(table: pd.DataFrame) -> pd.DataFrame:
     return connectors
 
 
+def _navis_soma(tn: Any) -> list[int]:
+    """The soma node id(s) navis gives (``tn.soma``: an id, a list of ids or None)."""
+    soma = getattr(tn, "soma", None)
+    if soma is None:
+        return []
+    ids = soma if isinstance(soma, (list, tuple, np.ndarray, pd.Series)) else [soma]
+    return [int(i) for i in ids if i is not None and not (isinstance(i, float) and np.isnan(i))]
+
+
 class NavisNeuronMixin:
     """``Neuron.to_navis()`` and ``Neuron.from_navis(tn)`` (navis is imported on first use)."""
 
@@ -149,21 +156,29 @@ class NavisNeuronMixin:
         return tn
 
     @classmethod
-    def from_navis(cls, tn: Any, *, name: str | None = None, **fields: Any) -> "Neuron":
+    def from_navis(cls, tn: Any, *, name: str | None = None, units: Any = None, **fields: Any) -> "Neuron":
         """A new neuron (no id, ready to ``save()``) from a ``navis.TreeNeuron``.
 
-        Keeps nodes, connectors (``relation`` from navis' ``type`` where missing), tags, the
-        name and the units (in ``extra["units"]``); the navis id goes to ``extra["navis_id"]``.
+        Keeps nodes, connectors (``relation`` from navis' ``type`` where missing), tags, the soma
+        (as the ``soma`` tag, CATMAID's), the name; the navis id goes to ``extra["navis_id"]``.
+        Coordinates (and radii) are converted from the neuron's units to ``units`` (default: the
+        current connection's server's, else nanometres), which ``extra["units"]`` then names; a
+        neuron of units navis does not know as a length is ``ValueError``, one without units is
+        taken as it is.
 
         >>> from neuromodels import Neuron
-        >>> tn = Neuron.from_swc("1 1 0 0 0 4 -1\\n2 3 10 0 0 1 1\\n", name="demo").to_navis()
-        >>> new = Neuron.from_navis(tn)
-        >>> new.id, new.name, len(new.nodes)
-        (None, 'demo', 2)
+        >>> tn = Neuron.from_swc("1 1 0 0 0 4 -1\\n2 3 10 0 0 1 1\\n", name="demo").to_navis(units="8 nanometer")
+        >>> new = Neuron.from_navis(tn, units="1 nanometer")
+        >>> new.id, new.name, new.nodes.x.tolist(), new.extra["units"], new.tags
+        (None, 'demo', [0.0, 80.0], '1 nanometer', {'soma': [1]})
         """
         navis = require("navis")
         if not isinstance(tn, navis.TreeNeuron):
             raise TypeError(f"from_navis takes a navis.TreeNeuron, not {type(tn).__name__}")
+        if name is not None:
+            from ..core.backend import check_name
+
+            check_name(name, "name")
         nodes = tn.nodes.copy().reset_index(drop=True)
         for column in ("node_id", "parent_id"):
             nodes[column] = nodes[column].astype("int64")
@@ -172,18 +187,26 @@ class NavisNeuronMixin:
         if "label" in nodes:
             nodes = nodes.rename(columns={"label": "type"})
         connectors = tn.connectors
-        tags = getattr(tn, "tags", None)
+        target = target_units(units)
+        scale = length_scale(getattr(tn, "units", None), target)
+        nodes = scale_columns(nodes, scale, ("x", "y", "z", "radius"))
+        if connectors is not None:
+            connectors = scale_columns(connectors, scale, ("x", "y", "z"))
+        tags = {str(k): [int(v) for v in vs] for k, vs in (getattr(tn, "tags", None) or {}).items()}
+        soma = _navis_soma(tn)
+        if soma:
+            tags["soma"] = sorted(set(tags.get("soma", [])) | set(soma))
         extra: dict[str, Any] = dict(fields.pop("extra", {}) or {})
         extra["navis_id"] = tn.id
-        units = getattr(tn, "units", None)
-        if units is not None and not getattr(units, "dimensionless", False):
-            extra["units"] = str(units)
+        if scale is not None:
+            extra["units"] = target
         annotations = getattr(tn, "annotations", None)
         neuron = cls(  # type: ignore[call-arg]
             name=name if name is not None else (str(tn.name) if tn.name is not None else None),
             nodes=nodes,
-            connectors=_our_connectors(connectors) if connectors is not None and len(connectors) else None,
-            tags={str(k): [int(v) for v in vs] for k, vs in tags.items()} if tags else None,
+            connectors=fields.pop("connectors") if "connectors" in fields else (
+                _our_connectors(connectors) if connectors is not None and len(connectors) else None),
+            tags=tags or None,
             annotations=list(annotations) if isinstance(annotations, (list, tuple)) else None,
             extra=extra,
             **fields,

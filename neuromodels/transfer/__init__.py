@@ -15,8 +15,9 @@ Anything else raises :class:`~neuromodels.NotSupported` with the reason.
 
 Resuming without duplicates: every copy carries a marker naming its source,
 ``"copied from <source>#<kind>/<id>"`` (``<source>`` is the source URL, its project or dataset
-and version), written in the same request that creates the copy: a CATMAID annotation (plus
-``"copied from <source>"`` on all copies, so one query finds them), a line of a volume's
+and version), written in the same request that creates the copy: CATMAID's import origin
+of the skeleton (out of the annotation list; an annotation on servers without import origins),
+plus ``"copied from <source>"`` on all copies, so one query finds them; a line of a volume's
 comment, or a ``copied_from`` property on Clio. Cytomine annotations have no field to carry it:
 there the copy is recognised by its image and geometry. A second call reads the markers first
 and creates only what is missing (and completes copies an interruption left without their tags,
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
     from ..core.model import Model
 
 from .core import (
-    CHUNK, CLIO_MARKER, CopyReport, MARKER_PREFIX, Origin, Transform, _Job, as_transform, log, source_name,
+    CHUNK, CLIO_MARKER, CopyReport, MARKER_PREFIX, Origin, Transform, TransformChanged, _Job, as_transform, log,
+    source_name, transform_label,
 )
 from .annotations import _copy_clio_annotations, _copy_cytomine_annotations
 from .cave import _copy_cave_annotations
@@ -51,7 +53,8 @@ from .neurons import _copy_neurons, _copy_volumes
 
 
 __all__ = ["CHUNK", "CLIO_MARKER", "MARKER_PREFIX", "CopyCollectionMixin", "CopyModelMixin", "CopyReport", "Origin",
-           "Transform", "as_transform", "cli_copy", "connection_from_name", "copy_models", "source_name"]
+           "Transform", "TransformChanged", "as_transform", "cli_copy", "connection_from_name", "copy_models",
+           "source_name", "transform_label"]
 
 
 # -- mixins for the models and collections ------------------------------------------------------------
@@ -190,6 +193,7 @@ def copy_models(
     connectors: bool | str = "between",
     source_key: str | None = None,
     chunk_size: int = CHUNK,
+    update: bool = False,
 ) -> Any:
     """Copy ``items`` (a collection or models of one kind, living on ``source``) to ``target``.
 
@@ -208,6 +212,12 @@ def copy_models(
     - ``source_key``: the source's name in markers (default: its URL, project and version);
       keep it when the source moves to another address.
     - ``chunk_size``: neurons per step (loaded from the source while the previous is saved).
+    - ``update``: CATMAID neurons and volumes remember the transform they were copied with
+      (``"copy transform: ..."``, one annotation or comment line shared by all copies made with
+      it). A copy again with another transform raises :class:`TransformChanged` before writing
+      anything; with ``update=True`` the stale copies are deleted and made again with the new
+      transform (``copy_report.recopied``). Cytomine and Clio copies are recognised by what they
+      hold, so a changed transform there makes new copies beside the old ones.
 
     Interrupted (Ctrl-C, server down), call it again: it finds what is there by the markers
     and creates only the rest.
@@ -252,7 +262,8 @@ def copy_models(
     report = CopyReport(source=key, target=source_name(target), kind=model.__name__.lower(), dry_run=dry_run)
     job = _Job(src, target, key, report, as_transform(transform), dry_run,
                {"image": image, "create_terms": create_terms,
-                "connectors": "between" if connectors is True else connectors, "chunk": chunk_size})
+                "connectors": "between" if connectors is True else connectors, "chunk": chunk_size},
+               update=bool(update))
     started = time.perf_counter()
     try:
         copies = route(models, job)

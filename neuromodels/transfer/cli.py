@@ -98,6 +98,8 @@ def cli_copy(argv: list[str]) -> int:
     parser.add_argument("--create-terms", action="store_true", help="Cytomine: create terms missing on the target")
     parser.add_argument("--no-connectors", action="store_true", help="CATMAID: copy no connectors")
     parser.add_argument("--source-key", default=None, help="the source's name in the markers")
+    parser.add_argument("--update", action="store_true",
+                        help="copies made before with another transform: delete them and copy again")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
@@ -126,7 +128,8 @@ def cli_copy(argv: list[str]) -> int:
         collection.fetch(connection=source, **options)
         copies = collection.copy_to(target, connection=source, dry_run=args.dry_run, transform=transform,
                                     image=args.image, create_terms=args.create_terms,
-                                    connectors=False if args.no_connectors else "between", source_key=args.source_key)
+                                    connectors=False if args.no_connectors else "between", source_key=args.source_key,
+                                    update=args.update)
     except PartialSaveError as e:
         print(getattr(e, "copy_report", e))
         for origin, error in getattr(getattr(e, "copy_report", None), "failed", [])[:20]:

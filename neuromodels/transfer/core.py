@@ -21,6 +21,9 @@ MT = TypeVar("MT", bound="Model")
 
 MARKER_PREFIX = "copied from "
 _MARKER = re.compile(r"^copied from (?P<source>\S+)#(?P<kind>[a-z_]+)/(?P<id>\S+)$")
+#: Copies made with a transform say which (one annotation or comment line per transform, shared
+#: by all copies made with it), so a copy made again with another transform is noticed.
+TRANSFORM_PREFIX = "copy transform: "
 #: The Clio property that carries the marker.
 CLIO_MARKER = "copied_from"
 #: NeuroMorpho.org fields that become CATMAID annotations ("species: rat").
@@ -87,6 +90,49 @@ class Transform:
         return abs(float(self.scale)) if np.ndim(self.scale) == 0 else None
 
 
+def transform_label(transform: Any) -> str:
+    """How a transform is written on copies: ``"none"`` for none (or the identity), the scale and
+    offset of a :class:`Transform`, a function's qualified name (its body is not compared).
+
+    >>> transform_label(None), transform_label(Transform(scale=1000)), transform_label(Transform())
+    ('none', 'scale 1000,1000,1000 offset 0,0,0', 'none')
+    """
+    if transform is None:
+        return "none"
+    if isinstance(transform, Transform):
+        scale = np.broadcast_to(np.asarray(transform.scale, dtype=float), (3,))
+        offset = np.broadcast_to(np.asarray(transform.offset, dtype=float), (3,))
+        if (scale == 1).all() and (offset == 0).all():
+            return "none"
+        return f"scale {','.join(f'{v:g}' for v in scale)} offset {','.join(f'{v:g}' for v in offset)}"
+    name = getattr(transform, "__qualname__", type(transform).__qualname__)
+    return f"function {getattr(transform, '__module__', '?')}.{name}"
+
+
+def label_of(texts: Any) -> str:
+    """The transform label among a copy's annotations or comment lines ("none" without one)."""
+    for text in texts or []:
+        if isinstance(text, str) and text.startswith(TRANSFORM_PREFIX):
+            return text[len(TRANSFORM_PREFIX):].strip()
+    return "none"
+
+
+class TransformChanged(ValueError):
+    """Copies on the target were made with another transform than this copy's; nothing was
+    written. ``copy_to(..., update=True)`` deletes them and copies again.
+
+    ``stale`` lists their origins; ``was`` the transforms they were made with, ``now`` this one.
+    """
+
+    def __init__(self, kind: str, stale: "list[Origin]", was: set[str], now: str) -> None:
+        ids = ", ".join(str(o.id) for o in stale[:10]) + (" ..." if len(stale) > 10 else "")
+        super().__init__(f"{len(stale)} {kind}(s) on the target were copied with transform {', '.join(sorted(was))!r}, "
+                         f"not {now!r} (source ids {ids}); nothing was written. Pass update=True "
+                         f"(neuromodels copy --update) to delete those copies and copy them again, "
+                         f"or copy with the transform they were made with")
+        self.stale, self.was, self.now = stale, was, now
+
+
 def as_transform(value: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     """None, a :class:`Transform`, a function, a number (scale) or ``{"scale": .., "offset": ..}``."""
     if value is None or isinstance(value, Transform):
@@ -137,6 +183,8 @@ class CopyReport:
     dry_run: bool = False
     created: list[Origin] = attrs.field(factory=list)
     existing: list[Origin] = attrs.field(factory=list)
+    #: Copies made before with another transform, deleted and made again (``update=True``).
+    recopied: list[Origin] = attrs.field(factory=list)
     #: Copies found on the target that an interruption had left incomplete, now completed.
     completed: list[Origin] = attrs.field(factory=list)
     failed: list[tuple[Origin, BaseException]] = attrs.field(factory=list)
@@ -151,6 +199,8 @@ class CopyReport:
     def __str__(self) -> str:
         verb = "would create" if self.dry_run else "created"
         parts = [f"{verb} {len(self.created)}", f"{len(self.existing)} already there"]
+        if self.recopied:
+            parts.append(f"{'would re-copy' if self.dry_run else 're-copied'} {len(self.recopied)} (transform changed)")
         if self.completed:
             parts.append(f"{len(self.completed)} completed")
         if self.failed:
@@ -175,6 +225,20 @@ class _Job:
     transform: Callable[[np.ndarray], np.ndarray] | None
     dry_run: bool
     options: dict[str, Any]
+    update: bool = False
+
+    @property
+    def transform_label(self) -> str:
+        return transform_label(self.transform)
+
+    def stale(self, kind: str, found: "Mapping[int, tuple[Origin, str]]") -> set[int]:
+        """Positions of copies found (position -> origin, transform label) made with another
+        transform: refused (nothing written yet) unless ``update``."""
+        now = self.transform_label
+        stale = {i: (o, label) for i, (o, label) in found.items() if label != now}
+        if stale and not self.update:
+            raise TransformChanged(kind, [o for o, _ in stale.values()], {label for _, label in stale.values()}, now)
+        return set(stale)
 
     def progress(self, total: int, desc: str) -> Any:
         from tqdm.auto import tqdm

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
     from ..models import Neuron, Volume
 
-from .core import MARKER_PREFIX, NEUROMORPHO_FIELDS, Origin, _Job, _apply, _mark, _origin, _save, log
+from .core import (
+    MARKER_PREFIX, NEUROMORPHO_FIELDS, TRANSFORM_PREFIX, Origin, _Job, _apply, _mark, _origin, _save, label_of, log,
+)
 
 
 # -- neurons (NeuroMorpho or CATMAID -> CATMAID) ----------------------------------------------------------
@@ -50,7 +52,22 @@ def _copy_nodes(job: _Job, nodes: "pd.DataFrame") -> "pd.DataFrame":
     return table
 
 
+def _origin_source(job: _Job) -> tuple[str, int]:
+    """The import origin's ``source_url`` and ``source_project_id``: the marker's source name
+    (URL, project, version: what ``source_key`` replaces) and the source's project id (0 where
+    it has none, as NeuroMorpho.org)."""
+    project = job.source.project
+    return job.key, project if isinstance(project, int) and not isinstance(project, bool) else 0
+
+
+def _uses_origin(job: _Job) -> bool:
+    """Whether copies carry their per-neuron marker as CATMAID's import origin (decided by the
+    first lookup: a server without ``skeletons/from-origin`` gets marker annotations)."""
+    return bool(job.options.get("origin"))
+
+
 def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
+    from ..backends.catmaid.neurons import IMPORT_ORIGIN
     from ..models import Neuron
 
     if neuron.nodes is None or len(neuron.nodes) == 0:
@@ -59,20 +76,53 @@ def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
     if job.source.backend.name == "neuromorpho":
         annotations += _neuromorpho_annotations(neuron)
     annotations = [a for a in annotations if a != "Import"]  # CATMAID's mark of an import without annotations
-    annotations += [_label(f"{MARKER_PREFIX}{job.key}"), origin.marker]
+    annotations.append(_label(f"{MARKER_PREFIX}{job.key}"))  # one annotation for every copy of this source
+    extra = {}
+    if _uses_origin(job):
+        # The per-neuron marker goes with the import, in CATMAID's own origin record: no
+        # annotation per copied neuron in the target's annotation list.
+        url, project = _origin_source(job)
+        extra[IMPORT_ORIGIN] = {"url": url, "project": project, "id": int(origin.id)}
+    else:
+        annotations.append(origin.marker)
+    if job.transform_label != "none":
+        annotations.append(_label(f"{TRANSFORM_PREFIX}{job.transform_label}"))
     tags = {t: [int(n) for n in ids] for t, ids in (neuron.tags or {}).items()} or None
     copy = Neuron(name=_neuron_name(neuron), nodes=_copy_nodes(job, neuron.nodes),
-                  tags=tags, annotations=sorted(dict.fromkeys(annotations)))
+                  tags=tags, annotations=sorted(dict.fromkeys(annotations)), extra=extra)
     job.target.backend.resource(Neuron).validate(copy, "create")
     return copy
 
 
-def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
-    """Source id -> the copy already on the target, by the markers (one query)."""
+def _by_origin(job: _Job, models: list["Neuron"]) -> dict[str, int]:
+    """Source id -> skeleton id of copies recorded in CATMAID's import origins; decides whether
+    this copy records its markers there (a server without the route, or source ids that are not
+    numbers, get marker annotations)."""
+    from ..backends.catmaid.neurons import skeletons_from_origin
+    from ..core.errors import NotFound
+
+    ids = [n.id for n in models]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        job.options["origin"] = False
+        return {}
+    url, project = _origin_source(job)
+    try:
+        found = skeletons_from_origin(job.target, url, project, ids)
+    except NotFound:  # a CATMAID older than import origins: markers as annotations
+        job.options["origin"] = False
+        return {}
+    job.options["origin"] = True
+    return {str(k): v for k, v in found.items()}
+
+
+def _existing_neurons(job: _Job, models: list["Neuron"]) -> dict[str, "Neuron"]:
+    """Source id -> the copy already on the target: by CATMAID's import origins (one query per
+    500 ids), and by marker annotations (copies made before origins were used: one query)."""
     from ..core.errors import NotFound
     from ..models import NeuronCollection
 
     found: dict[str, Neuron] = {}
+    origins = _by_origin(job, models)
     try:
         marked = NeuronCollection(annotation=_label(f"{MARKER_PREFIX}{job.key}")).fetch(nodes=False, connection=job.target)
     except NotFound:  # no marker annotation yet: nothing was copied before
@@ -87,6 +137,13 @@ def _existing_neurons(job: _Job) -> dict[str, "Neuron"]:
                     if earlier.id < neuron.id:
                         continue
                 found[origin.id] = neuron
+    missing = {source: skid for source, skid in origins.items() if source not in found}
+    if missing:
+        fetched = NeuronCollection(ids=sorted(set(missing.values()))).fetch(nodes=False, connection=job.target)
+        by_id = {n.id: n for n in fetched}
+        for source, skid in missing.items():
+            if skid in by_id:
+                found[source] = by_id[skid]
     return found
 
 
@@ -136,12 +193,14 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
 
     report = job.report
     origins = [_origin(job, "neuron", n) for n in models]
-    existing = _existing_neurons(job)
+    existing = _existing_neurons(job, models)
     copies: list[Neuron | None] = [None] * len(models)
     todo: list[int] = []
+    made = {i: (o, label_of(existing[str(o.id)].annotations)) for i, o in enumerate(origins) if str(o.id) in existing}
+    stale = job.stale("neuron", made)
     for i, origin in enumerate(origins):
         found = existing.get(str(origin.id))
-        if found is not None:
+        if found is not None and i not in stale:
             copies[i] = _mark(found, origin)
             report.existing.append(origin)
         else:
@@ -150,8 +209,10 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
         for i in todo:
             n = models[i]
             copies[i] = _mark(Neuron(name=_neuron_name(n), annotations=[origins[i].marker]), origins[i])
-            report.created.append(origins[i])
+            (report.recopied if i in stale else report.created).append(origins[i])
         return [c for c in copies if c is not None]
+    if stale:  # made with another transform: update=True asked for them to be made again
+        NeuronCollection([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
 
     from_catmaid = job.source.backend.name == "catmaid"
     node_maps: dict[int, dict[int, int]] = {}  # source skeleton -> source node -> target node
@@ -180,7 +241,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
                 for (i, copy), ok in zip(built, stored):
                     if ok:
                         copies[i] = _mark(copy, origins[i])
-                        report.created.append(origins[i])
+                        (report.recopied if i in stale else report.created).append(origins[i])
                         src_nodes = models[i].nodes
                         assert src_nodes is not None and copy.nodes is not None
                         if from_catmaid:  # (the import kept the row order: node ids pair up)
@@ -306,8 +367,11 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
                 existing.setdefault(origin.id, v)
     copies: list[Volume | None] = [None] * len(models)
     todo = []
+    made = {i: (o, label_of(line.strip() for line in (existing[str(o.id)].comment or "").splitlines()))
+            for i, o in enumerate(origins) if str(o.id) in existing}
+    stale = job.stale("volume", made)
     for i, origin in enumerate(origins):
-        if str(origin.id) in existing:
+        if str(origin.id) in existing and i not in stale:
             copies[i] = _mark(existing[str(origin.id)], origin)
             report.existing.append(origin)
         else:
@@ -315,20 +379,25 @@ def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
     if job.dry_run:
         for i in todo:
             copies[i] = _mark(Volume(name=models[i].name), origins[i])
-            report.created.append(origins[i])
+            (report.recopied if i in stale else report.created).append(origins[i])
         return [c for c in copies if c is not None]
+    if stale:
+        VolumeCollection([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
     need_mesh = [models[i] for i in todo if models[i].vertices is None or models[i].faces is None]
     with concurrent.futures.ThreadPoolExecutor(max(1, job.source.max_workers)) as pool:
         list(pool.map(lambda v: v.fetch(connection=job.source), need_mesh))
     built = []
     for i in todo:
         v = models[i]
-        comment = (v.comment.rstrip() + "\n" if v.comment else "") + origins[i].marker
+        kept = [line for line in (v.comment or "").splitlines() if not line.startswith(TRANSFORM_PREFIX)]
+        comment = "\n".join(kept + [origins[i].marker])
+        if job.transform_label != "none":
+            comment += f"\n{TRANSFORM_PREFIX}{job.transform_label}"
         built.append((i, Volume(name=v.name, comment=comment, vertices=_apply(job.transform, np.asarray(v.vertices, dtype=float)),
                                 faces=np.asarray(v.faces))))
     stored = _save(job, VolumeCollection, [c for _, c in built], [origins[i] for i, _ in built])
     for (i, copy), ok in zip(built, stored):
         if ok:
             copies[i] = _mark(copy, origins[i])
-            report.created.append(origins[i])
+            (report.recopied if i in stale else report.created).append(origins[i])
     return [c for c in copies if c is not None]

@@ -93,7 +93,8 @@ def test_dataset_names_stay_in_their_path_segment(clio_target, bundled, name):
             Annotation.fetch(10000)
         with pytest.raises(NotFound):
             Annotation(id=BASE + 30, properties={"x": 1}).save()
-    paths = [p for _, p in list(bundled.log)[before:]]
+    # (/v2/datasets: the look at what the server holds that names the datasets in the error)
+    paths = [p for _, p in list(bundled.log)[before:] if p != "/v2/datasets"]
     prefix = "/v2/json-annotations/" + name + "/neurons/"
     # (no filter given: the fields are not read; the listing itself finds no such dataset)
     assert paths == [prefix + "all", prefix + "id-number/10000", prefix[:-1]]
@@ -103,8 +104,8 @@ def test_dataset_names_stay_in_their_path_segment(clio_target, bundled, name):
 @pytest.mark.parametrize("name", ["..", ".", "VNC/../x", "a\x00b"])
 def test_dataset_names_that_cannot_be_one_segment_are_refused_unsent(clio_target, bundled, name):
     before = bundled.requests
-    with connect_to(clio_target, project=name):
-        with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # when the connection is made (the rule of Clio's dataset names)
+        with connect_to(clio_target, project=name):
             Annotation.fetch(10000)
     assert bundled.requests == before
 

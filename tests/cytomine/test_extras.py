@@ -210,6 +210,7 @@ def test_without_clear_before_the_term_change_falls_back_once(cytomine, image, b
     terms = TermCollection(project=cytomine.project).fetch()
     batch = AnnotationCollection([Annotation(geometry=box(600 + i, 600, 610 + i, 620), image=image.id,
                                              terms=[terms[0].id]) for i in range(6)]).save()
+    bundled._app.clear_before = False  # serve as an older core, without the route
     try:
         resources.CytomineState.of(cytomine).clear_before = None
         tried = bundled.sent("POST", r"clearBefore\.json$")
@@ -221,6 +222,8 @@ def test_without_clear_before_the_term_change_falls_back_once(cytomine, image, b
         assert bundled.sent("POST", r"clearBefore\.json$") - tried == 1  # learnt once per connection
         assert [Annotation.fetch(a.id).terms for a in batch] == [[terms[1].id]] * 6
     finally:
+        bundled._app.clear_before = True
+        resources.CytomineState.of(cytomine).clear_before = None
         batch.delete()
 
 
@@ -281,3 +284,26 @@ def test_several_new_properties_go_in_one_request(cytomine, annotation, bundled)
     annotation.update()
     assert bundled.sent("POST", r"/property\.json$") - before == 1
     assert Annotation.fetch(annotation.id).properties == {"a": "1", "b": "2", "c": "3"}
+
+
+def test_relabelling_200_fetched_annotations_is_one_request_each(bundled):
+    """collection.save() updates fetched members; a term replaced is one clearBefore each."""
+    with Connection(bundled.url, backend="cytomine", project=bundled.project, public_key=bundled.public_key,
+                    private_key=bundled.private_key, progress=False):
+        image = ImageInstanceCollection(project=bundled.project).fetch()[0]
+        terms = TermCollection(project=bundled.project).fetch()
+        made = AnnotationCollection([Annotation(geometry=box(5000 + i, 5000, 5004 + i, 5004), image=image.id,
+                                                terms=[terms[0].id]) for i in range(200)]).save()
+        mine = {a.id for a in made}
+        try:
+            fetched = AnnotationCollection([a for a in AnnotationCollection(image=image.id).fetch() if a.id in mine])
+            assert len(fetched) == 200
+            for a in fetched:
+                a.terms = [terms[1].id]
+            before = bundled.requests
+            fetched.save()
+            assert bundled.requests - before <= 201  # was 401: a probe, an add and a delete each
+            again = [a for a in AnnotationCollection(image=image.id).fetch() if a.id in mine]
+            assert {tuple(a.terms) for a in again} == {(terms[1].id,)}
+        finally:
+            made.delete()

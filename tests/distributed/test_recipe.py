@@ -35,5 +35,5 @@ def test_without_dask_to_dask_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)
     monkeypatch.setitem(sys.modules, "dask.dataframe", None)
     with serve("catmaid") as server, connect(server):
-        with pytest.raises(ImportError, match=r"neuromodels\[dask\]"):
+        with pytest.raises(ImportError, match=r"pip install 'neuromodels-client\[dask\]'"):
             NeuronCollection(annotation="PN").to_dask()

@@ -27,13 +27,23 @@ def test_images_page_examples_run(index):
         assert scope["window"].shape == (512, 512, 3) and scope["mask"].shape == scope["crop"].shape[:2]
 
 
-def test_dask_page_example_runs():
+def test_dask_page_example_runs_as_a_script(tmp_path):
+    """As a script, the way users run it: the worker processes import it again (spawn), which
+    failed with "Nanny failed to start" before the ``__main__`` guard."""
+    import os
+    import subprocess
+    import sys
+
     pytest.importorskip("dask.dataframe")
     pytest.importorskip("distributed")
-    scope: dict = {}
-    exec(compile(blocks("dask.rst")[0], "dask.rst", "exec"), scope)
-    assert scope["total"] == 100 and len(scope["frame"]) == 50
-    assert all(a == ["PN"] for a in scope["frame"]["annotations"])
+    script = tmp_path / "dask_example.py"
+    script.write_text(blocks("dask.rst")[0], encoding="utf-8")
+    root = str(DOCS.parent)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[-2] == "100 50 ['PN']"
 
 
 def test_the_pages_have_their_examples():

@@ -97,11 +97,11 @@ def test_the_command_line_serves_seeded_neurons(tmp_path):
                                stdout=subprocess.PIPE, text=True)
     try:
         lines = {}
-        for line in process.stdout:
+        for line in process.stdout:  # KEY=value lines first, then "# seeded <skid> <name>" per neuron
+            if line.startswith("# seeded"):
+                break
             key, _, value = line.strip().partition("=")
             lines[key] = value
-            if key == "DB":
-                break
         auth = {"X-Authorization": f"Token {lines['TOKEN']}"}
         skids = requests.get(f"{lines['URL']}/{lines['PROJECT']}/skeletons/", headers=auth, timeout=5).json()
         assert len(skids) == 1

@@ -37,3 +37,20 @@ def restart(server, seconds: float = 5.0):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def per_neuron_markers(target) -> "collections.Counter[str]":
+    """How many skeletons on a bundled CATMAID carry each per-neuron marker: the import origins
+    CATMAID keeps (``copied from <source>#neuron/<id>``), and marker annotations of older copies."""
+    import collections
+
+    from neuromodels.transfer import Origin
+
+    rows = target._app.db.read("SELECT ds.url, so.source_id FROM skeleton_origin so JOIN data_source ds ON ds.id = so.data_source_id")
+    found = collections.Counter(Origin(url, "neuron", str(source)).marker for url, source in rows)
+    with Connection(target.url, backend="catmaid", project=target.project, token=target.token, progress=False):
+        from neuromodels import NeuronCollection
+
+        for n in NeuronCollection().fetch(nodes=False):
+            found.update(a for a in n.annotations if Origin.parse(a) is not None)
+    return found

@@ -32,7 +32,7 @@ def test_copy_command(pair, env, capsys):
     assert NeuronCollection().count(connection=connect(target)) == 0
     assert cli_copy(["env:SRC", "env:DST", "neuron", "species=rat,mouse", "--scale", "1000"]) == 0
     assert "created 15, 0 already there" in capsys.readouterr().out
-    assert cli_copy(["env:SRC", "env:DST", "neuron", "species=rat"]) == 0
+    assert cli_copy(["env:SRC", "env:DST", "neuron", "species=rat", "--scale", "1000"]) == 0  # same transform
     out = capsys.readouterr().out
     assert "created 0, 7 already there" in out and "(new)" not in out
     assert target.token not in out  # no secret in what is printed

@@ -35,6 +35,39 @@ from ...core.paging import OffsetPaging, Page, Window, read_pages
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
+#: ``Neuron.extra`` key of an import origin: ``{"url": str, "project": int, "id": int}``. CATMAID
+#: keeps it with the skeleton (``skeletons/origin``, ``skeletons/from-origin``), out of the
+#: annotation list; copies between servers use it to recognise what they made before.
+IMPORT_ORIGIN = "import_origin"
+
+
+def _origin_form(model: Any) -> list[tuple[str, Any]]:
+    origin = (model.extra or {}).get(IMPORT_ORIGIN)
+    if not origin:
+        return []
+    return [("source_url", str(origin["url"])), ("source_project_id", int(origin["project"])),
+            ("source_id", int(origin["id"])), ("source_type", "skeleton")]
+
+
+def skeletons_from_origin(conn: Connection, url: str, project: int, source_ids: Sequence[int]) -> dict[int, int]:
+    """Source id -> skeleton id of the skeletons imported from ``url``/``project`` with those
+    source ids (CATMAID's ``skeletons/from-origin``), in chunks."""
+    found: dict[int, int] = {}
+    for chunk in chunks(list(source_ids), 500):
+        data = [("source_url", url), ("source_project_id", int(project))] + form_list("source_ids", chunk)
+        body = api.read(conn, "/skeletons/from-origin", data)
+        found.update({int(k): int(v) for k, v in (body or {}).items()})
+    return found
+
+
+def _by_skeleton(error: NotFound, model: Any, done: str) -> NotFound:
+    """CATMAID names the neuron id ("Could not find neuron #101"); users hold the skeleton id."""
+    error.message = (f"no neuron with skeleton id {model.id} on the server ({done} already, or never saved "
+                     f"here?); CATMAID said: {error.message}")
+    error.args = (error.message,)
+    return error
+
+
 class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
                     CatmaidNeuronHistory, CatmaidNeuronStatistics,
                     CatmaidProofreading, CatmaidNodeQueries, CatmaidCircuits):
@@ -291,7 +324,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
                 raise ValueError("node coordinates must be finite (found NaN or infinity)")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        data = [("name", model.name)] + form_list("annotations", model.annotations or [])
+        data = [("name", model.name)] + form_list("annotations", model.annotations or []) + _origin_form(model)
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
         # What settle() compares the server's records with, should the reply be lost.
@@ -324,7 +357,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
         if "name" in changes:
-            api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
+            try:
+                api.write(conn, f"/neurons/{model.neuron_id}/rename", {"name": model.name})
+            except NotFound as e:
+                raise _by_skeleton(e, model, "deleted") from None
         if "annotations" in changes:
             api.sync_annotations(conn, model.original("annotations") or [], model.annotations or [],
                                  target=("skeleton_ids", model.id), entity=model.neuron_id)
@@ -402,7 +438,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     def delete(self, conn: Connection, model: Any) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
-        api.write(conn, f"/neuron/{model.neuron_id}/delete")
+        try:
+            api.write(conn, f"/neuron/{model.neuron_id}/delete")
+        except NotFound as e:
+            raise _by_skeleton(e, model, "deleted") from None
 
     def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
         """An import whose reply was lost is adopted only when the server shows it is ours: a

@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from ...core.errors import NotFound, NotSupported, ProtocolError
-from ...imaging import MissingTilesWarning, ReadRegion, Region, decode
+from ...imaging import MissingTilesWarning, ReadRegion, Region, check_inside, decode
 from ...transport import Transport, same_origin
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ class CatmaidTiles(ReadRegion):
         width, height, depth = int(dim.get("x") or 0), int(dim.get("y") or 0), dim.get("z")
         if depth is not None and box.z >= int(depth):
             raise ValueError(f"z={box.z} is beyond this stack's {depth} slices")
+        check_inside(box, width, height)
         source = self.source(info, mirror)
         zoom = self.zoom_for(box.scale, info, source)
         cols, rows = box.columns(), box.rows()

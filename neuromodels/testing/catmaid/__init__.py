@@ -48,7 +48,10 @@ class CatmaidServer(LocalServer):
             response = client.post(f"/{self.project}/skeletons/import", headers=headers,
                                    data={"name": label, **form, "file": (io.BytesIO(text.encode()), f"{label}.swc")})
             if response.status_code != 200:
-                raise ValueError(f"could not import {label}: {response.get_data(as_text=True)[:300]}")
+                body = response.get_json(silent=True)
+                said = body.get("error") if isinstance(body, dict) and body.get("error") else \
+                    response.get_data(as_text=True)[:300]
+                raise ValueError(f"could not import {label}: {said}")
             result[label] = int(response.get_json()["skeleton_id"])
         return result
 

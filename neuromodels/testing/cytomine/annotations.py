@@ -230,6 +230,36 @@ class AnnotationViews(CytomineBase):
         raise CytomineError(405, "Method not allowed")
 
 
+    #: Whether the clearBefore route exists (Cytomine's Spring core has it; set False to serve as
+    #: an older core without it).
+    clear_before = True
+
+    @route("/api/annotation/<int:id>/term/<int:term>/clearBefore.json")
+    def annotation_term_clear_before(self, request: Request, user: int, id: int, term: int) -> Response:
+        """AnnotationTermController.addWithDeletingOldTerm: this user's terms of the annotation
+        (everyone's with ``clearForAll=true``) make way for the one given, in one request."""
+        if not self.clear_before:  # an older core: Spring's answer for a path it does not map
+            raise CytomineError(404, f"No static resource api/annotation/{id}/term/{term}/clearBefore.json.")
+        if request.method != "POST":
+            raise CytomineError(405, "Method not allowed")
+        everyone = request.args.get("clearForAll", "false").lower() == "true"
+        with self.db.transaction() as cur:
+            if not cur.execute("SELECT 1 FROM annotation WHERE id = ?", (id,)).fetchone():
+                raise CytomineError(404, f"Annotation {id} not found")
+            name = cur.execute("SELECT name FROM term WHERE id = ?", (term,)).fetchone()
+            if name is None:
+                raise CytomineError(404, f"Term {term} not found")
+            if everyone:
+                cur.execute("DELETE FROM annotation_term WHERE annotation = ?", (id,))
+            else:
+                cur.execute("DELETE FROM annotation_term WHERE annotation = ? AND user = ?", (id, user))
+            (atid,) = next_ids(cur)
+            t = now_ms()
+            cur.execute("INSERT INTO annotation_term VALUES (?, ?, ?, ?, ?)", (atid, id, term, user, t))
+        obj = {"class": "be.cytomine.domain.ontology.AnnotationTerm", "id": atid, "created": t, "updated": t,
+               "userannotation": id, "term": term, "user": user}
+        return self.command("Add", "annotationTerm", "annotationterm", obj, f"Term {name[0]} is added to annotation {id}")
+
     @route("/api/annotation/<int:id>/term/<int:term>.json")
     def annotation_term(self, request: Request, user: int, id: int, term: int) -> Response:
         if request.method == "GET":  # RestAnnotationTermController.show: the term as put by anyone

@@ -43,6 +43,7 @@ class EditViews(CatmaidBase):
         """Delete an emptied skeleton, and its neuron when it has no other skeleton."""
         (nid,) = cur.execute("SELECT neuron_id FROM model_of WHERE skeleton_id = ?", (skid,)).fetchone()
         cur.execute("DELETE FROM model_of WHERE skeleton_id = ?", (skid,))
+        cur.execute("DELETE FROM skeleton_origin WHERE skeleton_id = ?", (skid,))
         cur.execute("DELETE FROM class_instance WHERE id = ?", (skid,))
         if cur.execute("SELECT 1 FROM model_of WHERE neuron_id = ?", (nid,)).fetchone():
             return False

@@ -138,6 +138,7 @@ class SkeletonViews(CatmaidBase):
         form = request.form
         name = form.get("name")
         annotations = req_list(form, "annotations", str, default=["Import"])
+        self._import_origin(form)  # refused before anything is stored; record_import keeps it
         t = iso_ms()
         with self.db.transaction() as cur:
             skid, nid = next_ids(cur, "ci", 2)
@@ -157,6 +158,20 @@ class SkeletonViews(CatmaidBase):
             self.log_operation(cur, pid, user, "create_neuron", root[5:8],
                                f"Create neuron {nid} and skeleton {skid} via import. {', '.join(annotations)}")
         return {"neuron_id": nid, "skeleton_id": skid, "node_id_map": {str(k): v for k, v in mapping.items()}}
+
+    @staticmethod
+    def _import_origin(form: Any) -> tuple[str, int, int, str] | None:
+        """The import's origin (``source_url``, ``source_project_id``, ``source_id``,
+        ``source_type``) as CATMAID keeps it for ``skeletons/origin`` and ``from-origin``."""
+        if not form.get("source_id"):
+            return None
+        url, project = form.get("source_url"), form.get("source_project_id")
+        if not url or project is None:
+            raise ValueError("Need source_url and source_project_id for an import with source_id")
+        kind = form.get("source_type") or "skeleton"
+        if kind not in ("skeleton", "segmentation"):
+            raise ValueError(f"Unknown source type: {kind}")
+        return url.rstrip("/"), int(project), int(form["source_id"]), kind
 
     @route("/<int:pid>/skeleton/<int:skid>/swc", drf=True, methods=("GET",))
     def swc(self, request: Request, user: int, pid: int, skid: int) -> Any:
@@ -211,6 +226,7 @@ class SkeletonViews(CatmaidBase):
                 cur.execute("DELETE FROM treenode WHERE skeleton_id = ?", (skid,))
                 cur.execute("DELETE FROM class_instance WHERE id = ?", (skid,))
                 cur.execute("DELETE FROM model_of WHERE skeleton_id = ?", (skid,))
+                cur.execute("DELETE FROM skeleton_origin WHERE skeleton_id = ?", (skid,))
             self.forget_nodes(cur, skids)
             cur.execute("DELETE FROM annotated_with WHERE entity_id = ?", (nid,))
             cur.execute("DELETE FROM class_instance WHERE id = ?", (nid,))
