@@ -8,7 +8,8 @@ from ...connection import Connection
 from ...errors import NotFound, ProtocolError
 from ...resources import Annotation
 from ..base import Filter, as_list, check_id, check_name
-from ..resource import Create, Delete, Fetch, List, Update
+from ..resource import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ..settling import settle_each
 from . import api
 from .api import pid
 from .converter import form_list
@@ -18,7 +19,7 @@ from .neurons import CatmaidNeuron
 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
-class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
+class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch, list": "GET /{project}/annotations/ + POST annotations/query-targets, annotations/query",
@@ -107,6 +108,25 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
         if model.id is None:
             raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
         model.project = pid(conn)
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """``annotations/add`` names the annotation, and adding a name already on a neuron adds
+        nothing: a create whose reply was lost is stored when the server has the name on every
+        target (and every meta-annotation on it), else it is sent again, which can never make a
+        second annotation of that name."""
+        index = api.annotation_index(conn)
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, index))
+
+    def _settle_one(self, conn: Connection, model: Any, index: Mapping[str, int]) -> Settlement:
+        aid = index.get(model.name)
+        if aid is None:
+            return Settlement.absent()
+        if not set(model.targets or []) <= set(self._targets(conn, aid)):
+            return Settlement.absent()
+        if model.meta and not set(model.meta) <= set(self._meta(conn, aid)):
+            return Settlement.absent()
+        model.project = pid(conn)
+        return Settlement.stored(aid)
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if "targets" in changes:

@@ -17,6 +17,7 @@ import orjson
 from ...connection import Connection
 from ...errors import NotFound
 from ..resource import ConnectionState
+from ..settling import Claims
 from .converter import form_list
 
 log = logging.getLogger("neuromodels")
@@ -131,31 +132,40 @@ class CatmaidState(ConnectionState):
     lock: threading.Lock = attrs.field(factory=threading.Lock)
     reading: threading.Lock = attrs.field(factory=threading.Lock)
 
+    def note_import(self, node: int, answered: float) -> None:
+        """One of our imports answered: its first node and when (both together, under the lock,
+        so a node is never paired with another import's time)."""
+        with self.lock:
+            self.own_node, self.own_answered = node, answered
+
+    def own(self) -> tuple[int | None, float]:
+        with self.lock:
+            return self.own_node, self.own_answered
+
     def bump(self, skid: int) -> None:
         with self.lock:
             if self.watermark is not None and skid > self.watermark:
                 self.watermark = skid
 
 
-#: Per import sent: (client time, the highest skeleton id known to exist before it). Kept with
-#: the model, not the connection, so that a new connection (after a restart) can settle it.
+#: Per create sent: (client time, the highest skeleton id known to exist before it; 0 where ids
+#: are not compared). Kept with the model, not the connection, so that a new connection (after a
+#: restart) can settle it.
 TICKETS: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = weakref.WeakKeyDictionary()
-#: Skeletons that imports of this process created or adopted, per server and project: never
-#: adopted a second time.
-_CLAIMED: dict[tuple[str, int, str], set[int]] = {}
-_CLAIMED_LOCK = threading.Lock()
+#: Server objects (skeletons, connectors, volumes) that creates or lookups of this process hold,
+#: by the model holding each: never adopted by another model.
+CLAIMS = Claims()
 
 
-def claim(conn: Connection, skid: int, kind: str = "skeleton") -> None:
-    with _CLAIMED_LOCK:
-        _CLAIMED.setdefault((str(conn.url), pid(conn), kind), set()).add(skid)
+def claim(conn: Connection, id: int, model: Any, kind: str = "skeleton") -> None:
+    CLAIMS.take(conn, kind, id, model)
     if kind == "skeleton":
-        CatmaidState.of(conn).bump(skid)
+        CatmaidState.of(conn).bump(id)
 
 
-def claimed(conn: Connection, kind: str = "skeleton") -> set[int]:
-    with _CLAIMED_LOCK:
-        return set(_CLAIMED.get((str(conn.url), pid(conn), kind), ()))
+def claimed(conn: Connection, model: Any, kind: str = "skeleton") -> set[int]:
+    """Ids held by models other than ``model``."""
+    return CLAIMS.others(conn, kind, model)
 
 
 #: Seconds a read of the highest skeleton id is used for later imports (own imports raise it).

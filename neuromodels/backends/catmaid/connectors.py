@@ -13,6 +13,7 @@ from ...transport import parse_json
 from ...resources import Connector
 from ..base import Filter, check_id
 from ..resource import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ..settling import before_sending, settle_each
 from . import api, converter as cv
 from .api import chunks
 from .converter import form_list
@@ -94,7 +95,8 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
                 raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        form = cv.connector_form(model, api.relation_ids(conn))
+        with before_sending():
+            form = cv.connector_form(model, api.relation_ids(conn))
         confidence = model.confidence or 5
         # One request creates the connector with all its links: never a half-made connector.
         # Its answer is read inside the request: a reply without the id is an unknown outcome
@@ -103,7 +105,7 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         cid, edition_time, links = api.write(conn, "/connector/create", form,
                                              parse=lambda r: cv.created_connector(parse_json(r)))
         api.observe_clock(conn, edition_time, time.time())
-        api.claim(conn, cid, "connector")
+        api.claim(conn, cid, model, "connector")
         model.id = cid
         model.confidence = confidence
         model.extra["edition_time"] = edition_time
@@ -136,44 +138,41 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         """A create whose reply was lost is adopted only when the server holds a connector at
         exactly its location with exactly its links, whose links the server records as created
         after the create was sent (server clock, from its ``Date`` header), and which no other
-        create of this process claimed. None: it was not stored (sent again). Several, one
-        without links, or a create this process did not send: unknown, never guessed."""
+        model of this process holds. None: it was not stored (sent again). Several, one without
+        links, a create this process did not send, or a lookup that failed: unknown, never
+        guessed (each connector is looked up on its own)."""
         names = {v: k for k, v in api.relation_ids(conn).items()}
         skew, slack = api.clock_skew(conn, api.date_offset(conn))
-        taken = api.claimed(conn, "connector")
-        result: list[Settlement] = []
-        for model in models:
-            ticket = api.TICKETS.get(model)
-            if ticket is None:
-                result.append(Settlement.unknown(
-                    "this process did not send its create, so no connector on the server can be shown to be it"))
-                continue
-            where = [float(model.x), float(model.y), float(model.z)]
-            form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
-                    for k, v in zip(keys, where)]
-            rows = api.read(conn, "/connectors/in-bounding-box",
-                            form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
-            wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
-            created = cv.box_link_times(rows)
-            alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in taken
-                     and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
-                     and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
-            if not alike:
-                result.append(Settlement.absent())
-                continue
-            since = ticket[0] + skew - slack
-            mine = [c for c in alike if c.id in created and created[c.id] >= since]
-            if len(mine) == 1:
-                api.claim(conn, mine[0].id, "connector")
-                taken.add(mine[0].id)
-                model.confidence = model.confidence or 5
-                result.append(Settlement.stored(mine[0].id))
-            elif not mine and all(c.id in created for c in alike):
-                result.append(Settlement.absent())  # only older connectors (anyone's) look like it
-            else:
-                result.append(Settlement.unknown(
-                    f"{len(mine) or len(alike)} connectors at its location with its links could be this create's"))
-        return result
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, names, skew - slack))
+
+    def _settle_one(self, conn: Connection, model: Any, names: Mapping[int, str], shift: float) -> Settlement:
+        ticket = api.TICKETS.get(model)
+        if ticket is None:
+            return Settlement.unknown(
+                "this process did not send its create, so no connector on the server can be shown to be it")
+        where = [float(model.x), float(model.y), float(model.z)]
+        form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
+                for k, v in zip(keys, where)]
+        rows = api.read(conn, "/connectors/in-bounding-box",
+                        form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
+        wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
+        created = cv.box_link_times(rows)
+        others = api.claimed(conn, model, "connector")
+        alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in others
+                 and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
+                 and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
+        if not alike:
+            return Settlement.absent()
+        since = ticket[0] + shift
+        mine = [c.id for c in alike if c.id in created and created[c.id] >= since]
+        if not mine and all(c.id in created for c in alike):
+            return Settlement.absent()  # only older connectors (anyone's) look like it
+        adopted = api.CLAIMS.adopt(conn, "connector", model, mine) if mine else None
+        if adopted is None:
+            return Settlement.unknown(
+                f"{len(mine) or len(alike)} connectors at its location with its links could be this create's")
+        model.confidence = model.confidence or 5
+        return Settlement.stored(adopted)
 
     def delete(self, conn: Connection, model: Any) -> None:
         known = model.extra.get("edition_time")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
-from ...errors import NeuromodelsError, NotFound
+from ...errors import NotFound
 from ...formats.swc import cable_length, roots
 from ...transport import parse_json
 from ...resources import Neuron
@@ -19,6 +19,7 @@ from ..base import Filter, as_list, check_id, check_name
 from ..resource import (
     BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes, Settle, Settlement,
 )
+from ..settling import before_sending, settle_each
 from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits
 from .api import chunks, pid
@@ -265,19 +266,15 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
         # What settle() compares the server's records with, should the reply be lost.
-        try:
+        with before_sending():
             mark = api.watermark(conn)
-        except NeuromodelsError as e:
-            # A failed read before the import: the import itself was not sent (safe to resend).
-            e.sent, e.outcome_unknown = False, False
-            raise
         api.TICKETS[model] = (time.time(), mark)
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
         skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
                                        parse=lambda r: cv.imported(parse_json(r)))
-        api.claim(conn, skid)
+        api.claim(conn, skid, model)
         if len(mapping):
-            state.own_node, state.own_answered = next(iter(mapping.values())), time.time()
+            state.note_import(next(iter(mapping.values())), time.time())
         nodes = model.nodes.copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
         nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
@@ -379,59 +376,59 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         neuron with its exact name, node count and root position, whose skeleton id is above the
         highest one that existed when the import was sent (ids only grow), whose root the server
         records as created after the send (server clock, from its ``Date`` header), by the
-        token's user where that is known, and whose skeleton no other import of this process
-        claimed. None: it was not stored (sent again). Several, or an import this process did not
-        send: unknown, never guessed."""
-        state = api.CatmaidState.of(conn)
-        taken = api.claimed(conn)
+        token's user where that is known, and whose skeleton no other model of this process
+        holds. None: it was not stored (sent again). Several, an import this process did not
+        send, or a lookup that failed: unknown, never guessed (each neuron is looked up on its
+        own, so one failed read leaves only its own neuron unknown)."""
         from_date = api.date_offset(conn)
-        result: list[Settlement] = []
-        for model in models:
-            ticket = api.TICKETS.get(model)
-            if ticket is None:
-                result.append(Settlement.unknown(
-                    "this process did not send its import, so no neuron on the server can be shown to be it"))
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, from_date))
+
+    def _settle_one(self, conn: Connection, model: Any, from_date: float | None) -> Settlement:
+        state = api.CatmaidState.of(conn)
+        ticket = api.TICKETS.get(model)
+        if ticket is None:
+            return Settlement.unknown(
+                "this process did not send its import, so no neuron on the server can be shown to be it")
+        sent, mark = ticket
+        form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
+        others = api.claimed(conn, model)
+        skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
+                 if int(s) > mark and int(s) not in others]
+        root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+        loaded = self.load(conn, skids) if skids else {}
+        shaped: dict[int, int] = {}  # skeleton id -> its root node id
+        for neuron in loaded.values():
+            nodes = neuron.nodes
+            if nodes is None:
                 continue
-            form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
-            sent, mark = ticket
-            skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
-                     if int(s) > mark and int(s) not in taken]
-            root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-            shaped: dict[int, int] = {}  # skeleton id -> its root node id
-            for neuron in (self.load(conn, skids) if skids else {}).values():
-                nodes = neuron.nodes
-                if nodes is None:
-                    continue
-                candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-                if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
-                    shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
-            if not shaped:
-                result.append(Settlement.absent())
-                continue
-            asked = list(shaped.values()) + ([state.own_node] if state.own_node else [])
-            info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
-            own = info.get(str(state.own_node)) if state.own_node else None
-            if own is not None:  # an import of ours: the token's user, and the server's clock
-                state.user = int(own["user"])
-                api.observe_clock(conn, own["creation_time"], state.own_answered)
-            skew, slack = api.clock_skew(conn, from_date)
-            since = sent + skew - slack
-            mine = [skid for skid, node in shaped.items()
-                    if api.epoch(info[str(node)]["creation_time"]) >= since
-                    and (state.user is None or int(info[str(node)]["user"]) == state.user)]
-            if len(mine) == 1:
-                found = self.load(conn, mine)[mine[0]]
-                model.neuron_id, model.nodes = found.neuron_id, found.nodes
-                api.claim(conn, mine[0])
-                taken.add(mine[0])
-                result.append(Settlement.stored(mine[0]))
-            elif not mine:
-                result.append(Settlement.absent())  # only older neurons (anyone's) look like it
-            else:
-                result.append(Settlement.unknown(
-                    f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
-                    "sent; which one is this import's cannot be told"))
-        return result
+            candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+            if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
+                shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
+        if not shaped:
+            return Settlement.absent()
+        own_node, own_answered = state.own()
+        asked = list(shaped.values()) + ([own_node] if own_node else [])
+        info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
+        own = info.get(str(own_node)) if own_node else None
+        if own is not None:  # an import of ours: the token's user, and the server's clock
+            state.user = int(own["user"])
+            api.observe_clock(conn, own["creation_time"], own_answered)
+        skew, slack = api.clock_skew(conn, from_date)
+        since = sent + skew - slack
+        mine = [skid for skid, node in shaped.items()
+                if api.epoch(info[str(node)]["creation_time"]) >= since
+                and (state.user is None or int(info[str(node)]["user"]) == state.user)]
+        if not mine:
+            return Settlement.absent()  # only older neurons (anyone's) look like it
+        adopted = api.CLAIMS.adopt(conn, "skeleton", model, mine)
+        if adopted is None:
+            return Settlement.unknown(
+                f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
+                "sent; which one is this import's cannot be told")
+        found = loaded[adopted]
+        model.neuron_id, model.nodes = found.neuron_id, found.nodes
+        state.bump(adopted)
+        return Settlement.stored(adopted)
 
     # connectivity and reviews ----------------------------------------------------------------------
     def partners(self, conn: Connection, model: Any, min_synapses: int) -> pd.DataFrame:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
+import time
+
 import numpy as np
 
 from ...connection import Connection
@@ -13,7 +15,8 @@ from ...errors import NotFound
 from ...transport import parse_json
 from ...resources import ImageInstance, Project, Volume
 from ..base import Filter, as_list, check_name
-from ..resource import Count, Create, Delete, Fetch, List, Update
+from ..resource import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
+from ..settling import settle_each
 from . import api, converter as cv
 from .api import pid
 
@@ -89,7 +92,7 @@ class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
-class CatmaidVolume(Fetch, List, Create, Update, Delete):
+class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /{project}/volumes/{id}/",
@@ -124,8 +127,36 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
                 raise ValueError("a face refers to a vertex that does not exist")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        api.TICKETS[model] = (time.time(), 0)  # what settle() compares creation times with
         model.id = api.write(conn, "/volumes/add", cv.converter.unstructure(model),
                              parse=lambda r: cv.created_volume(parse_json(r)))
+        api.claim(conn, model.id, model, "volume")
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A create whose reply was lost is adopted only onto a volume with its name and its
+        mesh, created (server clock) after the create was sent, by the token's user where that
+        is known, that no other model of this process holds. None: not stored (sent again).
+        Several, or a lookup that failed: unknown."""
+        skew, slack = api.clock_skew(conn, api.date_offset(conn))
+        listed = conn.transport.request("GET", f"/{pid(conn)}/volumes/", parse=lambda r: cv.volume_rows(parse_json(r)))
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, listed, skew - slack))
+
+    def _settle_one(self, conn: Connection, model: Any, listed: Sequence[Mapping[str, Any]], shift: float) -> Settlement:
+        ticket = api.TICKETS.get(model)
+        if ticket is None:
+            return Settlement.unknown("this process did not send its create, so no volume can be shown to be it")
+        user = api.CatmaidState.of(conn).user
+        others = api.claimed(conn, model, "volume")
+        since = ticket[0] + shift
+        recent = [int(row["id"]) for row in listed if row["name"] == model.name and int(row["id"]) not in others
+                  and api.epoch(str(row["creation_time"])) >= since and (user is None or int(row["user_id"]) == user)]
+        same = [v.id for v in (self.fetch_one(conn, i) for i in recent) if _same_mesh(v, model)]
+        if not same:
+            return Settlement.absent()
+        adopted = api.CLAIMS.adopt(conn, "volume", model, same)
+        if adopted is None:
+            return Settlement.unknown(f"{len(same)} volumes named {model.name!r} with its mesh were made since it was sent")
+        return Settlement.stored(adopted)
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         full: dict[str, str] = cv.converter.unstructure(model)
@@ -136,3 +167,13 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
 
     def delete(self, conn: Connection, model: Any) -> None:
         conn.transport.request("DELETE", f"/{pid(conn)}/volumes/{model.id}/")
+
+
+def _same_mesh(stored: Volume, model: Any) -> bool:
+    """The same vertices (in any order, to a micron) and as many faces."""
+    if stored.vertices is None or stored.faces is None:
+        return False
+    a, b = np.asarray(stored.vertices, dtype=float), np.asarray(model.vertices, dtype=float)
+    if a.shape != b.shape or len(stored.faces) != len(model.faces):
+        return False
+    return bool(np.allclose(np.unique(a.round(3), axis=0), np.unique(b.round(3), axis=0), atol=1e-3))

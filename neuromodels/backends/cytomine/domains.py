@@ -20,6 +20,7 @@ from ...transport import parse_json
 from ..base import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
 from ..resource import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
+from ..settling import Claims
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -57,6 +58,8 @@ _SENT: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
 #: Per server, annotation id -> the live model holding it: ids a lost create never adopts.
 _CLAIMED: "dict[str, weakref.WeakValueDictionary[int, Any]]" = {}
 _LOCK = threading.Lock()
+#: Objects of other domains (terms ...) that creates or lookups of this process hold.
+CLAIMS = Claims()
 
 
 def _claimed(conn: Connection) -> "weakref.WeakValueDictionary[int, Any]":
@@ -208,7 +211,10 @@ class CommandCreate(Command, Create):
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         data = self.to_wire(model)
         data.pop("id", None)
+        with _LOCK:
+            _SENT[model] = time.time()  # what settling a lost reply compares creation times with
         model.assign(conn.transport.request("POST", f"/api/{self.route}.json", json=data, parse=self.read_command))
+        CLAIMS.take(conn, self.route, model.id, model)
 
 
 class CommandUpdate(Command, Update):
