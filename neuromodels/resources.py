@@ -19,6 +19,7 @@ import pandas as pd
 
 from .collection import Collection
 from .connection import Connection
+from .files import open_private
 from .formats import swc
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
 from .backends.resource import Download, LoadNodes, Morphometry, Thumbnail
@@ -172,7 +173,7 @@ class Neuron(NavisNeuronMixin, Model):
         text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})", soma=soma)
         if path is None:
             return text
-        with open(path, "w", encoding="utf-8") as fh:
+        with open_private(path, "w") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(text)
         return None
 
@@ -322,7 +323,7 @@ class ImageInstance(ImageRegionMixin, TaggableMixin, AttachableMixin, Model):
         conn, resource = self._resource(connection)
         data = resource.require(Thumbnail).thumbnail(conn, self, max_size)
         if path is not None:
-            with open(path, "wb") as fh:
+            with open_private(path, "wb") as fh:
                 fh.write(data)
         return data
 

@@ -15,6 +15,7 @@ import requests
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
+from ...files import open_private
 from ...errors import Conflict, NotFound, ProtocolError
 from ...transport import parse_json
 from ..base import check_id, check_name
@@ -312,7 +313,7 @@ class DomainExtras(Command, Tags, Attachments):
 
     def download_attachment(self, conn: Connection, attachment: AttachedFile, path: str) -> str:
         data = conn.transport.request("GET", f"/api/attachedfile/{attachment.id}/download", parse=lambda r: r.content)
-        with open(path, "wb") as fh:
+        with open_private(path, "wb") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(data)
         return path
 

@@ -18,6 +18,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 
 from ...connection import Connection
+from ...files import open_private
 from ...imaging import CytomineWindows
 from ...resources import ImageInstance, Ontology, Project, Term
 from ..base import Filter, check_id, check_name
@@ -137,7 +138,7 @@ class CytomineImageInstance(CommandFetch, CommandList, DomainExtras, Download, T
         # An original image can be gigabytes: no body cap, and a day rather than the call timeout.
         data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content,
                                       max_body=None, timeout=max(conn.timeout, 86400.0))
-        with open(path, "wb") as fh:
+        with open_private(path, "wb") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(data)
         return path
 
