@@ -50,7 +50,6 @@ import urllib3
 
 from .errors import (
     NeuromodelsError,
-    NotSent,
     ProtocolError,
     RateLimited,
     RedirectRefused,
@@ -65,7 +64,7 @@ if TYPE_CHECKING:
     from .cache import ReadCache
 
 from .deadlines import _GRACE, _WATCHDOG, Adapter, NoDHAdapter, _Garbled, _local, _read_body, _refused, _TooLarge, _TooSlow
-from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted
+from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted, note_write
 
 log = logging.getLogger("neuromodels")
 
@@ -291,8 +290,12 @@ class Transport(ParallelMap):
         """
         method = method.upper()
         if interrupted() and not _in_item.get():
-            raise NotSent(method=method, path=path)
+            # Ctrl-C stopped a map of this operation and nothing recorded it since: nothing more
+            # is sent, and the caller gets the KeyboardInterrupt (never a NotSent of its own).
+            self.reraise_interrupt()
         safe = method in ("GET", "HEAD", "OPTIONS") or read
+        if not safe:
+            note_write()
         cap: int | None = self.max_body if max_body is ... else max_body  # type: ignore[assignment]
         url = self.base_url + path
         key = None
