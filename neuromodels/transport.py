@@ -93,6 +93,15 @@ def parse_json(response: requests.Response) -> Any:
     raise ProtocolError(message)
 
 
+def json_as(shape: Callable[[Any], T]) -> Callable[[requests.Response], T]:
+    """A ``parse=`` callback: the JSON body read through ``shape`` (which checks and converts
+    it), so that any shape error is a ProtocolError naming the request."""
+    def parse(response: requests.Response) -> T:
+        return shape(parse_json(response))
+
+    return parse
+
+
 def parse_text(response: requests.Response) -> str:
     return response.text
 
@@ -465,9 +474,13 @@ class Transport(ParallelMap):
         except ProtocolError as e:
             e.method, e.path, e.status = method, path, response.status_code
             return e
-        except (ValueError, KeyError, TypeError, IndexError) as e:
-            # The body did not have the shape the API promises (cut off, or changed).
-            return ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
+        except NeuromodelsError:
+            raise  # a typed answer the parser found in the body (NotFound in a 200 ...)
+        except Exception as e:  # noqa: BLE001 - the one guard of every reply read
+            # The body did not have the shape the API promises (cut off, changed, hostile):
+            # whatever the parser tripped on (a missing key, a wrong type, bad WKT, nesting
+            # too deep) is a ProtocolError naming the request, never a raw exception.
+            return ProtocolError(f"unexpected response body ({type(e).__name__}: {str(e)[:300]})",
                                  method=method, path=path, status=response.status_code)
         return error
 
@@ -522,5 +535,5 @@ class Transport(ParallelMap):
             time.sleep(delay)
 
 
-__all__ = ["DEFAULT_MAX_BODY", "Outcome", "Transport", "body_text", "interrupted", "parse_json",
+__all__ = ["DEFAULT_MAX_BODY", "Outcome", "Transport", "body_text", "interrupted", "json_as", "parse_json",
            "parse_retry_after", "parse_text", "same_origin"]
