@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import attrs
 import orjson
@@ -18,7 +18,9 @@ from ...connection import Connection
 from ...errors import NotFound
 from ..resource import ConnectionState
 from ..settling import Claims
-from .converter import form_list
+from ...transport import json_as, parse_json
+from . import replies
+from .converter import form_list, volume_rows
 
 log = logging.getLogger("neuromodels")
 T = TypeVar("T")
@@ -37,16 +39,26 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def get(conn: Connection, path: str, **params: Any) -> Any:
-    return conn.transport.request("GET", f"/{pid(conn)}{path}", params=params or None)
+def _parse(shape: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    return parse_json if shape is None else json_as(shape)
 
 
-def read(conn: Connection, path: str, data: Any) -> Any:
+def get(conn: Connection, path: str, *, shape: Callable[[Any], Any] | None = None, **params: Any) -> Any:
+    """A GET in the project; ``shape`` (:mod:`.replies`) reads the reply inside the request."""
+    return conn.transport.request("GET", f"/{pid(conn)}{path}", params=params or None, parse=_parse(shape))
+
+
+def read(conn: Connection, path: str, data: Any, shape: Callable[[Any], Any] | None = None) -> Any:
     """A POST that only reads (CATMAID takes long id lists in POST bodies): safe to retry."""
-    return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, read=True)
+    return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, read=True, parse=_parse(shape))
 
 
-def write(conn: Connection, path: str, data: Any = None, **kwargs: Any) -> Any:
+def write(conn: Connection, path: str, data: Any = None, *, shape: Callable[[Any], Any] | None = None,
+          **kwargs: Any) -> Any:
+    """A POST that changes something; its reply read by ``shape`` inside the request, so a reply
+    of another shape is an unknown outcome, never a failure."""
+    if "parse" not in kwargs:
+        kwargs["parse"] = _parse(shape)
     return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, **kwargs)
 
 
@@ -63,8 +75,7 @@ def neuron_ids(conn: Connection, skeleton_ids: Iterable[int]) -> dict[int, int]:
     skids = list(dict.fromkeys(skeleton_ids))
     result: dict[int, int] = {}
     for part in chunks(skids, 2000):
-        body = read(conn, "/neurons/from-models", form_list("model_ids", part))
-        result.update({int(k): int(v) for k, v in body.items()})
+        result.update(read(conn, "/neurons/from-models", form_list("model_ids", part), replies.id_map))
     return result
 
 
@@ -79,8 +90,8 @@ def require_neuron_ids(conn: Connection, skeleton_ids: Iterable[int]) -> dict[in
 
 def annotation_index(conn: Connection) -> dict[str, int]:
     """Every annotation name -> id in the project (``annotations/?simple=true``)."""
-    body = get(conn, "/annotations/", simple="true")
-    return {a["name"]: int(a["id"]) for a in body.get("annotations", [])}
+    index: dict[str, int] = get(conn, "/annotations/", simple="true", shape=replies.annotation_index)
+    return index
 
 
 def close_names(name: str, names: Iterable[str]) -> str:
@@ -101,9 +112,7 @@ def volume_id(conn: Connection, volume: Any) -> int:
     """A volume given by id or by name -> its id (NotFound naming close names)."""
     if not isinstance(volume, str):
         return int(volume)
-    body = get(conn, "/volumes/")
-    columns = body.get("columns") or []
-    rows = [dict(zip(columns, row)) for row in body.get("data") or []]
+    rows = get(conn, "/volumes/", shape=volume_rows)
     ids = [int(r["id"]) for r in rows if r.get("name") == volume]
     if not ids:
         names = [str(r.get("name")) for r in rows]
@@ -183,8 +192,8 @@ def watermark(conn: Connection) -> int:
                 return state.watermark
         form = [("types[0]", "neuron"), ("sort_by", "id"), ("sort_dir", "desc"), ("range_start", "0"),
                 ("range_length", "5")]
-        entities = read(conn, "/annotations/query-targets", form).get("entities", [])
-        highest = max((int(s) for e in entities for s in e.get("skeleton_ids", [])), default=0)
+        _, entities = read(conn, "/annotations/query-targets", form, replies.entities)
+        highest = max((s for e in entities for s in e["skeleton_ids"]), default=0)
         with state.lock:
             state.watermark = max(highest, state.watermark or 0)
             state.watermark_read = time.monotonic()
@@ -241,8 +250,7 @@ def neuron_names(conn: Connection, skeleton_ids: Sequence[int]) -> dict[int, str
     """Skeleton id -> neuron name, in bulk (``skeleton/neuronnames``)."""
     result: dict[int, str] = {}
     for part in chunks(list(dict.fromkeys(skeleton_ids)), 2000):
-        body = read(conn, "/skeleton/neuronnames", form_list("skids", part))
-        result.update({int(k): v for k, v in body.items()})
+        result.update(read(conn, "/skeleton/neuronnames", form_list("skids", part), replies.name_map))
     return result
 
 
@@ -251,8 +259,7 @@ def relation_ids(conn: Connection) -> dict[str, int]:
     state = CatmaidState.of(conn)
     project = pid(conn)
     if project not in state.relations:
-        body = get(conn, "/connectors/types/")
-        state.relations[project] = {row["relation"]: int(row["relation_id"]) for row in body}
+        state.relations[project] = get(conn, "/connectors/types/", shape=replies.relations)
     return state.relations[project]
 
 

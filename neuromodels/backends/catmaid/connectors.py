@@ -43,13 +43,13 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Connector:
         try:
-            body = api.get(conn, f"/connectors/{id}/")
+            connector: Connector = api.get(conn, f"/connectors/{id}/", shape=cv.connector_from_detail)
         except NotFound as e:
             raise NotFound(
                 f"no connector {id} with links (CATMAID answers 404 for a connector without links)",
                 missing=[id], status=e.status, method=e.method, path=e.path,
             ) from e
-        return cv.connector_from_detail(body)
+        return connector
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Connector]]:
         names = {v: k for k, v in api.relation_ids(conn).items()}
@@ -63,8 +63,13 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         forms = [form_list("skeleton_ids", part) + base for part in chunks(skids, 500)] if skids else [base]
         seen: set[int] = set()
         result = []
-        for body in conn.transport.map_values(lambda f: api.read(conn, "/connectors/", f), forms):
-            for c in cv.connectors_from_list(body, names):
+        def read(form: list[tuple[str, str]]) -> list[Connector]:
+            found: list[Connector] = api.read(conn, "/connectors/", form,
+                                              lambda body: cv.connectors_from_list(body, names))
+            return found
+
+        for page in conn.transport.map_values(read, forms):
+            for c in page:
                 if c.id not in seen:
                     seen.add(c.id)
                     result.append(c)
@@ -77,8 +82,8 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         form += [("with_locations", "true"), ("with_links", "true"), ("limit", "0")]
         if "neuron" in modifiers:
             form += form_list("skeleton_ids", _ids(modifiers["neuron"]))
-        rows = api.read(conn, "/connectors/in-bounding-box", form)
-        found = cv.connectors_from_box(rows, names)
+        found: list[Connector] = api.read(conn, "/connectors/in-bounding-box", form,
+                                          lambda rows: cv.connectors_from_box(rows, names))
         relation = modifiers.get("relation")
         if relation:
             found = [c for c in found if any(link.relation == relation for link in c.links or [])]
@@ -117,10 +122,12 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
             known = model.extra.get("edition_time")
             form = cv.form_rows("c", [(model.id, float(model.x), float(model.y), float(model.z))])
             form.append(("state", api.state([[model.id, known]] if known else None)))
-            body = api.write(conn, "/node/update", form)
-            for row in body.get("old_connectors") or []:
-                if int(row[0]) == model.id:
-                    model.extra["edition_time"] = row[1]
+            def edited(body: Any) -> Any:
+                return {int(row[0]): row[1] for row in body.get("old_connectors") or []}.get(model.id)
+
+            edition_time = api.write(conn, "/node/update", form, shape=edited)
+            if edition_time is not None:
+                model.extra["edition_time"] = edition_time
         if "links" in changes:
             relations = api.relation_ids(conn)
             before = {(l.node_id, l.relation) for l in model.original("links") or []}
@@ -153,12 +160,12 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         where = [float(model.x), float(model.y), float(model.z)]
         form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
                 for k, v in zip(keys, where)]
-        rows = api.read(conn, "/connectors/in-bounding-box",
-                        form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
+        box, created = api.read(conn, "/connectors/in-bounding-box",
+                                form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")],
+                                lambda rows: (cv.connectors_from_box(rows, names), cv.box_link_times(rows)))
         wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
-        created = cv.box_link_times(rows)
         others = api.claimed(conn, model, "connector")
-        alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in others
+        alike = [c for c in box if c.id not in others
                  and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
                  and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
         if not alike:

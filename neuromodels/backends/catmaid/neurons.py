@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
-from ...errors import NotFound
+from ...errors import NotFound, ProtocolError
 from ...formats.swc import cable_length, roots
-from ...transport import parse_json
 from ...resources import Neuron
 from ..base import Filter, as_list, check_id, check_name
 from ..resource import (
@@ -21,7 +20,7 @@ from ..resource import (
 )
 from ..settling import before_sending, settle_each
 from ..tracing import Connectivity, Reviews
-from . import api, converter as cv, edits
+from . import api, converter as cv, edits, replies
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
 from .converter import form_list
@@ -77,10 +76,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             if kind == "detail":
                 return self._details(conn, part)
             if kind == "names":
-                return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
+                return api.read(conn, "/skeleton/neuronnames", form_list("skids", part), replies.names_by_key)
             if kind == "neurons":
-                return api.read(conn, "/neurons/from-models", form_list("model_ids", part))
-            return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part))
+                return api.read(conn, "/neurons/from-models", form_list("model_ids", part),
+                                lambda body: {str(k): v for k, v in replies.id_map(body).items()})
+            return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part), replies.annotations_of)
 
         values = conn.transport.map_values(run, tasks, desc="loading neurons" if nodes else None)
         details: dict[int, Neuron] = {}
@@ -95,9 +95,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             elif kind == "neurons":
                 nids.update(value)
             else:
-                label = value.get("annotations", {})
-                for skid, rows in value.get("skeletons", {}).items():
-                    annotations[int(skid)] = sorted(label.get(str(r["id"]), str(r["id"])) for r in rows)
+                label, on = value
+                for skid, ids in on.items():
+                    annotations[skid] = sorted(label.get(str(i), str(i)) for i in ids)
         result: dict[int, Neuron] = {}
         for skid in skids:
             key = str(skid)
@@ -174,14 +174,14 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         within = None
         if modifiers.get("volume") is not None:
             vid = api.volume_id(conn, modifiers["volume"])
-            within = {int(s) for s in api.get(conn, "/skeletons/in-bounding-box", volume_id=vid)}
+            within = set(api.get(conn, "/skeletons/in-bounding-box", volume_id=vid, shape=replies.int_list))
         return form, within
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
         form, within = self._query(conn, modifiers)
         if within is not None and len(form) == 1:
             return within
-        found = {int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+        found = {s for e in self._entities(conn, form, None) for s in e["skeleton_ids"]}
         return found if within is None else found & within
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = True, **options: Any) -> Iterator[Sequence[Neuron]]:
@@ -196,8 +196,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         # with nodes, load() reads the annotations in bulk anyway.
         for page in self._entity_pages(conn, form, None if within is not None else limit, with_annotations=not nodes):
             if within is not None:
-                page = [e for e in page if any(int(s) in within for s in e.get("skeleton_ids", []))]
-            skids = [int(s) for e in page for s in e.get("skeleton_ids", [])]
+                page = [e for e in page if any(s in within for s in e["skeleton_ids"])]
+            skids = [s for e in page for s in e["skeleton_ids"]]
             if nodes:
                 found = self.load(conn, skids)
                 yield [found[s] for s in skids if s in found]
@@ -212,9 +212,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             page_form = form + [("range_start", str(start)), ("range_length", str(length)),
                                 ("sort_by", "id"), ("sort_dir", "asc"),
                                 ("with_annotations", cv.flag(with_annotations))]
-            body = api.read(conn, "/annotations/query-targets", page_form)
-            total = int(body.get("totalRecords", 0))
-            entities = body.get("entities", [])
+            total, entities = api.read(conn, "/annotations/query-targets", page_form, replies.entities)
             if not entities:
                 return
             yield entities
@@ -233,8 +231,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         form, within = self._query(conn, modifiers)
         if within is not None:
             return len(self.match_ids(conn, modifiers))
-        body = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")])
-        return int(body.get("totalRecords", 0))
+        total: int = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")],
+                              lambda body: replies.entities(body)[0])
+        return total
 
     # writing -------------------------------------------------------------------------------------
     def validate(self, model: Any, operation: str) -> None:
@@ -270,8 +269,15 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             mark = api.watermark(conn)
         api.TICKETS[model] = (time.time(), mark)
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
-        skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
-                                       parse=lambda r: cv.imported(parse_json(r)))
+        sent_ids = {int(i) for i in model.nodes["node_id"]}
+
+        def imported(body: Any) -> tuple[int, int, dict[int, int]]:
+            skid, nid, mapping = cv.imported(body)
+            if not sent_ids <= set(mapping):
+                raise ProtocolError(f"the import's node map lacks {len(sent_ids - set(mapping))} of the nodes sent")
+            return skid, nid, mapping
+
+        skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files, shape=imported)
         api.claim(conn, skid, model)
         if len(mapping):
             state.note_import(next(iter(mapping.values())), time.time())
@@ -351,8 +357,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         errors: dict[int, BaseException | None] = {}
         if len(renames) > 1:
             try:
-                body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
-                done = {int(n) for n in body.get("renamed_neurons", [])}
+                done = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]),
+                                 shape=replies.renamed)
                 for m in renames:
                     errors[id(m)] = None if m.neuron_id in done else NotFound(f"neuron {m.neuron_id} was not renamed")
             except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
@@ -392,8 +398,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         sent, mark = ticket
         form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
         others = api.claimed(conn, model)
-        skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
-                 if int(s) > mark and int(s) not in others]
+        skids = [s for e in self._entities(conn, form, None) for s in e["skeleton_ids"] if s > mark and s not in others]
         root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
         loaded = self.load(conn, skids) if skids else {}
         shaped: dict[int, int] = {}  # skeleton id -> its root node id
@@ -408,7 +413,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             return Settlement.absent()
         own_node, own_answered = state.own()
         asked = list(shaped.values()) + ([own_node] if own_node else [])
-        info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
+        info = api.read(conn, "/node/user-info", form_list("node_ids", asked), replies.user_info)
         own = info.get(str(own_node)) if own_node else None
         if own is not None:  # an import of ours: the token's user, and the server's clock
             state.user = int(own["user"])
@@ -433,8 +438,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     # connectivity and reviews ----------------------------------------------------------------------
     def partners(self, conn: Connection, model: Any, min_synapses: int) -> pd.DataFrame:
         form = form_list("source_skeleton_ids", [model.id]) + [("boolean_op", "OR"), ("with_nodes", "false")]
-        body = api.read(conn, "/skeletons/connectivity", form)
-        table = cv.partners_frame(body, int(model.id))
+        table = api.read(conn, "/skeletons/connectivity", form, lambda body: cv.partners_frame(body, int(model.id)))
         table = table[table["n_synapses"] >= min_synapses].reset_index(drop=True)
         names = api.neuron_names(conn, table["skeleton_id"].tolist())
         table["name"] = [names.get(int(s)) for s in table["skeleton_id"]]
@@ -444,14 +448,17 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     def adjacency(self, conn: Connection, models: Sequence[Any]) -> pd.DataFrame:
         skids = list(dict.fromkeys(int(m.id) for m in models))
         form = form_list("rows", skids) + form_list("columns", skids) + [("with_locations", "false")]
-        return cv.adjacency_frame(api.read(conn, "/skeleton/connectivity_matrix", form), skids)
+        frame: pd.DataFrame = api.read(conn, "/skeleton/connectivity_matrix", form,
+                                       lambda body: cv.adjacency_frame(body, skids))
+        return frame
 
     def reviews(self, conn: Connection, model: Any) -> pd.DataFrame:
-        return cv.reviews_frame(api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes"))
+        frame: pd.DataFrame = api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes", shape=cv.reviews_frame)
+        return frame
 
     def mark_reviewed(self, conn: Connection, model: Any, node_ids: Sequence[int]) -> pd.DataFrame:
         nodes = [check_id(n, int, "node id") for n in node_ids]
-        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed"), nodes,
+        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed", shape=replies.reviewed), nodes,
                                             desc="marking reviewed")
         return cv.reviews_frame({str(n): [[a["reviewer_id"], a["review_time"]]] for n, a in zip(nodes, answers)})
 

@@ -12,12 +12,12 @@ import numpy as np
 from ...connection import Connection
 from ...imaging import CatmaidTiles
 from ...errors import NotFound
-from ...transport import parse_json
+from ...transport import json_as, parse_json
 from ...resources import ImageInstance, Project, Volume
 from ..base import Filter, as_list, check_name
 from ..resource import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
 from ..settling import settle_each
-from . import api, converter as cv
+from . import api, converter as cv, replies
 from .api import pid
 
 from .common import INT
@@ -45,8 +45,11 @@ class CatmaidProject(Fetch, List):
     }
 
     def _all(self, conn: Connection) -> list[Project]:
-        rows: list[dict[str, Any]] = conn.transport.request("GET", "/projects/")
-        return [cv.project_from_wire(row) for row in rows if row.get("id", -1) >= 0]
+        def projects(body: Any) -> list[Project]:
+            return [cv.project_from_wire(row) for row in replies.projects(body) if int(row.get("id", -1)) >= 0]
+
+        found: list[Project] = conn.transport.request("GET", "/projects/", parse=json_as(projects))
+        return found
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
         for project in self._all(conn):
@@ -76,19 +79,21 @@ class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
     }
 
     def _info(self, conn: Connection, project: int, sid: int) -> ImageInstance:
-        return cv.image_from_stack_info(conn.transport.request("GET", f"/{project}/stack/{sid}/info"))
+        info: ImageInstance = conn.transport.request("GET", f"/{project}/stack/{sid}/info",
+                                                     parse=json_as(cv.image_from_stack_info))
+        return info
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> ImageInstance:
         return self._info(conn, pid(conn), id)
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
-        stacks: list[dict[str, Any]] = conn.transport.request("GET", f"/{project}/stacks")
-        yield conn.transport.map_values(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
+        stacks: list[int] = conn.transport.request("GET", f"/{project}/stacks", parse=json_as(replies.stacks))
+        yield conn.transport.map_values(lambda s: self._info(conn, project, s), stacks, desc="stacks")
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         project = int(modifiers.get("project", pid(conn)))
-        return len(conn.transport.request("GET", f"/{project}/stacks"))
+        return len(conn.transport.request("GET", f"/{project}/stacks", parse=json_as(replies.stacks)))
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
@@ -104,11 +109,12 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
     filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Volume:
-        return cv.volume_from_detail(api.get(conn, f"/volumes/{id}/"))
+        volume: Volume = api.get(conn, f"/volumes/{id}/", shape=cv.volume_from_detail)
+        return volume
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Volume]]:
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
-        volumes = cv.volumes_from_table(api.get(conn, "/volumes/"))
+        volumes: list[Volume] = api.get(conn, "/volumes/", shape=cv.volumes_from_table)
         yield [v for v in volumes if wanted is None or v.name in wanted]
 
     def validate(self, model: Any, operation: str) -> None:
