@@ -133,7 +133,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
             yield page
 
     def read_properties(self, conn: Connection, ident: int) -> tuple[dict[str, str], dict[str, int]]:
-        rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", lambda row: row)
+        rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", cv.property_row)
         return cv.properties_from_wire(rows), cv.property_ids(rows)
 
     def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None:

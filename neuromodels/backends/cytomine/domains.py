@@ -22,6 +22,7 @@ from ..base import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
 from ..resource import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
 from ..settling import Claims
+from ...wire import integer
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -88,7 +89,8 @@ def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[reques
         data = parse_json(response)
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
-        return [convert(row) for row in data["collection"]], data.get("size")
+        size = data.get("size")
+        return [convert(row) for row in data["collection"]], None if size is None else integer(size, "size")
 
     return parse
 
