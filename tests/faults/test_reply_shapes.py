@@ -20,16 +20,16 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from neuromodels import (
-    Annotation, AnnotationCollection, Connection, Connector, ConnectorCollection, ImageInstanceCollection, Link,
-    Neuron, NeuronCollection, NeuromodelsError, PartialSaveError, Project, ProjectCollection, Term, TermCollection,
-    Volume, VolumeCollection,
+    Annotation, AnnotationCollection, Connection, Connector, ConnectorCollection, ImageInstance,
+    ImageInstanceCollection, Link, Neuron, NeuronCollection, NeuromodelsError, OntologyCollection, PartialSaveError,
+    Project, ProjectCollection, Term, TermCollection, Volume, VolumeCollection,
 )
 from neuromodels.model import SaveState
 from neuromodels.testing import connect, serve
 
 from .replies import MUTATIONS, Recording, mutate, recording, replaying
 
-EXAMPLES = int(os.environ.get("NEUROMODELS_HYPOTHESIS_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("NEUROMODELS_HYPOTHESIS_EXAMPLES", "100"))
 SWC = "1 1 0 0 0 5 -1\n2 3 10 0 0 5 1\n3 3 20 0 0 5 2\n"
 BOX = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]], float)
 FACES = np.array([[0, 2, 1], [1, 2, 3], [4, 5, 6], [5, 7, 6], [0, 1, 4], [1, 5, 4],
@@ -60,6 +60,12 @@ CATMAID: list[Op] = [
     ("volumes", lambda c, x: VolumeCollection().fetch(), False),
     ("stacks", lambda c, x: ImageInstanceCollection().fetch(), False),
     ("partners", lambda c, x: Neuron.fetch(x["skid"], nodes=False).partners(), False),
+    ("adjacency", lambda c, x: NeuronCollection(annotation="PN").fetch(nodes=False).adjacency(), False),
+    ("reviews", lambda c, x: Neuron.fetch(x["skid"], nodes=False).reviews(), False),
+    ("connector fetch", lambda c, x: Connector.fetch(x["connector"]), False),
+    ("volume fetch", lambda c, x: Volume.fetch(x["volume"]), False),
+    ("annotation fetch", lambda c, x: Annotation.fetch(x["annotation"]), False),
+    ("neurons in volume", lambda c, x: NeuronCollection(volume=x["volume"]).fetch(nodes=False), False),
     ("import", lambda c, x: _save(NeuronCollection([Neuron.from_swc(SWC, name="shape test")])), True),
     ("connector", lambda c, x: _save(ConnectorCollection([Connector(x=1.0, y=2.0, z=3.0,
                                                                     links=[Link(x["node"], "presynaptic_to")])])), True),
@@ -74,6 +80,9 @@ CYTOMINE: list[Op] = [
     ("annotation", lambda c, x: Annotation.fetch(x["annotation"]), False),
     ("count", lambda c, x: AnnotationCollection(image=x["image"]).count(), False),
     ("terms", lambda c, x: TermCollection(project=c.project).fetch(), False),
+    ("ontologies", lambda c, x: OntologyCollection().fetch(), False),
+    ("image", lambda c, x: ImageInstance.fetch(x["image"]), False),
+    ("annotations with properties", lambda c, x: AnnotationCollection(image=x["image"]).fetch(properties=True), False),
     ("create annotations", lambda c, x: _save(AnnotationCollection(
         [Annotation(geometry=Point(5, 5), image=x["image"]), Annotation(geometry=Point(6, 5), image=x["image"])])), True),
     ("create term", lambda c, x: _save(TermCollection([Term(name="shape", ontology=x["ontology"], color="#112233")])),
@@ -85,6 +94,8 @@ CLIO: list[Op] = [
     ("annotation", lambda c, x: Annotation.fetch(10000), False),
     ("by ids", lambda c, x: AnnotationCollection(ids=[10003, 10000]).fetch(), False),
     ("query", lambda c, x: AnnotationCollection(hemilineage="07B", soma_side="LHS").fetch(), False),
+    ("count", lambda c, x: AnnotationCollection(hemilineage="07B").count(), False),
+    ("dataset", lambda c, x: Project.fetch(c.project), False),
     ("upsert", lambda c, x: _save(AnnotationCollection([Annotation(id=990001, properties={"hemilineage": "07B"})])),
      False),
 ]
@@ -92,6 +103,8 @@ CLIO: list[Op] = [
 NEUROMORPHO: list[Op] = [
     ("neuron", lambda c, x: Neuron.fetch(x["neuron"]), False),
     ("listing", lambda c, x: NeuronCollection().fetch(limit=5, nodes=False), False),
+    ("morphometry", lambda c, x: Neuron.fetch(x["neuron"], nodes=False).morphometry(), False),
+    ("count", lambda c, x: NeuronCollection().count(), False),
 ]
 
 
@@ -100,10 +113,11 @@ def _catmaid_setup(conn: Connection) -> dict[str, Any]:
                               Neuron.from_swc(SWC, name="PN VA6 left", annotations=["PN"])]).save()
     n = batch[0]
     node = int(n.nodes.node_id.iloc[0])
-    Connector(x=0.0, y=10.0, z=0.0, links=[Link(node, "presynaptic_to"),
-                                           Link(int(batch[1].nodes.node_id.iloc[1]), "postsynaptic_to")]).save()
-    Volume(name="box", vertices=BOX * 100, faces=FACES).save()
-    return {"skid": n.id, "node": node}
+    connector = Connector(x=0.0, y=10.0, z=0.0, links=[Link(node, "presynaptic_to"),
+                                                       Link(int(batch[1].nodes.node_id.iloc[1]), "postsynaptic_to")]).save()
+    volume = Volume(name="box", vertices=BOX * 100, faces=FACES).save()
+    annotation = AnnotationCollection(neuron=n.id).fetch()[0]
+    return {"skid": n.id, "node": node, "connector": connector.id, "volume": volume.id, "annotation": annotation.id}
 
 
 def _cytomine_setup(conn: Connection) -> dict[str, Any]:
@@ -136,16 +150,20 @@ class Family:
         backend, self.ops, setup = FAMILIES[name]
         self.server = serve(backend).start()
         self.conn = connect(self.server, retries=0, timeout=5, progress=False, max_workers=2)
-        self.conn.__enter__()
-        self.context = setup(self.conn)
         self.recorded: dict[str, Recording] = {}
-        for op_name, op, _ in self.ops:
-            with recording() as record:
-                op(self.conn, self.context)
-            self.recorded[op_name] = record
+        with self.conn:
+            self.context = setup(self.conn)
+            for op_name, op, _ in self.ops:
+                with recording() as record:
+                    op(self.conn, self.context)
+                self.recorded[op_name] = record
+
+    def run(self, op: Callable[[Connection, dict[str, Any]], Any]) -> Any:
+        with self.conn:
+            return op(self.conn, self.context)
 
     def close(self) -> None:
-        self.conn.__exit__(None, None, None)
+        self.conn.close()
         self.server.stop()
 
 
@@ -172,7 +190,7 @@ def test_a_mutated_reply_is_a_typed_error_and_never_resent(family: Family, data:
     result: Any = None
     with replaying(record, target, lambda content: mutate(content, kind, pick)) as asked:
         try:
-            result = op(family.conn, family.context)
+            result = family.run(op)
         except NeuromodelsError:
             pass
         except Exception as e:  # noqa: BLE001 - what this test exists to catch
@@ -182,3 +200,60 @@ def test_a_mutated_reply_is_a_typed_error_and_never_resent(family: Family, data:
         # The server stored the create (its reply is recorded): never left to be sent again.
         left_new = [m for m in result if m.state is SaveState.NEW and m.id is None]
         assert not left_new, f"{name}: {kind} of the create's reply left {len(left_new)} item(s) to be resent"
+
+
+# -- the malformed replies seen in the field, one by one --------------------------------------------------
+def deep(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def envelope(rows: list[Any], size: Any = None) -> dict[str, Any]:
+    return {"collection": rows, "offset": 0, "perPage": 10, "size": len(rows) if size is None else size,
+            "totalPages": 1}
+
+
+CYTOMINE_ROW = {"id": 5, "class": "be.cytomine.domain.ontology.UserAnnotation", "location": "BOGUS (1 2)",
+                "image": 1, "project": 1, "user": 1, "term": [], "created": "1700000000000"}
+LISTED: list[tuple[str, str, str, Any]] = [
+    ("catmaid", "projects", "/projects/", {"a": 1}),
+    ("catmaid", "projects", "/projects/", [{"id": "x"}]),
+    ("catmaid", "projects", "/projects/", [None]),
+    ("catmaid", "neuron", "/neurons/from-models", {"1": "abc"}),
+    ("catmaid", "neuron", "/skeletons/compact-detail", {"skeletons": []}),
+    ("catmaid", "neurons by annotation", "/annotations/query-targets", {"totalRecords": "many", "entities": []}),
+    ("catmaid", "stacks", "/stack/1/info", {"stitle": "no sid", "pid": 1}),
+    ("cytomine", "annotations", "/api/annotation.json", envelope([CYTOMINE_ROW])),
+    ("cytomine", "annotations", "/api/annotation.json", envelope([], size="x")),
+    ("clio", "datasets", "/v2/datasets", {"VNC": "just a string"}),
+    ("clio", "annotation", "/id-number/10000", [{"bodyid": 10000, "status": deep(600)}]),
+]
+
+
+@pytest.fixture(scope="module")
+def families() -> Any:
+    made = {name: Family(name) for name in ("catmaid", "cytomine", "clio")}
+    yield made
+    for family in made.values():
+        family.close()
+
+
+@pytest.mark.parametrize("backend, op_name, path, body", LISTED,
+                         ids=[f"{b}-{p}-{str(body)[:20]}" for b, _, p, body in LISTED])
+def test_a_malformed_reply_is_a_protocol_error_naming_the_request(families: Any, backend: str, op_name: str,
+                                                                   path: str, body: Any) -> None:
+    import json
+
+    from neuromodels import ProtocolError
+
+    family = families[backend]
+    record = family.recorded[op_name]
+    target = next(key for key in record.keys if path in key[1])
+    op = next(op for name, op, _ in family.ops if name == op_name)
+    with replaying(record, target, lambda content: json.dumps(body).encode()):
+        with pytest.raises(ProtocolError) as info:
+            family.run(op)
+    assert info.value.method == target[0] and path in (info.value.path or "")
+    assert info.value.path in str(info.value)
