@@ -47,6 +47,11 @@ def _save(batch: Any) -> Any:
     return batch
 
 
+def _renamed(neuron: Neuron) -> Neuron:
+    neuron.name = "renamed for the shape test"
+    return neuron
+
+
 CATMAID: list[Op] = [
     ("ping", lambda c, x: c.ping(), False),
     ("projects", lambda c, x: ProjectCollection().fetch(), False),
@@ -66,6 +71,7 @@ CATMAID: list[Op] = [
     ("volume fetch", lambda c, x: Volume.fetch(x["volume"]), False),
     ("annotation fetch", lambda c, x: Annotation.fetch(x["annotation"]), False),
     ("neurons in volume", lambda c, x: NeuronCollection(volume=x["volume"]).fetch(nodes=False), False),
+    ("rename", lambda c, x: _save(NeuronCollection([_renamed(Neuron.fetch(x["skid"], nodes=False))])), False),
     ("import", lambda c, x: _save(NeuronCollection([Neuron.from_swc(SWC, name="shape test")])), True),
     ("connector", lambda c, x: _save(ConnectorCollection([Connector(x=1.0, y=2.0, z=3.0,
                                                                     links=[Link(x["node"], "presynaptic_to")])])), True),
