@@ -287,12 +287,9 @@ def neuron_from_compact(
     annotation_rows = detail[4] if len(detail) > 4 else []
     names = annotation_names or {}
     annotations = [names.get(int(row[0]), str(row[0])) for row in annotation_rows] if annotation_rows else []
-    table = nodes_frame(nodes) if nodes_table is None else nodes_table
-    if len(table) and not np.isfinite(table[["x", "y", "z"]].to_numpy(dtype=float)).all():
-        raise ValueError(f"skeleton {skeleton_id} has a node without finite coordinates")
     return Neuron(
         id=skeleton_id,
-        nodes=table,
+        nodes=nodes_frame(nodes) if nodes_table is None else nodes_table,
         connectors=connectors_frame(connectors),
         tags={str(k): [int(v) for v in ids] for k, ids in (tags or {}).items()},
         annotations=sorted(annotations),
