@@ -401,6 +401,10 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         skids = [s for e in self._entities(conn, form, None) for s in e["skeleton_ids"] if s > mark and s not in others]
         root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
         loaded = self.load(conn, skids) if skids else {}
+        if set(skids) - set(loaded):
+            # Listed by name but not readable now (deleted since, or a partial answer): no proof
+            # either way.
+            return Settlement.unknown(f"neuron(s) named {model.name!r} could not be read to compare")
         shaped: dict[int, int] = {}  # skeleton id -> its root node id
         for neuron in loaded.values():
             nodes = neuron.nodes
