@@ -11,6 +11,7 @@ serialisation and expiry are requests-cache's (its backends, ``create_key`` and
   and query-targets), keyed on method, path, query and body;
 * a write through the connection clears the cache before it is sent and after it answered, so no
   read cached before or during a write is served after it (the bug pymaid's cache has);
+* the cache file is readable by its owner only (mode 0600, :mod:`neuromodels.files`);
 * responses are stored once the transport has read them within its deadline and size cap, and
   the credentials are never stored: the key carries only a fingerprint of them (two users never
   share entries) and the stored request is stripped of its headers.
@@ -36,6 +37,7 @@ import requests
 #: reads of a notebook session or a script's loop, short enough that another client's write shows
 #: within minutes. Give ``cache_ttl=`` to choose (a day: ``86400``).
 DEFAULT_TTL = 300.0
+from .files import make_private, sqlite_path
 
 
 class ReadCache:
@@ -47,7 +49,16 @@ class ReadCache:
 
         if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0):
             raise ValueError(f"cache_ttl must be a positive number of seconds or None, not {ttl!r}")
-        self.storage: BaseCache = SQLiteCache(where) if isinstance(where, str) else BaseCache()
+        if isinstance(where, str):
+            # The file holds server data: owner-only from its creation (requests-cache and
+            # SQLite would make it, and its journal, as the umask allows: often 0644).
+            path = sqlite_path(where)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                make_private(path)
+            self.storage: BaseCache = SQLiteCache(where)
+        else:
+            self.storage = BaseCache()
         self.ttl: float = DEFAULT_TTL if ttl is None else float(ttl)
         self._salt = hashlib.sha256(fingerprint.encode()).hexdigest()
         self._lock = threading.Lock()

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .core.collection import Collection
 from .connection import Connection
+from .files import open_private
 from .formats import nodediff, swc
 from .core.backend import check_name
 from .backends.extras import AttachableMixin, Members, TaggableMixin, Tags, User
@@ -195,7 +196,7 @@ class Neuron(CopyModelMixin, ProofreadingMixin, NeuronProvenanceMixin, NavisNeur
         text = swc.to_swc(self.nodes, header=f"{self.name or 'neuron'} (id {self.id})", soma=soma)
         if path is None:
             return text
-        with open(path, "w", encoding="utf-8") as fh:
+        with open_private(path, "w") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(text)
         return None
 
@@ -386,7 +387,7 @@ class ImageInstance(CopyModelMixin, ImageReviewMixin, ImageRegionMixin, Taggable
         conn, resource = self._resource(connection)
         data = resource.require(Thumbnail).thumbnail(conn, self, max_size)
         if path is not None:
-            with open(path, "wb") as fh:
+            with open_private(path, "wb") as fh:
                 fh.write(data)
         return data
 

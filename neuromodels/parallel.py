@@ -3,9 +3,12 @@
 A ``KeyboardInterrupt`` while :meth:`ParallelMap.map` waits stops sending at once: items not yet
 started are cancelled and come back with :class:`~neuromodels.core.errors.NotSent`, items in flight
 finish (without further retries) or time out. The interrupt is remembered in the current
-context, so later requests of the same operation send nothing until
-:meth:`ParallelMap.reraise_interrupt` turns it back into the ``KeyboardInterrupt``. A second
-Ctrl-C while waiting for the requests in flight gives up on them at once.
+context, so that batch code can record what was and was not sent; later maps of the same
+operation start nothing, and :meth:`ParallelMap.reraise_interrupt`, :meth:`ParallelMap.map_values`
+or the operation's next request turn it back into the ``KeyboardInterrupt`` — the caller never
+sees a ``NotSent`` of its own. An item stopped by it after it had sent a write is
+:class:`PartlySent` (an unknown outcome), never ``NotSent``. A second Ctrl-C while waiting for
+the requests in flight gives up on them at once.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 import attrs
 
-from .core.errors import NotSent
+from .core.errors import NeuromodelsError, NotSent
 
 
 log = logging.getLogger("neuromodels")
@@ -57,6 +60,26 @@ class _Flag(threading.Event):
 _interrupt: contextvars.ContextVar[_Flag | None] = contextvars.ContextVar("neuromodels_interrupt", default=None)
 #: True inside an item of a map that had started before any interrupt: it may finish its work.
 _in_item: contextvars.ContextVar[bool] = contextvars.ContextVar("neuromodels_in_item", default=False)
+#: Inside an item: ``[True]`` once the item sent a write (see :func:`note_write`).
+_item_wrote: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("neuromodels_item_wrote",
+                                                                                default=None)
+
+
+class PartlySent(NeuromodelsError):
+    """Ctrl-C stopped an item of a parallel map after the item had sent a write: the server may
+    hold part of its work, so the item is an unknown outcome (settled by looking), never "not
+    sent" (which would send it again)."""
+
+    def __init__(self, message: str = "interrupted after a write was sent: the outcome is unknown",
+                 **kwargs: Any) -> None:
+        super().__init__(message, sent=True, outcome_unknown=True, **kwargs)
+
+
+def note_write() -> None:
+    """Called by the transport as it sends a request that may change the server."""
+    wrote = _item_wrote.get()
+    if wrote is not None:
+        wrote[0] = True
 
 
 def _live_flag() -> _Flag | None:
@@ -124,9 +147,12 @@ class ParallelMap:
         """:meth:`map` for callers that need every value: the first error is raised, and
         ``KeyboardInterrupt`` when Ctrl-C stopped the work."""
         outcomes = self.map(fn, items, desc=desc)
-        if any(isinstance(o.error, NotSent) for o in outcomes):
-            if _in_item.get():  # inside another map's item: that item reports it
-                raise NotSent()
+        if _in_item.get():
+            if any(isinstance(o.error, NotSent) for o in outcomes):
+                raise NotSent()  # inside another map's item: that item reports it
+        elif interrupted():
+            # Ctrl-C came while waiting, even if every item in flight then finished: the
+            # caller gets KeyboardInterrupt now, never a NotSent from its next request.
             _interrupt.set(None)
             raise KeyboardInterrupt
         for outcome in outcomes:
@@ -162,12 +188,17 @@ class ParallelMap:
             if flag.is_set():
                 return Outcome(item, error=NotSent())
             _in_item.set(True)
+            wrote = [False]
+            _item_wrote.set(wrote)
             try:
                 return Outcome(item, fn(item))
+            except NotSent as e:
+                # Stopped short inside the item: never sent only if it had sent no write.
+                return Outcome(item, error=PartlySent() if wrote[0] else e)
             except Exception as e:  # noqa: BLE001 - reported per item, never lost
                 return Outcome(item, error=e)
             except KeyboardInterrupt:  # raised on purpose inside the item: it stopped short
-                return Outcome(item, error=NotSent())
+                return Outcome(item, error=PartlySent() if wrote[0] else NotSent())
 
         bar = None
         if desc and self.show_progress(len(items)):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import orjson
 import requests
 
 from .core.errors import ProtocolError
+
+T = TypeVar("T")
 
 #: How much of an error page is read for its message.
 ERROR_TEXT = 500
@@ -20,6 +22,15 @@ def parse_json(response: requests.Response) -> Any:
     except orjson.JSONDecodeError as e:
         message = f"the server sent a body that is not valid JSON ({e})"
     raise ProtocolError(message)
+
+
+def json_as(shape: Callable[[Any], T]) -> Callable[[requests.Response], T]:
+    """A ``parse=`` callback: the JSON body read through ``shape`` (which checks and converts
+    it), so that any shape error is a ProtocolError naming the request."""
+    def parse(response: requests.Response) -> T:
+        return shape(parse_json(response))
+
+    return parse
 
 
 def parse_text(response: requests.Response) -> str:

@@ -41,7 +41,6 @@ import urllib3
 
 from .core.errors import (
     NeuromodelsError,
-    NotSent,
     ProtocolError,
     RedirectRefused,
     ResponseTooLarge,
@@ -54,10 +53,10 @@ if TYPE_CHECKING:
     from .core.backend import Backend
     from .cache import ReadCache
 
-from .replies import ERROR_TEXT, body_text, error_text, parse_json, parse_text
+from .replies import ERROR_TEXT, body_text, error_text, json_as, parse_json, parse_text
 from .retry import MAX_RETRY_AFTER, Failure, RetryPolicy, parse_retry_after
 from .deadlines import _GRACE, _WATCHDOG, Adapter, NoDHAdapter, _Garbled, _local, _read_body, _refused, _TooLarge, _TooSlow
-from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted
+from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted, note_write
 
 log = logging.getLogger("neuromodels")
 
@@ -208,8 +207,12 @@ class Transport(ParallelMap):
         """
         method = method.upper()
         if interrupted() and not _in_item.get():
-            raise NotSent(method=method, path=path)
+            # Ctrl-C stopped a map of this operation and nothing recorded it since: nothing more
+            # is sent, and the caller gets the KeyboardInterrupt (never a NotSent of its own).
+            self.reraise_interrupt()
         safe = method in ("GET", "HEAD", "OPTIONS") or read
+        if not safe:
+            note_write()
         cap: int | None = self.max_body if max_body is ... else max_body  # type: ignore[assignment]
         url = self.base_url + path
         key = None
@@ -378,9 +381,13 @@ class Transport(ParallelMap):
         except ProtocolError as e:
             e.method, e.path, e.status = method, path, response.status_code
             return e
-        except (ValueError, KeyError, TypeError, IndexError) as e:
-            # The body did not have the shape the API promises (cut off, or changed).
-            return ProtocolError(f"unexpected response body ({type(e).__name__}: {e})",
+        except NeuromodelsError:
+            raise  # a typed answer the parser found in the body (NotFound in a 200 ...)
+        except Exception as e:  # noqa: BLE001 - the one guard of every reply read
+            # The body did not have the shape the API promises (cut off, changed, hostile):
+            # whatever the parser tripped on (a missing key, a wrong type, bad WKT, nesting
+            # too deep) is a ProtocolError naming the request, never a raw exception.
+            return ProtocolError(f"unexpected response body ({type(e).__name__}: {str(e)[:300]})",
                                  method=method, path=path, status=response.status_code)
         return error
 
@@ -455,6 +462,5 @@ class Transport(ParallelMap):
                          max_workers=self.max_workers, verify=self.verify, progress=self.progress,
                          max_body=self.max_body)
 
-
 __all__ = ["DEFAULT_MAX_BODY", "Failure", "Outcome", "RetryPolicy", "Transport", "body_text", "error_text",
-           "interrupted", "parse_json", "parse_retry_after", "parse_text", "same_origin"]
+           "interrupted", "json_as", "parse_json", "parse_retry_after", "parse_text", "same_origin"]

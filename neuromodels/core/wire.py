@@ -67,11 +67,63 @@ def record(model: type[M], *, extra: bool = True, required: tuple[str, ...] = ("
     def structure(data: Mapping[str, Any], _: Any = None) -> M:
         if not isinstance(data, Mapping):
             raise TypeError(f"a {model.__name__} record is an object, not {type(data).__name__}")
+        check_depth(data)
         values = {name: ((data[source] if name in required else data.get(source)) if isinstance(source, str)
                          else source(data))
                   for name, source in fields.items()}
+        if "id" in values and values["id"] is not None and (
+                isinstance(values["id"], bool) or not isinstance(values["id"], (int, str))):
+            raise TypeError(f"a {model.__name__} id is {type(values['id']).__name__}, not a number or a name")
         if extra:
             values["extra"] = {k: v for k, v in data.items() if k not in consumed}
         return model(**values)
 
     return structure
+
+
+# -- checked reads of reply values (used inside ``parse=`` callbacks) --------------------------------
+def obj(value: Any, what: str = "the reply") -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else a TypeError naming ``what``."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} is {type(value).__name__}, not an object")
+    return value
+
+
+def seq(value: Any, what: str = "the reply") -> list[Any]:
+    """``value`` if it is a JSON array, else a TypeError naming ``what``."""
+    if not isinstance(value, list):
+        raise TypeError(f"{what} is {type(value).__name__}, not a list")
+    return value
+
+
+def integer(value: Any, what: str = "an id") -> int:
+    """A whole number sent as a number or a string of digits (never a bool, a fraction, null)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+        raise TypeError(f"{what} is {type(value).__name__}, not a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{what} is {value!r}, not a whole number")
+    return int(value)
+
+
+def text(value: Any, what: str = "a name") -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is {type(value).__name__}, not text")
+    return value
+
+
+#: How deep a server's JSON may nest inside a model (deeper is refused: copying and comparing it
+#: for change tracking would exhaust Python's stack).
+MAX_DEPTH = 64
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
+    """``value`` unchanged if its containers nest at most ``limit`` deep, else a ValueError."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                raise ValueError(f"the data nests deeper than {limit} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return value

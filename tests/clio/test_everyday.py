@@ -83,7 +83,8 @@ def test_batch_refused_for_its_version_keeps_the_servers_reason(clio, bundled, m
     assert not stored(bundled, BASE + 29)
 
 
-@pytest.mark.parametrize("name", ["VNC#x", "VNC?version=v0.3.31", "VNC x", "VNC%2Fall", "VNC;x", "VNC&x=1"])
+@pytest.mark.parametrize("name", ["VNC#x", "VNC?version=v0.3.31", "VNC?x=1", "VNC x", "VNC%2Fall", "VNC%2F..", "VNC;x",
+                                  "VNC&x=1"])
 def test_dataset_names_stay_in_their_path_segment(clio_target, bundled, name):
     before = len(bundled.log)
     with connect_to(clio_target, project=name, retries=0):

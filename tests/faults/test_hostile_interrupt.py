@@ -12,6 +12,7 @@ import time
 import pytest
 
 from neuromodels.errors import NotSent
+from neuromodels.parallel import PartlySent
 from neuromodels.transport import Transport, interrupted
 
 from .test_hostile_server import Handler, Hostile, catmaid
@@ -68,14 +69,14 @@ def test_ctrl_c_during_a_parallel_save_stops_sending():
     assert len(done) + len(not_sent) == 30 and len(done) == sent_at_return <= 8
     assert {int(path.rsplit("/", 1)[1]) for _, path, _ in server.seen} == {o.item for o in done}
     assert all(o.error.sent is False and "interrupted" in str(o.error) for o in not_sent)
-    # The interrupt is remembered: the rest of the operation sends nothing ...
+    # The interrupt is remembered: the rest of the operation starts nothing ...
     assert interrupted()
-    with pytest.raises(NotSent):
-        conn.transport.request("GET", "/later")
     assert [type(o.error) for o in conn.transport.map(lambda i: i, [1, 2])] == [NotSent, NotSent]
-    # ... until it is raised again for the caller, which also forgets it.
+    # ... and the operation's next request raises it for the caller (never a NotSent of its
+    # own), unsent, and forgets it.
     with pytest.raises(KeyboardInterrupt):
-        Transport.reraise_interrupt()
+        conn.transport.request("GET", "/later")
+    assert len(server.seen) == sent_at_return
     assert not interrupted()
     Transport.reraise_interrupt()  # nothing recorded: no-op
 
@@ -139,3 +140,52 @@ def test_nested_maps_inside_a_started_item_stop_starting_new_work():
         assert len(server.seen) == sum(1 for o in inner if o.ok) <= 8
     with pytest.raises(KeyboardInterrupt):
         Transport.reraise_interrupt()
+
+
+def dripping(h: Handler) -> None:
+    body = b'{"a": [' + b"1," * 40 + b"1]}"
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.drip(body, per_second=100)
+
+
+def test_ctrl_c_while_bodies_are_read_in_parallel_is_a_keyboard_interrupt_even_when_they_finish():
+    """Every item was in flight (nothing to cancel) and finished reading its body: the caller
+    still gets KeyboardInterrupt at once, and its next request is not a NotSent."""
+    with Hostile(dripping) as server:
+        conn = catmaid(server.url, max_workers=2, timeout=10)
+        ctrl_c(0.3)
+        with pytest.raises(KeyboardInterrupt):
+            conn.transport.map_values(lambda i: conn.transport.request("GET", f"/body/{i}"), range(2))
+        assert not interrupted()
+
+
+def test_ctrl_c_during_a_body_read_on_the_calling_thread_is_a_keyboard_interrupt():
+    with Hostile(dripping) as server:
+        conn = catmaid(server.url, timeout=10)
+        ctrl_c(0.2)
+        with pytest.raises(KeyboardInterrupt):
+            conn.transport.request("POST", "/body", data={})
+
+
+def test_an_item_stopped_after_it_sent_a_write_is_unknown_never_not_sent():
+    """An item in flight at Ctrl-C that already sent a write and then wants more requests (a
+    create, then its tags) is an unknown outcome, settled by looking, not "never sent" (which
+    the next save would send again)."""
+    with Hostile(slow(0.3)) as server:
+        conn = catmaid(server.url, max_workers=2, timeout=5)
+
+        def create_then_tag(i: int) -> None:
+            conn.transport.request("POST", f"/create/{i}", data={})
+            conn.transport.map_values(lambda t: conn.transport.request("POST", f"/tag/{i}/{t}", data={}), range(2))
+
+        ctrl_c(0.15)
+        outcomes = conn.transport.map(create_then_tag, range(6))
+        started = [o for o in outcomes if not isinstance(o.error, NotSent)]
+        assert len(started) == 2 and all(isinstance(o.error, PartlySent) for o in started)
+        assert all(o.error.sent and o.error.outcome_unknown for o in started)
+        assert [p for _, p, _ in server.seen if p.startswith("/tag/")] == []
+        with pytest.raises(KeyboardInterrupt):
+            Transport.reraise_interrupt()

@@ -8,8 +8,9 @@ from ...connection import Connection
 from ...core.errors import NotFound, ProtocolError
 from ...models import Annotation
 from ...core.backend import Filter, as_list, check_id, check_name
-from ...core.capabilities import Create, Delete, Fetch, List, Update
-from . import annotation_queries, api
+from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ..settling import settle_each
+from . import annotation_queries, api, replies
 from .api import pid
 from .converter import form_list
 
@@ -18,7 +19,7 @@ from .neurons import CatmaidNeuron
 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
-class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
+class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch, list": "GET /{project}/annotations/ + POST annotations/query-targets, annotations/query",
@@ -55,12 +56,12 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     def _targets(self, conn: Connection, aid: int) -> list[int]:
         form = [("types[0]", "neuron")] + form_list("annotated_with", [aid])
         entities = CatmaidNeuron()._entities(conn, form, None)
-        return sorted(int(s) for e in entities for s in e.get("skeleton_ids", []))
+        return sorted(int(s) for e in entities for s in e["skeleton_ids"])
 
     def _meta(self, conn: Connection, aid: int) -> list[str]:
-        body = api.read(conn, "/annotations/query", form_list("object_ids", [aid]))
-        names = body.get("annotations", {})
-        return sorted(names.get(str(r["id"]), str(r["id"])) for r in body.get("entities", {}).get(str(aid), []))
+        meta: list[str] = api.read(conn, "/annotations/query", form_list("object_ids", [aid]),
+                                   lambda body: replies.meta_of(body, aid))
+        return meta
 
     def _complete(self, conn: Connection, annotations: list[Annotation]) -> None:
         """Load targets and meta-annotations for each, in parallel."""
@@ -89,12 +90,12 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
             return
         if "neuron" in modifiers:
             skids = _ids(modifiers["neuron"])
-            body = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids))
-            names = body.get("annotations", {})
+            names, on = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids),
+                                 replies.annotations_of)
             targets: dict[int, list[int]] = {}
-            for skid, rows in body.get("skeletons", {}).items():
-                for r in rows:
-                    targets.setdefault(int(r["id"]), []).append(int(skid))
+            for skid, ids in on.items():
+                for i in ids:
+                    targets.setdefault(i, []).append(skid)
             result = [
                 Annotation(id=aid, name=names.get(str(aid)), project=project, targets=sorted(t))
                 for aid, t in sorted(targets.items())
@@ -121,13 +122,34 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete):
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         form = form_list("skeleton_ids", model.targets) + form_list("annotations", [model.name])
         form += form_list("meta_annotations", model.meta or [])
-        body = api.write(conn, "/annotations/add", form)
-        for a in body.get("annotations", []):
-            if a.get("name") == model.name:
-                model.id = int(a["id"])
-        if model.id is None:
-            raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
+        def created(body: Any) -> int:
+            added = replies.added_annotations(body)
+            if model.name not in added:
+                raise ProtocolError(f"annotations/add did not return the annotation {model.name!r}")
+            return added[model.name]
+
+        # Read inside the request: a reply without the id is an unknown outcome, settled by name.
+        model.id = api.write(conn, "/annotations/add", form, shape=created)
         model.project = pid(conn)
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """``annotations/add`` names the annotation, and adding a name already on a neuron adds
+        nothing: a create whose reply was lost is stored when the server has the name on every
+        target (and every meta-annotation on it), else it is sent again, which can never make a
+        second annotation of that name."""
+        index = api.annotation_index(conn)
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, index))
+
+    def _settle_one(self, conn: Connection, model: Any, index: Mapping[str, int]) -> Settlement:
+        aid = index.get(model.name)
+        if aid is None:
+            return Settlement.absent()
+        if not set(model.targets or []) <= set(self._targets(conn, aid)):
+            return Settlement.absent()
+        if model.meta and not set(model.meta) <= set(self._meta(conn, aid)):
+            return Settlement.absent()
+        model.project = pid(conn)
+        return Settlement.stored(aid)
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if "targets" in changes:

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import attrs
 import orjson
@@ -17,7 +17,10 @@ import orjson
 from ...connection import Connection
 from ...core.errors import NotFound
 from ...core.capabilities import ConnectionState
-from .converter import form_list
+from ..settling import Claims
+from ...transport import json_as, parse_json
+from . import replies
+from .converter import form_list, volume_rows
 
 log = logging.getLogger("neuromodels")
 T = TypeVar("T")
@@ -36,16 +39,26 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def get(conn: Connection, path: str, **params: Any) -> Any:
-    return conn.transport.request("GET", f"/{pid(conn)}{path}", params=params or None)
+def _parse(shape: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    return parse_json if shape is None else json_as(shape)
 
 
-def read(conn: Connection, path: str, data: Any) -> Any:
+def get(conn: Connection, path: str, *, shape: Callable[[Any], Any] | None = None, **params: Any) -> Any:
+    """A GET in the project; ``shape`` (:mod:`.replies`) reads the reply inside the request."""
+    return conn.transport.request("GET", f"/{pid(conn)}{path}", params=params or None, parse=_parse(shape))
+
+
+def read(conn: Connection, path: str, data: Any, shape: Callable[[Any], Any] | None = None) -> Any:
     """A POST that only reads (CATMAID takes long id lists in POST bodies): safe to retry."""
-    return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, read=True)
+    return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, read=True, parse=_parse(shape))
 
 
-def write(conn: Connection, path: str, data: Any = None, **kwargs: Any) -> Any:
+def write(conn: Connection, path: str, data: Any = None, *, shape: Callable[[Any], Any] | None = None,
+          **kwargs: Any) -> Any:
+    """A POST that changes something; its reply read by ``shape`` inside the request, so a reply
+    of another shape is an unknown outcome, never a failure."""
+    if "parse" not in kwargs:
+        kwargs["parse"] = _parse(shape)
     return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, **kwargs)
 
 
@@ -62,8 +75,7 @@ def neuron_ids(conn: Connection, skeleton_ids: Iterable[int]) -> dict[int, int]:
     skids = list(dict.fromkeys(skeleton_ids))
     result: dict[int, int] = {}
     for part in chunks(skids, 2000):
-        body = read(conn, "/neurons/from-models", form_list("model_ids", part))
-        result.update({int(k): int(v) for k, v in body.items()})
+        result.update(read(conn, "/neurons/from-models", form_list("model_ids", part), replies.id_map))
     return result
 
 
@@ -78,8 +90,8 @@ def require_neuron_ids(conn: Connection, skeleton_ids: Iterable[int]) -> dict[in
 
 def annotation_index(conn: Connection) -> dict[str, int]:
     """Every annotation name -> id in the project (``annotations/?simple=true``)."""
-    body = get(conn, "/annotations/", simple="true")
-    return {a["name"]: int(a["id"]) for a in body.get("annotations", [])}
+    index: dict[str, int] = get(conn, "/annotations/", simple="true", shape=replies.annotation_index)
+    return index
 
 
 def close_names(name: str, names: Iterable[str]) -> str:
@@ -100,9 +112,7 @@ def volume_id(conn: Connection, volume: Any) -> int:
     """A volume given by id or by name -> its id (NotFound naming close names)."""
     if not isinstance(volume, str):
         return int(volume)
-    body = get(conn, "/volumes/")
-    columns = body.get("columns") or []
-    rows = [dict(zip(columns, row)) for row in body.get("data") or []]
+    rows = get(conn, "/volumes/", shape=volume_rows)
     ids = [int(r["id"]) for r in rows if r.get("name") == volume]
     if not ids:
         names = [str(r.get("name")) for r in rows]
@@ -131,31 +141,40 @@ class CatmaidState(ConnectionState):
     lock: threading.Lock = attrs.field(factory=threading.Lock)
     reading: threading.Lock = attrs.field(factory=threading.Lock)
 
+    def note_import(self, node: int, answered: float) -> None:
+        """One of our imports answered: its first node and when (both together, under the lock,
+        so a node is never paired with another import's time)."""
+        with self.lock:
+            self.own_node, self.own_answered = node, answered
+
+    def own(self) -> tuple[int | None, float]:
+        with self.lock:
+            return self.own_node, self.own_answered
+
     def bump(self, skid: int) -> None:
         with self.lock:
             if self.watermark is not None and skid > self.watermark:
                 self.watermark = skid
 
 
-#: Per import sent: (client time, the highest skeleton id known to exist before it). Kept with
-#: the model, not the connection, so that a new connection (after a restart) can settle it.
+#: Per create sent: (client time, the highest skeleton id known to exist before it; 0 where ids
+#: are not compared). Kept with the model, not the connection, so that a new connection (after a
+#: restart) can settle it.
 TICKETS: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = weakref.WeakKeyDictionary()
-#: Skeletons that imports of this process created or adopted, per server and project: never
-#: adopted a second time.
-_CLAIMED: dict[tuple[str, int, str], set[int]] = {}
-_CLAIMED_LOCK = threading.Lock()
+#: Server objects (skeletons, connectors, volumes) that creates or lookups of this process hold,
+#: by the model holding each: never adopted by another model.
+CLAIMS = Claims()
 
 
-def claim(conn: Connection, skid: int, kind: str = "skeleton") -> None:
-    with _CLAIMED_LOCK:
-        _CLAIMED.setdefault((str(conn.url), pid(conn), kind), set()).add(skid)
+def claim(conn: Connection, id: int, model: Any, kind: str = "skeleton") -> None:
+    CLAIMS.take(conn, kind, id, model)
     if kind == "skeleton":
-        CatmaidState.of(conn).bump(skid)
+        CatmaidState.of(conn).bump(id)
 
 
-def claimed(conn: Connection, kind: str = "skeleton") -> set[int]:
-    with _CLAIMED_LOCK:
-        return set(_CLAIMED.get((str(conn.url), pid(conn), kind), ()))
+def claimed(conn: Connection, model: Any, kind: str = "skeleton") -> set[int]:
+    """Ids held by models other than ``model``."""
+    return CLAIMS.others(conn, kind, model)
 
 
 #: Seconds a read of the highest skeleton id is used for later imports (own imports raise it).
@@ -173,8 +192,8 @@ def watermark(conn: Connection) -> int:
                 return state.watermark
         form = [("types[0]", "neuron"), ("sort_by", "id"), ("sort_dir", "desc"), ("range_start", "0"),
                 ("range_length", "5")]
-        entities = read(conn, "/annotations/query-targets", form).get("entities", [])
-        highest = max((int(s) for e in entities for s in e.get("skeleton_ids", [])), default=0)
+        _, entities = read(conn, "/annotations/query-targets", form, replies.entities)
+        highest = max((s for e in entities for s in e["skeleton_ids"]), default=0)
         with state.lock:
             state.watermark = max(highest, state.watermark or 0)
             state.watermark_read = time.monotonic()
@@ -231,8 +250,7 @@ def neuron_names(conn: Connection, skeleton_ids: Sequence[int]) -> dict[int, str
     """Skeleton id -> neuron name, in bulk (``skeleton/neuronnames``)."""
     result: dict[int, str] = {}
     for part in chunks(list(dict.fromkeys(skeleton_ids)), 2000):
-        body = read(conn, "/skeleton/neuronnames", form_list("skids", part))
-        result.update({int(k): v for k, v in body.items()})
+        result.update(read(conn, "/skeleton/neuronnames", form_list("skids", part), replies.name_map))
     return result
 
 
@@ -241,8 +259,7 @@ def relation_ids(conn: Connection) -> dict[str, int]:
     state = CatmaidState.of(conn)
     project = pid(conn)
     if project not in state.relations:
-        body = get(conn, "/connectors/types/")
-        state.relations[project] = {row["relation"]: int(row["relation_id"]) for row in body}
+        state.relations[project] = get(conn, "/connectors/types/", shape=replies.relations)
     return state.relations[project]
 
 

@@ -13,6 +13,7 @@ from ...transport import parse_json
 from ...models import Connector
 from ...core.backend import Filter, check_id
 from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ..settling import before_sending, settle_each
 from . import api, converter as cv
 from .api import chunks
 from .converter import form_list
@@ -42,13 +43,13 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Connector:
         try:
-            body = api.get(conn, f"/connectors/{id}/")
+            connector: Connector = api.get(conn, f"/connectors/{id}/", shape=cv.connector_from_detail)
         except NotFound as e:
             raise NotFound(
                 f"no connector {id} with links (CATMAID answers 404 for a connector without links)",
                 missing=[id], status=e.status, method=e.method, path=e.path,
             ) from e
-        return cv.connector_from_detail(body)
+        return connector
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Connector]]:
         names = {v: k for k, v in api.relation_ids(conn).items()}
@@ -62,8 +63,13 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         forms = [form_list("skeleton_ids", part) + base for part in chunks(skids, 500)] if skids else [base]
         seen: set[int] = set()
         result = []
-        for body in conn.transport.map_values(lambda f: api.read(conn, "/connectors/", f), forms):
-            for c in cv.connectors_from_list(body, names):
+        def read(form: list[tuple[str, str]]) -> list[Connector]:
+            found: list[Connector] = api.read(conn, "/connectors/", form,
+                                              lambda body: cv.connectors_from_list(body, names))
+            return found
+
+        for page in conn.transport.map_values(read, forms):
+            for c in page:
                 if c.id not in seen:
                     seen.add(c.id)
                     result.append(c)
@@ -76,8 +82,8 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         form += [("with_locations", "true"), ("with_links", "true"), ("limit", "0")]
         if "neuron" in modifiers:
             form += form_list("skeleton_ids", _ids(modifiers["neuron"]))
-        rows = api.read(conn, "/connectors/in-bounding-box", form)
-        found = cv.connectors_from_box(rows, names)
+        found: list[Connector] = api.read(conn, "/connectors/in-bounding-box", form,
+                                          lambda rows: cv.connectors_from_box(rows, names))
         relation = modifiers.get("relation")
         if relation:
             found = [c for c in found if any(link.relation == relation for link in c.links or [])]
@@ -94,7 +100,8 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
                 raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        form = cv.connector_form(model, api.relation_ids(conn))
+        with before_sending():
+            form = cv.connector_form(model, api.relation_ids(conn))
         confidence = model.confidence or 5
         # One request creates the connector with all its links: never a half-made connector.
         # Its answer is read inside the request: a reply without the id is an unknown outcome
@@ -103,7 +110,7 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         cid, edition_time, links = api.write(conn, "/connector/create", form,
                                              parse=lambda r: cv.created_connector(parse_json(r)))
         api.observe_clock(conn, edition_time, time.time())
-        api.claim(conn, cid, "connector")
+        api.claim(conn, cid, model, "connector")
         model.id = cid
         model.confidence = confidence
         model.extra["edition_time"] = edition_time
@@ -115,10 +122,12 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
             known = model.extra.get("edition_time")
             form = cv.form_rows("c", [(model.id, float(model.x), float(model.y), float(model.z))])
             form.append(("state", api.state([[model.id, known]] if known else None)))
-            body = api.write(conn, "/node/update", form)
-            for row in body.get("old_connectors") or []:
-                if int(row[0]) == model.id:
-                    model.extra["edition_time"] = row[1]
+            def edited(body: Any) -> Any:
+                return {int(row[0]): row[1] for row in body.get("old_connectors") or []}.get(model.id)
+
+            edition_time = api.write(conn, "/node/update", form, shape=edited)
+            if edition_time is not None:
+                model.extra["edition_time"] = edition_time
         if "links" in changes:
             relations = api.relation_ids(conn)
             before = {(l.node_id, l.relation) for l in model.original("links") or []}
@@ -136,44 +145,41 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         """A create whose reply was lost is adopted only when the server holds a connector at
         exactly its location with exactly its links, whose links the server records as created
         after the create was sent (server clock, from its ``Date`` header), and which no other
-        create of this process claimed. None: it was not stored (sent again). Several, one
-        without links, or a create this process did not send: unknown, never guessed."""
+        model of this process holds. None: it was not stored (sent again). Several, one without
+        links, a create this process did not send, or a lookup that failed: unknown, never
+        guessed (each connector is looked up on its own)."""
         names = {v: k for k, v in api.relation_ids(conn).items()}
         skew, slack = api.clock_skew(conn, api.date_offset(conn))
-        taken = api.claimed(conn, "connector")
-        result: list[Settlement] = []
-        for model in models:
-            ticket = api.TICKETS.get(model)
-            if ticket is None:
-                result.append(Settlement.unknown(
-                    "this process did not send its create, so no connector on the server can be shown to be it"))
-                continue
-            where = [float(model.x), float(model.y), float(model.z)]
-            form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
-                    for k, v in zip(keys, where)]
-            rows = api.read(conn, "/connectors/in-bounding-box",
-                            form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")])
-            wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
-            created = cv.box_link_times(rows)
-            alike = [c for c in cv.connectors_from_box(rows, names) if c.id not in taken
-                     and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
-                     and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
-            if not alike:
-                result.append(Settlement.absent())
-                continue
-            since = ticket[0] + skew - slack
-            mine = [c for c in alike if c.id in created and created[c.id] >= since]
-            if len(mine) == 1:
-                api.claim(conn, mine[0].id, "connector")
-                taken.add(mine[0].id)
-                model.confidence = model.confidence or 5
-                result.append(Settlement.stored(mine[0].id))
-            elif not mine and all(c.id in created for c in alike):
-                result.append(Settlement.absent())  # only older connectors (anyone's) look like it
-            else:
-                result.append(Settlement.unknown(
-                    f"{len(mine) or len(alike)} connectors at its location with its links could be this create's"))
-        return result
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, names, skew - slack))
+
+    def _settle_one(self, conn: Connection, model: Any, names: Mapping[int, str], shift: float) -> Settlement:
+        ticket = api.TICKETS.get(model)
+        if ticket is None:
+            return Settlement.unknown(
+                "this process did not send its create, so no connector on the server can be shown to be it")
+        where = [float(model.x), float(model.y), float(model.z)]
+        form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
+                for k, v in zip(keys, where)]
+        box, created = api.read(conn, "/connectors/in-bounding-box",
+                                form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")],
+                                lambda rows: (cv.connectors_from_box(rows, names), cv.box_link_times(rows)))
+        wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
+        others = api.claimed(conn, model, "connector")
+        alike = [c for c in box if c.id not in others
+                 and sorted((int(link.node_id), link.relation) for link in c.links or []) == wanted
+                 and np.allclose(np.array([c.x, c.y, c.z], dtype=float), where, atol=1e-3)]
+        if not alike:
+            return Settlement.absent()
+        since = ticket[0] + shift
+        mine = [c.id for c in alike if c.id in created and created[c.id] >= since]
+        if not mine and all(c.id in created for c in alike):
+            return Settlement.absent()  # only older connectors (anyone's) look like it
+        adopted = api.CLAIMS.adopt(conn, "connector", model, mine) if mine else None
+        if adopted is None:
+            return Settlement.unknown(
+                f"{len(mine) or len(alike)} connectors at its location with its links could be this create's")
+        model.confidence = model.confidence or 5
+        return Settlement.stored(adopted)
 
     def delete(self, conn: Connection, model: Any) -> None:
         known = model.extra.get("edition_time")

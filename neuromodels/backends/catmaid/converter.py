@@ -231,6 +231,15 @@ def volumes_from_table(body: Mapping[str, Any]) -> list[Volume]:
     return [converter.structure(dict(zip(columns, row)), Volume) for row in body.get("data") or []]
 
 
+def volume_rows(body: Any) -> list[dict[str, Any]]:
+    """``GET /{pid}/volumes/`` as one dict per volume (id, name, user_id, creation_time ...)."""
+    columns = body["columns"]
+    rows = [dict(zip(columns, row)) for row in body["data"]]
+    for row in rows:
+        int(row["id"]), int(row["user_id"]), str(row["name"]), str(row["creation_time"])
+    return rows
+
+
 def volume_from_detail(body: Mapping[str, Any]) -> Volume:
     """``GET /{pid}/volumes/{id}/`` with its X3D mesh."""
     return converter.structure(body, Volume)

@@ -174,16 +174,15 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
                 form["child_id"] = str(takeover[0])
                 form.update({f"takeover_child_ids[{j}]": str(k) for j, k in enumerate(takeover[1:])})
                 form["state"] = api.state({"edition_time": times[parent], "children": [[k, times[k]] for k in takeover]})
-                body = api.write(conn, "/treenode/insert", form)
+                node, on, edited, children = api.write(conn, "/treenode/insert", form, shape=_created_node)
             else:
                 form["state"] = api.state({"parent": [parent, times[parent]]})
-                body = api.write(conn, "/treenode/create", form)
-            node = int(body["treenode_id"])
-            if int(body.get("skeleton_id", skid)) != skid:
+                node, on, edited, children = api.write(conn, "/treenode/create", form, shape=_created_node)
+            if on is not None and on != skid:
                 raise Conflict(f"node {parent} is no longer in skeleton {skid}")
-            mapping[a], times[node] = node, body["edition_time"]
-            for k, t in body.get("child_edition_times") or []:
-                times[int(k)], inserted[int(k)] = t, node
+            mapping[a], times[node] = node, edited
+            for k, t in children:
+                times[k], inserted[k] = t, node
             if size != int(size):
                 fix_radius[node] = size
         pending = [a for a in pending if a not in ready]
@@ -196,9 +195,8 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
             moves += [(f"t[{k}][0]", str(i))] + [(f"t[{k}][{j}]", repr(float(ni.at[i, axis])))
                                                 for j, axis in enumerate("xyz", 1)]
         moves.append(("state", api.state([[i, times[i]] for i in moved])))
-        body = api.write(conn, "/node/update", moves)
-        for row in body.get("old_treenodes") or []:
-            times[int(row[0])] = row[1]
+        times.update(api.write(conn, "/node/update", moves,
+                               shape=lambda body: {int(r[0]): r[1] for r in body.get("old_treenodes") or []}))
 
     # 4. Radii, in one request.
     radii = {i: float(ni.at[i, "radius"]) for i in radius}
@@ -208,17 +206,17 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
         sizes = [(f"treenode_ids[{k}]", str(i)) for k, i in enumerate(ids)]
         sizes += [(f"treenode_radii[{k}]", repr(radii[i])) for k, i in enumerate(ids)]
         sizes.append(("state", api.state([[i, times[i]] for i in ids])))
-        body = api.write(conn, "/treenodes/radius", sizes)
-        for key, value in (body.get("updated_nodes") or {}).items():
-            times[int(key)] = value["edition_time"]
+        times.update(api.write(conn, "/treenodes/radius", sizes, shape=lambda body: {
+            int(key): value["edition_time"] for key, value in (body.get("updated_nodes") or {}).items()}))
 
     # 5. Confidences, one node per request (CATMAID has no bulk form).
     for i in confidence:
-        body = api.write(conn, f"/treenodes/{i}/confidence",
-                         {"new_confidence": str(int(ni.at[i, "confidence"])),
-                          "state": api.state({"edition_time": times[i]})})
-        for value in (body.get("updated_partners") or {}).values():
-            times[i] = value["edition_time"]
+        edited = api.write(conn, f"/treenodes/{i}/confidence",
+                           {"new_confidence": str(int(ni.at[i, "confidence"])),
+                            "state": api.state({"edition_time": times[i]})},
+                           shape=lambda body: [v["edition_time"] for v in (body.get("updated_partners") or {}).values()])
+        if edited:
+            times[i] = edited[-1]
 
     # 6. Deletes, deepest first, each with its complete neighborhood.
     tree = _Tree(old_parent)
@@ -233,9 +231,8 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
         up = tree.parent[r]
         if up != -1:
             state["parent"] = [up, times[up]]
-        body = api.write(conn, "/treenode/delete", {"treenode_id": str(r), "state": api.state(state)})
-        for c, t in body.get("children") or []:
-            times[int(c)] = t
+        times.update(api.write(conn, "/treenode/delete", {"treenode_id": str(r), "state": api.state(state)},
+                               shape=lambda body: {int(c): t for c, t in body.get("children") or []}))
         tree.remove(r)
 
     # 7. Parent changes, shallowest first; the answer has no edition time, so re-read it.
@@ -246,8 +243,7 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
                  "children": [[c, times[c]] for c in children], "links": links.get(i, [])}
         api.write(conn, f"/treenodes/{i}/parent", {"parent_id": str(target), "state": api.state(state)})
         tree.attach(i, target)
-        info = api.read(conn, "/node/user-info", [("node_ids[0]", str(i))])
-        times[i] = info[str(i)]["edition_time"]
+        times[i] = api.read(conn, "/node/user-info", [("node_ids[0]", str(i))], _edition_time_of(i))
 
     _apply(model, mapping, removed)
     return mapping
@@ -289,9 +285,14 @@ def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int]
             ("labels", "false")]
     form += [(f"treenode_ids[{k}]", str(i)) for k, i in enumerate(nodes)]
     form += [(f"connector_ids[{k}]", str(c)) for k, c in enumerate(connectors)]
-    body = api.read(conn, "/node/list", form)
-    rows = {int(r[0]): r for r in body[0]}
-    relation_names = {int(k): v for k, v in (body[4] if len(body) > 4 and isinstance(body[4], dict) else {}).items()}
+    def listed(body: Any) -> tuple[dict[int, Any], dict[int, str], Any]:
+        rows = {int(r[0]): r for r in body[0]}
+        for r in rows.values():
+            int(r[7])
+        named = {int(k): v for k, v in (body[4] if len(body) > 4 and isinstance(body[4], dict) else {}).items()}
+        return rows, named, body
+
+    rows, relation_names, body = api.read(conn, "/node/list", form, listed)
     if not relation_names and links_known:
         relation_names = {v: k for k, v in api.relation_ids(conn).items()}
     # Compared column by column: node/list rows [id, parent, x, y, z, confidence, radius, skeleton, ...].
@@ -330,3 +331,16 @@ def _apply(model: Any, mapping: Mapping[int, int], removed: set[int]) -> None:
     if removed and model.connectors is not None and len(model.connectors):
         keep = ~model.connectors["node_id"].isin(list(removed))
         model.connectors = model.connectors.loc[keep].reset_index(drop=True)
+
+
+def _created_node(body: Any) -> tuple[int, int | None, Any, list[tuple[int, Any]]]:
+    """``treenode/create`` or ``treenode/insert``: the node id, its skeleton (when said), its
+    edition time and the children it took over with theirs."""
+    skeleton = body.get("skeleton_id")
+    return (int(body["treenode_id"]), None if skeleton is None else int(skeleton), body["edition_time"],
+            [(int(k), t) for k, t in body.get("child_edition_times") or []])
+
+
+def _edition_time_of(node: int) -> Any:
+    """A ``node/user-info`` reader: the node's edition time."""
+    return lambda body: body[str(node)]["edition_time"]

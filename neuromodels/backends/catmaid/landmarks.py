@@ -174,7 +174,8 @@ class CatmaidSampler(Fetch, List, Create, Delete, SamplerDomains):
     not_supported = {"update": "CATMAID samplers are not edited once made; delete it and create another"}
 
     def _list(self, conn: Connection, skids: Sequence[int] | None) -> list[Sampler]:
-        rows = api.get(conn, "/samplers/", **dict(form_list("skeleton_ids", skids or [])))
+        query: dict[str, Any] = dict(form_list("skeleton_ids", skids or []))
+        rows = api.get(conn, "/samplers/", **query)
         if not isinstance(rows, list):
             raise ProtocolError("samplers/ did not answer a list")
         return [sampler_from_wire(r) for r in rows]

@@ -19,8 +19,9 @@ from ...core.backend import Filter, as_list, check_id, check_name
 from ...core.capabilities import (
     BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes, Settle, Settlement,
 )
+from ..settling import before_sending, settle_each
 from ..tracing import Connectivity, Reviews
-from . import api, converter as cv, edits, finding
+from . import api, converter as cv, edits, finding, replies
 from .api import chunks, pid
 from .compact import neurons_from_compact_many
 from .circuits import CatmaidCircuits
@@ -133,10 +134,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             if kind == "detail":
                 return self._details(conn, part)
             if kind == "names":
-                return api.read(conn, "/skeleton/neuronnames", form_list("skids", part))
+                return api.read(conn, "/skeleton/neuronnames", form_list("skids", part), replies.names_by_key)
             if kind == "neurons":
-                return api.read(conn, "/neurons/from-models", form_list("model_ids", part))
-            return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part))
+                return api.read(conn, "/neurons/from-models", form_list("model_ids", part),
+                                lambda body: {str(k): v for k, v in replies.id_map(body).items()})
+            return api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", part), replies.annotations_of)
 
         values = conn.transport.map_values(run, tasks, desc="loading neurons" if nodes else None)
         details: dict[int, Neuron] = {}
@@ -151,9 +153,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             elif kind == "neurons":
                 nids.update(value)
             else:
-                label = value.get("annotations", {})
-                for skid, rows in value.get("skeletons", {}).items():
-                    annotations[int(skid)] = sorted(label.get(str(r["id"]), str(r["id"])) for r in rows)
+                label, on = value
+                for skid, ids in on.items():
+                    annotations[skid] = sorted(label.get(str(i), str(i)) for i in ids)
         result: dict[int, Neuron] = {}
         for skid in skids:
             key = str(skid)
@@ -234,7 +236,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         within = None
         if modifiers.get("volume") is not None:
             vid = api.volume_id(conn, modifiers["volume"])
-            within = {int(s) for s in api.get(conn, "/skeletons/in-bounding-box", volume_id=vid)}
+            within = set(api.get(conn, "/skeletons/in-bounding-box", volume_id=vid, shape=replies.int_list))
         allowed = finding.restrict(conn, modifiers)  # creator, reviewer, size, soma, origin
         if allowed is not None:
             within = allowed if within is None else within & allowed
@@ -247,7 +249,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         form, within = self._query(conn, modifiers)
         if within is not None and len(form) == 1:
             return within
-        found = {int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])}
+        found = {s for e in self._entities(conn, form, None) for s in e["skeleton_ids"]}
         return found if within is None else found & within
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, *, nodes: bool = True, **options: Any) -> Iterator[Sequence[Neuron]]:
@@ -262,8 +264,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         # with nodes, load() reads the annotations in bulk anyway.
         for page in self._entity_pages(conn, form, None if within is not None else limit, with_annotations=not nodes):
             if within is not None:
-                page = [e for e in page if any(int(s) in within for s in e.get("skeleton_ids", []))]
-            skids = [int(s) for e in page for s in e.get("skeleton_ids", [])]
+                page = [e for e in page if any(s in within for s in e["skeleton_ids"])]
+            skids = [s for e in page for s in e["skeleton_ids"]]
             if nodes:
                 found = self.load(conn, skids)
                 yield [found[s] for s in skids if s in found]
@@ -275,11 +277,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         def page(window: Window) -> Page[dict[str, Any]]:
             page_form = form + [(k, str(v)) for k, v in self.paging.params(window).items()] + [
                 ("sort_by", "id"), ("sort_dir", "asc"), ("with_annotations", cv.flag(with_annotations))]
-            body = api.read(conn, "/annotations/query-targets", page_form)
-            total, entities = body.get("totalRecords", 0), body.get("entities", [])
-            if isinstance(total, bool) or not isinstance(total, int) or not isinstance(entities, list):
-                raise ProtocolError(f"query-targets answered totalRecords={total!r} with {type(entities).__name__} "
-                                    "entities, not a count and a list", method="POST", path="/annotations/query-targets")
+            total, entities = api.read(conn, "/annotations/query-targets", page_form, replies.entities)
             return Page(entities, total_items=total)
 
         return read_pages(conn, self.paging, page, limit, desc="listing neurons")
@@ -295,8 +293,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         form, within = self._query(conn, modifiers)
         if within is not None:
             return len(self.match_ids(conn, modifiers))
-        body = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")])
-        return int(body.get("totalRecords", 0))
+        total: int = api.read(conn, "/annotations/query-targets", form + [("range_start", "0"), ("range_length", "1")],
+                              lambda body: replies.entities(body)[0])
+        return total
 
     # writing -------------------------------------------------------------------------------------
     def validate(self, model: Any, operation: str) -> None:
@@ -328,19 +327,22 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
         # What settle() compares the server's records with, should the reply be lost.
-        try:
+        with before_sending():
             mark = api.watermark(conn)
-        except NeuromodelsError as e:
-            # A failed read before the import: the import itself was not sent (safe to resend).
-            e.sent, e.outcome_unknown = False, False
-            raise
         api.TICKETS[model] = (time.time(), mark)
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
-        skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files,
-                                       parse=lambda r: cv.imported(parse_json(r)))
-        api.claim(conn, skid)
+        sent_ids = {int(i) for i in model.nodes["node_id"]}
+
+        def imported(body: Any) -> tuple[int, int, dict[int, int]]:
+            skid, nid, mapping = cv.imported(body)
+            if not sent_ids <= set(mapping):
+                raise ProtocolError(f"the import's node map lacks {len(sent_ids - set(mapping))} of the nodes sent")
+            return skid, nid, mapping
+
+        skid, nid, mapping = api.write(conn, "/skeletons/import", data, files=files, shape=imported)
+        api.claim(conn, skid, model)
         if len(mapping):
-            state.own_node, state.own_answered = next(iter(mapping.values())), time.time()
+            state.note_import(next(iter(mapping.values())), time.time())
         nodes = model.nodes.copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
         nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
@@ -420,8 +422,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         errors: dict[int, BaseException | None] = {}
         if len(renames) > 1:
             try:
-                body = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]))
-                done = {int(n) for n in body.get("renamed_neurons", [])}
+                done = api.write(conn, "/neurons/rename", cv.form_rows("names", [(m.neuron_id, m.name) for m in renames]),
+                                 shape=replies.renamed)
                 for m in renames:
                     errors[id(m)] = None if m.neuron_id in done else NotFound(f"neuron {m.neuron_id} was not renamed")
             except Exception as e:  # noqa: BLE001 - one request for all: all share its fate
@@ -448,65 +450,67 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         neuron with its exact name, node count and root position, whose skeleton id is above the
         highest one that existed when the import was sent (ids only grow), whose root the server
         records as created after the send (server clock, from its ``Date`` header), by the
-        token's user where that is known, and whose skeleton no other import of this process
-        claimed. None: it was not stored (sent again). Several, or an import this process did not
-        send: unknown, never guessed."""
-        state = api.CatmaidState.of(conn)
-        taken = api.claimed(conn)
+        token's user where that is known, and whose skeleton no other model of this process
+        holds. None: it was not stored (sent again). Several, an import this process did not
+        send, or a lookup that failed: unknown, never guessed (each neuron is looked up on its
+        own, so one failed read leaves only its own neuron unknown)."""
         from_date = api.date_offset(conn)
-        result: list[Settlement] = []
-        for model in models:
-            ticket = api.TICKETS.get(model)
-            if ticket is None:
-                result.append(Settlement.unknown(
-                    "this process did not send its import, so no neuron on the server can be shown to be it"))
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, from_date))
+
+    def _settle_one(self, conn: Connection, model: Any, from_date: float | None) -> Settlement:
+        state = api.CatmaidState.of(conn)
+        ticket = api.TICKETS.get(model)
+        if ticket is None:
+            return Settlement.unknown(
+                "this process did not send its import, so no neuron on the server can be shown to be it")
+        sent, mark = ticket
+        form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
+        others = api.claimed(conn, model)
+        skids = [s for e in self._entities(conn, form, None) for s in e["skeleton_ids"] if s > mark and s not in others]
+        root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+        loaded = self.load(conn, skids) if skids else {}
+        if set(skids) - set(loaded):
+            # Listed by name but not readable now (deleted since, or a partial answer): no proof
+            # either way.
+            return Settlement.unknown(f"neuron(s) named {model.name!r} could not be read to compare")
+        shaped: dict[int, int] = {}  # skeleton id -> its root node id
+        for neuron in loaded.values():
+            nodes = neuron.nodes
+            if nodes is None:
                 continue
-            form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
-            sent, mark = ticket
-            skids = [int(s) for e in self._entities(conn, form, None) for s in e.get("skeleton_ids", [])
-                     if int(s) > mark and int(s) not in taken]
-            root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-            shaped: dict[int, int] = {}  # skeleton id -> its root node id
-            for neuron in (self.load(conn, skids) if skids else {}).values():
-                nodes = neuron.nodes
-                if nodes is None:
-                    continue
-                candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-                if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
-                    shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
-            if not shaped:
-                result.append(Settlement.absent())
-                continue
-            asked = list(shaped.values()) + ([state.own_node] if state.own_node else [])
-            info = api.read(conn, "/node/user-info", form_list("node_ids", asked))
-            own = info.get(str(state.own_node)) if state.own_node else None
-            if own is not None:  # an import of ours: the token's user, and the server's clock
-                state.user = int(own["user"])
-                api.observe_clock(conn, own["creation_time"], state.own_answered)
-            skew, slack = api.clock_skew(conn, from_date)
-            since = sent + skew - slack
-            mine = [skid for skid, node in shaped.items()
-                    if api.epoch(info[str(node)]["creation_time"]) >= since
-                    and (state.user is None or int(info[str(node)]["user"]) == state.user)]
-            if len(mine) == 1:
-                found = self.load(conn, mine)[mine[0]]
-                model.neuron_id, model.nodes = found.neuron_id, found.nodes
-                api.claim(conn, mine[0])
-                taken.add(mine[0])
-                result.append(Settlement.stored(mine[0]))
-            elif not mine:
-                result.append(Settlement.absent())  # only older neurons (anyone's) look like it
-            else:
-                result.append(Settlement.unknown(
-                    f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
-                    "sent; which one is this import's cannot be told"))
-        return result
+            candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+            if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
+                shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
+        if not shaped:
+            return Settlement.absent()
+        own_node, own_answered = state.own()
+        asked = list(shaped.values()) + ([own_node] if own_node else [])
+        info = api.read(conn, "/node/user-info", form_list("node_ids", asked), replies.user_info)
+        own = info.get(str(own_node)) if own_node else None
+        if own is not None:  # an import of ours: the token's user, and the server's clock
+            state.user = int(own["user"])
+            api.observe_clock(conn, own["creation_time"], own_answered)
+        skew, slack = api.clock_skew(conn, from_date)
+        since = sent + skew - slack
+        mine = [skid for skid, node in shaped.items()
+                if api.epoch(info[str(node)]["creation_time"]) >= since
+                and (state.user is None or int(info[str(node)]["user"]) == state.user)]
+        if not mine:
+            return Settlement.absent()  # only older neurons (anyone's) look like it
+        adopted = api.CLAIMS.adopt(conn, "skeleton", model, mine)
+        if adopted is None:
+            return Settlement.unknown(
+                f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
+                "sent; which one is this import's cannot be told")
+        found = loaded[adopted]
+        model.neuron_id, model.nodes = found.neuron_id, found.nodes
+        state.bump(adopted)
+        return Settlement.stored(adopted)
 
     # connectivity and reviews ----------------------------------------------------------------------
     def partners(self, conn: Connection, model: Any, min_synapses: int) -> pd.DataFrame:
         form = form_list("source_skeleton_ids", [model.id]) + [("boolean_op", "OR"), ("with_nodes", "false")]
-        body = api.read(conn, "/skeletons/connectivity", form)
-        table = cv.partners_frame(body, int(model.id))
+        table = api.read(conn, "/skeletons/connectivity", form, lambda body: cv.partners_frame(body, int(model.id)))
         table = table[table["n_synapses"] >= min_synapses].reset_index(drop=True)
         names = api.neuron_names(conn, table["skeleton_id"].tolist())
         table["name"] = [names.get(int(s)) for s in table["skeleton_id"]]
@@ -516,14 +520,17 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     def adjacency(self, conn: Connection, models: Sequence[Any]) -> pd.DataFrame:
         skids = list(dict.fromkeys(int(m.id) for m in models))
         form = form_list("rows", skids) + form_list("columns", skids) + [("with_locations", "false")]
-        return cv.adjacency_frame(api.read(conn, "/skeleton/connectivity_matrix", form), skids)
+        frame: pd.DataFrame = api.read(conn, "/skeleton/connectivity_matrix", form,
+                                       lambda body: cv.adjacency_frame(body, skids))
+        return frame
 
     def reviews(self, conn: Connection, model: Any) -> pd.DataFrame:
-        return cv.reviews_frame(api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes"))
+        frame: pd.DataFrame = api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes", shape=cv.reviews_frame)
+        return frame
 
     def mark_reviewed(self, conn: Connection, model: Any, node_ids: Sequence[int]) -> pd.DataFrame:
         nodes = [check_id(n, int, "node id") for n in node_ids]
-        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed"), nodes,
+        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed", shape=replies.reviewed), nodes,
                                             desc="marking reviewed")
         return cv.reviews_frame({str(n): [[a["reviewer_id"], a["review_time"]]] for n, a in zip(nodes, answers)})
 

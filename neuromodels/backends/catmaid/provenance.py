@@ -96,7 +96,8 @@ class CatmaidNeuronHistory(NeuronHistory):
     def history(self, conn: Connection, skeleton_ids: Sequence[int]) -> pd.DataFrame:
         if not skeleton_ids:  # no skeleton ids means every skeleton of the project to CATMAID
             return history_frame([])
-        return history_frame(api.get(conn, "/skeletons/change-history", **dict(form_list("skeleton_ids", skeleton_ids))))
+        query: dict[str, Any] = dict(form_list("skeleton_ids", skeleton_ids))
+        return history_frame(api.get(conn, "/skeletons/change-history", **query))
 
     def at(self, conn: Connection, model: Any, when: dt.datetime) -> Any:
         body = api.get(conn, f"/skeletons/{int(model.id)}/compact-detail", with_history="true",

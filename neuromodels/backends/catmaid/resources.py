@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
+import time
+
 import numpy as np
 
 from ...connection import Connection
 from .tiles import CatmaidTiles
 from ...core.errors import NotFound
-from ...transport import parse_json
+from ...transport import json_as, parse_json
 from ...models import ImageInstance, Project, Volume
 from ...core.backend import Filter, as_list, check_name
-from ...core.capabilities import Count, Create, Delete, Fetch, List, Update
-from . import api, converter as cv
+from ...core.capabilities import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
+from ..settling import settle_each
+from . import api, converter as cv, replies
 from .api import pid
 
 from .activity import CatmaidProjectActivity
@@ -45,8 +48,11 @@ class CatmaidProject(Fetch, List, CatmaidProjectActivity):
     }
 
     def _all(self, conn: Connection) -> list[Project]:
-        rows: list[dict[str, Any]] = conn.transport.request("GET", "/projects/")
-        return [cv.project_from_wire(row) for row in rows if row.get("id", -1) >= 0]
+        def projects(body: Any) -> list[Project]:
+            return [cv.project_from_wire(row) for row in replies.projects(body) if int(row.get("id", -1)) >= 0]
+
+        found: list[Project] = conn.transport.request("GET", "/projects/", parse=json_as(projects))
+        return found
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
         for project in self._all(conn):
@@ -76,23 +82,25 @@ class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
     }
 
     def _info(self, conn: Connection, project: int, sid: int) -> ImageInstance:
-        return cv.image_from_stack_info(conn.transport.request("GET", f"/{project}/stack/{sid}/info"))
+        info: ImageInstance = conn.transport.request("GET", f"/{project}/stack/{sid}/info",
+                                                     parse=json_as(cv.image_from_stack_info))
+        return info
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> ImageInstance:
         return self._info(conn, pid(conn), id)
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
-        stacks: list[dict[str, Any]] = conn.transport.request("GET", f"/{project}/stacks")
-        yield conn.transport.map_values(lambda s: self._info(conn, project, int(s["id"])), stacks, desc="stacks")
+        stacks: list[int] = conn.transport.request("GET", f"/{project}/stacks", parse=json_as(replies.stacks))
+        yield conn.transport.map_values(lambda s: self._info(conn, project, s), stacks, desc="stacks")
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         project = int(modifiers.get("project", pid(conn)))
-        return len(conn.transport.request("GET", f"/{project}/stacks"))
+        return len(conn.transport.request("GET", f"/{project}/stacks", parse=json_as(replies.stacks)))
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
-class CatmaidVolume(Fetch, List, Create, Update, Delete):
+class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /{project}/volumes/{id}/",
@@ -104,11 +112,12 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
     filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Volume:
-        return cv.volume_from_detail(api.get(conn, f"/volumes/{id}/"))
+        volume: Volume = api.get(conn, f"/volumes/{id}/", shape=cv.volume_from_detail)
+        return volume
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Volume]]:
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
-        volumes = cv.volumes_from_table(api.get(conn, "/volumes/"))
+        volumes: list[Volume] = api.get(conn, "/volumes/", shape=cv.volumes_from_table)
         yield [v for v in volumes if wanted is None or v.name in wanted]
 
     def validate(self, model: Any, operation: str) -> None:
@@ -127,8 +136,36 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
                 raise ValueError("a face refers to a vertex that does not exist")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+        api.TICKETS[model] = (time.time(), 0)  # what settle() compares creation times with
         model.id = api.write(conn, "/volumes/add", cv.converter.unstructure(model),
                              parse=lambda r: cv.created_volume(parse_json(r)))
+        api.claim(conn, model.id, model, "volume")
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A create whose reply was lost is adopted only onto a volume with its name and its
+        mesh, created (server clock) after the create was sent, by the token's user where that
+        is known, that no other model of this process holds. None: not stored (sent again).
+        Several, or a lookup that failed: unknown."""
+        skew, slack = api.clock_skew(conn, api.date_offset(conn))
+        listed = conn.transport.request("GET", f"/{pid(conn)}/volumes/", parse=lambda r: cv.volume_rows(parse_json(r)))
+        return settle_each(conn, models, lambda model: self._settle_one(conn, model, listed, skew - slack))
+
+    def _settle_one(self, conn: Connection, model: Any, listed: Sequence[Mapping[str, Any]], shift: float) -> Settlement:
+        ticket = api.TICKETS.get(model)
+        if ticket is None:
+            return Settlement.unknown("this process did not send its create, so no volume can be shown to be it")
+        user = api.CatmaidState.of(conn).user
+        others = api.claimed(conn, model, "volume")
+        since = ticket[0] + shift
+        recent = [int(row["id"]) for row in listed if row["name"] == model.name and int(row["id"]) not in others
+                  and api.epoch(str(row["creation_time"])) >= since and (user is None or int(row["user_id"]) == user)]
+        same = [v.id for v in (self.fetch_one(conn, i) for i in recent) if _same_mesh(v, model)]
+        if not same:
+            return Settlement.absent()
+        adopted = api.CLAIMS.adopt(conn, "volume", model, same)
+        if adopted is None:
+            return Settlement.unknown(f"{len(same)} volumes named {model.name!r} with its mesh were made since it was sent")
+        return Settlement.stored(adopted)
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         full: dict[str, str] = cv.converter.unstructure(model)
@@ -139,3 +176,13 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete):
 
     def delete(self, conn: Connection, model: Any) -> None:
         conn.transport.request("DELETE", f"/{pid(conn)}/volumes/{model.id}/")
+
+
+def _same_mesh(stored: Volume, model: Any) -> bool:
+    """The same vertices (in any order, to a micron) and as many faces."""
+    if stored.vertices is None or stored.faces is None:
+        return False
+    a, b = np.asarray(stored.vertices, dtype=float), np.asarray(model.vertices, dtype=float)
+    if a.shape != b.shape or len(stored.faces) != len(model.faces):
+        return False
+    return bool(np.allclose(np.unique(a.round(3), axis=0), np.unique(b.round(3), axis=0), atol=1e-3))

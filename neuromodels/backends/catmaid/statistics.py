@@ -94,7 +94,7 @@ class CatmaidNeuronStatistics(NeuronStatistics):
                     actions.append((int(info.get("editor") or info["user"]), "edition", edited))
                 for reviewer, when in zip(info.get("reviewers") or [], info.get("review_times") or []):
                     actions.append((int(reviewer), "review", stamp(when)))
-        query = dict(form_list("skeleton_ids", skeleton_ids))
+        query: dict[str, Any] = dict(form_list("skeleton_ids", skeleton_ids))
         for body in conn.transport.map_values(
                 lambda rel: api.get(conn, "/connectors/links/", relation_type=rel, **query), list(LINK_RELATIONS)):
             for link in body.get("links") or []:  # [skid, connector, x, y, z, confidence, user, node, created, edited]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ...core.errors import NotFound, NotSupported, ProtocolError
 from ...imaging import MissingTilesWarning, ReadRegion, Region, check_inside, decode
-from ...transport import Transport, same_origin
+from ...transport import Transport, json_as, same_origin
 
 if TYPE_CHECKING:
     from ...connection import Connection
@@ -55,6 +55,20 @@ class TileSource:
         return self.image_base + TILE_LAYOUTS[self.kind].format(z=z, row=row, col=col, zoom=zoom, ext=self.extension)
 
 
+def _checked_stack_info(info: Any) -> Mapping[str, Any]:
+    """A stack's info with each mirror readable as a tile source (checked inside the request, so
+    a malformed one is a ProtocolError naming it)."""
+    if not isinstance(info, Mapping) or not isinstance(info.get("mirrors") or [], list):
+        raise TypeError("the stack info is not an object with a list of mirrors")
+    for m in info.get("mirrors") or []:
+        if not isinstance(m, Mapping):
+            raise TypeError(f"a mirror is {type(m).__name__}, not an object")
+        if int(m.get("tile_source_type", 0)) in TILE_LAYOUTS:
+            TileSource.from_mirror(m)
+        float(m.get("position", 0))
+    return info
+
+
 class CatmaidTiles(ReadRegion):
     """Regions of CATMAID stacks, assembled from tiles."""
 
@@ -66,7 +80,8 @@ class CatmaidTiles(ReadRegion):
         if model.id is None:
             raise ValueError("this image has no id: fetch it first")
         project = model.project if model.project is not None else conn.project
-        info: Mapping[str, Any] = conn.transport.request("GET", f"/{project}/stack/{model.id}/info")
+        info: Mapping[str, Any] = conn.transport.request("GET", f"/{project}/stack/{model.id}/info",
+                                                         parse=json_as(_checked_stack_info))
         return info
 
     @staticmethod

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from ...models import Annotation, Project
-from ...core.wire import make_converter
+from ...core.wire import check_depth, integer, make_converter, seq
 
 #: Every Clio wire shape <-> model.
 converter = make_converter()
@@ -32,6 +32,7 @@ def _structure_annotation(record: Mapping[str, Any], _: Any = None) -> Annotatio
     body = record[BODY]
     if isinstance(body, bool) or not isinstance(body, int):
         raise TypeError(f"a body id is an integer, not {body!r}")
+    check_depth(record)  # nesting past 64 levels would exhaust the stack in change tracking
     return Annotation(id=body, targets=[body], properties={k: v for k, v in record.items() if k != BODY})
 
 
@@ -62,7 +63,11 @@ def _structure_datasets(body: Mapping[str, Any], _: Any = None) -> list[Project]
         raise TypeError("/v2/datasets did not return an object")
     projects = []
     for name, meta in body.items():
-        meta = meta if isinstance(meta, Mapping) else {}
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, Mapping):
+            raise TypeError(f"the metadata of dataset {str(name)[:50]!r} is {type(meta).__name__}, not an object")
+        check_depth(meta)
         projects.append(Project(id=str(name), name=meta.get("title") or name, description=meta.get("description"),
                                 extra={k: v for k, v in meta.items() if k not in ("title", "description")}))
     return projects
@@ -101,7 +106,7 @@ class BodyIds:
     ids: list[int]
 
 
-converter.register_structure_hook(BodyIds, lambda body, _: BodyIds([int(i) for i in (body or [])]))
+converter.register_structure_hook(BodyIds, lambda body, _: BodyIds([integer(i, "a body id") for i in seq(body or [])]))
 
 
 # -- request bodies --------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
             conn.transport.request("GET", f"/api/project/{modifiers['project']}.json", parse=lambda r: None)
 
     def read_properties(self, conn: Connection, ident: int) -> tuple[dict[str, str], dict[str, int]]:
-        rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", lambda row: row)
+        rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", cv.property_row)
         return cv.properties_from_wire(rows), cv.property_ids(rows)
 
     def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import shapely.wkt
 
 from ...models import Annotation, ImageInstance, Ontology, Project, Term
-from ...core.wire import make_converter, plain, record
+from ...core.wire import check_depth, make_converter, plain, record
 from ..extras import AttachedFile, User
 
 #: Every Cytomine wire shape <-> model.
@@ -162,6 +162,17 @@ def property_value(value: Any) -> str:
     if isinstance(value, (int, float, str)):
         return str(value)
     raise TypeError(f"a Cytomine property value is text or a number, not {type(value).__name__} ({value!r})")
+
+
+def property_row(row: Any) -> dict[str, Any]:
+    """One property as the server lists it, checked: ``{key, value, id}``."""
+    if not isinstance(row, Mapping):
+        raise TypeError(f"a property is {type(row).__name__}, not an object")
+    if not isinstance(row["key"], str) or isinstance(row["id"], bool) or not isinstance(row["id"], (int, str)):
+        raise TypeError("a property's key is not text or its id not a number")
+    int(row["id"])
+    check_depth(row)
+    return dict(row)
 
 
 def properties_from_wire(rows: Any) -> dict[str, str]:

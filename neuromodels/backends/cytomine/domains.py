@@ -15,12 +15,15 @@ import requests
 from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
+from ...files import open_private
 from ...core.errors import Conflict, NotFound, ProtocolError
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
 from ...core.capabilities import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
 from ...core.paging import OffsetPaging, Page, Paging, Window, read_pages
+from ..settling import Claims
+from ...core.wire import integer
 from . import converter as cv
 
 INT = (int, np.integer)
@@ -58,6 +61,8 @@ _SENT: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
 #: Per server, annotation id -> the live model holding it: ids a lost create never adopts.
 _CLAIMED: "dict[str, weakref.WeakValueDictionary[int, Any]]" = {}
 _LOCK = threading.Lock()
+#: Objects of other domains (terms ...) that creates or lookups of this process hold.
+CLAIMS = Claims()
 
 
 def _claimed(conn: Connection) -> "weakref.WeakValueDictionary[int, Any]":
@@ -86,9 +91,7 @@ def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[reques
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
         size = data.get("size")
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            raise ProtocolError(f"the collection envelope's size is {size!r}, not a count")
-        return Page([convert(row) for row in data["collection"]], total_items=size)
+        return Page([convert(row) for row in data["collection"]], total_items=None if size is None else integer(size, "size"))
 
     return parse
 
@@ -207,7 +210,10 @@ class CommandCreate(Command, Create):
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
         data = self.to_wire(model)
         data.pop("id", None)
+        with _LOCK:
+            _SENT[model] = time.time()  # what settling a lost reply compares creation times with
         model.assign(conn.transport.request("POST", f"/api/{self.route}.json", json=data, parse=self.read_command))
+        CLAIMS.take(conn, self.route, model.id, model)
 
 
 class CommandUpdate(Command, Update):
@@ -305,7 +311,7 @@ class DomainExtras(Command, Tags, Attachments):
 
     def download_attachment(self, conn: Connection, attachment: AttachedFile, path: str) -> str:
         data = conn.transport.request("GET", f"/api/attachedfile/{attachment.id}/download", parse=lambda r: r.content)
-        with open(path, "wb") as fh:
+        with open_private(path, "wb") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(data)
         return path
 

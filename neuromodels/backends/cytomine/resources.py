@@ -18,15 +18,17 @@ from typing import Any, Iterator, Mapping, Sequence
 
 
 from ...connection import Connection
+from ...files import open_private
 from .windows import CytomineWindows
 from ...models import ImageInstance, Ontology, Project, Term
 from ...core.backend import Filter, check_id, check_name
 from ..extras import Members, User
-from ...core.capabilities import Download, Thumbnail, absent
+from ...core.capabilities import Download, Settle, Settlement, Thumbnail, absent
+from ..settling import settle_each
 from . import converter as cv
 
 from .domains import (
-    CommandCRUD, CommandFetch, CommandList, CytomineState, DomainExtras, INT, _drop_empty,
+    CLAIMS, CLOCK_SLACK, _SENT, CommandCRUD, CommandFetch, CommandList, CytomineState, DomainExtras, INT, _drop_empty,
     current_user, every, paged,
 )
 from .annotations import CytomineAnnotation as _Annotation
@@ -154,7 +156,7 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
         # An original image can be gigabytes: no body cap, and a day rather than the call timeout.
         data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content,
                                       max_body=None, timeout=max(conn.timeout, 86400.0))
-        with open(path, "wb") as fh:
+        with open_private(path, "wb") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(data)
         return path
 
@@ -164,7 +166,7 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
 
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
-class CytomineTerm(CommandCRUD):
+class CytomineTerm(CommandCRUD, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /api/term/{id}.json",
@@ -187,6 +189,33 @@ class CytomineTerm(CommandCRUD):
         check_id(model.ontology, int, "term ontology id")
         if model.color is not None and (not isinstance(model.color, str) or not model.color.startswith("#")):
             raise ValueError(f"a term color is '#RRGGBB', not {model.color!r}")
+
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """Cytomine keeps term names unique within an ontology: a create whose reply was lost is
+        stored when its ontology has a term of its name made (server clock) after the create
+        was sent that no other model holds; with no term of its name, or only an older one (a
+        second create of the name is refused by the server), it is sent again."""
+        current_user(conn)  # reads the server's clock
+        shift = CytomineState.of(conn).clock_offset - CLOCK_SLACK
+        ontologies = {getattr(m, "ontology") for m in models}
+        terms = {o: every(conn, f"/api/ontology/{int(o)}/term.json", self.structure) for o in ontologies}
+        return settle_each(conn, models, lambda m: self._settle_one(conn, m, terms[getattr(m, "ontology")], shift))
+
+    def _settle_one(self, conn: Connection, model: Any, terms: Sequence[Term], shift: float) -> Settlement:
+        sent = _SENT.get(model)
+        if sent is None:
+            return Settlement.unknown("when its create was sent is not known (another session?)")
+        named = [t for t in terms if t.name == model.name]
+        if not named:
+            return Settlement.absent()
+        created = cv.timestamp(named[0].extra.get("created"))
+        if created is None:
+            return Settlement.unknown(f"term {named[0].id} has no creation time to compare with")
+        if created.timestamp() < sent + shift:
+            return Settlement.absent()  # an older term of that name: resent, the server refuses it
+        if CLAIMS.adopt(conn, self.route, model, [named[0].id]) is None:
+            return Settlement.unknown(f"term {named[0].id} is held by another model of this process")
+        return Settlement.stored(named[0].id)
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         if "ontology" in modifiers:

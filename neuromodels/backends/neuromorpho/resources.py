@@ -171,18 +171,21 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
 
     def _swc(self, conn: Connection, neuron: Any) -> Any:
         archive = neuron.extra.get("archive")
-        if not archive or not neuron.name:
-            raise ProtocolError(f"neuron {neuron.id} has no archive or name to find its SWC file by")
+        if not archive or not neuron.name or not isinstance(archive, str) or not isinstance(neuron.name, str):
+            raise ProtocolError(f"neuron {neuron.id} has no archive or name (as text) to find its SWC file by")
         path = cv.swc_path(archive, neuron.name)
-        text = conn.transport.request("GET", path, parse=lambda r: r.text)
-        if "<html" in text[:500].lower():
-            # The file server answers a missing file with an HTML page, sometimes with a 200.
-            raise NotFound(f"NeuroMorpho has no SWC file for {neuron.name}", missing=[neuron.id], status=200,
-                           method="GET", path=path)
-        try:
-            return parse_swc(text)
-        except SWCError as e:
-            raise ProtocolError(f"the SWC file of {neuron.name} is malformed: {e}", method="GET", path=path) from e
+        def read(response: Any) -> Any:
+            data: bytes = response.content  # bytes: a reply is never taken for a local file's path
+            if b"<html" in data[:500].lower():
+                # The file server answers a missing file with an HTML page, sometimes with a 200.
+                raise NotFound(f"NeuroMorpho has no SWC file for {neuron.name}", missing=[neuron.id], status=200,
+                               method="GET", path=path)
+            try:
+                return parse_swc(data)
+            except SWCError as e:
+                raise ProtocolError(f"the SWC file of {neuron.name} is malformed: {e}") from e
+
+        return conn.transport.request("GET", path, parse=read)
 
     def load_nodes(self, conn: Connection, neurons: Sequence[Model]) -> None:
         """One visible, parallel, progress-barred step (at most ``max_workers`` requests)."""
