@@ -37,6 +37,7 @@ def server(backend: str, latency: float = 0.0, db: str | None = None) -> Iterato
                     raise RuntimeError(f"the bundled {backend} server did not start")
                 key, _, value = line.strip().partition("=")
                 info[key] = value
+            info["PID"] = str(proc.pid)
             yield info
         finally:
             proc.terminate()
@@ -90,6 +91,13 @@ def constant(package: str, name: str, default: int) -> int:
         if isinstance(value, int):
             return value
     return default
+
+
+def cpu_seconds(pid: int | str) -> float:
+    """CPU time (user + system) a process has spent so far, from /proc (Linux); the bundled
+    server's own work, apart from the client's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median(values: list[float]) -> float:

@@ -83,8 +83,21 @@ class hybridfetch(Generic[P]):
         return types.MethodType(self.func, owner() if obj is None else obj)
 
 
+#: Values that are their own snapshot (immutable), and containers of only those, copied shallowly.
+_ATOMIC = frozenset({type(None), bool, int, float, str})
+
+
 def _frozen_copy(value: Any) -> Any:
     """A snapshot of a field value that later in-place edits of the value do not reach."""
+    kind = type(value)
+    if kind in _ATOMIC:  # the common case first: listing thousands of models snapshots each field
+        return value
+    if kind is list and all(type(v) in _ATOMIC for v in value):
+        return list(value)
+    from shapely.geometry.base import BaseGeometry
+
+    if isinstance(value, BaseGeometry):
+        return value  # immutable: shared
     import numpy as np
     import pandas as pd
 

@@ -280,7 +280,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             state.own_node, state.own_answered = next(iter(mapping.values())), time.time()
         nodes = model.nodes.copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
-        nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
+        nodes["parent_id"] = nodes["parent_id"].map(mapping).fillna(-1).astype("int64")
         model.nodes = nodes
         model.id, model.neuron_id = skid, nid
         if not model.annotations:

@@ -117,6 +117,9 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                     raise ValueError(f"property {key!r}: Cytomine refuses blank values (remove the key instead)")
 
     # -- reading --------------------------------------------------------------------------------------------
+    def structure_page(self, rows: list[Any]) -> list[Any]:
+        return cv.annotations_of(rows)
+
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
         model = super().fetch_one(conn, id)
         if options.get("properties"):

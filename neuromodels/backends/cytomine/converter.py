@@ -12,7 +12,10 @@ import datetime as dt
 import re
 from typing import Any, Mapping
 
+import numpy as np
+import shapely
 import shapely.wkt
+from shapely.geometry.base import BaseGeometry
 
 from ...resources import Annotation, ImageInstance, Ontology, Project, Term
 from ...wire import make_converter, plain, record
@@ -80,6 +83,8 @@ converter.register_structure_hook(ImageInstance, record(
 # -- Annotation ------------------------------------------------------------------------------------
 def _geometry(row: Mapping[str, Any]) -> Any:
     location = row.get("location")
+    if isinstance(location, BaseGeometry):  # parsed already, with the rest of its page
+        return location
     return shapely.wkt.loads(location) if location else None
 
 
@@ -90,6 +95,15 @@ def _terms(row: Mapping[str, Any]) -> list[int] | None:
 converter.register_structure_hook(Annotation, record(
     Annotation, id="id", image="image", project="project", geometry=_geometry, terms=_terms,
     consumes=("location", "term")))
+
+
+def annotations_of(rows: list[Any]) -> list[Annotation]:
+    """A listed page of annotations: the page's WKT parsed in one vectorised call (GEOS reads
+    them without a Python call per geometry), then each row structured as usual."""
+    texts = [(row.get("location") or None) if isinstance(row, Mapping) else None for row in rows]
+    geometries = shapely.from_wkt(np.array(texts, dtype=object)).tolist()
+    return [converter.structure({**row, "location": geometry} if geometry is not None else row, Annotation)
+            for row, geometry in zip(rows, geometries)]
 
 
 def annotation_body(a: Annotation) -> dict[str, Any]:

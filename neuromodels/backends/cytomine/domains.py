@@ -77,28 +77,37 @@ def _param(value: Any) -> Any:
     return value
 
 
-def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[requests.Response], tuple[list[Any], Any]]:
-    """A parse callback: the rows of a collection envelope, converted, and the server's ``size``."""
+def each_row(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[list[Any]], list[Any]]:
+    """A page converter that converts row by row."""
+    return lambda rows: [convert(row) for row in rows]
+
+
+def _collection(convert: Callable[[list[Any]], list[Any]]) -> Callable[[requests.Response], tuple[list[Any], Any]]:
+    """A parse callback: the rows of a collection envelope, converted (a page at a time), and the
+    server's ``size``."""
 
     def parse(response: requests.Response) -> tuple[list[Any], Any]:
         data = parse_json(response)
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
-        return [convert(row) for row in data["collection"]], data.get("size")
+        return convert(data["collection"]), data.get("size")
 
     return parse
 
 
 def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
-          convert: Callable[[Mapping[str, Any]], Any]) -> Iterator[list[Any]]:
+          convert: Callable[[Mapping[str, Any]], Any] | None = None, *,
+          convert_page: Callable[[list[Any]], list[Any]] | None = None) -> Iterator[list[Any]]:
     """Every row of a collection, page by page, driven by the server's ``size`` (never by
     floor division): the first page says how many there are, the others are read in parallel.
-    A server that ignores ``offset`` repeats rows, which the core refuses (ProtocolError)."""
+    A server that ignores ``offset`` repeats rows, which the core refuses (ProtocolError).
+    Rows are converted by ``convert`` one by one, or by ``convert_page`` a page at once."""
     query = {k: _param(v) for k, v in params.items()}
+    page_convert = convert_page or each_row(convert or (lambda row: row))
 
     def page(offset: int, size: int) -> tuple[list[Any], Any]:
         result: tuple[list[Any], Any] = conn.transport.request(
-            "GET", path, params={**query, "max": size, "offset": offset}, parse=_collection(convert))
+            "GET", path, params={**query, "max": size, "offset": offset}, parse=_collection(page_convert))
         return result
 
     first_size = PAGE if limit is None else max(1, min(PAGE, limit))
@@ -174,6 +183,10 @@ class Command(Resource):
     def structure(self, row: Mapping[str, Any]) -> Any:
         return cv.converter.structure(row, self.model_type)
 
+    def structure_page(self, rows: list[Any]) -> list[Any]:
+        """A listed page as models (a domain may convert the page at once)."""
+        return [self.structure(row) for row in rows]
+
     def read_command(self, response: requests.Response) -> Any:
         """A parse callback for command replies: the object under its key, as a model."""
         return self.structure(cv.command_object(parse_json(response), self.key))
@@ -198,7 +211,8 @@ class CommandList(Command, List, Count):
         return {}
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
-        yield from paged(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), limit, self.structure)
+        yield from paged(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), limit,
+                         convert_page=self.structure_page)
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import shapely
@@ -16,24 +17,43 @@ from .store import next_ids, now_ms
 
 class AnnotationViews(CytomineBase):
     def annotation_json(self, row: tuple[Any, ...], groups: set[str] | None = None, listing: bool = False) -> dict[str, Any]:
-        aid, project, image, slice_, user, location, created, updated = row
-        geometry = shapely.wkt.loads(location)
-        irow = self.image_row(image)
+        return self.annotation_docs([row], groups, listing)[0]
+
+    def annotation_docs(self, rows: list[tuple[Any, ...]], groups: set[str] | None = None,
+                        listing: bool = False) -> list[dict[str, Any]]:
+        """The JSON of annotation rows, worked out for all of them at once: one query for their
+        terms, one per image, and shapely's vectorised functions over the page's geometries."""
+        geometries = shapely.from_wkt([row[5] for row in rows])
+        areas, perimeters = shapely.area(geometries).tolist(), shapely.length(geometries).tolist()
+        centroids = shapely.centroid(geometries)
+        cx, cy = shapely.get_x(centroids).tolist(), shapely.get_y(centroids).tolist()
+        wkts = shapely.to_wkt(geometries, rounding_precision=-1).tolist()
+        images = {image: self.image_row(image) for image in {row[2] for row in rows}}
+        links: dict[int, list[tuple[int, int, int]]] = {}
+        for aid, link, term, who in self.db.read(
+                "SELECT annotation, id, term, user FROM annotation_term WHERE annotation IN "
+                "(SELECT value FROM json_each(?)) ORDER BY id", (json.dumps([row[0] for row in rows]),)):
+            links.setdefault(aid, []).append((link, term, who))
+        return [self._annotation_doc(row, images[row[2]], links.get(row[0], []), areas[i], perimeters[i],
+                                     cx[i], cy[i], wkts[i], groups, listing) for i, row in enumerate(rows)]
+
+    def _annotation_doc(self, row: tuple[Any, ...], irow: tuple[Any, ...] | None, links: list[tuple[int, int, int]],
+                        area: float, perimeter: float, cx: float, cy: float, location: str,
+                        groups: set[str] | None, listing: bool) -> dict[str, Any]:
+        aid, project, image, slice_, user, _, created, updated = row
         psx = irow[8] if irow else None
-        terms = [r[0] for r in self.db.read("SELECT term FROM annotation_term WHERE annotation = ? ORDER BY id", (aid,))]
+        terms = [t for _, t, _ in links]
         crop = f"{self.server_url}/api/userannotation/{aid}/crop.png"
         meta = {"created": float(created) if listing else created, "updated": float(updated) if listing else updated,
                 "image": image, "slice": slice_, "project": project, "user": user, "nbComments": 0,
                 "countReviewedAnnotations": 0, "reviewed": False, "cropURL": crop, "smallCropURL": crop + "?maxSize=256",
                 "url": crop, "imageURL": f"{self.server_url}/#/project/{project}/image/{image}/annotation/{aid}"}
-        area, perimeter = geometry.area, geometry.length
         gis = {"area": round(area * psx * psx, 2) if psx else round(area), "areaUnit": "micron²" if psx else "pixels²",
                "perimeter": round(perimeter * psx / 1000, 4) if psx else round(perimeter),
                "perimeterUnit": "mm" if psx else "pixels",
-               "centroid": {"x": float(geometry.centroid.x), "y": float(geometry.centroid.y)}}
-        wkt = {"location": geometry.wkt, "geometryCompression": 0.0}
-        term = {"term": terms, "userByTerm": [{"id": i, "term": t, "user": [u]} for i, t, u in self.db.read(
-            "SELECT id, term, user FROM annotation_term WHERE annotation = ? ORDER BY id", (aid,))]}
+               "centroid": {"x": cx, "y": cy}}
+        wkt = {"location": location, "geometryCompression": 0.0}
+        term = {"term": terms, "userByTerm": [{"id": i, "term": t, "user": [u]} for i, t, u in links]}
         obj: dict[str, Any] = {"class": "be.cytomine.domain.ontology.UserAnnotation", "id": aid}
         if groups is None:  # a show/command object: every group, term ids only
             return {**obj, **meta, **wkt, **gis, "term": terms}
@@ -134,17 +154,25 @@ class AnnotationViews(CytomineBase):
             where.append("a.id NOT IN (SELECT annotation FROM annotation_term)")
         if flag("multipleTerm"):
             where.append("a.id IN (SELECT annotation FROM annotation_term GROUP BY annotation HAVING COUNT(DISTINCT term) > 1)")
-        rows = [] if flag("reviewed") else self.db.read(f"SELECT a.* FROM annotation a WHERE {' AND '.join(where)} ORDER BY a.id DESC", params)
-        if args.get("bbox"):
-            text = args["bbox"]
-            area = shapely.wkt.loads(text) if text[:1].isalpha() else box(*[float(v) for v in text.split(",")])
-            rows = [r for r in rows if shapely.wkt.loads(r[5]).intersects(area)]
         shows = {name[4:].lower() for name in ("showBasic", "showMeta", "showWKT", "showGIS", "showTerm", "showImage",
                                                "showUser", "showSlice", "showTrack") if flag(name)}
         groups = shows | ({"basic", "meta", "term"} if (not shows or flag("showDefault")) else set())
         groups = {g for g in groups if not flag("hide" + g.capitalize()) and not (g == "wkt" and flag("hideWKT"))}
-        return self.envelope(request, rows, sql_paged=False,
-                             render=lambda r: self.annotation_json(r, groups, listing=True))
+        query = f"FROM annotation a WHERE {' AND '.join(where)}"
+        if flag("reviewed"):
+            return self.envelope(request, [])
+        if args.get("bbox"):  # a geometric filter: every row is read and tested
+            text = args["bbox"]
+            area = shapely.wkt.loads(text) if text[:1].isalpha() else box(*[float(v) for v in text.split(",")])
+            rows = self.db.read(f"SELECT a.* {query} ORDER BY a.id DESC", params)
+            inside = shapely.intersects(shapely.from_wkt([r[5] for r in rows]), area).tolist()
+            rows = [r for r, keep in zip(rows, inside) if keep]
+            return self.envelope(request, rows, render_page=lambda page: self.annotation_docs(page, groups, listing=True))
+        # The page alone is read (LIMIT/OFFSET) and rendered; the total comes from a count.
+        size, offset = self.paging(request)
+        (total,) = self.db.read(f"SELECT COUNT(*) {query}", params)[0]
+        page = self.db.read(f"SELECT a.* {query} ORDER BY a.id DESC LIMIT ? OFFSET ?", [*params, size, offset])
+        return self.counted_envelope(request, total, self.annotation_docs(page, groups, listing=True))
 
 
     @route("/api/annotation/<int:id>.json", "/api/userannotation/<int:id>.json")
