@@ -92,7 +92,7 @@ def _frozen_copy(value: Any) -> Any:
     kind = type(value)
     if kind in _ATOMIC:  # the common case first: listing thousands of models snapshots each field
         return value
-    if kind is list and all(type(v) in _ATOMIC for v in value):
+    if kind is list and _ATOMIC.issuperset(map(type, value)):
         return list(value)
     from shapely.geometry.base import BaseGeometry
 

@@ -294,3 +294,13 @@ def neuron_from_compact(
         tags={str(k): [int(v) for v in ids] for k, ids in (tags or {}).items()},
         annotations=sorted(annotations),
     )
+
+
+def copy_parsed(found: Mapping[int, Neuron]) -> dict[int, Neuron]:
+    """New Neurons over copies of parsed tables (what the read cache keeps and hands out: a copy
+    of a table is a memory copy, far cheaper than parsing its text again)."""
+    return {skid: Neuron(id=n.id, nodes=None if n.nodes is None else n.nodes.copy(),
+                         connectors=None if n.connectors is None else n.connectors.copy(),
+                         tags={k: list(v) for k, v in (n.tags or {}).items()}, annotations=list(n.annotations or []),
+                         extra=dict(n.extra))
+            for skid, n in found.items()}

@@ -100,7 +100,7 @@ converter.register_structure_hook(Annotation, record(
 def annotations_of(rows: list[Any]) -> list[Annotation]:
     """A listed page of annotations: the page's WKT parsed in one vectorised call (GEOS reads
     them without a Python call per geometry), then each row structured as usual."""
-    texts = [(row.get("location") or None) if isinstance(row, Mapping) else None for row in rows]
+    texts = [(row.get("location") or None) if type(row) is dict else None for row in rows]
     geometries = shapely.from_wkt(np.array(texts, dtype=object)).tolist()
     return [converter.structure({**row, "location": geometry} if geometry is not None else row, Annotation)
             for row, geometry in zip(rows, geometries)]
