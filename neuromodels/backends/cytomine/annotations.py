@@ -237,7 +237,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         return errors
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
-        payload = [cv.annotation_body(m) for m in chunk]
+        payload = cv.annotation_bodies(chunk)
         self._note_sent(chunk)
 
         def parse(response: requests.Response) -> tuple[int, list[int], list[Mapping[str, Any]], str]:

@@ -106,10 +106,16 @@ def annotations_of(rows: list[Any]) -> list[Annotation]:
             for row, geometry in zip(rows, geometries)]
 
 
-def annotation_body(a: Annotation) -> dict[str, Any]:
+def annotation_bodies(models: list[Annotation]) -> list[dict[str, Any]]:
+    """New annotations' bodies, their WKT written in one vectorised call (as ``.wkt`` writes it)."""
+    texts = shapely.to_wkt(np.array([a.geometry for a in models], dtype=object), rounding_precision=-1).tolist()
+    return [annotation_body(a, text) for a, text in zip(models, texts)]
+
+
+def annotation_body(a: Annotation, wkt: str | None = None) -> dict[str, Any]:
     """A new annotation: its geometry, image and terms (the server files it under the image's
     project and the current user)."""
-    data: dict[str, Any] = {"location": a.geometry.wkt, "image": a.image}
+    data: dict[str, Any] = {"location": wkt or a.geometry.wkt, "image": a.image}
     if a.terms:
         data["term"] = list(a.terms)
     return body(data)

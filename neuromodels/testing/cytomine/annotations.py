@@ -71,27 +71,88 @@ class AnnotationViews(CytomineBase):
             obj.update({"originalFilename": irow[4], "instanceFilename": irow[4]})
         return obj
 
+    @staticmethod
+    def parse_locations(items: list[Any]) -> dict[int, tuple[Any, bool, str]]:
+        """The geometries of a batch's items parsed and checked in two vectorised calls (the
+        per-item Python calls were most of a batch's time for 33-vertex polygons): item index ->
+        (geometry, valid, its WKT as stored); unreadable WKT is left out (the item then fails as
+        it would alone)."""
+        texts = [item.get("location") if isinstance(item, dict) and isinstance(item.get("location"), str) else None
+                 for item in items]
+        geometries = shapely.from_wkt(texts, on_invalid="ignore")
+        valid = shapely.is_valid(geometries) & ~shapely.is_empty(geometries)
+        wkts = shapely.to_wkt(geometries, rounding_precision=-1).tolist()
+        return {i: (g, bool(v), w) for i, (g, v, w) in enumerate(zip(geometries.tolist(), valid.tolist(), wkts))
+                if g is not None}
+
     def make_annotation(self, cur: Any, user: int, data: Any) -> int:
         """Cytomine's UserAnnotationService.add: parse, validate, clip to the image, store."""
+        return self.write_annotations(cur, user, [self.check_annotation(cur, user, data)])[0]
+
+    def add_annotations(self, user: int, items: list[Any]) -> Response:
+        """A batch (addMultiple): every item checked on its own (geometries parsed and validated
+        together), then the accepted ones written in one statement per table."""
+        parsed = self.parse_locations(items)
+        images: dict[Any, Any] = {}
+        accepted, ids, errors = [], [], []
+        with self.db.transaction() as cur:
+            for i, item in enumerate(items):
+                try:
+                    accepted.append(self.check_annotation(cur, user, item, parsed.get(i), images))
+                except CytomineError as e:
+                    echo = {**item, "minPoint": None, "maxPoint": None} if isinstance(item, dict) else item
+                    errors.append({"data": echo, "message": e.message})
+            ids = self.write_annotations(cur, user, accepted)
+        return self.batch_reply("userannotations", ids, errors)
+
+    def write_annotations(self, cur: Any, user: int, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Store checked annotations (annotation row without its id, then its terms); ids drawn
+        in the order one by one would draw them: the annotation's, then its term links'."""
+        first = next_ids(cur, sum(1 + len(terms) for *_, terms in rows))[0] if rows else 0
+        annotations, links, ids = [], [], []
+        for *row, terms in rows:
+            aid, first = first, first + 1
+            ids.append(aid)
+            annotations.append((aid, *row))
+            for term in terms:
+                links.append((first, aid, term, user, row[-1]))
+                first += 1
+        cur.executemany("INSERT INTO annotation VALUES (?, ?, ?, ?, ?, ?, ?, ?)", annotations)
+        cur.executemany("INSERT INTO annotation_term VALUES (?, ?, ?, ?, ?)", links)
+        return ids
+
+    def check_annotation(self, cur: Any, user: int, data: Any, parsed: tuple[Any, bool, str] | None = None,
+                         images: dict[Any, Any] | None = None) -> tuple[Any, ...]:
+        """An annotation checked as Cytomine checks it, clipped to its image: the row to store
+        (without the id) and its terms. ``parsed``: its geometry and validity worked out with the
+        rest of its batch; ``images``: the image rows the batch read so far."""
         if not isinstance(data, dict):
             raise CytomineError(400, "Json not valid", wrapper=True)
         location = data.get("location")
         if not location:
             raise CytomineError(400, f"Annotation must have a valid geometry:{location}", wrapper=True)
         image_id = data.get("image")
-        irow = cur.execute("SELECT * FROM image WHERE id = ?", (image_id,)).fetchone() if image_id is not None else None
+        images = {} if images is None else images
+        if image_id is not None and image_id not in images:
+            images[image_id] = cur.execute("SELECT * FROM image WHERE id = ?", (image_id,)).fetchone()
+        irow = images.get(image_id) if image_id is not None else None
         if irow is None:
             raise CytomineError(404, f"ImageInstance with id {image_id}", wrapper=True)
-        try:
-            geometry = shapely.wkt.loads(location)
-        except Exception:
-            raise CytomineError(400, "Annotation location is not valid", wrapper=True) from None
-        if geometry.is_empty or not geometry.is_valid:
+        text = None
+        if parsed is not None:
+            geometry, valid, text = parsed
+        else:
+            try:
+                geometry = shapely.wkt.loads(location)
+            except Exception:
+                raise CytomineError(400, "Annotation location is not valid", wrapper=True) from None
+            valid = not geometry.is_empty and geometry.is_valid
+        if not valid:
             raise CytomineError(400, "Annotation location is not valid", wrapper=True)
         width, height = irow[5], irow[6]
         minx, miny, maxx, maxy = geometry.bounds
         if minx < 0 or miny < 0 or maxx > width or maxy > height:
-            geometry = geometry.intersection(box(0, 0, width, height))
+            geometry, text = geometry.intersection(box(0, 0, width, height)), None
             if geometry.is_empty:
                 raise CytomineError(400, "Annotation location is not valid", wrapper=True)
         minx, miny, maxx, maxy = geometry.bounds
@@ -102,13 +163,7 @@ class AnnotationViews(CytomineBase):
             if not cur.execute("SELECT 1 FROM term WHERE id = ?", (term,)).fetchone():
                 raise CytomineError(404, f"Term {term} not found", wrapper=True)
         t = now_ms()
-        (aid,) = next_ids(cur)
-        cur.execute("INSERT INTO annotation VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (aid, irow[1], irow[0], irow[3], data.get("user") or user, geometry.wkt, t, t))
-        for term in terms:
-            (atid,) = next_ids(cur)
-            cur.execute("INSERT INTO annotation_term VALUES (?, ?, ?, ?, ?)", (atid, aid, term, user, t))
-        return aid
+        return (irow[1], irow[0], irow[3], data.get("user") or user, text or geometry.wkt, t, t, list(terms))
 
 
     @route("/api/annotation.json")
@@ -116,7 +171,7 @@ class AnnotationViews(CytomineBase):
         if request.method == "POST":
             data = self.body(request)
             if isinstance(data, list):
-                return self.add_many("userannotations", data, lambda cur, item: self.make_annotation(cur, user, item))
+                return self.add_annotations(user, data)
             with self.db.transaction() as cur:
                 aid = self.make_annotation(cur, user, data)
             obj = self.annotation_json(self.db.read("SELECT * FROM annotation WHERE id = ?", (aid,))[0])

@@ -195,6 +195,11 @@ class CytomineBase(App):
                     echo = {**item, "minPoint": None, "maxPoint": None} if isinstance(item, dict) else item
                     errors.append({"data": echo, "message": e.message})
                 cur.execute("RELEASE item")
+        return self.batch_reply(word, ids, errors)
+
+    @staticmethod
+    def batch_reply(word: str, ids: list[int], errors: list[dict[str, Any]]) -> Response:
+        """addMultiple's answer: the ids added, or which items failed and why."""
         listed = ",".join(str(i) for i in ids)
         if not errors:
             return reply({"data": {"message": f"{word} {listed} added"}, "status": 200})
