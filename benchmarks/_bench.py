@@ -22,11 +22,13 @@ CACHE = Path(os.environ.get("NEUROMODELS_BENCH_CACHE", Path(tempfile.gettempdir(
 
 
 @contextmanager
-def server(backend: str, latency: float = 0.0, db: str | None = None) -> Iterator[dict[str, str]]:
-    """``neuromodels serve <backend>`` in a subprocess; yields what it prints (URL, TOKEN, ...)."""
+def server(backend: str, latency: float = 0.0, db: str | None = None, cpus: str | None = None) -> Iterator[dict[str, str]]:
+    """``neuromodels serve <backend>`` in a subprocess; yields what it prints (URL, TOKEN, ...).
+    ``cpus``: pin the server to these cores (``taskset -c``), e.g. to keep it off the client's."""
     with tempfile.TemporaryDirectory() as tmp:
         path = db or f"{tmp}/bench.sqlite"
-        proc = subprocess.Popen([sys.executable, "-m", "neuromodels.cli", "serve", backend, "--db", path,
+        pin = ["taskset", "-c", cpus] if cpus else []
+        proc = subprocess.Popen([*pin, sys.executable, "-m", "neuromodels.cli", "serve", backend, "--db", path,
                                  "--latency", str(latency)], stdout=subprocess.PIPE, text=True)
         try:
             info: dict[str, str] = {}
