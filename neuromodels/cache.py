@@ -54,10 +54,23 @@ class ReadCache:
         self.misses = 0
         #: Parsed results kept beside the stored responses: (response key, parser name) -> result.
         self._parsed: dict[tuple[str, str], Any] = {}
+        self._keys: dict[str, str] = {}
         self.parsed_hits = 0
 
     def key(self, method: str, url: str, params: Any, data: Any, json: Any) -> str:
-        return self._key_of(requests.Request(method, url, params=params, data=data, json=json).prepare())
+        # Preparing the request and normalising its body (requests-cache's create_key) costs
+        # milliseconds for a form of many ids: the same request's key is remembered, by its repr.
+        text = repr((method, url, params, data, json))
+        with self._lock:
+            known = self._keys.get(text)
+        if known is not None:
+            return known
+        key = self._key_of(requests.Request(method, url, params=params, data=data, json=json).prepare())
+        with self._lock:
+            if len(self._keys) >= 4096:
+                self._keys.clear()
+            self._keys[text] = key
+        return key
 
     def _key_of(self, request: requests.PreparedRequest) -> str:
         from requests_cache import create_key
