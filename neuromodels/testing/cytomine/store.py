@@ -54,7 +54,8 @@ def now_ms() -> str:
 
 def next_ids(db: sqlite3.Connection, count: int = 1) -> list[int]:
     """Cytomine draws every id from one global sequence."""
-    (value,) = db.execute("UPDATE seq SET value = value + ? RETURNING value - ?", (count, count)).fetchone()
+    (value,) = db.execute("SELECT value FROM seq").fetchone()
+    db.execute("UPDATE seq SET value = ?", (value + count,))
     return list(range(value, value + count))
 
 
