@@ -22,11 +22,13 @@ CACHE = Path(os.environ.get("NEUROMODELS_BENCH_CACHE", Path(tempfile.gettempdir(
 
 
 @contextmanager
-def server(backend: str, latency: float = 0.0, db: str | None = None) -> Iterator[dict[str, str]]:
-    """``neuromodels serve <backend>`` in a subprocess; yields what it prints (URL, TOKEN, ...)."""
+def server(backend: str, latency: float = 0.0, db: str | None = None, cpus: str | None = None) -> Iterator[dict[str, str]]:
+    """``neuromodels serve <backend>`` in a subprocess; yields what it prints (URL, TOKEN, ...).
+    ``cpus``: pin the server to these cores (``taskset -c``), e.g. to keep it off the client's."""
     with tempfile.TemporaryDirectory() as tmp:
         path = db or f"{tmp}/bench.sqlite"
-        proc = subprocess.Popen([sys.executable, "-m", "neuromodels.cli", "serve", backend, "--db", path,
+        pin = ["taskset", "-c", cpus] if cpus else []
+        proc = subprocess.Popen([*pin, sys.executable, "-m", "neuromodels.cli", "serve", backend, "--db", path,
                                  "--latency", str(latency)], stdout=subprocess.PIPE, text=True)
         try:
             info: dict[str, str] = {}
@@ -37,6 +39,7 @@ def server(backend: str, latency: float = 0.0, db: str | None = None) -> Iterato
                     raise RuntimeError(f"the bundled {backend} server did not start")
                 key, _, value = line.strip().partition("=")
                 info[key] = value
+            info["PID"] = str(proc.pid)
             yield info
         finally:
             proc.terminate()
@@ -99,6 +102,13 @@ def constant(package: str, name: str, default: int) -> int:
         if isinstance(value, int):
             return value
     return default
+
+
+def cpu_seconds(pid: int | str) -> float:
+    """CPU time (user + system) a process has spent so far, from /proc (Linux); the bundled
+    server's own work, apart from the client's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median(values: list[float]) -> float:

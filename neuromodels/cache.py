@@ -14,7 +14,11 @@ serialisation and expiry are requests-cache's (its backends, ``create_key`` and
 * the cache file is readable by its owner only (mode 0600, :mod:`neuromodels.files`);
 * responses are stored once the transport has read them within its deadline and size cap, and
   the credentials are never stored: the key carries only a fingerprint of them (two users never
-  share entries) and the stored request is stripped of its headers.
+  share entries) and the stored request is stripped of its headers;
+* what a backend parsed from a cached response (e.g. CATMAID's node tables) is kept beside it, in
+  memory, under the same key (:meth:`ReadCache.reusing`): a warm read returns a copy of the
+  parsed result instead of parsing again. It is served only when the response itself is a hit
+  (so it expires with it) and it is cleared with it.
 
 >>> from neuromodels.testing import serve
 >>> with serve("catmaid") as server:
@@ -29,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import requests
 
@@ -38,6 +42,7 @@ import requests
 #: within minutes. Give ``cache_ttl=`` to choose (a day: ``86400``).
 DEFAULT_TTL = 300.0
 from .files import make_private, sqlite_path
+T = TypeVar("T")
 
 
 class ReadCache:
@@ -64,12 +69,57 @@ class ReadCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        #: Parsed results kept beside the stored responses: (response key, parser name) -> result.
+        self._parsed: dict[tuple[str, str], Any] = {}
+        self._keys: dict[str, str] = {}
+        self.parsed_hits = 0
 
     def key(self, method: str, url: str, params: Any, data: Any, json: Any) -> str:
+        # Preparing the request and normalising its body (requests-cache's create_key) costs
+        # milliseconds for a form of many ids: the same request's key is remembered, by its repr.
+        text = repr((method, url, params, data, json))
+        with self._lock:
+            known = self._keys.get(text)
+        if known is not None:
+            return known
+        key = self._key_of(requests.Request(method, url, params=params, data=data, json=json).prepare())
+        with self._lock:
+            if len(self._keys) >= 4096:
+                self._keys.clear()
+            self._keys[text] = key
+        return key
+
+    def _key_of(self, request: requests.PreparedRequest) -> str:
         from requests_cache import create_key
 
-        request = requests.Request(method, url, params=params, data=data, json=json).prepare()
         return hashlib.sha256(f"{self._salt}:{create_key(request)}".encode()).hexdigest()
+
+    def reusing(self, name: str, parse: Callable[[requests.Response], T],
+                copy: Callable[[T], T]) -> Callable[[requests.Response], T]:
+        """A parse callback that keeps what ``parse`` made of a response beside the cached
+        response (under ``name``), and on a cache hit returns ``copy`` of it instead of parsing
+        again. ``copy`` must give the caller something it may change freely (e.g. new models over
+        copy-on-write tables)."""
+
+        def parse_or_reuse(response: requests.Response) -> T:
+            if getattr(response, "from_cache", False):  # a hit: the key it was stored under
+                key = str(getattr(response, "cache_key", ""))
+                with self._lock:
+                    kept = self._parsed.get((key, name))
+                    if kept is not None:
+                        self.parsed_hits += 1
+                if kept is not None:
+                    return copy(kept)
+            else:  # a miss: the key the transport stores the response under
+                key = self._key_of(response.request) if response.request is not None else ""
+            result = parse(response)
+            if key and response.status_code == 200:
+                kept = copy(result)
+                with self._lock:
+                    self._parsed[(key, name)] = kept
+            return result
+
+        return parse_or_reuse
 
     def get(self, key: str) -> requests.Response | None:
         response = self.storage.get_response(key)
@@ -94,6 +144,8 @@ class ReadCache:
             response.request = request
 
     def clear(self) -> None:
+        with self._lock:
+            self._parsed.clear()
         self.storage.clear()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:

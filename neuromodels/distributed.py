@@ -139,16 +139,22 @@ class FetchPartition:
     return the rows as a dataframe."""
 
     def __init__(self, recipe: ConnectionRecipe, collection: type, modifiers: dict[str, Any], options: dict[str, Any],
-                 meta: "pd.DataFrame | None" = None, key: str = "ids") -> None:
+                 meta: "pd.DataFrame | None" = None, key: str = "ids",
+                 table: "Callable[[Sequence[Any]], pd.DataFrame] | None" = None) -> None:
         self.recipe = recipe
         self.collection = collection
         self.modifiers = modifiers
         self.options = options
         self.meta = meta
         self.key = key
+        #: Builds a long table (nodes, connectors, geometries) from the fetched objects, or None
+        #: for one row per object (:mod:`neuromodels.distributed_tables`).
+        self.table = table
 
     def frame(self, conn: "Connection", modifiers: dict[str, Any], limit: int | None = None) -> "pd.DataFrame":
         members = self.collection(**modifiers).fetch(limit, connection=conn, **self.options)
+        if self.table is not None:
+            return self.table(list(members))
         result: pd.DataFrame = members.to_dataframe(connection=conn)
         return result
 
@@ -166,7 +172,8 @@ class FetchPartition:
     def __dask_tokenize__(self) -> Any:
         # The task names' hash: made from what identifies the query, never from the credentials.
         return ("neuromodels-fetch", self.recipe.__dask_tokenize__(), self.collection.__name__, self.key,
-                repr(sorted(self.modifiers.items(), key=str)), repr(sorted(self.options.items(), key=str)))
+                repr(sorted(self.modifiers.items(), key=str)), repr(sorted(self.options.items(), key=str)),
+                getattr(self.table, "__qualname__", None))
 
     def __repr__(self) -> str:
         return f"<FetchPartition {self.collection.__name__} by {self.key} via {self.recipe!r}>"
@@ -223,9 +230,13 @@ class DaskCollectionMixin:
     __slots__ = ()
 
     def to_dask(self, *, partition_size: int | None = None, meta: "pd.DataFrame | None" = None,
-                connection: "Connection | None" = None, **options: Any) -> Any:
+                connection: "Connection | None" = None, table: str | None = None, **options: Any) -> Any:
         """A dask dataframe of the matching objects (the rows of ``to_dataframe()``), each
         partition fetched by the dask worker that computes it.
+
+        ``table``: a long table instead of one row per object, built on the workers: on CATMAID
+        ``"nodes"`` or ``"connectors"`` (a neuron's table rows with its ``skeleton_id``), on
+        Cytomine annotations ``"geometries"`` (id, image, project, shapely geometry).
 
         ``partition_size``: ids per partition (default: 200, or the backend's bulk request
         size when smaller, so a partition is one bulk request); on Cytomine annotations, images
@@ -245,6 +256,11 @@ class DaskCollectionMixin:
         if partition_size is not None and (isinstance(partition_size, bool) or not isinstance(partition_size, int)
                                            or partition_size < 1):
             raise ValueError(f"partition_size must be a positive int, not {partition_size!r}")
+        build = None
+        if table is not None:  # checked before anything is sent
+            from .distributed_tables import table_builder
+
+            build = table_builder(resource.backend_name, resource.model_name, table, options)
         if "ids" in resource.allowed_filters(conn) or "ids" in modifiers:
             key, values = "ids", _ids(type(self), conn, resource, modifiers, options)
             modifiers.pop("ids", None)
@@ -260,9 +276,12 @@ class DaskCollectionMixin:
             modifiers.pop(key + "s", None)
             size = partition_size or 1
         recipe = ConnectionRecipe.of(conn)
-        task = FetchPartition(recipe, type(self), modifiers, options, None, key)
+        task = FetchPartition(recipe, type(self), modifiers, options, None, key, build)
         if meta is None:
-            meta = task(values[:1], limit=1).iloc[:0] if values else type(collection)().to_dataframe(connection=conn)
+            if values:
+                meta = task(values[:1], limit=1).iloc[:0]
+            else:
+                meta = build([]) if build is not None else type(collection)().to_dataframe(connection=conn)
         import dask
 
         # Lists and dicts (annotations, tags) stay Python objects: dask would turn every object

@@ -22,8 +22,8 @@ from .capabilities import Delete, Resource, Update, did_you_mean
 from ..connection import Connection
 from . import operations
 from . import writes
-from .state import SaveState as SaveState
-from .values import _frozen_copy, _plain, same  # re-exported: where users met it first
+from .state import SaveState as SaveState  # re-exported: where users met it first
+from .values import _frozen_copy, _plain, same
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform

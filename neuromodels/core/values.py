@@ -11,8 +11,21 @@ from typing import Any
 import attrs
 
 
+#: Values that are their own snapshot (immutable), and containers of only those, copied shallowly.
+_ATOMIC = frozenset({type(None), bool, int, float, str})
+
+
 def _frozen_copy(value: Any) -> Any:
     """A snapshot of a field value that later in-place edits of the value do not reach."""
+    kind = type(value)
+    if kind in _ATOMIC:  # the common case first: listing thousands of models snapshots each field
+        return value
+    if kind is list and _ATOMIC.issuperset(map(type, value)):
+        return list(value)
+    from shapely.geometry.base import BaseGeometry
+
+    if isinstance(value, BaseGeometry):
+        return value  # immutable: shared
     import numpy as np
     import pandas as pd
 
@@ -23,7 +36,7 @@ def _frozen_copy(value: Any) -> Any:
         return value.copy()
     if isinstance(value, (list, dict, set, tuple)):
         return copy.deepcopy(value)
-    return value  # scalars and immutable values (shapely geometries) are shared
+    return value  # other scalars and immutable values are shared
 
 
 @functools.lru_cache(maxsize=1)

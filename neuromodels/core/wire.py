@@ -65,7 +65,7 @@ def record(model: type[M], *, extra: bool = True, required: tuple[str, ...] = ("
     consumed = {source for source in fields.values() if isinstance(source, str)} | set(consumes)
 
     def structure(data: Mapping[str, Any], _: Any = None) -> M:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # dict first: typing.Mapping checks are slow
             raise TypeError(f"a {model.__name__} record is an object, not {type(data).__name__}")
         check_depth(data)
         values = {name: ((data[source] if name in required else data.get(source)) if isinstance(source, str)

@@ -294,3 +294,15 @@ def neuron_from_compact(
         tags={str(k): [int(v) for v in ids] for k, ids in (tags or {}).items()},
         annotations=sorted(annotations),
     )
+
+
+def copy_parsed(found: Mapping[int, Neuron]) -> dict[int, Neuron]:
+    """New Neurons over copies of parsed tables (what the read cache keeps and hands out): the
+    copies the change-tracking snapshots make, free until an edit under pandas' copy-on-write, a
+    memory copy otherwise; either is far cheaper than parsing the text again."""
+    from ...core.values import _frozen_copy
+
+    return {skid: Neuron(id=n.id, nodes=_frozen_copy(n.nodes), connectors=_frozen_copy(n.connectors),
+                         tags={k: list(v) for k, v in (n.tags or {}).items()}, annotations=list(n.annotations or []),
+                         extra=dict(n.extra))
+            for skid, n in found.items()}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 import time
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import requests
 
 from ...connection import Connection
 from ...core.errors import NeuromodelsError, NotFound, ProtocolError
@@ -23,7 +24,7 @@ from ..settling import before_sending, settle_each
 from ..tracing import Connectivity, Reviews
 from . import api, converter as cv, edits, finding, replies
 from .api import chunks, pid
-from .compact import neurons_from_compact_many
+from .compact import copy_parsed, neurons_from_compact_many
 from .circuits import CatmaidCircuits
 from .nodequeries import CatmaidNodeQueries
 from .proofreading import CatmaidProofreading
@@ -174,9 +175,11 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
         """Node, connector and tag tables of these skeletons (one bulk compact-detail)."""
         data = form_list("skeleton_ids", skids) + [("with_connectors", "true"), ("with_tags", "true")]
         # Parsed inside the request, so a cut-off body is a ProtocolError and retried.
+        parse: Callable[[requests.Response], dict[int, Neuron]] = lambda r: neurons_from_compact_many(r.content)
+        if conn.transport.cache is not None:  # a warm read copies the tables parsed before
+            parse = conn.transport.cache.reusing("catmaid.compact-detail", parse, copy_parsed)
         found: dict[int, Neuron] = conn.transport.request(
-            "POST", f"/{pid(conn)}/skeletons/compact-detail", data=data, read=True,
-            parse=lambda r: neurons_from_compact_many(r.content))
+            "POST", f"/{pid(conn)}/skeletons/compact-detail", data=data, read=True, parse=parse)
         return found
 
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
@@ -345,7 +348,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             state.note_import(next(iter(mapping.values())), time.time())
         nodes = model.nodes.copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
-        nodes["parent_id"] = nodes["parent_id"].map(lambda p: mapping.get(int(p), -1)).astype("int64")
+        nodes["parent_id"] = nodes["parent_id"].map(mapping).fillna(-1).astype("int64")
         model.nodes = nodes
         model.id, model.neuron_id = skid, nid
         if not model.annotations:

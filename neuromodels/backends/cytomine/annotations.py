@@ -119,6 +119,9 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
                     raise ValueError(f"property {key!r}: Cytomine refuses blank values (remove the key instead)")
 
     # -- reading --------------------------------------------------------------------------------------------
+    def structure_page(self, rows: list[Any]) -> list[Any]:
+        return cv.annotations_of(rows)
+
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
         model = super().fetch_one(conn, id)
         if options.get("properties"):
@@ -243,7 +246,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
 
     def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
         naming.resolve_models(conn, chunk)
-        payload = [cv.annotation_body(m) for m in chunk]
+        payload = cv.annotation_bodies(chunk)
         self._note_sent(chunk)
 
         def parse(response: requests.Response) -> tuple[int, list[int], list[Mapping[str, Any]], str]:

@@ -83,15 +83,21 @@ def _param(value: Any) -> Any:
     return value
 
 
-def _collection(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[requests.Response], Page[Any]]:
-    """A parse callback: the rows of a collection envelope, converted, and the server's ``size``."""
+def each_row(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[list[Any]], list[Any]]:
+    """A page converter that converts row by row."""
+    return lambda rows: [convert(row) for row in rows]
+
+
+def _collection(convert_page: Callable[[list[Any]], list[Any]]) -> Callable[[requests.Response], Page[Any]]:
+    """A parse callback: the rows of a collection envelope, converted a page at a time, and the
+    server's ``size``."""
 
     def parse(response: requests.Response) -> Page[Any]:
         data = parse_json(response)
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
         size = data.get("size")
-        return Page([convert(row) for row in data["collection"]], total_items=None if size is None else integer(size, "size"))
+        return Page(convert_page(data["collection"]), total_items=None if size is None else integer(size, "size"))
 
     return parse
 
@@ -102,18 +108,22 @@ PAGING = OffsetPaging(size=PAGE, start="offset", length="max")
 
 
 def read_collection_page(conn: Connection, path: str, params: Mapping[str, Any], window: Window,
-                         convert: Callable[[Mapping[str, Any]], Any], paging: Paging = PAGING) -> Page[Any]:
-    """One page of a collection: the rows in ``window`` and the server's total."""
+                         convert_page: Callable[[list[Any]], list[Any]], paging: Paging = PAGING) -> Page[Any]:
+    """One page of a collection: the rows in ``window`` (converted a page at once) and the total."""
     query = {k: _param(v) for k, v in params.items()}
     page: Page[Any] = conn.transport.request("GET", path, params={**query, **paging.params(window)},
-                                             parse=_collection(convert))
+                                             parse=_collection(convert_page))
     return page
 
 
 def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
-          convert: Callable[[Mapping[str, Any]], Any], paging: Paging = PAGING) -> Iterator[Sequence[Any]]:
-    """Every row of a collection, page by page (the core's paging loop)."""
-    return read_pages(conn, paging, lambda w: read_collection_page(conn, path, params, w, convert, paging), limit)
+          convert: Callable[[Mapping[str, Any]], Any] | None = None, *,
+          convert_page: Callable[[list[Any]], list[Any]] | None = None,
+          paging: Paging = PAGING) -> Iterator[Sequence[Any]]:
+    """Every row of a collection, page by page (the core's paging loop); rows are converted by
+    ``convert`` one by one, or by ``convert_page`` a page at once."""
+    page_convert = convert_page or each_row(convert or (lambda row: row))
+    return read_pages(conn, paging, lambda w: read_collection_page(conn, path, params, w, page_convert, paging), limit)
 
 
 def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], Any],
@@ -173,6 +183,10 @@ class Command(Resource):
     def structure(self, row: Mapping[str, Any]) -> Any:
         return cv.converter.structure(row, self.model_type)
 
+    def structure_page(self, rows: list[Any]) -> list[Any]:
+        """A listed page as models (a domain may convert the page at once)."""
+        return [self.structure(row) for row in rows]
+
     def read_command(self, response: requests.Response) -> Any:
         """A parse callback for command replies: the object under its key, as a model."""
         return self.structure(cv.command_object(parse_json(response), self.key))
@@ -200,7 +214,7 @@ class CommandList(Command, List, Count):
 
     def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Any]:
         return read_collection_page(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), window,
-                                    self.structure, self.paging)
+                                    self.structure_page, self.paging)
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))

@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS treenode (
     creation_time TEXT, edition_time TEXT, editor_id INTEGER);
 CREATE INDEX IF NOT EXISTS treenode_skeleton ON treenode(skeleton_id);
 CREATE INDEX IF NOT EXISTS treenode_parent ON treenode(parent_id);
-CREATE INDEX IF NOT EXISTS treenode_x ON treenode(x);
+-- No index on a coordinate: a random-order index made every imported node a random B-tree
+-- insert (half the import's time); node/list scans instead, which is fine at loopback sizes.
+DROP INDEX IF EXISTS treenode_x;
 CREATE TABLE IF NOT EXISTS connector (
     id INTEGER PRIMARY KEY, project_id INTEGER, x REAL, y REAL, z REAL, confidence INTEGER,
     user_id INTEGER, editor_id INTEGER, creation_time TEXT, edition_time TEXT);

@@ -150,16 +150,26 @@ class CytomineBase(App):
         return (size if size > 0 else 2**31 - 1), int(request.args.get("offset", 0) or 0)
 
     def envelope(self, request: Request, rows: list[Any], sql_paged: bool = False,
-                 render: Callable[[Any], Any] | None = None) -> Response:
+                 render: Callable[[Any], Any] | None = None,
+                 render_page: Callable[[list[Any]], list[Any]] | None = None) -> Response:
         """Cytomine's collection envelope; ``sql_paged`` lists report perPage as the page length.
-        ``render`` turns a row into its JSON, for the rows of the page only."""
+        ``render`` turns a row into its JSON (``render_page`` the page's rows at once), for the
+        rows of the page only."""
         size, offset = self.paging(request)
         page = rows[offset : offset + size] if offset < len(rows) else []
         if render is not None:
             page = [render(row) for row in page]
+        if render_page is not None:
+            page = render_page(page)
         per_page = min(size, len(page)) if sql_paged else min(size, len(rows))
         total_pages = -(-len(rows) // size) if rows else 0
         return reply({"collection": page, "offset": offset, "perPage": per_page, "size": len(rows), "totalPages": total_pages})
+
+    def counted_envelope(self, request: Request, total: int, page: list[Any]) -> Response:
+        """The envelope of a page the database cut (LIMIT/OFFSET), with the total it counted."""
+        size, offset = self.paging(request)
+        return reply({"collection": page, "offset": offset, "perPage": min(size, total), "size": total,
+                      "totalPages": -(-total // size) if total else 0})
 
     def command(self, action: str, domain: str, key: str, obj: Mapping[str, Any], message: str,
                 extra: Mapping[str, Any] | None = None) -> Response:
@@ -185,6 +195,11 @@ class CytomineBase(App):
                     echo = {**item, "minPoint": None, "maxPoint": None} if isinstance(item, dict) else item
                     errors.append({"data": echo, "message": e.message})
                 cur.execute("RELEASE item")
+        return self.batch_reply(word, ids, errors)
+
+    @staticmethod
+    def batch_reply(word: str, ids: list[int], errors: list[dict[str, Any]]) -> Response:
+        """addMultiple's answer: the ids added, or which items failed and why."""
         listed = ",".join(str(i) for i in ids)
         if not errors:
             return reply({"data": {"message": f"{word} {listed} added"}, "status": 200})

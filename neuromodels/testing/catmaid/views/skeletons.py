@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import orjson
 from werkzeug.wrappers import Request, Response
 
@@ -12,6 +13,7 @@ from ..base import CatmaidBase, route
 from ..store import iso_ms, next_ids
 from .provenance import record_import
 from .queries import list_skeletons
+from ..swc_import import parse_swc
 from ..wire import Http404, ObjectDoesNotExist, PlainResponse, as_json_list, req_bool, req_list, req_rows
 
 
@@ -113,28 +115,7 @@ class SkeletonViews(CatmaidBase):
         if extension not in ("swc", "eswc"):
             raise PlainResponse(Response(f'File type "{extension}" not understood. Known file types: swc',
                                          status=415, content_type="text/html"))
-        rows = []
-        for line in upload.read().decode("utf-8", "replace").splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            parts = line.strip().split()
-            if len(parts) != 7:
-                raise ValueError(f"SWC has a malformed line: {line}")
-            rows.append((int(parts[0]), float(parts[2]), float(parts[3]), float(parts[4]), float(parts[5]), int(parts[6])))
-        if not rows:
-            raise ValueError("SWC has no nodes")
-        ids = {r[0] for r in rows}
-        roots = [r[0] for r in rows if r[5] == -1 or r[5] not in ids]
-        if len(roots) != 1:
-            raise ValueError("SWC skeleton is malformed: it must have exactly one root")
-        parent = {r[0]: r[5] for r in rows}
-        for start in parent:  # cycle check: every node must reach the root
-            seen, node = set(), start
-            while node != -1 and node in parent:
-                if node in seen:
-                    raise ValueError("SWC skeleton is malformed: it contains a cycle.")
-                seen.add(node)
-                node = parent[node]
+        nodes = parse_swc(upload.read().decode("utf-8", "replace"))
         form = request.form
         name = form.get("name")
         annotations = req_list(form, "annotations", str, default=["Import"])
@@ -145,19 +126,24 @@ class SkeletonViews(CatmaidBase):
             cur.execute("INSERT INTO class_instance VALUES (?, ?, 'skeleton', ?, ?, ?, ?)", (skid, pid, name or f"skeleton {skid}", user, t, t))
             cur.execute("INSERT INTO class_instance VALUES (?, ?, 'neuron', ?, ?, ?, ?)", (nid, pid, name or f"neuron {nid}", user, t, t))
             cur.execute("INSERT INTO model_of VALUES (?, ?)", (skid, nid))
-            new_ids = next_ids(cur, "location", len(rows))
-            mapping = {r[0]: i for r, i in zip(rows, new_ids)}
-            treenodes = [(mapping[r[0]], pid, skid, mapping.get(r[5]), user, r[1], r[2], r[3], r[4], t, t) for r in rows]
-            cur.executemany("INSERT INTO treenode VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 5, ?, ?, ?)", [(*n, user) for n in treenodes])
+            first = next_ids(cur, "location", len(nodes.ids))[0]
+            ids = list(range(first, first + len(nodes.ids)))
+            parents = [None if p < 0 else first + p for p in nodes.parent_index.tolist()]
+            x, y, z, r = nodes.xyzr.T.tolist()
+            # The columns shared by every row are written into the statement (integers and our own
+            # time stamp), so each row binds 6 values straight from zip(): no per-row tuple building.
+            cur.executemany(f"INSERT INTO treenode VALUES (?, {int(pid)}, {int(skid)}, ?, {int(user)}, ?, ?, ?, ?, 5, "
+                            f"'{t}', '{t}', {int(user)})", zip(ids, parents, x, y, z, r))
             cur.execute("INSERT INTO skeleton_nodes_json VALUES (?, ?)",
-                        (skid, orjson.dumps([[n[0], n[3], user, n[5], n[6], n[7], n[8], 5] for n in treenodes])))
+                        (skid, orjson.dumps([[i, p, user, *xyzr, 5] for i, p, *xyzr in zip(ids, parents, x, y, z, r)])))
             if annotations:
                 self.annotate(cur, pid, user, [nid], annotations)
-            record_import(cur, pid, skid, new_ids, form)
-            root = next(n for n in treenodes if n[3] is None)
-            self.log_operation(cur, pid, user, "create_neuron", root[5:8],
+            record_import(cur, pid, skid, ids, form)
+            root = int(np.flatnonzero(nodes.parent_index < 0)[0])
+            self.log_operation(cur, pid, user, "create_neuron", nodes.xyzr[root, :3].tolist(),
                                f"Create neuron {nid} and skeleton {skid} via import. {', '.join(annotations)}")
-        return {"neuron_id": nid, "skeleton_id": skid, "node_id_map": {str(k): v for k, v in mapping.items()}}
+        mapping = dict(zip(map(str, nodes.ids.tolist()), ids))
+        return {"neuron_id": nid, "skeleton_id": skid, "node_id_map": mapping}
 
     @staticmethod
     def _import_origin(form: Any) -> tuple[str, int, int, str] | None:
