@@ -179,26 +179,6 @@ class FetchPartition:
         return f"<FetchPartition {self.collection.__name__} by {self.key} via {self.recipe!r}>"
 
 
-def _cytomine_images(conn: "Connection", modifiers: dict[str, Any]) -> list[Any]:
-    """The images whose annotations a Cytomine annotation query covers."""
-    from .models import ImageInstanceCollection
-
-    if modifiers.get("image") is not None:
-        return [modifiers["image"]]
-    if modifiers.get("images"):
-        images = modifiers["images"]
-        return list(images) if isinstance(images, (list, tuple)) else [images]
-    project = modifiers.get("project", conn.project)
-    return [image.id for image in ImageInstanceCollection(project=project).fetch(connection=conn)]
-
-
-#: How to split a query into partitions on servers that cannot fetch by ``ids``: the filter
-#: each partition sets, and its values for a query (known before anything else is fetched).
-SPLITS: dict[tuple[str, str], tuple[str, Callable[["Connection", dict[str, Any]], list[Any]]]] = {
-    ("cytomine", "Annotation"): ("image", _cytomine_images),
-}
-
-
 def conform(frame: "pd.DataFrame", meta: "pd.DataFrame | None") -> "pd.DataFrame":
     """``frame`` with ``meta``'s columns in its order and, where they convert, its dtypes."""
     if meta is None:
@@ -260,21 +240,21 @@ class DaskCollectionMixin:
         if table is not None:  # checked before anything is sent
             from .distributed_tables import table_builder
 
-            build = table_builder(resource.backend_name, resource.model_name, table, options)
-        if "ids" in resource.allowed_filters(conn) or "ids" in modifiers:
+            build = table_builder(resource, table, options)
+        split = resource.partition_by
+        if "ids" in modifiers or (split is None and resource.accepts_ids(conn)):
             key, values = "ids", _ids(type(self), conn, resource, modifiers, options)
             modifiers.pop("ids", None)
             size = partition_size or max(1, min(int(getattr(resource, "batch_size", 100) or 100), PARTITION_SIZE))
-        else:
-            split = SPLITS.get((resource.backend_name, resource.model_name))
-            if split is None:
-                from .core.errors import NotSupported
-
-                raise NotSupported(f"{resource.backend_name} cannot split a {resource.model_name} query into "
-                                   "partitions: it fetches neither by ids nor by a filter neuromodels knows to split on")
-            key, values = split[0], split[1](conn, modifiers)
+        elif split is not None:  # the resource's own way to split (Cytomine: by image)
+            key, values = split.filter, split.values(conn, modifiers)
             modifiers.pop(key + "s", None)
             size = partition_size or 1
+        else:
+            from .core.errors import NotSupported
+
+            raise NotSupported(f"{resource.backend_name} cannot split a {resource.model_name} query into "
+                               "partitions: it fetches neither by ids nor by a filter it declares to split on")
         recipe = ConnectionRecipe.of(conn)
         task = FetchPartition(recipe, type(self), modifiers, options, None, key, build)
         if meta is None:

@@ -461,7 +461,7 @@ class Term(CopyModelMixin, HtmlModelMixin, Model):
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-class ProjectCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Project]):
+class ProjectCollection(CopyCollectionMixin, DaskCollectionMixin, HtmlCollectionMixin, Collection[Project]):
     """Projects visible to the connection's user."""
 
     model = Project
@@ -619,7 +619,7 @@ class AnnotationCollection(CopyCollectionMixin, DumpCropsMixin, DaskCollectionMi
         return self
 
 
-class ImageInstanceCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[ImageInstance]):
+class ImageInstanceCollection(CopyCollectionMixin, DaskCollectionMixin, HtmlCollectionMixin, Collection[ImageInstance]):
     """Images of a project.
 
     >>> [i.name for i in ImageInstanceCollection().fetch_with_filter("project", conn.project)]
@@ -639,7 +639,7 @@ class ImageInstanceCollection(CopyCollectionMixin, HtmlCollectionMixin, Collecti
         return self
 
 
-class ConnectorCollection(CopyCollectionMixin, NavisConnectorsMixin, HtmlCollectionMixin, Collection[Connector]):
+class ConnectorCollection(CopyCollectionMixin, DaskCollectionMixin, NavisConnectorsMixin, HtmlCollectionMixin, Collection[Connector]):
     """Connectors, with complete links; CATMAID also finds them in a box (``bbox=(minx, miny,
     minz, maxx, maxy, maxz)`` in nm, or pymaid's ``[[minx, maxx], [miny, maxy], [minz, maxz]]``).
 
@@ -655,7 +655,7 @@ class ConnectorCollection(CopyCollectionMixin, NavisConnectorsMixin, HtmlCollect
     model = Connector
 
 
-class VolumeCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Volume]):
+class VolumeCollection(CopyCollectionMixin, DaskCollectionMixin, HtmlCollectionMixin, Collection[Volume]):
     """Volumes (meshes are loaded on ``Volume.fetch``).
 
     >>> VolumeCollection(name="neuropil").fetch()
@@ -665,13 +665,13 @@ class VolumeCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Volu
     model = Volume
 
 
-class OntologyCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Ontology]):
+class OntologyCollection(CopyCollectionMixin, DaskCollectionMixin, HtmlCollectionMixin, Collection[Ontology]):
     """Ontologies visible to the user (Cytomine)."""
 
     model = Ontology
 
 
-class TermCollection(CopyCollectionMixin, HtmlCollectionMixin, Collection[Term]):
+class TermCollection(CopyCollectionMixin, DaskCollectionMixin, HtmlCollectionMixin, Collection[Term]):
     """Terms (Cytomine), e.g. ``TermCollection(ontology=6836019).fetch()``."""
 
     model = Term

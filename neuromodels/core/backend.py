@@ -12,12 +12,16 @@ server lists) lives in a typed :class:`~neuromodels.core.capabilities.Connection
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypeVar
 
 import attrs
 import requests
 
 from .errors import NeuromodelsError, NotSupported
+
+S = TypeVar("S", bound="ConnectionState")
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -201,3 +205,23 @@ class Backend:
         if not declared or declared[0].not_supported.get("*"):
             return project  # no projects on this server kind: nothing to check it against
         return check_id(project, declared[0].id_type, f"project= of a {self.name} connection")
+
+
+class ConnectionState:
+    """Per-connection state of a backend (things read once, such as CATMAID's relation ids).
+
+    Subclasses are attrs classes; ``State.of(conn)`` gives the one instance for that connection,
+    created on first use. It lives as long as the connection.
+    """
+
+    _instances: ClassVar["weakref.WeakKeyDictionary[Any, dict[type, Any]]"] = weakref.WeakKeyDictionary()
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def of(cls: type[S], conn: "Connection") -> S:
+        with ConnectionState._lock:
+            states = ConnectionState._instances.setdefault(conn, {})
+            if cls not in states:
+                states[cls] = cls()
+            state: S = states[cls]
+            return state

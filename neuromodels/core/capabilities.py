@@ -21,22 +21,22 @@ a repeated page refused — are written once, in :mod:`neuromodels.core.operatio
 from __future__ import annotations
 
 import difflib
-import threading
-import weakref
+import numbers
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
-import attrs
 
 from .errors import NotFound, NotSupported, UnknownFilter
+from .backend import ConnectionState as ConnectionState  # re-exported: backends declare theirs from here
 from .backend import Filter
 from .paging import Page, Paging, SinglePage, Window, read_pages
+from .partitions import LongTable, PartitionBy
+from .state import Settlement as Settlement  # re-exported: what Settle answers
 
 if TYPE_CHECKING:
     from ..connection import Connection
     from .model import Model
 
 R = TypeVar("R", bound="Resource")
-S = TypeVar("S", bound="ConnectionState")
 
 #: Per model on a batch write: None (stored) or the error.
 Errors = list["BaseException | None"]
@@ -48,51 +48,6 @@ def did_you_mean(name: str, choices: Iterator[str] | Sequence[str] | Mapping[str
     if not close:
         return ""
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
-
-
-@attrs.frozen
-class Settlement:
-    """What looking on the server found about a create whose reply was lost.
-
-    ``Settlement.stored(id)``: it is there, with this id; ``Settlement.absent()``: certainly not
-    stored (it is sent again); ``Settlement.unknown(why)``: the lookup cannot tell (not resent).
-    """
-
-    status: str
-    id: Any = None
-    reason: str = ""
-
-    @classmethod
-    def stored(cls, id: Any) -> "Settlement":
-        return cls("stored", id)
-
-    @classmethod
-    def absent(cls) -> "Settlement":
-        return cls("absent")
-
-    @classmethod
-    def unknown(cls, reason: str) -> "Settlement":
-        return cls("unknown", reason=reason)
-
-
-class ConnectionState:
-    """Per-connection state of a backend (things read once, such as CATMAID's relation ids).
-
-    Subclasses are attrs classes; ``State.of(conn)`` gives the one instance for that connection,
-    created on first use. It lives as long as the connection.
-    """
-
-    _instances: ClassVar["weakref.WeakKeyDictionary[Any, dict[type, Any]]"] = weakref.WeakKeyDictionary()
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-
-    @classmethod
-    def of(cls: type[S], conn: "Connection") -> S:
-        with ConnectionState._lock:
-            states = ConnectionState._instances.setdefault(conn, {})
-            if cls not in states:
-                states[cls] = cls()
-            state: S = states[cls]
-            return state
 
 
 class Resource:
@@ -125,6 +80,10 @@ class Resource:
     model_name: str = ""
     #: The operation a capability mixin provides ("" on the base).
     operation: ClassVar[str] = ""
+    #: How ``to_dask`` splits a listing when the server cannot fetch by ids (None: by ids).
+    partition_by: ClassVar[PartitionBy | None] = None
+    #: Long tables ``to_dask(table=...)`` can build from the fetched objects, by name.
+    tables: ClassVar[Mapping[str, LongTable]] = {}
     #: Bulk forms: the most objects per request, and whether a batch is split into smaller
     #: chunks so that every parallel worker gets one (False: as few requests as possible).
     batch_size: ClassVar[int] = 100
@@ -154,11 +113,19 @@ class Resource:
         close ones (the one check for ``where()``, attributes, ``fetch()`` and ``count()``)."""
         allowed = self.allowed_filters(conn)
         spec = allowed.get(name)
+        if spec is None and name == "ids" and isinstance(self, Fetch):
+            # Every resource that fetches by id answers ids=[...] (the core reads them, in order).
+            return Filter("ids", (str,) if self.id_type is str else (numbers.Integral,), "ids, results in the order given",
+                          many=True, check=None)
         if spec is None:
             names = ", ".join(sorted(allowed)) or "none"
             raise UnknownFilter(f"unknown filter {name!r} for {self.model_name} on {self.backend_name}"
                                 f"{did_you_mean(name, allowed)}; allowed: {names}")
         return spec
+
+    def accepts_ids(self, conn: "Connection") -> bool:
+        """``ids=[...]`` is a filter here: declared, or answered by the core through Fetch."""
+        return "ids" in self.allowed_filters(conn) or isinstance(self, Fetch)
 
     def check_modifiers(self, conn: "Connection", modifiers: Mapping[str, Any]) -> None:
         """Refuse unknown filters and wrong value types before any request."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
+
+import attrs
 
 
 class SaveState(enum.Enum):
@@ -18,3 +21,28 @@ class SaveState(enum.Enum):
     DELETING = "deleting"
     #: Deleted on the server.
     DELETED = "deleted"
+
+
+@attrs.frozen
+class Settlement:
+    """What looking on the server found about a create whose reply was lost.
+
+    ``Settlement.stored(id)``: it is there, with this id; ``Settlement.absent()``: certainly not
+    stored (it is sent again); ``Settlement.unknown(why)``: the lookup cannot tell (not resent).
+    """
+
+    status: str
+    id: Any = None
+    reason: str = ""
+
+    @classmethod
+    def stored(cls, id: Any) -> "Settlement":
+        return cls("stored", id)
+
+    @classmethod
+    def absent(cls) -> "Settlement":
+        return cls("absent")
+
+    @classmethod
+    def unknown(cls, reason: str) -> "Settlement":
+        return cls("unknown", reason=reason)

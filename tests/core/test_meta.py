@@ -166,3 +166,19 @@ def test_capability_tables_follow_the_declarations(backend):
     for model, row in table.items():
         if any(row[op] == "yes" for op in BASIC_OPERATIONS):
             assert row["endpoints"], f"{backend} {model}: no endpoints declared for the docs"
+
+
+def test_the_toy_backend_distributes_from_its_declarations_alone():
+    """The toy backend declares nothing for Dask: it fetches by id, so a pull splits by ids."""
+    pytest.importorskip("dask.dataframe")
+    from neuromodels import Connection, Project, ProjectCollection
+    from tests.toy import ToyServer
+
+    with ToyServer() as server:
+        with Connection(server.url, backend="toy", token=server.token, progress=False) as conn:
+            ProjectCollection([Project(name=f"dask {i}", description="d") for i in range(5)]).save()
+            ddf = ProjectCollection().to_dask(partition_size=2)
+            frame = ddf.compute(scheduler="synchronous")
+            assert ddf.npartitions == 3
+            assert sorted(frame["name"]) == [f"dask {i}" for i in range(5)]
+            assert [p.name for p in ProjectCollection(ids=[3, 1]).fetch(connection=conn)] == ["dask 2", "dask 0"]

@@ -79,7 +79,9 @@ def test_cytomine_geometries_table():
 
 
 def test_a_model_without_long_tables_says_so():
+    from neuromodels import Annotation
+    from neuromodels.connection import load_backend
     from neuromodels.distributed_tables import table_builder
 
     with pytest.raises(NotSupported, match=r"no long table"):
-        table_builder("clio", "Annotation", "nodes", {})
+        table_builder(load_backend("clio").resource(Annotation), "nodes", {})

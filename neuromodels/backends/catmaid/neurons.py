@@ -34,6 +34,7 @@ from .statistics import CatmaidNeuronStatistics
 
 from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
 from ...core.paging import OffsetPaging, Page, Window, read_pages
+from ...core.partitions import FieldTable, LongTable
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
@@ -76,6 +77,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     #: The requests behind each operation (shown in the docs' capability tables).
     #: Listings through annotations/query-targets: rows from a position; the first page tells
     #: the total (``totalRecords``), the others are read in parallel.
+    #: ``to_dask(table=...)``: every neuron's node or connector rows, its skeleton id first.
+    tables = {"nodes": LongTable(FieldTable("nodes", "skeleton_id"), needs={"nodes": True}),
+              "connectors": LongTable(FieldTable("connectors", "skeleton_id"), needs={"nodes": True})}
     paging = OffsetPaging(size=PAGE, start="range_start", length="range_length")
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",

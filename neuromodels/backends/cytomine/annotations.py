@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import requests
@@ -15,10 +15,11 @@ from shapely.geometry.base import BaseGeometry
 from ...connection import Connection
 from .windows import CytomineCrops
 from ...core.errors import BadRequest, NeuromodelsError, NotFound, ProtocolError
-from ...models import Annotation
+from ...models import Annotation, ImageInstanceCollection
 from ...transport import parse_json
 from ...core.backend import Filter, check_id
 from ...core.capabilities import BulkCreate, Errors, Settle, Settlement, Update
+from ...core.partitions import LongTable, PartitionBy
 from . import converter as cv
 from . import naming
 
@@ -26,6 +27,9 @@ from .domains import (
     BATCH, BOOL, CLOCK_SLACK, CommandDelete, CommandFetch, CommandList, CytomineState, DomainExtras,
     INT, _LOCK, _SENT, _claimed, _drop_empty, _number, current_user, every,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
@@ -61,6 +65,29 @@ _ANNOTATION_FILTERS = {
 _PROPERTIES = "be.cytomine.domain.ontology.UserAnnotation"
 
 
+def images_of_query(conn: Connection, modifiers: dict[str, Any]) -> list[Any]:
+    """The images whose annotations a query covers (the partitions of a dask pull)."""
+    if modifiers.get("image") is not None:
+        return [modifiers["image"]]
+    if modifiers.get("images"):
+        images = modifiers["images"]
+        return list(images) if isinstance(images, (list, tuple)) else [images]
+    project = modifiers.get("project", conn.project)
+    return [image.id for image in ImageInstanceCollection(project=project).fetch(connection=conn)]
+
+
+def geometries_table(annotations: Sequence[Any]) -> "pd.DataFrame":
+    """One row per annotation: id, image, project and its shapely geometry."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "id": pd.Series([a.id for a in annotations], dtype="int64"),
+        "image": pd.Series([a.image for a in annotations], dtype="Int64"),
+        "project": pd.Series([a.project for a in annotations], dtype="Int64"),
+        "geometry": pd.Series([a.geometry for a in annotations], dtype=object),
+    })
+
+
 class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras,
                          CytomineCrops):
     """Annotations: geometry, image, terms and key-value properties.
@@ -70,6 +97,9 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
     ``properties`` stays None (not loaded). Setting ``properties`` and saving creates, changes and
     (for keys removed from a loaded dict) deletes them through the property routes.
     """
+    #: A dask pull splits by image (the server lists annotations by image, not by ids).
+    partition_by = PartitionBy("image", images_of_query)
+    tables = {"geometries": LongTable(geometries_table)}
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /api/annotation/{id}.json",
