@@ -104,6 +104,9 @@ def item(row: Mapping[str, Any]) -> Project:
 class ToyItems(Fetch, List, Count, Create, Update, Delete, Settle):
     filters = {"name": Filter("name", (str,), "exact name")}
     paging = OffsetPaging(size=PAGE, start="offset", length="max")
+    #: copy_to between toy servers: fields as they are, the origin kept in the description.
+    copies_from = {"toy": "neuromodels.transfer.generic:copy_fields"}
+    copy_marker_field = "description"
 
     def fetch_one(self, conn: Any, id: Any, **options: Any) -> Project:
         return item(conn.transport.request("GET", f"/items/{id}"))

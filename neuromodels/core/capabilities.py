@@ -80,6 +80,11 @@ class Resource:
     model_name: str = ""
     #: The operation a capability mixin provides ("" on the base).
     operation: ClassVar[str] = ""
+    #: Where copies of this resource can come from (``copy_to``): source backend name -> the copier,
+    #: as ``"module:function"`` (imported when a copy runs). Why one cannot: ``not_supported["copy"]``.
+    copies_from: ClassVar[Mapping[str, str]] = {}
+    #: A text field where a generic copy records its origin (``copied from <source>#<kind>/<id>``).
+    copy_marker_field: ClassVar[str | None] = None
     #: How ``to_dask`` splits a listing when the server cannot fetch by ids (None: by ids).
     partition_by: ClassVar[PartitionBy | None] = None
     #: Long tables ``to_dask(table=...)`` can build from the fetched objects, by name.

@@ -46,10 +46,7 @@ from .core import (
     CHUNK, CLIO_MARKER, CopyReport, MARKER_PREFIX, Origin, Transform, TransformChanged, _Job, as_transform, log,
     source_name, transform_label,
 )
-from .annotations import _copy_clio_annotations, _copy_cytomine_annotations
-from .cave import _copy_cave_annotations
 from .cli import cli_copy, connection_from_name
-from .neurons import _copy_neurons, _copy_volumes
 
 
 __all__ = ["CHUNK", "CLIO_MARKER", "MARKER_PREFIX", "CopyCollectionMixin", "CopyModelMixin", "CopyReport", "Origin",
@@ -129,42 +126,32 @@ class CopyCollectionMixin:
         return {m.copied_from.id: m.id for m in self if getattr(m, "copied_from", None) is not None}  # type: ignore[attr-defined]
 
 
-_REASONS = {
-    ("Neuron", "cytomine"): "Cytomine holds image annotations, not neuron reconstructions",
-    ("Neuron", "clio"): "Clio holds body annotations, not skeletons",
-    ("Neuron", "neuromorpho"): "NeuroMorpho.org is read-only",
-    ("Annotation", "neuromorpho"): "NeuroMorpho.org is read-only",
-    ("Volume", "neuromorpho"): "NeuroMorpho.org is read-only",
-}
-
-
 def _route(model: type, source: "Connection", target: "Connection") -> Callable[[list[Any], _Job], list[Any]]:
-    name, src, tgt = model.__name__, source.backend.name, target.backend.name
-    routes: dict[tuple[str, str, str], Callable[[list[Any], _Job], list[Any]]] = {
-        ("Neuron", "neuromorpho", "catmaid"): _copy_neurons,
-        ("Neuron", "catmaid", "catmaid"): _copy_neurons,
-        ("Volume", "catmaid", "catmaid"): _copy_volumes,
-        ("Annotation", "cytomine", "cytomine"): _copy_cytomine_annotations,
-        ("Annotation", "clio", "clio"): _copy_clio_annotations,
-        ("Annotation", "cave", "cave"): _copy_cave_annotations,
-    }
-    route = routes.get((name, src, tgt))
-    if route is not None:
-        return route
+    """The copier the target's resource declares for the source's backend (``copies_from``), or
+    NotSupported with the reason it declares (``not_supported["copy"]``, else why it cannot
+    create, else that the two do not map onto each other)."""
+    import importlib
+
+    from ..core.capabilities import Create
     from ..core.errors import NotSupported
 
-    reason = _REASONS.get((name, tgt))
-    if reason is None and name == "Annotation" and src == tgt == "catmaid":
-        reason = "CATMAID annotations travel with the neurons they annotate: copy the neurons"
-    if reason is None and name == "Connector":
-        reason = "connectors travel with the neurons they link: copy the neurons"
+    name, src, tgt = model.__name__, source.backend.name, target.backend.name
+    resource = target.backend.resource(model)
+    where = resource.copies_from.get(src)
+    if where is not None:
+        module, _, function = where.partition(":")
+        copier: Callable[[list[Any], _Job], list[Any]] = getattr(importlib.import_module(module), function)
+        return copier
+    reason = resource.not_supported.get("copy")
+    if reason is None and not isinstance(resource, Create):
+        reason = resource.not_supported.get("create") or resource.not_supported.get("*")
     if reason is None and src != tgt:
         reason = f"{src} {name.lower()}s and {tgt} {name.lower()}s do not map onto each other"
     if reason is None:
         reason = f"there is nothing of this kind to copy between {src} servers"
-    supported = ", ".join(f"{k[1]}->{k[2]} {k[0].lower()}s" for k in routes)
+    sources = ", ".join(f"{s}->{tgt}" for s in resource.copies_from)
     raise NotSupported(f"copying {name.lower()}s from {src} to {tgt} is not supported: {reason} "
-                       f"(supported: {supported})")
+                       f"(supported: {sources + ' ' + name.lower() + 's' if sources else 'none'})")
 
 
 def _check_copy_options(options: Mapping[str, Any]) -> None:

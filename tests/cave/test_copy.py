@@ -28,7 +28,7 @@ def test_copy_rows_between_deployments(cave):
 
 def test_connectors_are_not_copied(cave):
     with serve("cave") as other:
-        with pytest.raises(NotSupported, match="connectors travel with the neurons"):
+        with pytest.raises(NotSupported, match="synapse tables are written by detection pipelines"):
             ConnectorCollection().fetch().copy_to(connect_to(other))
 
 

@@ -176,9 +176,35 @@ def test_the_toy_backend_distributes_from_its_declarations_alone():
 
     with ToyServer() as server:
         with Connection(server.url, backend="toy", token=server.token, progress=False) as conn:
-            ProjectCollection([Project(name=f"dask {i}", description="d") for i in range(5)]).save()
-            ddf = ProjectCollection().to_dask(partition_size=2)
+            made = ProjectCollection([Project(name=f"dask {i}", description="d") for i in range(5)]).save()
+            ddf = ProjectCollection(ids=[p.id for p in made]).to_dask(partition_size=2)
             frame = ddf.compute(scheduler="synchronous")
             assert ddf.npartitions == 3
             assert sorted(frame["name"]) == [f"dask {i}" for i in range(5)]
-            assert [p.name for p in ProjectCollection(ids=[3, 1]).fetch(connection=conn)] == ["dask 2", "dask 0"]
+            picked = ProjectCollection(ids=[made[2].id, made[0].id]).fetch(connection=conn)
+            assert [p.name for p in picked] == ["dask 2", "dask 0"]
+
+
+def test_the_toy_backend_copies_from_its_declarations_alone():
+    """copies_from and copy_marker_field are all the toy declares: copy_to works, a second run
+    finds the copies made before, and a copy to a kind of server it does not declare is refused."""
+    from neuromodels import Connection, NotSupported, Project, ProjectCollection
+    from neuromodels.testing import serve
+    from tests.toy import ToyServer
+
+    with ToyServer() as one, ToyServer() as two:
+        source = Connection(one.url, backend="toy", token=one.token, progress=False)
+        target = Connection(two.url, backend="toy", token=two.token, progress=False)
+        with source:
+            made = ProjectCollection([Project(name=f"copied {i}", description="kept") for i in range(3)]).save()
+            copies = made.copy_to(target)
+            assert len(copies.copy_report.created) == 3 and all(c.id is not None for c in copies)
+            again = made.copy_to(target)
+            assert len(again.copy_report.existing) == 3 and len(again.copy_report.created) == 0
+        with target:
+            stored = {p.name: p.description for p in ProjectCollection().fetch()}
+        assert set(stored) == {f"copied {i}" for i in range(3)}
+        assert all(text.splitlines()[0] == "kept" and "copied from" in text for text in stored.values())
+        with serve("neuromorpho") as nmo, source:
+            with pytest.raises(NotSupported, match="not supported"):
+                made.copy_to(Connection(nmo.url, backend="neuromorpho", progress=False))

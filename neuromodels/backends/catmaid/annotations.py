@@ -30,6 +30,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
     writable = frozenset({"targets", "meta"})
     creatable = frozenset({"name", "targets", "meta", "project"})
     not_supported = {
+        "copy": "CATMAID annotations travel with the neurons they annotate: copy the neurons",
         "field name": "CATMAID cannot rename an annotation; create one with the new name",
         "crop": "CATMAID annotations are names on neurons, without a geometry to crop",
         "tag": "a CATMAID annotation is itself a label; meta-annotate it with meta=[...]",

@@ -33,7 +33,8 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
     }
     writable = frozenset({"x", "y", "z", "links"})
     creatable = frozenset({"x", "y", "z", "confidence", "links"})
-    not_supported = {"field confidence": "CATMAID sets a connector's confidence when it is created"}
+    not_supported = {"copy": "connectors travel with the neurons they link: copy the neurons",
+                     "field confidence": "CATMAID sets a connector's confidence when it is created"}
     filters = {
         "neuron": Filter("neuron", INT, "skeleton id(s) linked to the connectors", many=True),
         "relation": Filter("relation", (str,), "only connectors linked with this relation (e.g. presynaptic_to)"),

@@ -81,6 +81,8 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     tables = {"nodes": LongTable(FieldTable("nodes", "skeleton_id"), needs={"nodes": True}),
               "connectors": LongTable(FieldTable("connectors", "skeleton_id"), needs={"nodes": True})}
     paging = OffsetPaging(size=PAGE, start="range_start", length="range_length")
+    #: copy_to: neurons from NeuroMorpho.org or another CATMAID (nodes, tags, annotations, connectors).
+    copies_from = {"neuromorpho": "neuromodels.transfer.neurons:_copy_neurons", "catmaid": "neuromodels.transfer.neurons:_copy_neurons"}
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
         "list": "POST /{project}/annotations/query-targets, then the bulk fetch",

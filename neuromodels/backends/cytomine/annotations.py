@@ -97,6 +97,7 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
     ``properties`` stays None (not loaded). Setting ``properties`` and saving creates, changes and
     (for keys removed from a loaded dict) deletes them through the property routes.
     """
+    copies_from = {"cytomine": "neuromodels.transfer.annotations:_copy_cytomine_annotations"}
     #: A dask pull splits by image (the server lists annotations by image, not by ids).
     partition_by = PartitionBy("image", images_of_query)
     tables = {"geometries": LongTable(geometries_table)}
