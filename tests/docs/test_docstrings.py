@@ -32,7 +32,7 @@ BACKEND_OF = {
     "neuromodels.models.Term": "cytomine",
     "neuromodels.models.Ontology": "cytomine",
     "neuromodels.models.Annotation.crop": "cytomine",
-    "neuromodels.models.Neuron.morphometry": "neuromorpho",
+    "neuromodels.neurons.Neuron.morphometry": "neuromorpho",
     "neuromodels.backends.cytomine": "cytomine",
     "neuromodels.backends.extras": "cytomine",
     "neuromodels.backends.workflow": "cytomine",
