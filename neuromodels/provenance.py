@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Sequence
 
 from .backends.history import NeuronHistory, NeuronStatistics, ProjectActivity
+from .formats.times import parse_iso
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +23,7 @@ def when(value: Any) -> dt.datetime:
     """A point in time: a datetime (naive means UTC), a date (its start, UTC) or an ISO string."""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = parse_iso(value)
         except ValueError:
             raise ValueError(f"a time is a datetime, a date or an ISO string such as '2024-05-01', not {value!r}") from None
     if isinstance(value, dt.datetime):

@@ -46,7 +46,7 @@ def test_every_doctest_page_is_run_by_a_test(page):
 @pytest.mark.parametrize("page,index", SCRIPTS, ids=[f"{p}#{i}" for p, i in SCRIPTS])
 def test_a_block_with_its_own_server_runs_as_a_script(page, index, tmp_path):
     if "dask" in python_blocks(page)[index]:
-        pytest.importorskip("distributed")
+        pytest.importorskip("distributed.client")  # (a tests/distributed folder on the path is not it)
     script = tmp_path / "example.py"
     script.write_text(python_blocks(page)[index], encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}

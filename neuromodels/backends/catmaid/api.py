@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import email.utils
 import logging
@@ -15,6 +14,7 @@ import attrs
 import orjson
 
 from ...connection import Connection
+from ...formats.times import parse_iso
 from ...core.errors import NotFound
 from ...core.capabilities import ConnectionState
 from ..settling import Claims
@@ -243,7 +243,7 @@ def clock_skew(conn: Connection, from_date: float | None) -> tuple[float, float]
 
 def epoch(value: str) -> float:
     """An ISO time as CATMAID writes it (``...+00:00`` or ``...Z``) -> epoch seconds."""
-    return _dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return parse_iso(value).timestamp()
 
 
 def neuron_names(conn: Connection, skeleton_ids: Sequence[int]) -> dict[int, str]:

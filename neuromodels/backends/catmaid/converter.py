@@ -6,7 +6,6 @@ object per node, which is what keeps parsing a million-node response near ``json
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...formats.x3d import parse_indexed_triangle_set
+from ...formats.times import parse_iso
 from ...core.wire import make_converter, record
 from ...models import Connector, ImageInstance, Link, Neuron, Project, Volume
 # Node tables are parsed in .compact; re-exported for the resources and the benchmarks.
@@ -151,7 +151,7 @@ def box_link_times(rows: Sequence[Sequence[Any]]) -> dict[int, float]:
     times: dict[int, float] = {}
     for row in rows:
         if len(row) >= 11 and row[8] is not None:
-            when = datetime.fromisoformat(str(row[8]).replace("Z", "+00:00")).timestamp()
+            when = parse_iso(row[8]).timestamp()
             times[int(row[0])] = min(when, times.get(int(row[0]), when))
     return times
 
@@ -206,7 +206,7 @@ def reviews_frame(body: Mapping[str, Any]) -> pd.DataFrame:
     table = table.astype({"node_id": "int64", "reviewer_id": "int64"})
     # Parsed one by one: the server mixes "...Z" (milliseconds) and "+00:00" (microseconds).
     table["review_time"] = pd.to_datetime(
-        [datetime.fromisoformat(str(t).replace("Z", "+00:00")) for t in table["review_time"]], utc=True)
+        [parse_iso(t) for t in table["review_time"]], utc=True)
     ordered: pd.DataFrame = table.sort_values(["node_id", "reviewer_id"], kind="stable")
     result: pd.DataFrame = ordered.reset_index(drop=True)
     return result

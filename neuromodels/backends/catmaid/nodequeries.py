@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...formats.times import iso_series
 from ...core.errors import NotFound, ProtocolError
 from ...formats.mesh import inside
 from ..nodes import NodeQueries
@@ -46,7 +47,7 @@ def _missing(wanted: Sequence[int], found: Any, what: str = "node") -> None:
 
 
 def _times(values: Any) -> Any:
-    return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+    return iso_series(list(values))
 
 
 class CatmaidNodeQueries(NodeQueries):
@@ -91,7 +92,7 @@ class CatmaidNodeQueries(NodeQueries):
         rows = [{"node_id": i, "creator_id": int(body[str(i)]["user"]), "editor_id": int(body[str(i)]["editor"]),
                  "creation_time": body[str(i)]["creation_time"], "edition_time": body[str(i)]["edition_time"],
                  "reviewer_ids": [int(r) for r in body[str(i)].get("reviewers", [])],
-                 "review_times": list(pd.to_datetime(body[str(i)].get("review_times", []), utc=True, format="ISO8601"))}
+                 "review_times": list(iso_series(body[str(i)].get("review_times", [])))}
                 for i in node_ids]
         table = pd.DataFrame(rows, columns=["node_id", "creator_id", "editor_id", "creation_time", "edition_time",
                                             "reviewer_ids", "review_times"])

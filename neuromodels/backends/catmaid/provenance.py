@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...formats.times import parse_iso
 from ...core.errors import ProtocolError
 from ...models import Neuron
 from ..history import NeuronHistory
@@ -22,12 +23,10 @@ RELATIONS = {0: "presynaptic_to", 1: "postsynaptic_to", 2: "gapjunction_with", 3
 
 def moment(value: Any) -> dt.datetime:
     """A CATMAID time (ISO with ``T`` or PostgreSQL's space, ``Z`` or ``+00:00``) -> an aware datetime."""
-    text = str(value).replace(" ", "T", 1).replace("Z", "+00:00")
     try:
-        parsed = dt.datetime.fromisoformat(text)
+        return parse_iso(value)
     except ValueError:
         raise ProtocolError(f"CATMAID sent {value!r} where a time was expected") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def stamp(value: Any) -> float:

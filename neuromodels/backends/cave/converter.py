@@ -26,6 +26,7 @@ import pandas as pd
 import requests
 
 from ...models import Annotation, Connector, Link, Project
+from ...formats.times import parse_iso
 from ...core.wire import make_converter, plain
 
 #: Every CAVE wire shape <-> model.
@@ -144,7 +145,7 @@ def _time(value: Any) -> dt.datetime | None:
         return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
     if isinstance(value, (int, float)):
         return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc)
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parse_iso(value)
 
 
 def annotation_of(row: Mapping[str, Any], table: str, datastack: str, read_at: Mapping[str, Any]) -> Annotation:
