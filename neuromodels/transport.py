@@ -458,9 +458,11 @@ class Transport(ParallelMap):
         """A transport to another host with this one's deadlines, retries, parallelism, TLS
         verification and caps, and its own auth (none by default: credentials stay with the
         server they are for). Image hosts and tile mirrors use it; close it when done."""
-        return Transport(base_url, self.backend, auth=auth, timeout=self.timeout, retry=self.retry,
-                         max_workers=self.max_workers, verify=self.verify, progress=self.progress,
-                         max_body=self.max_body)
+        derived = Transport(base_url, self.backend, auth=auth, timeout=self.timeout, retry=self.retry,
+                            max_workers=self.max_workers, verify=self.verify, progress=self.progress,
+                            max_body=self.max_body)
+        derived.kind_confirmed = True  # another host (tiles, images): never probed for the API's kind
+        return derived
 
 __all__ = ["DEFAULT_MAX_BODY", "Failure", "Outcome", "RetryPolicy", "Transport", "body_text", "error_text",
            "interrupted", "json_as", "parse_json", "parse_retry_after", "parse_text", "same_origin"]

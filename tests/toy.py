@@ -36,6 +36,8 @@ class ToyApp:
         if parts == ["items"] and request.method == "GET":
             offset, size = int(request.args.get("offset", 0)), int(request.args.get("max", PAGE))
             rows = self.db.read("SELECT id, name, description FROM item ORDER BY id")
+            if request.args.get("name") is not None:
+                rows = [r for r in rows if r[1] == request.args["name"]]
             page = rows[offset : offset + size]
             return self.json({"items": [dict(zip(("id", "name", "description"), r)) for r in page], "total": len(rows)})
         if parts == ["items"] and request.method == "POST":
@@ -112,9 +114,9 @@ class ToyItems(Fetch, List, Count, Create, Update, Delete, Settle):
         return item(conn.transport.request("GET", f"/items/{id}"))
 
     def read_page(self, conn: Any, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Project]:
-        body = conn.transport.request("GET", "/items", params=self.paging.params(window))
-        rows = [item(r) for r in body["items"] if modifiers.get("name") in (None, r["name"])]
-        return Page(rows, total_items=body["total"])
+        params = {**self.paging.params(window), **({"name": modifiers["name"]} if "name" in modifiers else {})}
+        body = conn.transport.request("GET", "/items", params=params)
+        return Page([item(r) for r in body["items"]], total_items=body["total"])
 
     def count(self, conn: Any, modifiers: Mapping[str, Any]) -> int:
         return conn.transport.request("GET", "/items", params={"max": 0})["total"]

@@ -298,6 +298,9 @@ class Settle(Resource):
     """Finds out what became of creates whose reply was lost: implement :meth:`settle`."""
 
     operation = "settle"
+    #: ``settle`` also tells whether a lost *update* arrived (it compares the values); without it
+    #: a lost update is sent again.
+    settles_updates: ClassVar[bool] = False
 
     def settle(self, conn: "Connection", models: Sequence["Model"]) -> list[Settlement]:
         raise NotImplementedError

@@ -64,7 +64,9 @@ class Collection(MutableSequence[M], Generic[M]):
 
     # -- pickling and copying: the state without the lock (a new one is made) ------------------------
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+        # The lock is made anew; the connection a fetch() was given stays behind (it holds
+        # credentials and sockets): the copy works through the current connection or connection=.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_connection")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -219,14 +221,19 @@ class Collection(MutableSequence[M], Generic[M]):
 
     def fetch_with_filter(self: C, key: str, value: Any, *, connection: Connection | None = None,
                           **options: Any) -> C:
-        """A new collection with one more filter, fetched: ``where(key=value).fetch()``, as in
-        the Cytomine client. This collection is left as it is.
+        """Set one filter on this collection and fetch into it, as the Cytomine client does
+        (``ac.fetch_with_filter("project", 42); for a in ac: ...``); returns the collection.
+        The in-place form of ``where(key=value).fetch()``: the filter name is checked the same way.
 
-        >>> stacks = ImageInstanceCollection().fetch_with_filter("project", conn.project)
-        >>> stacks[0].name
-        'Synthetic EM stack'
+        >>> stacks = ImageInstanceCollection()
+        >>> stacks.fetch_with_filter("project", conn.project) is stacks
+        True
+        >>> stacks[0].name, stacks.modifiers == {"project": conn.project}
+        ('Synthetic EM stack', True)
         """
-        return self.where(**{key: value}).fetch(connection=connection, **options)
+        self._check_modifier_name(key)
+        self._modifiers[key] = value
+        return self.fetch(connection=connection, **options)
 
     def iterator(self, *, connection: Connection | None = None, **options: Any) -> Iterator[M]:
         """Stream the query's results page by page without keeping them.

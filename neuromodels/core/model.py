@@ -278,6 +278,7 @@ class Model:
         check_id(self.id, resource.id_type, f"{type(self).__name__} id")
         self.check_origin(conn, connection is not None)
         before = {name: getattr(self, name) for name in changes}
+        state_before = self._state
         if self._state is SaveState.UNKNOWN:
             # An update whose reply was lost, sent again on request (``save()`` would look
             # first): it sets the same values again, it creates nothing.
@@ -293,6 +294,7 @@ class Model:
         except Exception:
             for name, value in before.items():
                 object.__setattr__(self, name, value)
+            self._state = state_before
             raise
         writes.save_batch(conn, resource, [self], {}, explicit=connection is not None).raise_for_one()
         return self

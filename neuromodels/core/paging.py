@@ -141,18 +141,23 @@ def read_pages(conn: "Connection", paging: Paging, read_page: Callable[[Window],
     seen = len(first.rows)
     if isinstance(paging, SinglePage) or (limit is not None and seen >= limit):
         return
-    rest = paging.windows(first=first_window, total_items=first.total_items, total_pages=first.total_pages,
-                          limit=limit)
+    told = first.total_items
+    capped = (isinstance(paging, OffsetPaging) and len(first.rows) < first_window.size
+              and (told is None or len(first.rows) < told))
+    rest = [] if capped else paging.windows(first=first_window, total_items=told,
+                                            total_pages=first.total_pages, limit=limit)
     if rest:
         for page in conn.transport.map_values(read_page, rest, desc=desc):
             if page.rows:
                 yield page.rows
         return
-    if first.total_items is not None or first.total_pages is not None:
+    if not capped and (told is not None or first.total_pages is not None):
         return  # the server said all there is fitted on the first page
-    # No total: one page after another until one comes back short.
+    # One page after another from where the rows ended: no total was told (until a page comes
+    # back short), or the server serves fewer rows than asked (its own cap: until the total).
     window, page = first_window, first
-    while len(page.rows) >= window.size and (limit is None or seen < limit):
+    while (seen < told if capped and told is not None else len(page.rows) >= window.size) \
+            and (limit is None or seen < limit):
         size = paging.size if limit is None else max(1, min(paging.size, limit - seen))
         if isinstance(paging, PageNumberPaging):
             size = first_window.size

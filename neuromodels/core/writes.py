@@ -151,6 +151,17 @@ def save_batch(conn: "Connection", resource: "Resource", models: Sequence["Model
     """
     if modifiers:
         resource.check_modifiers(conn, modifiers)
+    gone = [m for m in models if m.state in (SaveState.DELETING, SaveState.DELETED) and m.changes()]
+    if gone:
+        raise ValueError(f"{type(gone[0]).__name__} {gone[0].id!r} was deleted (or its delete is being finished): "
+                         "its changes cannot be saved; save a new one instead")
+    settles_updates = isinstance(resource, Settle) and resource.settles_updates
+    for m in models:
+        if m.state is SaveState.UNKNOWN and m.id is not None and not settles_updates:
+            # An update (or what follows a create) whose reply was lost: its changes are still
+            # there (nothing was marked saved), and an update sets the same values again, so it
+            # is sent again. Only a resource that can tell whether they arrived looks first.
+            m.set_state(SaveState.STORED)
     unknown = [m for m in models if m.state is SaveState.UNKNOWN]
     new = [m for m in models if m.id is None and m.state is not SaveState.UNKNOWN]
     changed = [m for m in models
@@ -191,10 +202,24 @@ def save_batch(conn: "Connection", resource: "Resource", models: Sequence["Model
             _record(conn, report, changed, operations.update_many(conn, resource, changed, modifiers))
         conn.transport.reraise_interrupt()  # what was and was not sent is recorded above
     except KeyboardInterrupt:
+        _unrecorded_are_unknown(report, new + changed, SaveState.UNKNOWN)
         raise interrupted(report) from None
     if report.not_sent:
         raise interrupted(report)
     return report
+
+
+def _unrecorded_are_unknown(report: WriteReport, round_models: Sequence[Any], state: SaveState) -> None:
+    """A second Ctrl-C leaves a round before its outcomes were recorded: whatever was in it and
+    is not in the report may have been sent, so it is unknown (settled by the next call), never
+    new (which would send it again)."""
+    recorded = {id(m) for m in report.done} | {id(m) for m, _ in report.failed} | {id(m) for m in report.unknown} \
+        | {id(m) for m in report.not_sent}
+    for model in round_models:
+        if id(model) not in recorded:
+            model.set_state(state)
+            report.add_unknown(model, OutcomeUnknown(
+                f"{type(model).__name__} {model.id!r}: interrupted while its write may have been in flight"))
 
 
 def settle(conn: "Connection", resource: "Resource", unknown: Sequence[Any]) -> list[Settlement]:
@@ -225,6 +250,7 @@ def delete_batch(conn: "Connection", resource: "Resource", models: Sequence["Mod
     for m in members:
         m.check_origin(conn, explicit)
     try:
+        errors: list[BaseException | None] = []
         errors = operations.delete_many(conn, resource, members)
         for model, error in zip(members, errors):
             if error is None or (isinstance(error, NotFound) and model.state is SaveState.DELETING):
@@ -239,6 +265,8 @@ def delete_batch(conn: "Connection", resource: "Resource", models: Sequence["Mod
                 report.failed.append((model, error))
         conn.transport.reraise_interrupt()
     except KeyboardInterrupt:
+        if not errors:  # the round ended before its outcomes came back
+            _unrecorded_are_unknown(report, members, SaveState.DELETING)
         raise interrupted(report) from None
     if report.not_sent:
         raise interrupted(report)

@@ -162,58 +162,16 @@ def test_one_answer_to_a_misspelt_filter_everywhere(server):
         assert server.requests == before
 
 
-def test_fetch_with_filter_returns_a_new_collection_like_where(server):
+def test_fetch_with_filter_fills_the_collection_it_is_called_on_as_in_the_cytomine_client(server):
     with connect(server):
         ProjectCollection([Project(name="fwf")]).save()
         base = ProjectCollection()
-        found = base.fetch_with_filter("name", "fwf")
-        assert found is not base and base.modifiers == {} and len(base) == 0
-        assert [p.name for p in found] == ["fwf"] and found.modifiers == {"name": "fwf"}
+        assert base.fetch_with_filter("name", "fwf") is base
+        assert [p.name for p in base] == ["fwf"] and base.modifiers == {"name": "fwf"}
+        from neuromodels import UnknownFilter
 
-
-def test_to_dataframe_one_row_per_model():
-    frame = ProjectCollection([Project(id=1, name="a"), Project(id=2, name="b")]).to_dataframe()
-    assert list(frame["name"]) == ["a", "b"] and len(frame) == 2
-    assert list(ProjectCollection().to_dataframe().columns) == ["id", "name", "description", "ontology"]
-
-
-def test_bad_input_in_batch_refused_before_any_request(server):
-    with connect(server):
-        before = server.requests
-        with pytest.raises(ValueError, match="needs a name"):
-            ProjectCollection([Project(name="ok"), Project(name="")]).save()
-        assert server.requests == before
-
-
-def test_partial_save_reports_and_resumes_without_duplicates(server):
-    with connect(server, max_workers=1):
-        Project(name="taken").save()
-        batch = ProjectCollection(Project(name=f"p{i}") for i in range(6))
-        batch.append(Project(name="taken"))  # a conflict: certainly not stored
-        server.add_fault(Fault("status", status=400, method="POST", skip=1))  # second item refused
-        server.add_fault(Fault("reset", method="POST", when="after", skip=3))  # a later reply lost
-        with pytest.raises(PartialSaveError) as info:
-            batch.save()
-        error = info.value
-        assert len(error.saved) + len(error.failed) + len(error.unknown) == 7
-        assert len(error.unknown) == 1 and len(error.failed) == 2
-        assert all(m.id is not None for m in error.saved)
-        assert {m.name for m, _ in error.failed} == {"p1", "taken"}
-        # Second save: the refused item is resent, the unknown one settled by lookup.
-        with pytest.raises(PartialSaveError) as again:
-            batch.save()
-        assert [m.name for m, _ in again.value.failed] == ["taken"]
-        assert again.value.unknown == []
-    names = stored(server)
-    assert sorted(names) == sorted(["taken"] + [f"p{i}" for i in range(6)])
-    assert len(names) == len(set(names))
-
-
-def test_collection_delete(server):
-    with connect(server):
-        batch = ProjectCollection(Project(name=f"p{i}") for i in range(3)).save()
-        batch.delete()
-        assert len(batch) == 0 and stored(server) == []
+        with pytest.raises(UnknownFilter, match="did you mean 'name'"):
+            ProjectCollection().fetch_with_filter("nmae", "fwf")
 
 
 def test_collections_pickle_copy_and_deepcopy_with_a_lock_of_their_own():

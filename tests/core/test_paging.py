@@ -51,3 +51,17 @@ def test_a_told_total_reads_the_rest_at_once_and_an_untold_one_until_a_short_pag
     calls.clear()
     list(read_pages(fake_conn(calls), OffsetPaging(size=10), server(OffsetPaging(size=10), calls, False), None))
     assert calls == [{"offset": 0, "max": 10}, {"offset": 10, "max": 10}, {"offset": 20, "max": 10}]
+
+
+def test_a_server_that_serves_fewer_rows_than_asked_loses_none():
+    """A server capping its pages at 4 rows while telling the total: read on from where the rows
+    ended, never skipping the rows between."""
+    calls: list = []
+    paging = OffsetPaging(size=10)
+
+    def capped(window: Window) -> Page[int]:
+        calls.append(paging.params(window))
+        return Page(ROWS[window.start : window.start + min(window.size, 4)], total_items=len(ROWS))
+
+    got = [r for page in read_pages(fake_conn(calls), paging, capped, None) for r in page]
+    assert got == ROWS

@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
-from ...core.errors import NeuromodelsError, NotFound, ProtocolError
+from ...core.errors import NeuromodelsError, NotFound, ProtocolError, UnknownFilter
 from ...core.model import Model
 from ...models import Annotation, Connector, Project
 from ...transport import parse_json
@@ -90,6 +90,13 @@ class TableRows(Resource):
     def allowed_filters(self, conn: Connection) -> Mapping[str, Filter]:
         return self.filters
 
+    def check_filter_name(self, conn: Connection, name: str) -> Filter:
+        """A fixed filter, or a column filter (``column`` or ``column__op``): which columns a table
+        has is known only with the table, so the query checks them (:meth:`check_modifiers`)."""
+        if name in self.filters or not name.replace("__", "_").isidentifier():
+            return super().check_filter_name(conn, name)
+        return Filter(name, (object,), "a column of the table (checked when the query runs)")
+
     def check_modifiers(self, conn: Connection, modifiers: Mapping[str, Any]) -> None:
         """The fixed filters first, then every other one against the table's own columns."""
         fixed = {k: v for k, v in modifiers.items() if k in self.filters}
@@ -104,7 +111,7 @@ class TableRows(Resource):
         for name, value in rest.items():
             spec = allowed.get(name)
             if spec is None:
-                raise ValueError(f"unknown filter {name!r} for {self.model_name} on cave table {table!r}"
+                raise UnknownFilter(f"unknown filter {name!r} for {self.model_name} on cave table {table!r}"
                                  f"{did_you_mean(name, allowed)}; allowed: {', '.join(sorted({**allowed, **self.filters}))}")
             spec.validate(value)
         for column in as_list(modifiers.get("columns") or []):

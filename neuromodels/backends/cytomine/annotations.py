@@ -98,6 +98,8 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
     (for keys removed from a loaded dict) deletes them through the property routes.
     """
     copies_from = {"cytomine": "neuromodels.transfer.annotations:_copy_cytomine_annotations"}
+    #: A lost update is looked up (geometry and properties compared): a property written twice is two.
+    settles_updates = True
     #: A dask pull splits by image (the server lists annotations by image, not by ids).
     partition_by = PartitionBy("image", images_of_query)
     tables = {"geometries": LongTable(geometries_table)}
