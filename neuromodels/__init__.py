@@ -1,5 +1,5 @@
 """neuromodels: neuron reconstructions and image annotations on CATMAID, Cytomine,
-NeuroMorpho.org and Clio as Python objects.
+NeuroMorpho.org, Clio and CAVE as Python objects.
 
 >>> from neuromodels import Connection, NeuronCollection
 >>> from neuromodels.testing import serve

@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuromodels",
         description="Neuron reconstructions and image annotations on CATMAID, Cytomine, "
-                    "NeuroMorpho.org and Clio as Python objects.",
+                    "NeuroMorpho.org, Clio and CAVE as Python objects.",
         epilog="ls reads the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
                "NEUROMODELS_TOKEN ... (see `neuromodels serve`) or from a named profile (--profile).",
     )

@@ -57,6 +57,8 @@ class Collection(MutableSequence[M], Generic[M]):
         #: True for a slice: fetch() refreshes these members instead of running the query.
         object.__setattr__(self, "_members_only", False)
         object.__setattr__(self, "_lock", threading.RLock())
+        #: Filled by fetch() (or given its members): an empty one that is neither is a query not run yet.
+        object.__setattr__(self, "_fetched", items is not None)
         # Keyword modifiers are checked when the query runs: ``connection=`` may name another
         # server than the current one.
         for item in items or []:
@@ -109,12 +111,19 @@ class Collection(MutableSequence[M], Generic[M]):
             object.__delattr__(self, name)
 
     @property
+    def fetched(self) -> bool:
+        """True once ``fetch()`` filled the collection, or when it was made from models."""
+        return bool(self.__dict__.get("_fetched", True))
+
+    @property
     def modifiers(self) -> dict[str, Any]:
         """The query modifiers set on this collection."""
         return dict(self._modifiers)
 
     def where(self: C, **filters: Any) -> C:
-        """A new collection with these filters added; this one is left as it is.
+        """A new collection with these filters added (a filter given again replaces its value:
+        ``where(annotation="left")`` on ``annotation="KC"`` asks for "left"; a list asks for all of
+        them, ``annotation=["KC", "left"]``); this one is left as it is.
 
         It is a new query (run it with ``fetch()``), not a filter over the members already
         fetched. A filter this backend does not have is refused at once when a connection is
@@ -201,6 +210,7 @@ class Collection(MutableSequence[M], Generic[M]):
             self._refresh(connection, options)
             return self
         self._items = list(self._iterate(connection, limit, options))
+        object.__setattr__(self, "_fetched", True)
         if connection is not None:
             # Where these came from, for what works across servers (copy_to).
             object.__setattr__(self, "_connection", connection)

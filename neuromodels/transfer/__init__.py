@@ -240,7 +240,10 @@ def copy_models(
         if not isinstance(m, model):
             raise TypeError(f"copy_to copies models of one kind; found {type(m).__name__} among {model.__name__}s")
     route = _route(model, src, target)
-    if not models and isinstance(items, Collection) and items.modifiers:
+    if source_name(src) == source_name(target) and src.backend.name == target.backend.name:
+        raise ValueError(f"the source and the target are the same server ({source_name(src)}): a copy there would "
+                         "copy the copies on the next run; copy to another server or project")
+    if not models and isinstance(items, Collection) and (items.modifiers or not items.fetched):
         # A query not run yet: run it on the source (neurons without nodes: those are loaded
         # only for what is missing on the target).
         options = {"nodes": False} if model.__name__ == "Neuron" else {}

@@ -106,7 +106,9 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
     writable = frozenset({"name", "annotations", "tags", "nodes"})
     creatable = frozenset({"name", "nodes", "annotations", "tags"})
     not_supported = {
-        "field connectors": "connectors are models of their own on CATMAID: save Connector objects",
+        "field connectors": "connectors are models of their own on CATMAID: save Connector objects (from navis: "
+                            "Neuron.from_navis(tn, connectors=None), then ConnectorCollection.from_navis(tn, "
+                            "neuron=saved).save())",
         "field neuron_id": "the server assigns neuron ids",
     }
     #: Renames go out in one bulk request.

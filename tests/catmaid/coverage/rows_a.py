@@ -154,8 +154,11 @@ ROWS: list[dict[str, str]] = [
     {"pymaid": "pymaid.rename_neurons", "call": "n.update(name=...) (bulk for collections)",
      "run": "n = fresh(72000)\nNeuron.fetch(n.update(name='cov renamed').id).name == 'cov renamed'"},
     {"pymaid": "pymaid.transfer_neuron", "call": "Neuron.copy_to(other_connection) / NeuronCollection.copy_to(...)",
-     "run": "other = Connection(server.url, backend='catmaid', project=server.project, token=server.token, progress=False)\n"
-            "len(NeuronCollection(ids=[A.id]).fetch().copy_to(other)) == 1"},
+     "run": "s2 = __import__('neuromodels.testing', fromlist=['serve']).serve('catmaid').start()\n"
+            "other = Connection(s2.url, backend='catmaid', project=s2.project, token=s2.token, progress=False)\n"
+            "ok = len(NeuronCollection(ids=[A.id]).fetch().copy_to(other)) == 1\n"
+            "s2.stop()\n"
+            "ok"},
     {"pymaid": "pymaid.differential_upload", "call": "edit n.nodes; n.update() (the difference; n.changes() shows it)",
      "run": "n = fresh(73000)\nn.nodes.loc[n.nodes.node_id == n.nodes.node_id.max(), 'x'] = 73500.0\n"
             "n.changes()['nodes'].change.tolist() == ['move'] and n.update().nodes.x.max() == 73500.0"},
