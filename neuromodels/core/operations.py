@@ -176,7 +176,11 @@ def fan_out(chunks: Sequence[Sequence[Any]], outcomes: Sequence["Outcome"]) -> E
         if outcome.error is not None:
             errors.extend([outcome.error] * len(chunk))
         elif not isinstance(outcome.value, list) or len(outcome.value) != len(chunk):
-            raise ProtocolError(f"a batch of {len(chunk)} gave {outcome.value!r} results")
+            # The chunk was sent and its answer cannot be matched to its items: each may be stored
+            # (unknown, settled by the next call); the other chunks' results still count.
+            unreadable = ProtocolError(f"a batch of {len(chunk)} gave {outcome.value!r} results", sent=True,
+                                       outcome_unknown=True)
+            errors.extend([unreadable] * len(chunk))
         else:
             errors.extend(outcome.value)
     return errors

@@ -181,7 +181,11 @@ def save_batch(conn: "Connection", resource: "Resource", models: Sequence["Model
         resource.validate(m, "update")
     report = WriteReport("save")
     if unknown:
-        for model, found in zip(unknown, settle(conn, resource, unknown)):
+        try:
+            found_all = settle(conn, resource, unknown)
+        except KeyboardInterrupt:
+            raise interrupted(report) from None  # nothing was sent: the unknown ones stay unknown
+        for model, found in zip(unknown, found_all):
             if found.status == "stored":
                 model.id = found.id
                 model.mark_clean()

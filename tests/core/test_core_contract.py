@@ -231,3 +231,12 @@ def test_copy_to_names_the_close_option():
     other = Connection("http://127.0.0.1:9", backend="catmaid", project=1)
     with pytest.raises(TypeError, match="did you mean 'dry_run'"):
         ProjectCollection([Project(id=1, name="p")]).copy_to(other, dryrun=True)
+
+
+def test_a_chunk_answer_that_does_not_match_its_items_leaves_them_unknown_and_keeps_the_others():
+    from neuromodels.core.operations import fan_out
+    from neuromodels.parallel import Outcome
+
+    errors = fan_out([[1, 2], [3]], [Outcome([1, 2], value="garbled"), Outcome([3], value=[None])])
+    assert errors[2] is None
+    assert all(getattr(e, "outcome_unknown", False) for e in errors[:2])
