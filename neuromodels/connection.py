@@ -1,45 +1,33 @@
 """Connection: one server, its credentials and options, and the current-connection stack.
 
-Backends are found through the entry-point group ``neuromodels.backends`` (the four built-in
-ones are declared in the package's own metadata); :func:`register_backend` adds one at run time
-(for test backends, or a backend living in a script).
+Which backends there are is :mod:`neuromodels.registry`'s (its names are importable from here too).
 """
 
 from __future__ import annotations
 
 import contextvars
-import difflib
 import hashlib
-import importlib
-import math
 import os
 import threading
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from .backends import BUILTIN
 from .core.backend import Backend
+from .registry import (  # noqa: F401 - re-exported: where scripts and tests found them first
+    BACKENDS as BACKENDS, ENTRY_POINT_GROUP as ENTRY_POINT_GROUP, available_backends as available_backends,
+    load_backend as load_backend, register_backend as register_backend,
+)
 from .credentials import (
     BasicAuth, Secret, _env_settings, _profile_settings, _reveal, _secret, _split_userinfo, _strip_userinfo, basic_auth,
 )
 from .core.errors import NoConnection, NotSupported
+from .options import COMMON_OPTIONS, _number, _suggest
 from .retry import RetryPolicy
 from .raw import RawRequestsMixin
 from .transport import DEFAULT_MAX_BODY, Transport
 
 if TYPE_CHECKING:
     from .cache import ReadCache
-
-#: The entry-point group backends are declared in.
-ENTRY_POINT_GROUP = "neuromodels.backends"
-#: Backends by module path (``name -> "package.module"`` whose ``BACKEND`` is the class): the
-#: built-in ones, for code and tests written before the entry points, and for a source tree
-#: that was never installed. Looked at after :func:`register_backend` and the entry points.
-#: The backends this package ships, for a source tree run without installing it (installed, the
-#: ``neuromodels.backends`` entry points name them, as they name any other package's).
-BACKENDS: dict[str, str] = dict(BUILTIN)
-_registered: dict[str, "Callable[[], Backend] | str"] = {}
 
 _current: contextvars.ContextVar[tuple["Connection", ...]] = contextvars.ContextVar(
     "neuromodels_connections", default=()
@@ -51,100 +39,6 @@ _tokens: contextvars.ContextVar[tuple[contextvars.Token[tuple["Connection", ...]
 #: The connection made current by :meth:`Connection.activate` (process-wide, under any ``with``).
 _activated: "Connection | None" = None
 _activated_lock = threading.Lock()
-
-
-# -- backends --------------------------------------------------------------------------------------
-def register_backend(name: str, factory: "Callable[[], Backend] | str") -> None:
-    """Make a backend available as ``Connection(..., backend=name)`` without an installed
-    package: ``factory`` is a :class:`~neuromodels.core.backend.Backend` subclass (or any
-    callable returning a backend), or ``"module:attribute"``.
-
-    Installed packages declare theirs instead in the ``neuromodels.backends`` entry-point
-    group (``mylab = mylab.neuromodels:MyBackend``).
-
-    >>> from neuromodels.core.backend import Backend
-    >>> class Mine(Backend):
-    ...     name = "mine"
-    >>> register_backend("mine", Mine)
-    >>> Connection("http://127.0.0.1:9", backend="mine").backend.name
-    'mine'
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError("a backend name is a non-empty string")
-    _registered[name] = factory
-
-
-@lru_cache(maxsize=1)
-def _entry_points() -> dict[str, str]:
-    from importlib.metadata import entry_points
-
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def available_backends() -> list[str]:
-    """The names ``backend=`` accepts."""
-    return sorted({*_entry_points(), *_registered, *BACKENDS})
-
-
-def _load(target: str) -> Any:
-    module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name.strip())
-    if not attribute:
-        return module.BACKEND
-    value: Any = module
-    for part in attribute.strip().split("."):
-        value = getattr(value, part)
-    return value
-
-
-def load_backend(name: str) -> Backend:
-    """A fresh backend object for ``name`` (registered, an entry point, or :data:`BACKENDS`)."""
-    target: Any = _registered.get(name) or _entry_points().get(name) or BACKENDS.get(name)
-    if target is None:
-        hint = difflib.get_close_matches(name, available_backends(), n=1) if isinstance(name, str) else []
-        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ValueError(f"unknown backend {name!r}{extra}; the backends are: {', '.join(available_backends())}")
-    if isinstance(target, str):
-        try:
-            target = _load(target)
-        except ModuleNotFoundError:
-            message = f"the {name} backend is not part of this version of neuromodels"
-        else:
-            return target()  # type: ignore[no-any-return]
-        raise NotSupported(message)
-    backend = target()
-    if not isinstance(backend, Backend):
-        raise TypeError(f"the factory registered for backend {name!r} did not return a Backend")
-    return backend
-
-
-# -- options ---------------------------------------------------------------------------------------
-#: The keywords every backend accepts (besides ``url`` and ``backend``).
-COMMON_OPTIONS = ("project", "token", "http_user", "http_password", "timeout", "max_workers", "retries",
-                  "backoff", "verify", "progress", "public_key", "private_key", "max_body", "cache", "cache_ttl")
-#: Other clients' names for our keywords.
-ALIASES = {"api_token": "token", "project_id": "project", "server": "url", "max_threads": "max_workers",
-           "username": "http_user", "password": "http_password", "dataset": "project", "ssl_verify": "verify",
-           "verify_ssl": "verify", "retry": "retries", "workers": "max_workers"}
-
-
-def _suggest(name: str, known: list[str]) -> str:
-    if name in ALIASES and ALIASES[name] in known + ["url"]:
-        return f"{name!r} (did you mean {ALIASES[name]}=?)"
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"{name!r} (did you mean {close[0]}=?)" if close else repr(name)
-
-
-def _number(name: str, value: Any, *, minimum: float, whole: bool = False, strictly: bool = False) -> None:
-    """Refuse booleans, non-numbers, non-finite and out-of-range values for a numeric option."""
-    kinds = (int,) if whole else (int, float)
-    ok = isinstance(value, kinds) and not isinstance(value, bool)
-    if ok:
-        ok = math.isfinite(value) and (value > minimum if strictly else value >= minimum)
-    if not ok:
-        what = "a whole number" if whole else "a finite number"
-        bound = f"> {minimum:g}" if strictly else f">= {minimum:g}"
-        raise ValueError(f"{name} must be {what} {bound}, not {value!r}")
 
 
 class Connection(RawRequestsMixin):

@@ -148,7 +148,7 @@ def test_built_in_backends_are_declared_as_entry_points():
 
 
 def test_an_installed_package_plugs_a_backend_in_through_its_entry_point(tmp_path, monkeypatch):
-    from neuromodels import connection
+    from neuromodels import registry
     from neuromodels.connection import available_backends
 
     (tmp_path / "plugged_backend.py").write_text(
@@ -158,12 +158,12 @@ def test_an_installed_package_plugs_a_backend_in_through_its_entry_point(tmp_pat
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugged\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[neuromodels.backends]\nplugged = plugged_backend:Plugged\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    connection._entry_points.cache_clear()
+    registry._entry_points.cache_clear()
     try:
         assert Connection("http://127.0.0.1:9", backend="plugged").backend.name == "plugged"
         assert "plugged" in available_backends()
     finally:
-        connection._entry_points.cache_clear()
+        registry._entry_points.cache_clear()
 
 
 def test_register_backend_for_a_backend_without_a_package():
