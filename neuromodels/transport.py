@@ -1,31 +1,24 @@
 """HTTP in one place: session, deadlines, retries with backoff, error mapping, a parallel map.
 
 Retry policy: :mod:`neuromodels.retry` holds it as a value (:class:`RetryPolicy`) and names the
-ways an attempt fails (:class:`Failure`). A write whose fate is unknown (reset or timed out
-after it was sent, or a reply that arrived but cannot be read) is never repeated; it raises with
-``sent=True, outcome_unknown=True`` so the write contract reports it as unknown and settles it
-by looking.
+ways an attempt fails (:class:`Failure`). A write whose fate is unknown (reset or timed out after
+it was sent, or a reply that cannot be read) is never repeated: it raises with ``sent=True,
+outcome_unknown=True``, and the write contract settles it by looking.
 
 Deadlines and sizes:
-
 * ``timeout`` bounds each attempt as a whole: connecting, the headers *and* the body. A server
   that answers a few bytes at a time is cut off when the time is up, and such a slow answer is
   not retried (it would be as slow again). A server that sends nothing at all for ``timeout``
   seconds is retried like any other timeout.
-* ``Retry-After`` is read as seconds or as an HTTP date; nonsense (``nan``, negative, garbage)
-  counts as no hint, and a wait longer than ``timeout`` ends the call at once instead of
-  sleeping.
+* ``Retry-After`` (seconds or an HTTP date; nonsense is no hint): a wait longer than ``timeout``
+  ends the call at once.
 * ``max_body`` caps the *decoded* size of a body (a gzip bomb stops at the cap):
   :class:`~neuromodels.core.errors.ResponseTooLarge`.
 
-Redirects are followed for reads only, and only within the origin the connection was made for
-(same host and port; ``http`` may become ``https`` on the same host, never the reverse).
-Anything else raises :class:`~neuromodels.core.errors.RedirectRefused` naming the target, so no
-credential of any kind travels to another server. Following re-applies the connection's
-authentication to the new request (Cytomine signs each path anew).
-
-Many requests at once, and Ctrl-C: :mod:`neuromodels.parallel`. Connections held to the deadline
-and bodies read within it: :mod:`neuromodels.deadlines`.
+Redirects are followed for reads only, within the connection's origin (:mod:`neuromodels.origins`);
+anything else is :class:`~neuromodels.core.errors.RedirectRefused`, so no credential travels to
+another server. Following re-applies the connection's authentication (Cytomine signs each path).
+Many requests at once and Ctrl-C: :mod:`neuromodels.parallel`; deadlines: :mod:`neuromodels.deadlines`.
 """
 
 from __future__ import annotations
@@ -53,8 +46,10 @@ if TYPE_CHECKING:
     from .core.backend import Backend
     from .cache import ReadCache
 
-from .replies import ERROR_TEXT, body_text, error_text, json_as, parse_json, parse_text
-from .retry import MAX_RETRY_AFTER, Failure, RetryPolicy, parse_retry_after
+from .backends import identify
+from .replies import body_text, error_text, json_as, parse_json, parse_text
+from .origins import _where, same_origin
+from .retry import Failure, RetryPolicy, parse_retry_after
 from .deadlines import _GRACE, _WATCHDOG, Adapter, NoDHAdapter, _Garbled, _local, _read_body, _refused, _TooLarge, _TooSlow
 from .parallel import Outcome, ParallelMap, _in_item, _interrupt, interrupted, note_write
 
@@ -68,46 +63,6 @@ MAX_REDIRECTS = 5
 #: The default cap on a decoded response body, in bytes (``max_body=None`` lifts it).
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or _DEFAULT_PORTS.get(scheme)
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def same_origin(base: str, target: str) -> bool:
-    """May a request to ``base`` follow a redirect to ``target`` with its credentials?
-
-    Only to the same host and port with the same scheme, or from ``http`` to ``https`` on the
-    same host (same port, or https's default port).
-
-    >>> same_origin("http://a.org:8000/x", "http://a.org:8000/y")
-    True
-    >>> same_origin("http://a.org/x", "https://a.org/y"), same_origin("https://a.org/x", "http://a.org/y")
-    (True, False)
-    >>> same_origin("http://a.org:8000/x", "http://a.org:8001/x"), same_origin("http://a.org/", "http://b.org/")
-    (False, False)
-    """
-    scheme, host, port = _origin(base)
-    to_scheme, to_host, to_port = _origin(target)
-    if not host or host != to_host or to_port is None or port is None:
-        return False
-    if to_scheme == scheme:
-        return to_port == port
-    return scheme == "http" and to_scheme == "https" and to_port in (port, 443)
-
-
-def _where(url: str) -> str:
-    """A URL as errors may show it: no credentials, no query string."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 class Transport(ParallelMap):
@@ -278,7 +233,7 @@ class Transport(ParallelMap):
                 if key is not None and self.cache is not None:
                     self.cache.put(key, response)
                 return error  # type: ignore[no-any-return]
-            self._identify(response, error)
+            identify.note_kind(self, response, error)
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.status_code in (429, 503) else None
             if retry_after is not None and retry_after > min(limit, self.retry.max_wait):
                 error.message += f" (the server asked to wait {retry_after:.0f} s, longer than the timeout of {limit:g} s)"
@@ -391,28 +346,6 @@ class Transport(ParallelMap):
                                  method=method, path=path, status=response.status_code)
         return error
 
-    def _identify(self, response: requests.Response, error: NeuromodelsError) -> None:
-        """An answer that another kind of server would give: ask once whether this is the kind
-        of server the backend expects, and say so at once (no retries) when it is not. Parallel
-        tasks failing alike wait for one look and share what it found."""
-        from .backends import identify
-
-        with self._identify_lock:
-            if self.kind_confirmed is not True and identify.suspect(response, error):
-                wrong = identify.check_kind(self, error)
-                self.kind_confirmed = wrong is None
-                if wrong is not None:
-                    raise wrong
-            key = (type(error).__name__, error.message)
-            if key not in self._hints:
-                if len(self._hints) > 100:
-                    self._hints.clear()
-                self._hints[key] = identify.explain(self, error)
-            hint = self._hints[key]
-        if hint is not None:
-            error.message = f"{error.message} ({hint})"
-            error.args = (error.message,)
-
     def _avoid_dh(self, url: str) -> bool:
         """Mount the no-DH adapter for this host, once. False when it is already mounted."""
         parts = urllib3.util.parse_url(url)
@@ -455,9 +388,8 @@ class Transport(ParallelMap):
             time.sleep(delay)
 
     def derive(self, base_url: str, *, auth: requests.auth.AuthBase | None = None) -> "Transport":
-        """A transport to another host with this one's deadlines, retries, parallelism, TLS
-        verification and caps, and its own auth (none by default: credentials stay with the
-        server they are for). Image hosts and tile mirrors use it; close it when done."""
+        """Another host (tiles, images) with this one's deadlines, retries and caps, and its own
+        auth (none by default: credentials stay with their server). Close it when done."""
         derived = Transport(base_url, self.backend, auth=auth, timeout=self.timeout, retry=self.retry,
                             max_workers=self.max_workers, verify=self.verify, progress=self.progress,
                             max_body=self.max_body)

@@ -149,3 +149,24 @@ def explain(transport: "Transport", error: NeuromodelsError) -> str | None:
         if isinstance(datasets, Mapping):
             hint = f"dataset {parts[3]!r} is not on this Clio server; its datasets: {', '.join(map(str, datasets)) or 'none'}"
     return hint
+
+
+def note_kind(transport: "Transport", response: requests.Response, error: NeuromodelsError) -> None:
+    """An answer that another kind of server would give: ask once whether this is the kind of
+    server the backend expects, and say so at once (no retries) when it is not. Parallel tasks
+    failing alike wait for one look and share what it found; a hint for the error is added."""
+    with transport._identify_lock:
+        if transport.kind_confirmed is not True and suspect(response, error):
+            wrong = check_kind(transport, error)
+            transport.kind_confirmed = wrong is None
+            if wrong is not None:
+                raise wrong
+        key = (type(error).__name__, error.message)
+        if key not in transport._hints:
+            if len(transport._hints) > 100:
+                transport._hints.clear()
+            transport._hints[key] = explain(transport, error)
+        hint = transport._hints[key]
+    if hint is not None:
+        error.message = f"{error.message} ({hint})"
+        error.args = (error.message,)
