@@ -67,7 +67,7 @@ def _uses_origin(job: _Job) -> bool:
 
 
 def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
-    from ..backends.catmaid.neurons import IMPORT_ORIGIN
+    from ..backends.catmaid.origins import IMPORT_ORIGIN
     from ..models import Neuron
 
     if neuron.nodes is None or len(neuron.nodes) == 0:
@@ -98,7 +98,7 @@ def _by_origin(job: _Job, models: list["Neuron"]) -> dict[str, int]:
     """Source id -> skeleton id of copies recorded in CATMAID's import origins; decides whether
     this copy records its markers there (a server without the route, or source ids that are not
     numbers, get marker annotations)."""
-    from ..backends.catmaid.neurons import skeletons_from_origin
+    from ..backends.catmaid.origins import skeletons_from_origin
     from ..core.errors import NotFound
 
     ids = [n.id for n in models]

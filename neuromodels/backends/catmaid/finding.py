@@ -8,11 +8,14 @@ Each filter that the annotation query cannot express becomes a set of allowed sk
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Mapping
 
 from ...connection import Connection
 from ...core.backend import Filter, as_list
+from ...core.errors import NotFound
 from . import api
+from .api import pid
 from .common import INT
 from .converter import form_list
 from .users import user_ids
@@ -122,3 +125,33 @@ def restrict(conn: Connection, modifiers: Mapping[str, Any]) -> set[int] | None:
         form += [("source_url", modifiers["source_url"]), ("source_project_id", str(int(modifiers["source_project"])))]
         meet({int(s) for s in api.read(conn, "/skeletons/from-origin", form).values()})
     return allowed
+
+
+def annotation_groups(conn: Connection, wanted: Any) -> list[str]:
+    """One ``annotated_with`` value per wanted annotation (ids joined by commas mean any of
+    them). An annotation that does not exist is NotFound naming the close matches."""
+    index = api.annotation_index(conn)
+    known = set(index.values())
+    groups = []
+    for a in as_list(wanted):
+        if isinstance(a, str) and a.startswith("/"):
+            try:
+                pattern = re.compile(a[1:])
+            except re.error as e:
+                raise ValueError(f"annotation {a!r} is not a valid regular expression: {e}") from None
+            ids = sorted(i for name, i in index.items() if pattern.search(name))
+            if not ids:
+                raise NotFound(f"no annotation in project {pid(conn)} matches the regular expression {a[1:]!r}",
+                               missing=[a])
+            groups.append(",".join(str(i) for i in ids))
+        elif isinstance(a, str):
+            if a not in index:
+                raise NotFound(f"no annotation {a!r} in project {pid(conn)}{api.close_names(a, index)}; "
+                               "'/regex' matches by regular expression ('/(?i)^pn$' ignores case)", missing=[a])
+            groups.append(str(index[a]))
+        else:
+            if int(a) not in known:
+                raise NotFound(f"no annotation with id {int(a)} in project {pid(conn)}"
+                               f"{api.close_names(str(a), index)}", missing=[a])
+            groups.append(str(int(a)))
+    return groups

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 import requests
 
 from ...connection import Connection
-from ...core.errors import NeuromodelsError, NotFound, ProtocolError
-from ...formats.swc import cable_length, roots
-from ...transport import parse_json
+from ...core.errors import NotFound, ProtocolError
+from ...formats.swc import roots
 from ...models import Neuron
-from ...core.backend import Filter, as_list, check_id, check_name
+from ...core.backend import Filter, check_name
 from ...core.capabilities import (
-    BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes, Settle, Settlement,
+    BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes,
 )
-from ..settling import before_sending, settle_each
-from ..tracing import Connectivity, Reviews
+from ..settling import before_sending
 from . import api, converter as cv, edits, finding, replies
 from .api import chunks, pid
 from .compact import copy_parsed, neurons_from_compact_many
@@ -32,46 +28,18 @@ from .converter import form_list
 from .provenance import CatmaidNeuronHistory
 from .statistics import CatmaidNeuronStatistics
 
+from .finding import annotation_groups
+from .neuron_settling import NeuronSettling
+from .origins import _by_skeleton, _origin_form
+from .neuron_tables import NeuronCircuitsAndTables
 from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
 from ...core.paging import OffsetPaging, Page, Window, read_pages
 from ...core.partitions import FieldTable, LongTable
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
-#: ``Neuron.extra`` key of an import origin: ``{"url": str, "project": int, "id": int}``. CATMAID
-#: keeps it with the skeleton (``skeletons/origin``, ``skeletons/from-origin``), out of the
-#: annotation list; copies between servers use it to recognise what they made before.
-IMPORT_ORIGIN = "import_origin"
-
-
-def _origin_form(model: Any) -> list[tuple[str, Any]]:
-    origin = (model.extra or {}).get(IMPORT_ORIGIN)
-    if not origin:
-        return []
-    return [("source_url", str(origin["url"])), ("source_project_id", int(origin["project"])),
-            ("source_id", int(origin["id"])), ("source_type", "skeleton")]
-
-
-def skeletons_from_origin(conn: Connection, url: str, project: int, source_ids: Sequence[int]) -> dict[int, int]:
-    """Source id -> skeleton id of the skeletons imported from ``url``/``project`` with those
-    source ids (CATMAID's ``skeletons/from-origin``), in chunks."""
-    found: dict[int, int] = {}
-    for chunk in chunks(list(source_ids), 500):
-        data = [("source_url", url), ("source_project_id", int(project))] + form_list("source_ids", chunk)
-        body = api.read(conn, "/skeletons/from-origin", data)
-        found.update({int(k): int(v) for k, v in (body or {}).items()})
-    return found
-
-
-def _by_skeleton(error: NotFound, model: Any, done: str) -> NotFound:
-    """CATMAID names the neuron id ("Could not find neuron #101"); users hold the skeleton id."""
-    error.message = (f"no neuron with skeleton id {model.id} on the server ({done} already, or never saved "
-                     f"here?); CATMAID said: {error.message}")
-    error.args = (error.message,)
-    return error
-
-
-class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, LoadNodes, Connectivity, Reviews,
+class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Count, Create, BulkUpdate, Delete,
+                    LoadNodes,
                     CatmaidNeuronHistory, CatmaidNeuronStatistics,
                     CatmaidProofreading, CatmaidNodeQueries, CatmaidCircuits):
     #: The requests behind each operation (shown in the docs' capability tables).
@@ -204,33 +172,7 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             n.nodes, n.connectors, n.tags = loaded.nodes, loaded.connectors, loaded.tags
 
     def _annotation_groups(self, conn: Connection, wanted: Any) -> list[str]:
-        """One ``annotated_with`` value per wanted annotation (ids joined by commas mean any of
-        them). An annotation that does not exist is NotFound naming the close matches."""
-        index = api.annotation_index(conn)
-        known = set(index.values())
-        groups = []
-        for a in as_list(wanted):
-            if isinstance(a, str) and a.startswith("/"):
-                try:
-                    pattern = re.compile(a[1:])
-                except re.error as e:
-                    raise ValueError(f"annotation {a!r} is not a valid regular expression: {e}") from None
-                ids = sorted(i for name, i in index.items() if pattern.search(name))
-                if not ids:
-                    raise NotFound(f"no annotation in project {pid(conn)} matches the regular expression {a[1:]!r}",
-                                   missing=[a])
-                groups.append(",".join(str(i) for i in ids))
-            elif isinstance(a, str):
-                if a not in index:
-                    raise NotFound(f"no annotation {a!r} in project {pid(conn)}{api.close_names(a, index)}; "
-                                   "'/regex' matches by regular expression ('/(?i)^pn$' ignores case)", missing=[a])
-                groups.append(str(index[a]))
-            else:
-                if int(a) not in known:
-                    raise NotFound(f"no annotation with id {int(a)} in project {pid(conn)}"
-                                   f"{api.close_names(str(a), index)}", missing=[a])
-                groups.append(str(int(a)))
-        return groups
+        return annotation_groups(conn, wanted)
 
     def _query(self, conn: Connection, modifiers: Mapping[str, Any]) -> tuple[list[tuple[str, str]], set[int] | None]:
         """query-targets form for the filters, and the skeleton ids a volume allows (None: any)."""
@@ -455,112 +397,3 @@ class CatmaidNeuron(BulkFetch, List, Count, Create, BulkUpdate, Delete, Settle, 
             api.write(conn, f"/neuron/{model.neuron_id}/delete")
         except NotFound as e:
             raise _by_skeleton(e, model, "deleted") from None
-
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
-        """An import whose reply was lost is adopted only when the server shows it is ours: a
-        neuron with its exact name, node count and root position, whose skeleton id is above the
-        highest one that existed when the import was sent (ids only grow), whose root the server
-        records as created after the send (server clock, from its ``Date`` header), by the
-        token's user where that is known, and whose skeleton no other model of this process
-        holds. None: it was not stored (sent again). Several, an import this process did not
-        send, or a lookup that failed: unknown, never guessed (each neuron is looked up on its
-        own, so one failed read leaves only its own neuron unknown)."""
-        from_date = api.date_offset(conn)
-        return settle_each(conn, models, lambda model: self._settle_one(conn, model, from_date))
-
-    def _settle_one(self, conn: Connection, model: Any, from_date: float | None) -> Settlement:
-        state = api.CatmaidState.of(conn)
-        ticket = api.TICKETS.get(model)
-        if ticket is None:
-            return Settlement.unknown(
-                "this process did not send its import, so no neuron on the server can be shown to be it")
-        sent, mark = ticket
-        form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
-        others = api.claimed(conn, model)
-        skids = [s for e in self._entities(conn, form, None) for s in e["skeleton_ids"] if s > mark and s not in others]
-        root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-        loaded = self.load(conn, skids) if skids else {}
-        if set(skids) - set(loaded):
-            # Listed by name but not readable now (deleted since, or a partial answer): no proof
-            # either way.
-            return Settlement.unknown(f"neuron(s) named {model.name!r} could not be read to compare")
-        shaped: dict[int, int] = {}  # skeleton id -> its root node id
-        for neuron in loaded.values():
-            nodes = neuron.nodes
-            if nodes is None:
-                continue
-            candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-            if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
-                shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
-        if not shaped:
-            return Settlement.absent()
-        own_node, own_answered = state.own()
-        asked = list(shaped.values()) + ([own_node] if own_node else [])
-        info = api.read(conn, "/node/user-info", form_list("node_ids", asked), replies.user_info)
-        own = info.get(str(own_node)) if own_node else None
-        if own is not None:  # an import of ours: the token's user, and the server's clock
-            state.user = int(own["user"])
-            api.observe_clock(conn, own["creation_time"], own_answered)
-        skew, slack = api.clock_skew(conn, from_date)
-        since = sent + skew - slack
-        mine = [skid for skid, node in shaped.items()
-                if api.epoch(info[str(node)]["creation_time"]) >= since
-                and (state.user is None or int(info[str(node)]["user"]) == state.user)]
-        if not mine:
-            return Settlement.absent()  # only older neurons (anyone's) look like it
-        adopted = api.CLAIMS.adopt(conn, "skeleton", model, mine)
-        if adopted is None:
-            return Settlement.unknown(
-                f"{len(mine)} neurons named {model.name!r} with its nodes were created since the import was "
-                "sent; which one is this import's cannot be told")
-        found = loaded[adopted]
-        model.neuron_id, model.nodes = found.neuron_id, found.nodes
-        state.bump(adopted)
-        return Settlement.stored(adopted)
-
-    # connectivity and reviews ----------------------------------------------------------------------
-    def partners(self, conn: Connection, model: Any, min_synapses: int) -> pd.DataFrame:
-        form = form_list("source_skeleton_ids", [model.id]) + [("boolean_op", "OR"), ("with_nodes", "false")]
-        table = api.read(conn, "/skeletons/connectivity", form, lambda body: cv.partners_frame(body, int(model.id)))
-        table = table[table["n_synapses"] >= min_synapses].reset_index(drop=True)
-        names = api.neuron_names(conn, table["skeleton_id"].tolist())
-        table["name"] = [names.get(int(s)) for s in table["skeleton_id"]]
-        result: pd.DataFrame = table[["skeleton_id", "direction", "n_synapses", "name", "n_nodes"]]
-        return result
-
-    def adjacency(self, conn: Connection, models: Sequence[Any]) -> pd.DataFrame:
-        skids = list(dict.fromkeys(int(m.id) for m in models))
-        form = form_list("rows", skids) + form_list("columns", skids) + [("with_locations", "false")]
-        frame: pd.DataFrame = api.read(conn, "/skeleton/connectivity_matrix", form,
-                                       lambda body: cv.adjacency_frame(body, skids))
-        return frame
-
-    def reviews(self, conn: Connection, model: Any) -> pd.DataFrame:
-        frame: pd.DataFrame = api.get(conn, f"/skeleton/{int(model.id)}/reviewed-nodes", shape=cv.reviews_frame)
-        return frame
-
-    def mark_reviewed(self, conn: Connection, model: Any, node_ids: Sequence[int]) -> pd.DataFrame:
-        nodes = [check_id(n, int, "node id") for n in node_ids]
-        answers = conn.transport.map_values(lambda n: api.write(conn, f"/node/{n}/reviewed", shape=replies.reviewed), nodes,
-                                            desc="marking reviewed")
-        return cv.reviews_frame({str(n): [[a["reviewer_id"], a["review_time"]]] for n, a in zip(nodes, answers)})
-
-    # tables ---------------------------------------------------------------------------------------
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
-        """``id`` (skeleton id), ``neuron_id``, ``name``, ``annotations``; when any member has
-        its nodes loaded also ``n_nodes``, ``n_connectors``, ``cable_length`` (in the
-        project's units, nm) and ``soma`` (the node tagged "soma", else None)."""
-        loaded = any(m.nodes is not None for m in models)
-        result = []
-        for m in models:
-            row: dict[str, Any] = {"id": m.id, "neuron_id": m.neuron_id, "name": m.name,
-                                   "annotations": list(m.annotations or [])}
-            if loaded:
-                has = m.nodes is not None
-                row["n_nodes"] = len(m.nodes) if has else None
-                row["n_connectors"] = len(m.connectors) if m.connectors is not None else None
-                row["cable_length"] = cable_length(m.nodes) if has else None
-                soma = (m.tags or {}).get("soma") or []
-                row["soma"] = int(soma[0]) if soma else None
-            result.append(row)
-        return result
