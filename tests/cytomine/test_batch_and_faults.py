@@ -178,9 +178,9 @@ def test_settling_never_adopts_an_annotation_made_before_the_create(image, bundl
         older = Annotation(geometry=spot, image=image.id).save()
         resources.current_user(conn)
         resources.CytomineState.of(conn).clock_offset = 0.0  # the bundled server shares this machine's clock
-        from neuromodels.backends.cytomine import annotations
+        from neuromodels.backends.cytomine import annotation_settling
 
-        monkeypatch.setattr(annotations, "CLOCK_SLACK", 0.2)
+        monkeypatch.setattr(annotation_settling, "CLOCK_SLACK", 0.2)
         time.sleep(0.5)
         bundled.add_fault(Fault("reset", method="POST", path=r"^/api/annotation\.json$", when="before"))
         mine = AnnotationCollection([Annotation(geometry=spot, image=image.id)])

@@ -14,18 +14,19 @@ from shapely.geometry.base import BaseGeometry
 
 from ...connection import Connection
 from .windows import CytomineCrops
-from ...core.errors import BadRequest, NeuromodelsError, NotFound, ProtocolError
+from ...core.errors import BadRequest, NotFound, ProtocolError
 from ...models import Annotation, ImageInstanceCollection
 from ...transport import parse_json
 from ...core.backend import Filter, check_id
-from ...core.capabilities import BulkCreate, Errors, Settle, Settlement, Update
+from ...core.capabilities import BulkCreate, Errors, Update
 from ...core.partitions import LongTable, PartitionBy
 from . import converter as cv
 from . import naming
+from .annotation_settling import AnnotationSettling
+from .annotation_tables import AnnotationRows
 
 from .domains import (
-    BATCH, BOOL, CLOCK_SLACK, CommandDelete, CommandFetch, CommandList, CytomineState, DomainExtras,
-    INT, _LOCK, _SENT, _claimed, _drop_empty, _number, current_user, every,
+    BATCH, BOOL, CommandDelete, CommandFetch, CommandList, CytomineState, DomainExtras, INT, _LOCK, _SENT, _claimed, every,
 )
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ def geometries_table(annotations: Sequence[Any]) -> "pd.DataFrame":
     })
 
 
-class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandDelete, Settle, DomainExtras,
+class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, CommandList, BulkCreate, Update, CommandDelete,
+                         DomainExtras,
                          CytomineCrops):
     """Annotations: geometry, image, terms and key-value properties.
 
@@ -386,133 +388,3 @@ class CytomineAnnotation(CommandFetch, CommandList, BulkCreate, Update, CommandD
         if isinstance(bbox, (tuple, list)):
             params["bbox"] = ",".join(f"{v:g}" for v in bbox)
         return params
-
-    # -- settling lost creates --------------------------------------------------------------------------------
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
-        """A create whose reply was lost is looked up among its image's annotations. Only an
-        annotation the library can show it made counts: created by this connection's user, after
-        the create was sent, not claimed by another model, with the same geometry. One such match
-        settles it; none means not stored (sent again); several, or no way to tell who this
-        connection is or when it sent, leave it unknown."""
-        state = CytomineState.of(conn)
-        claimed = _claimed(conn)
-        try:
-            me = current_user(conn)
-        except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
-            return [Settlement.unknown(f"cannot tell which annotations are this user's ({e})")] * len(models)
-        by_image: dict[int, list[Annotation]] = {}
-        for image in {m.image for m in models if m.id is None}:
-            by_image[image] = every(conn, "/api/annotation.json", self.structure,
-                                    {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
-        result: list[Settlement] = []
-        for model in models:
-            if model.id is not None:
-                result.append(self._settle_update(conn, model))
-                continue
-            sent = _SENT.get(model)
-            if sent is None:
-                result.append(Settlement.unknown("when its create was sent is not known (another session?)"))
-                continue
-            since = sent + state.clock_offset - CLOCK_SLACK  # in the server's clock
-            hits = []
-            for a in by_image[model.image]:
-                created = cv.timestamp(a.extra.get("created"))
-                holder = claimed.get(a.id)
-                if ((holder is not None and holder is not model) or a.extra.get("user") != me.id
-                        or a.geometry is None or created is None or created.timestamp() < since):
-                    continue
-                if a.geometry.equals(model.geometry):
-                    hits.append(a)
-            if len(hits) == 1:
-                claimed[hits[0].id] = model
-                result.append(self._adopt(conn, model, hits[0].id))
-            elif not hits:
-                result.append(Settlement.absent())
-            else:
-                result.append(Settlement.unknown(
-                    f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))
-        return result
-
-    def _adopt(self, conn: Connection, model: Any, found: int) -> Settlement:
-        """A lost create found stored: its properties (sent after the create) are sent now."""
-        if not model.properties:
-            return Settlement.stored(found)
-        model.id = found
-        try:
-            self.write_properties(conn, model)
-        except NeuromodelsError as e:
-            return Settlement.unknown(f"stored as annotation {found}, its properties not yet ({e})")
-        return Settlement.stored(found)
-
-    def _settle_update(self, conn: Connection, model: Any) -> Settlement:
-        """An update whose reply was lost: done if the server now holds what the model says."""
-        try:
-            server = self.fetch_one(conn, model.id, properties=model.properties is not None)
-        except NotFound:
-            return Settlement.unknown(f"annotation {model.id} is gone from the server")
-        same = ((model.geometry is None or (server.geometry is not None and server.geometry.equals(model.geometry)))
-                and sorted(server.terms or []) == sorted(model.terms or [])
-                and (model.properties is None or server.properties == {
-                    k: cv.property_value(v) for k, v in model.properties.items() if v is not None}))
-        if same:
-            return Settlement.stored(model.id)
-        return Settlement.unknown(f"an update of annotation {model.id} may not have arrived; fetch() it and "
-                                  "update again")
-
-    # -- tables -------------------------------------------------------------------------------------------------
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
-        """Columns: id, image, project, user, username, created (UTC), area, perimeter (and their
-        units, as the server measures them: microns where the image is calibrated, else pixels),
-        terms (ids), term_names, geometry; properties when any member has them loaded."""
-        names = self._term_names(conn, models) if conn is not None else {}
-        users = self._usernames(conn, {m.project for m in models if m.project is not None}) if conn is not None else {}
-        with_properties = any(m.properties is not None for m in models)
-        rows = []
-        for m in models:
-            x = m.extra
-            user = x.get("user")
-            row: dict[str, Any] = {
-                "id": m.id, "image": m.image, "project": m.project, "user": user,
-                "username": users.get(user) if user is not None else None,
-                "created": cv.timestamp(x.get("created")),
-                "area": _number(x.get("area")), "area_unit": x.get("areaUnit"),
-                "perimeter": _number(x.get("perimeter")), "perimeter_unit": x.get("perimeterUnit"),
-                "terms": list(m.terms or []),
-                "term_names": [names.get(t, str(t)) for t in m.terms or []],
-                "geometry": m.geometry,
-            }
-            if with_properties:
-                row["properties"] = m.properties
-            rows.append(row)
-        return _drop_empty(rows)
-
-    def _term_names(self, conn: Connection, models: Sequence[Any]) -> dict[int, str]:
-        """Term id -> name, read once per ontology (of the annotations' projects)."""
-        state = CytomineState.of(conn)
-        names: dict[int, str] = {}
-        for project in {m.project for m in models if m.project is not None}:
-            if project not in state.ontologies:
-                state.ontologies[project] = conn.transport.request(
-                    "GET", f"/api/project/{project}.json", parse=lambda r: parse_json(r).get("ontology"))
-            ontology = state.ontologies[project]
-            if ontology is None:
-                continue
-            if ontology not in state.term_names:
-                state.term_names[ontology] = {
-                    int(t["id"]): str(t["name"])
-                    for t in every(conn, f"/api/ontology/{ontology}/term.json", lambda row: row)}
-            names.update(state.term_names[ontology])
-        return names
-
-    def _usernames(self, conn: Connection, projects: set[Any]) -> dict[int, str]:
-        state = CytomineState.of(conn)
-        found: dict[int, str] = {}
-        for project in projects:
-            if project not in state.usernames:
-                state.usernames[project] = {int(u["id"]): str(u.get("username")) for u in every(
-                    conn, f"/api/project/{project}/user.json", lambda row: row)}
-            found.update(state.usernames[project])
-        me = state.me
-        if me is not None and me.username is not None:
-            found.setdefault(me.id, me.username)
-        return found

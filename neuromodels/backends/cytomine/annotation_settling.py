@@ -1,0 +1,95 @@
+"""What became of Cytomine annotation writes whose reply was lost (the Settle capability)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+
+from ...connection import Connection
+from ...core.errors import NeuromodelsError, NotFound
+from ...models import Annotation
+from ...core.capabilities import Settle, Settlement
+from . import converter as cv
+
+from .domains import CLOCK_SLACK, CytomineState, _SENT, _claimed, current_user, every
+
+
+class AnnotationSettling(Settle):
+    """Mixed into the Cytomine annotation resource, which provides these:"""
+
+    if TYPE_CHECKING:
+        def structure(self, row: Any) -> Any: ...
+        def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None: ...
+        def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any: ...
+
+    # -- settling lost creates --------------------------------------------------------------------------------
+    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+        """A create whose reply was lost is looked up among its image's annotations. Only an
+        annotation the library can show it made counts: created by this connection's user, after
+        the create was sent, not claimed by another model, with the same geometry. One such match
+        settles it; none means not stored (sent again); several, or no way to tell who this
+        connection is or when it sent, leave it unknown."""
+        state = CytomineState.of(conn)
+        claimed = _claimed(conn)
+        try:
+            me = current_user(conn)
+        except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
+            return [Settlement.unknown(f"cannot tell which annotations are this user's ({e})")] * len(models)
+        by_image: dict[int, list[Annotation]] = {}
+        for image in {m.image for m in models if m.id is None}:
+            by_image[image] = every(conn, "/api/annotation.json", self.structure,
+                                    {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
+        result: list[Settlement] = []
+        for model in models:
+            if model.id is not None:
+                result.append(self._settle_update(conn, model))
+                continue
+            sent = _SENT.get(model)
+            if sent is None:
+                result.append(Settlement.unknown("when its create was sent is not known (another session?)"))
+                continue
+            since = sent + state.clock_offset - CLOCK_SLACK  # in the server's clock
+            hits = []
+            for a in by_image[model.image]:
+                created = cv.timestamp(a.extra.get("created"))
+                holder = claimed.get(a.id)
+                if ((holder is not None and holder is not model) or a.extra.get("user") != me.id
+                        or a.geometry is None or created is None or created.timestamp() < since):
+                    continue
+                if a.geometry.equals(model.geometry):
+                    hits.append(a)
+            if len(hits) == 1:
+                claimed[hits[0].id] = model
+                result.append(self._adopt(conn, model, hits[0].id))
+            elif not hits:
+                result.append(Settlement.absent())
+            else:
+                result.append(Settlement.unknown(
+                    f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))
+        return result
+
+    def _adopt(self, conn: Connection, model: Any, found: int) -> Settlement:
+        """A lost create found stored: its properties (sent after the create) are sent now."""
+        if not model.properties:
+            return Settlement.stored(found)
+        model.id = found
+        try:
+            self.write_properties(conn, model)
+        except NeuromodelsError as e:
+            return Settlement.unknown(f"stored as annotation {found}, its properties not yet ({e})")
+        return Settlement.stored(found)
+
+    def _settle_update(self, conn: Connection, model: Any) -> Settlement:
+        """An update whose reply was lost: done if the server now holds what the model says."""
+        try:
+            server = self.fetch_one(conn, model.id, properties=model.properties is not None)
+        except NotFound:
+            return Settlement.unknown(f"annotation {model.id} is gone from the server")
+        same = ((model.geometry is None or (server.geometry is not None and server.geometry.equals(model.geometry)))
+                and sorted(server.terms or []) == sorted(model.terms or [])
+                and (model.properties is None or server.properties == {
+                    k: cv.property_value(v) for k, v in model.properties.items() if v is not None}))
+        if same:
+            return Settlement.stored(model.id)
+        return Settlement.unknown(f"an update of annotation {model.id} may not have arrived; fetch() it and "
+                                  "update again")
