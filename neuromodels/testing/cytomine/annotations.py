@@ -13,9 +13,10 @@ from werkzeug.wrappers import Request, Response
 from ..harness import route
 from .base import CytomineBase, CytomineError, grouped, not_found, reply
 from .store import next_ids, now_ms
+from .narrowing import AnnotationNarrowing
 
 
-class AnnotationViews(CytomineBase):
+class AnnotationViews(AnnotationNarrowing, CytomineBase):
     def annotation_json(self, row: tuple[Any, ...], groups: set[str] | None = None, listing: bool = False) -> dict[str, Any]:
         return self.annotation_docs([row], groups, listing)[0]
 
@@ -233,42 +234,6 @@ class AnnotationViews(CytomineBase):
         page = self.db.read(f"SELECT a.* {query} ORDER BY a.id DESC LIMIT ? OFFSET ?", [*params, size, offset])
         return self.counted_envelope(request, total, self.annotation_docs(page, groups, listing=True))
 
-
-    def narrow(self, rows: list[Any], args: Any, ids: Any) -> list[Any]:
-        """The filters on what hangs off annotations: tracks, groups (links), one annotation, the
-        distance to a base annotation, the box of another annotation. No retrieval runs here, so
-        no annotation has a suggested term."""
-        def keep(found: set[int]) -> None:
-            nonlocal rows
-            rows = [r for r in rows if r[0] in found]
-
-        tracks = ids("track") + ids("tracks")
-        if tracks:
-            keep({d["annotationIdent"] for t in tracks for d in self.docs("annotationtrack", track=t)})
-        groups = ids("group") + ids("groups")
-        if groups:
-            keep({d["annotationIdent"] for g in groups for d in self.docs("annotationlink", group=g)})
-        if ids("annotation"):
-            keep(set(ids("annotation")))
-        if args.get("suggestedTerm"):
-            keep(set())
-
-        def geometry_of(text: str) -> Any:
-            if text.strip().isdigit():
-                found = self.db.read("SELECT location FROM annotation WHERE id = ?", (int(text),))
-                if not found:
-                    raise not_found("UserAnnotation", text)
-                return shapely.wkt.loads(found[0][0])
-            return shapely.wkt.loads(text)
-
-        if args.get("baseAnnotation"):
-            base = geometry_of(str(args["baseAnnotation"]))
-            limit = float(args.get("maxDistanceBaseAnnotation") or 0)
-            rows = [r for r in rows if shapely.wkt.loads(r[5]).distance(base) <= limit]
-        if args.get("bboxAnnotation"):
-            area = box(*geometry_of(str(args["bboxAnnotation"])).bounds)
-            rows = [r for r in rows if shapely.wkt.loads(r[5]).intersects(area)]
-        return rows
 
     @route("/api/annotation/<int:id>.json", "/api/userannotation/<int:id>.json")
     def annotation(self, request: Request, user: int, id: int) -> Response:
