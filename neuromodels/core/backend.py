@@ -163,6 +163,9 @@ class Backend:
     options: ClassVar[Mapping[str, Any]] = {}
     #: Default parallel requests for this server (a polite number for public servers).
     default_max_workers: ClassVar[int] = 8
+    #: The unit of the coordinates its servers store (``"1 nanometer"``), for conversions with
+    #: navis; None: not known.
+    units: ClassVar[str | None] = None
     #: Its part of ``neuromodels demo`` on its bundled server, as ``"module:function"`` (the
     #: function takes a print function), or None. Imported only when the demo runs.
     demo: ClassVar[str | None] = None

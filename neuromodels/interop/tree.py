@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .optional import require
-from .units import BACKEND_UNITS, length_scale, scale_columns, target_units
+from .units import length_scale, scale_columns, target_units
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -38,7 +38,7 @@ def _units(neuron: "Neuron", units: Any) -> Any:
     from ..core.errors import NoConnection
 
     try:
-        return BACKEND_UNITS.get(Connection.current().backend.name)
+        return Connection.current().backend.units
     except NoConnection:
         return None
 
@@ -235,7 +235,7 @@ class NavisCollectionMixin:
             from ..connection import Connection
 
             try:
-                units = BACKEND_UNITS.get(Connection.current(connection).backend.name)
+                units = Connection.current(connection).backend.units
             except Exception:  # noqa: BLE001 - no connection: each neuron's own units
                 units = None
         return navis.NeuronList([n.to_navis(units=units if not n.extra.get("units") else None) for n in members])

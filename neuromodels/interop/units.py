@@ -11,9 +11,6 @@ from typing import Any
 
 from .optional import require
 
-#: The units each server's coordinates are in (navis' ``units``).
-BACKEND_UNITS = {"catmaid": "1 nanometer", "neuromorpho": "1 micrometer", "clio": "8 nanometer"}
-
 #: Where no server says otherwise, coordinates are nanometres (CATMAID's and most EM data's).
 DEFAULT_UNITS = "1 nanometer"
 
@@ -48,7 +45,7 @@ def unit_name(neuron: Any) -> str | None:
         from ..core.errors import NoConnection
 
         try:
-            units = BACKEND_UNITS.get(Connection.current().backend.name)
+            units = Connection.current().backend.units
         except NoConnection:
             return None
     if units is None:
@@ -72,7 +69,7 @@ def target_units(units: Any) -> str:
     from ..core.errors import NoConnection
 
     try:
-        return BACKEND_UNITS.get(Connection.current().backend.name, DEFAULT_UNITS)
+        return Connection.current().backend.units or DEFAULT_UNITS
     except NoConnection:
         return DEFAULT_UNITS
 

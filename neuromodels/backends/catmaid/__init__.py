@@ -35,6 +35,7 @@ class CatmaidAuth(requests.auth.AuthBase):
 class CatmaidBackend(Backend):
     name = "catmaid"
     demo = "neuromodels.backends.catmaid.demo:demo"
+    units = "1 nanometer"
     resources = {
         Project: resources.CatmaidProject,
         ImageInstance: resources.CatmaidImageInstance,

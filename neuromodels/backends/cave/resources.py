@@ -121,7 +121,7 @@ class TableRows(Resource):
 
 
 class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDelete, Settle):
-    copies_from = {"cave": "neuromodels.transfer.cave:_copy_cave_annotations"}
+    copies_from = {"cave": "neuromodels.backends.cave.copying:_copy_cave_annotations"}
     endpoints = {
         "fetch, list": "POST /materialize/api/v3/datastack/{datastack}/query (live, at timestamp=) or "
                        ".../version/{version}/table/{table}/query; Arrow where pyarrow is installed",

@@ -37,6 +37,7 @@ from ...core.capabilities import absent
 class ClioBackend(Backend):
     name = "clio"
     demo = "neuromodels.backends.clio.demo:demo"
+    units = "8 nanometer"
     resources = {
         Project: resources.ClioProject,
         Annotation: resources.ClioAnnotation,

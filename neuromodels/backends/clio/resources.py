@@ -110,7 +110,7 @@ class ClioProject(Fetch, List):
 
 class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
-    copies_from = {"clio": "neuromodels.transfer.annotations:_copy_clio_annotations"}
+    copies_from = {"clio": "neuromodels.backends.clio.copying:_copy_clio_annotations"}
     #: Records are keyed by body id: a lost write (create or update) is read back and compared.
     settles_updates = True
     endpoints = {

@@ -99,7 +99,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
     ``properties`` stays None (not loaded). Setting ``properties`` and saving creates, changes and
     (for keys removed from a loaded dict) deletes them through the property routes.
     """
-    copies_from = {"cytomine": "neuromodels.transfer.annotations:_copy_cytomine_annotations"}
+    copies_from = {"cytomine": "neuromodels.backends.cytomine.copying:_copy_cytomine_annotations"}
     #: A lost update is looked up (geometry and properties compared): a property written twice is two.
     settles_updates = True
     #: A dask pull splits by image (the server lists annotations by image, not by ids).

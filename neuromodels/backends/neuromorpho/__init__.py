@@ -33,6 +33,7 @@ __all__ = ["BACKEND", "NeuroMorphoBackend", "PersistenceVector", "article", "fie
 class NeuroMorphoBackend(Backend):
     name = "neuromorpho"
     demo = "neuromodels.backends.neuromorpho.demo:demo"
+    units = "1 micrometer"
     resources = {
         Neuron: resources.NeuroMorphoNeuron,
         Project: resources.NeuroMorphoProject,

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from ..models import Annotation
+    from ...models import Annotation
 
-from .core import Origin, _Job, _apply, _mark, _origin, _save
+from ...transfer.core import Origin, _Job, _apply, _mark, _origin, _save
 
 POSITION = "_position"
 
@@ -35,7 +35,7 @@ def _key(properties: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _copy_cave_annotations(models: list["Annotation"], job: _Job) -> list["Annotation"]:
-    from ..models import Annotation, AnnotationCollection
+    from ...models import Annotation, AnnotationCollection
 
     report = job.report
     copies: list[Annotation] = []
