@@ -287,7 +287,8 @@ def test_cell(servers, backend, op, fault, monkeypatch):
     monkeypatch.setattr("neuromodels.backends.cave.services.PAGE", 2)
     with connect(server):
         if op in ("fetch", "collection"):
-            objs = case.group(3)
+            with connect(server, timeout=10):  # the setup is not under test: no short deadline
+                objs = case.group(3)
             method, path = case.read[op]
             injected = server.add_fault(Fault(method=method, path=path, skip=case.later_page if op == "collection" else 0, **spec))
             want = expected_read(fault)
@@ -329,7 +330,8 @@ def test_cell(servers, backend, op, fault, monkeypatch):
 
         if op == "update" and fault in getattr(case, "settles_updates_inline", ()):
             want = None
-        obj = None if op == "save" else case.make()
+        with connect(server, timeout=10):  # the setup is not under test: no short deadline
+            obj = None if op == "save" else case.make()
         target = case.new() if op == "save" else obj
         if op == "update":
             case.change(target)
