@@ -102,7 +102,7 @@ class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
 # -- Volume ---------------------------------------------------------------------------------------------------------
 class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
     #: The requests behind each operation (shown in the docs' capability tables).
-    copies_from = {"catmaid": "neuromodels.transfer.volumes:_copy_volumes"}
+    copies_from = {"catmaid": "neuromodels.backends.catmaid.copy_volumes:copy_from_catmaid"}
     endpoints = {
         "fetch": "GET /{project}/volumes/{id}/",
         "list": "GET /{project}/volumes/",
