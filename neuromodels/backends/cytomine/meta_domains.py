@@ -9,6 +9,7 @@ from ...connection import Connection
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ...core.capabilities import Delete, Update
+from ...core.routes import Route
 from . import converter as cv
 from .documents import Doc, f
 from .domains import CommandCRUD, CommandCreate, CommandList
@@ -26,9 +27,10 @@ def _check_domain(value: Any) -> None:
 
 
 class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
-    endpoints = {"list": "GET /api/domain/{class}/{id}/property.json", "create": "POST /api/domain/{class}/{id}/property.json",
-                 "update": "PUT /api/domain/{class}/{id}/property/{pid}.json",
-                 "delete": "DELETE /api/domain/{class}/{id}/property/{pid}.json"}
+    requests = {"list": Route("GET", "/api/domain/{class}/{domain}/property.json"),
+                "create": Route("POST", "/api/domain/{class}/{domain}/property.json"),
+                "update": Route("PUT", "/api/domain/{class}/{domain}/property/{id}.json"),
+                "delete": Route("DELETE", "/api/domain/{class}/{domain}/property/{id}.json")}
     route = key = "property"
     model_type = Property
     filters = {"project": f("project", "properties of this project id"), "image": f("image", "of this image instance id"),
@@ -46,7 +48,7 @@ class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         ((name, value),) = modifiers.items()
         cls, ident = value if name == "domain" else (_ON[name], value)
-        return f"/api/domain/{cls}/{ident}/property.json"
+        return self.requests["list"].path_for(**{"class": cls, "domain": ident})
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
@@ -61,26 +63,25 @@ class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
     def to_wire(self, model: Any) -> dict[str, Any]:
         return cv.property_body(model.domain_class, model.domain_id, model.key, model.value, model.id)
 
-    def _base(self, model: Any) -> str:
-        return f"/api/domain/{model.domain_class}/{model.domain_id}/property"
+    def _on(self, model: Any, **more: Any) -> dict[str, Any]:
+        """The path values naming the object a property is on."""
+        return {"class": model.domain_class, "domain": model.domain_id, **more}
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", self._base(model) + ".json", json=self.to_wire(model),
-                                            parse=self.read_command))
+        model.assign(self.send(conn, "create", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("PUT", f"{self._base(model)}/{self.saved(model)}.json",
-                                            json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "update", self._on(model, id=self.saved(model)), json=self.to_wire(model),
+                               parse=self.read_command))
 
     def delete(self, conn: Connection, model: Any) -> None:
-        conn.transport.request("DELETE", f"{self._base(model)}/{self.saved(model)}.json")
+        self.send(conn, "delete", self._on(model, id=self.saved(model)))
 
 
 class CytomineDescription(Doc, CommandCreate, Update, Delete):
-    endpoints = {"fetch": "GET /api/domain/{class}/{id}/description.json (Description.of)",
-                 "create": "POST /api/domain/{class}/{id}/description.json",
-                 "update": "PUT /api/domain/{class}/{id}/description.json",
-                 "delete": "DELETE /api/domain/{class}/{id}/description.json"}
+    requests = {"read": Route("GET", "/api/domain/{class}/{domain}/description.json", note="Description.of"),
+                **{op: Route(method, "/api/domain/{class}/{domain}/description.json")
+                   for op, method in (("create", "POST"), ("update", "PUT"), ("delete", "DELETE"))}}
     route = key = "description"
     model_type = Description
     not_supported = {"fetch": "read a description with Description.of(obj)",
@@ -93,26 +94,25 @@ class CytomineDescription(Doc, CommandCreate, Update, Delete):
         check_name(model.domain_class, "the class of the object (use Description.on(obj, text))")
         check_id(model.domain_id, int, "the object's id")
 
-    def _path(self, model: Any) -> str:
-        return f"/api/domain/{model.domain_class}/{model.domain_id}/description.json"
+    def _on(self, model: Any) -> dict[str, Any]:
+        return {"class": model.domain_class, "domain": model.domain_id}
 
     def read(self, conn: Connection, cls: type, target: Any) -> Description:
         name, ident = domain_of(target)
-        return self.fetch_model(conn, f"/api/domain/{name}/{ident}/description.json")  # type: ignore[no-any-return]
+        path = self.requests["read"].path_for(**{"class": name, "domain": ident})
+        return self.fetch_model(conn, path)  # type: ignore[no-any-return]
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", self._path(model), json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "create", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
     def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("PUT", self._path(model), json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "update", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
     def delete(self, conn: Connection, model: Any) -> None:
-        conn.transport.request("DELETE", self._path(model))
+        self.send(conn, "delete", self._on(model))
 
 
 class CytomineTag(Doc, CommandCRUD):
-    endpoints = {"fetch": "GET /api/tag/{id}.json", "list": "GET /api/tag.json", "create": "POST /api/tag.json",
-                 "update": "PUT /api/tag/{id}.json", "delete": "DELETE /api/tag/{id}.json (and its associations)"}
     route = key = "tag"
     model_type = Tag
     routes = {"": "/api/tag.json"}
@@ -122,8 +122,8 @@ class CytomineTag(Doc, CommandCRUD):
 
 
 class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
-    endpoints = {"list": "GET /api/relation/parent/term.json", "create": "POST /api/relation/parent/term.json",
-                 "delete": "DELETE /api/relation/parent/term1/{parent}/term2/{child}.json"}
+    requests = {"create": Route("POST", "/api/relation/parent/term.json"),
+                "delete": Route("DELETE", "/api/relation/parent/term1/{parent}/term2/{child}.json")}
     route = key = "relationterm"
     model_type = TermRelation
     routes = {"": "/api/relation/parent/term.json"}
@@ -137,8 +137,8 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
         check_id(model.child, int, "child term id")
 
     def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", "/api/relation/parent/term.json", json=self.to_wire(model),
-                                            parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
+        model.assign(self.send(conn, "create", json=self.to_wire(model),
+                               parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Any:
         # The server lists every parent relation; the filters are applied here.
@@ -149,7 +149,7 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
     def delete(self, conn: Connection, model: Any) -> None:
-        conn.transport.request("DELETE", f"/api/relation/parent/term1/{model.parent}/term2/{model.child}.json")
+        self.send(conn, "delete", {"parent": model.parent, "child": model.child})
 
 
 __all__ = ["CLASS_NAME", "CytomineDescription", "CytomineProperty", "CytomineTag", "CytomineTermRelation"]
