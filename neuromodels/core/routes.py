@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import string
 from typing import Any
-from urllib.parse import quote
 
 import attrs
+
+from .backend import segment
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
@@ -43,7 +44,8 @@ class Route:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.path) if name)
 
     def path_for(self, **values: Any) -> str:
-        """The path with its placeholders filled (each value quoted as one path segment).
+        """The path with its placeholders filled, each value as one path segment
+        (:func:`~neuromodels.core.backend.segment`: quoted, dot segments refused).
 
         >>> Route("GET", "/{project}/volumes/{id}/").path_for(project=1, id="a/b")
         '/1/volumes/a%2Fb/'
@@ -51,7 +53,7 @@ class Route:
         missing = [name for name in self.placeholders if values.get(name) is None]
         if missing:
             raise ValueError(f"{self.method} {self.path} needs {', '.join(missing)}")
-        return self.path.format(**{name: quote(str(values[name]), safe="") for name in self.placeholders})
+        return self.path.format(**{name: segment(values[name]) for name in self.placeholders})
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}" + (f" ({self.note})" if self.note else "")

@@ -10,9 +10,11 @@ def test_a_route_fills_its_placeholders_as_path_segments():
     assert route.placeholders == ("class", "domain", "id")
     assert route.path_for(**{"class": "be.cytomine.Project", "domain": 5, "id": 9}) == \
         "/api/domain/be.cytomine.Project/5/property/9.json"
-    # a value cannot reach another path: slashes and dots-only segments are quoted
+    # a value cannot reach another path: slashes are quoted, dot segments refused
     assert route.path_for(**{"class": "../admin", "domain": 5, "id": "1/2"}) == \
         "/api/domain/..%2Fadmin/5/property/1%2F2.json"
+    with pytest.raises(ValueError, match="cannot be a name"):
+        route.path_for(**{"class": "..", "domain": 5, "id": 1})
 
 
 def test_a_missing_value_is_an_error_before_any_request():

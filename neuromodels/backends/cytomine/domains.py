@@ -183,6 +183,8 @@ class Command(Resource):
     route: ClassVar[str] = ""
     key: ClassVar[str] = ""
     model_type: ClassVar[type] = object
+    #: The requests the class itself declared (``requests`` holds them merged with the standard ones).
+    _declared: ClassVar[Mapping[str, Route]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -195,10 +197,13 @@ class Command(Resource):
             "update": Route("PUT", f"/api/{cls.route}/{{id}}.json", note="the whole object"),
             "delete": Route("DELETE", f"/api/{cls.route}/{{id}}.json"),
         }
-        own = cls.__dict__.get("requests")
-        more = dict(own) if own is not None else {k: v for k, v in cls.requests.items() if k not in standard}
-        # An operation the class describes in prose is not the standard request.
-        cls.requests = {**{k: v for k, v in standard.items() if k not in cls.endpoints}, **more}
+        # What this class and its bases declare themselves wins over the standard requests, and
+        # an operation described in prose has none.
+        cls._declared = dict(cls.__dict__.get("requests", {}))
+        declared: dict[str, Route] = {}
+        for klass in reversed(cls.__mro__):
+            declared.update(klass.__dict__.get("_declared", {}))
+        cls.requests = {**{k: v for k, v in standard.items() if k not in cls.endpoints}, **declared}
 
     def structure(self, row: Mapping[str, Any]) -> Any:
         return cv.converter.structure(row, self.model_type)
