@@ -6,50 +6,27 @@ answer looks like that (404, 405 or 501), the transport asks
 once per connection: does the server answer the expected kind's cheap, public "who are you"
 request? If not, the error says which kind was expected and which one answered, if any.
 
-The same place makes two common mistakes name what was expected: a project (CATMAID) the server
-does not have, and a Clio version the dataset does not have.
+Each backend declares how its servers say what they are (``Backend.identity``), so a backend
+added through an entry point is told apart like the shipped ones. The same place adds what a
+backend's ``hint`` says to errors about a missing project, dataset or version.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
 
-from ..core.errors import BadRequest, NeuromodelsError, NotFound, WrongServer
+from ..core.errors import NeuromodelsError, WrongServer
 
 if TYPE_CHECKING:
+    from ..core.backend import ServerIdentity
     from ..transport import Transport
 
 log = logging.getLogger("neuromodels")
 
-
-def _is_catmaid(body: Any) -> bool:
-    return isinstance(body, Mapping) and "SERVER_VERSION" in body
-
-
-def _is_cytomine(body: Any) -> bool:
-    return isinstance(body, Mapping) and "alive" in body
-
-
-def _is_neuromorpho(body: Any) -> bool:
-    return isinstance(body, Mapping) and body.get("status") == "UP"
-
-
-def _is_clio(body: Any) -> bool:
-    return isinstance(body, Mapping) and all(isinstance(v, Mapping) and "versions" in v for v in body.values())
-
-
-#: backend name -> (its name for people, the request every server of the kind answers, the check)
-SIGNATURES: dict[str, tuple[str, str, Callable[[Any], bool]]] = {
-    "catmaid": ("CATMAID", "/version", _is_catmaid),
-    "cytomine": ("Cytomine", "/server/ping", _is_cytomine),
-    "neuromorpho": ("NeuroMorpho.org", "/api/health", _is_neuromorpho),
-    "clio": ("Clio", "/v2/datasets", _is_clio),
-}
 
 #: Statuses a server of another kind (or none) typically answers our paths with.
 SUSPECT_STATUSES = (404, 405, 501)
@@ -93,62 +70,52 @@ def _try(transport: "Transport", path: str) -> Any:
         return None
 
 
+def _identities(transport: "Transport") -> dict[str, "ServerIdentity"]:
+    """The identity every registered backend declares, the connection's own first."""
+    from ..registry import available_backends, load_backend
+
+    found = {transport.backend.name: transport.backend.identity} if transport.backend.identity else {}
+    for name in available_backends():
+        if name not in found:
+            try:
+                identity = load_backend(name).identity
+            except Exception:  # noqa: BLE001 - a backend that cannot load declares nothing here
+                continue
+            if identity is not None:
+                found[name] = identity
+    return found
+
+
 def check_kind(transport: "Transport", error: NeuromodelsError) -> WrongServer | None:
-    """None when the server answers as the connection's kind (or the kind has no signature);
-    else the :class:`WrongServer` error to raise instead of ``error``."""
-    own = transport.backend.name
-    if own not in SIGNATURES:
+    """None when the server answers as the connection's kind (or the kind declares no
+    identity); else the :class:`WrongServer` error to raise instead of ``error``."""
+    own, mine = transport.backend.name, transport.backend.identity
+    if mine is None:
         return None
-    label, path, check = SIGNATURES[own]
     try:
-        if check(_probe(transport, path)):
+        if mine.check(_probe(transport, mine.path)):
             return None
     except _NoAnswer:
         return None
-    found = next((kind for kind, (_, other_path, other) in SIGNATURES.items()
-                  if kind != own and other(_try(transport, other_path))), None)
+    others = {kind: identity for kind, identity in _identities(transport).items() if kind != own}
+    found = next((kind for kind, identity in others.items() if identity.check(_try(transport, identity.path))), None)
     where = urlsplit(transport.base_url)
     url = f"{where.scheme}://{where.netloc.rsplit('@', 1)[-1]}{where.path}"
     said = f"{error.method} {error.path} -> {error.status}: {error.message}"[:200]
     if found is not None:
-        instead = f"it answers as a {SIGNATURES[found][0]} server: use backend={found!r}"
+        instead = f"it answers as a {others[found].label} server: use backend={found!r}"
     else:
-        instead = f"it does not answer as any server kind neuromodels knows (GET {path} is not {label}'s answer)"
-    message = (f"{url} is not a {label} server (backend={own!r}): {instead}. Check the URL, including its "
+        instead = f"it does not answer as any server kind neuromodels knows (GET {mine.path} is not {mine.label}'s answer)"
+    message = (f"{url} is not a {mine.label} server (backend={own!r}): {instead}. Check the URL, including its "
                f"path, and backend=. The request was {said}")
     return WrongServer(message, expected=own, found=found, status=error.status, method=error.method,
                        path=error.path, server_message=error.server_message, sent=error.sent)
 
 
 def explain(transport: "Transport", error: NeuromodelsError) -> str | None:
-    """What was expected, for an error about a missing project, version or dataset (None for
-    other errors: those cost no request)."""
-    own = transport.backend.name
-    text = f"{error.message} {error.server_message or ''}"
-    parts = (error.path or "").split("/")
-    hint = None
-    if own == "catmaid" and isinstance(error, NotFound) and "Project matching query" in text:
-        project = parts[1] if len(parts) > 1 else "?"
-        projects = _try(transport, "/projects/")
-        if isinstance(projects, list):
-            names = ", ".join(f"{p.get('id')} ({p.get('title')!r})" for p in projects[:20] if isinstance(p, Mapping))
-            hint = (f"project {project!r} is not on this CATMAID server or not visible to this user; "
-                    f"the projects it shows: {names or 'none'}")
-    elif own == "clio" and isinstance(error, BadRequest) and "version" in text.lower() and len(parts) > 3:
-        project = parts[3]  # /v2/json-annotations/<dataset>/...
-        said = re.search(r"version (\S+)", text, re.IGNORECASE)
-        version = said.group(1) if said else "?"
-        datasets = _try(transport, "/v2/datasets")
-        entry = datasets.get(str(project)) if isinstance(datasets, Mapping) else None
-        if isinstance(entry, Mapping):
-            versions = [str(v.get("version")) for v in entry.get("versions") or [] if isinstance(v, Mapping)]
-            hint = (f"version {version!r} is not a version of dataset {project!r}; its versions: "
-                    f"{', '.join(versions) or 'none'} (default {entry.get('tag')!r})")
-    elif own == "clio" and isinstance(error, NotFound) and "dataset" in text.lower() and len(parts) > 3:
-        datasets = _try(transport, "/v2/datasets")
-        if isinstance(datasets, Mapping):
-            hint = f"dataset {parts[3]!r} is not on this Clio server; its datasets: {', '.join(map(str, datasets)) or 'none'}"
-    return hint
+    """What was expected, for an error about a missing project, version or dataset: the
+    backend's :meth:`~neuromodels.core.backend.Backend.hint` (other errors cost no request)."""
+    return transport.backend.hint(error, lambda path: _try(transport, path))
 
 
 def note_kind(transport: "Transport", response: requests.Response, error: NeuromodelsError) -> None:

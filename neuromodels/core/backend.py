@@ -166,6 +166,24 @@ class ForeignEnvironment:
     client: str = ""
 
 
+@attrs.frozen
+class ServerIdentity:
+    """How a server of a kind says what it is: a cheap, public GET every server of the kind
+    answers, and a check of its JSON. When a request fails the way another kind of server would
+    answer it, the transport asks this (:mod:`neuromodels.backends.identify`) and raises
+    :class:`~neuromodels.core.errors.WrongServer` naming the kind that did answer.
+
+    >>> who = ServerIdentity("Notes", "/notes/version", lambda body: isinstance(body, dict) and "notes" in body)
+    >>> who.check({"notes": "1.0"}), who.check([])
+    (True, False)
+    """
+
+    #: The kind's name for people ("CATMAID").
+    label: str
+    path: str
+    check: Callable[[Any], bool]
+
+
 class Backend:
     """A server kind: its resources, its authentication and its error envelope.
 
@@ -190,6 +208,8 @@ class Backend:
     demo: ClassVar[str | None] = None
     #: Another client's environment variables ``Connection.from_env()`` reads for this backend.
     environment: ClassVar[ForeignEnvironment | None] = None
+    #: How its servers say what they are (None: a wrong server is not told apart).
+    identity: ClassVar[ServerIdentity | None] = None
 
     def __init__(self) -> None:
         self._instances: dict[type, Resource] = {}
@@ -213,6 +233,12 @@ class Backend:
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         """Parse the server's error envelope; None for a success (also checks 200-with-error)."""
+        return None
+
+    def hint(self, error: NeuromodelsError, ask: Callable[[str], Any]) -> str | None:
+        """What was expected, for an error about a missing project, version or dataset: a
+        sentence added to the error's message (None: nothing to add). ``ask(path)`` GETs a
+        public path of the server once (its JSON, or None)."""
         return None
 
     def ping(self, conn: "Connection") -> Any:

@@ -95,3 +95,44 @@ def test_unknown_clio_version_and_dataset_list_what_there_is():
         wrong = Connection(server.url, backend="clio", project="NOPE", token=server.token)
         with pytest.raises(NotFound, match=r"dataset 'NOPE' is not on this Clio server; its datasets: VNC"):
             AnnotationCollection().fetch(connection=wrong)
+
+
+def test_cave_against_another_kind_and_another_kind_against_cave(catmaid):
+    from neuromodels import Project
+
+    conn = Connection(catmaid.url, backend="cave", project="minnie", token="t", retries=0)
+    with pytest.raises(WrongServer, match=r"is not a CAVE server \(backend='cave'\).*use backend='catmaid'"):
+        Project.fetch("minnie", connection=conn)
+    with serve("cave") as cave:
+        wrong = Connection(cave.url, backend="catmaid", project=1, token="t", retries=0)
+        with pytest.raises(WrongServer, match="it answers as a CAVE server: use backend='cave'"):
+            Neuron.fetch(1, connection=wrong)
+
+
+def test_a_registered_backend_is_told_apart_by_the_identity_it_declares(tmp_path):
+    """The kinds are declarations (Backend.identity): a backend from an entry point or
+    register_backend() is named like the shipped ones."""
+    import toy  # noqa: F401 - registers the toy backend
+    from neuromodels import registry
+    from neuromodels.connection import register_backend
+    from neuromodels.core.backend import ServerIdentity
+
+    class Lab(toy.ToyBackend):
+        name = "labkind"
+        identity = ServerIdentity("Lab", "/whoami.json", lambda body: isinstance(body, dict) and body.get("kind") == "lab")
+
+    (tmp_path / "whoami.json").write_text('{"kind": "lab"}')
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: _Quiet(*a, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    register_backend("labkind", Lab)
+    try:
+        conn = Connection(f"http://127.0.0.1:{server.server_address[1]}", backend="catmaid", project=1, token="t",
+                          retries=0)
+        with pytest.raises(WrongServer, match="it answers as a Lab server: use backend='labkind'") as info:
+            Neuron.fetch(1, connection=conn)
+        assert info.value.found == "labkind"
+    finally:
+        registry._registered.pop("labkind", None)
+        server.shutdown()
+        server.server_close()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import requests
 
 from ...connection import BasicAuth, Connection, Secret, basic_auth
-from ...core.errors import NeuromodelsError
+from ...core.errors import NeuromodelsError, NotFound
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ...core.backend import Backend, ForeignEnvironment
+from ...core.backend import Backend, ForeignEnvironment, ServerIdentity
 from ...landmarks import Landmark, LandmarkGroup, Sampler
 from . import errors, landmarks, raw, resources
 
@@ -41,6 +41,7 @@ class CatmaidBackend(Backend):
         "CATMAID_SERVER",
         {"token": "CATMAID_API_TOKEN", "http_user": "CATMAID_HTTP_USER", "http_password": "CATMAID_HTTP_PASSWORD"},
         {"project": 1}, client="pymaid's")
+    identity = ServerIdentity("CATMAID", "/version", lambda body: isinstance(body, Mapping) and "SERVER_VERSION" in body)
     resources = {
         Project: resources.CatmaidProject,
         ImageInstance: resources.CatmaidImageInstance,
@@ -60,6 +61,20 @@ class CatmaidBackend(Backend):
 
     def error_from_response(self, response: requests.Response) -> NeuromodelsError | None:
         return errors.error_from_response(response)
+
+    def hint(self, error: NeuromodelsError, ask: Callable[[str], Any]) -> str | None:
+        """A project the server does not have (or does not show this user): the ones it shows."""
+        text = f"{error.message} {error.server_message or ''}"
+        if not (isinstance(error, NotFound) and "Project matching query" in text):
+            return None
+        parts = (error.path or "").split("/")
+        project = parts[1] if len(parts) > 1 else "?"
+        projects = ask("/projects/")
+        if not isinstance(projects, list):
+            return None
+        names = ", ".join(f"{p.get('id')} ({p.get('title')!r})" for p in projects[:20] if isinstance(p, Mapping))
+        return (f"project {project!r} is not on this CATMAID server or not visible to this user; "
+                f"the projects it shows: {names or 'none'}")
 
     def ping(self, conn: Connection) -> Any:
         return conn.transport.request("GET", "/version")

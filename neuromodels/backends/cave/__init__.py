@@ -23,7 +23,7 @@ from ...connection import Connection, Secret
 from ...core.errors import CredentialsRequired, NeuromodelsError, error_for_status
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
 from ...transport import error_text
-from ...core.backend import Backend, decode_json
+from ...core.backend import Backend, ServerIdentity, decode_json
 from . import resources
 
 TOKEN_ENV = "CAVE_TOKEN"
@@ -75,6 +75,9 @@ class CaveAuth(requests.auth.AuthBase):
 class CaveBackend(Backend):
     name = "cave"
     demo = "neuromodels.backends.cave.demo:demo"
+    #: The materialization service lists the API versions it serves (CAVEclient asks the same).
+    identity = ServerIdentity("CAVE", "/materialize/api/versions",
+                              lambda body: isinstance(body, list) and bool(body) and all(type(v) is int for v in body))
     resources = {
         Project: resources.CaveProject,
         Annotation: resources.CaveAnnotation,

@@ -13,15 +13,16 @@ Without ``token=``, the token is read from ``CLIO_TOKEN``, then ``~/.config/neur
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable, Mapping
 
 import requests
 
 from ...connection import Connection
-from ...core.errors import CredentialsRequired, NeuromodelsError, error_for_status
+from ...core.errors import BadRequest, CredentialsRequired, NeuromodelsError, NotFound, error_for_status
 from ...transport import error_text
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ...core.backend import Backend, decode_json
+from ...core.backend import Backend, ServerIdentity, decode_json
 from . import resources
 from .dvid import check_schema, ids_exist, json_schema
 from .services import (
@@ -52,6 +53,31 @@ class ClioBackend(Backend):
     #: ``version``: a tag or UUID for reads and writes (default: the dataset's own);
     #: ``replace``/``conditional``: write modes (also per collection).
     options = {"version": None, "replace": False, "conditional": None}
+    identity = ServerIdentity("Clio", "/v2/datasets", lambda body: isinstance(body, Mapping) and all(
+        isinstance(v, Mapping) and "versions" in v for v in body.values()))
+
+    def hint(self, error: NeuromodelsError, ask: Callable[[str], Any]) -> str | None:
+        """A version the dataset does not have, or a dataset the server does not have: the
+        ones there are."""
+        text = f"{error.message} {error.server_message or ''}"
+        parts = (error.path or "").split("/")  # /v2/json-annotations/<dataset>/...
+        if len(parts) <= 3 or not isinstance(error, (BadRequest, NotFound)):
+            return None
+        dataset = parts[3]
+        if isinstance(error, BadRequest) and "version" in text.lower():
+            said = re.search(r"version (\S+)", text, re.IGNORECASE)
+            version = said.group(1) if said else "?"
+            datasets = ask("/v2/datasets")
+            entry = datasets.get(str(dataset)) if isinstance(datasets, Mapping) else None
+            if isinstance(entry, Mapping):
+                versions = [str(v.get("version")) for v in entry.get("versions") or [] if isinstance(v, Mapping)]
+                return (f"version {version!r} is not a version of dataset {dataset!r}; its versions: "
+                        f"{', '.join(versions) or 'none'} (default {entry.get('tag')!r})")
+        if isinstance(error, NotFound) and "dataset" in text.lower():
+            datasets = ask("/v2/datasets")
+            if isinstance(datasets, Mapping):
+                return f"dataset {dataset!r} is not on this Clio server; its datasets: {', '.join(map(str, datasets)) or 'none'}"
+        return None
 
     def auth(self, conn: Connection) -> requests.auth.AuthBase | None:
         return auth_for(conn)

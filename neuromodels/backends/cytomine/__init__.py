@@ -17,7 +17,7 @@ from ...connection import Connection, Secret
 from ...core.errors import NeuromodelsError, error_for_status
 from ...transport import error_text
 from ...models import Annotation, Connector, ImageInstance, Neuron, Ontology, Project, Term, Volume
-from ...core.backend import Backend, decode_json
+from ...core.backend import Backend, ServerIdentity, decode_json
 from . import resources
 from . import images_in, meta_domains, people, raw, tracks
 from . import models as only_cytomine
@@ -103,6 +103,7 @@ class BearerAuth(requests.auth.AuthBase):
 class CytomineBackend(Backend):
     name = "cytomine"
     demo = "neuromodels.backends.cytomine.demo:demo"
+    identity = ServerIdentity("Cytomine", "/server/ping", lambda body: isinstance(body, dict) and "alive" in body)
     resources = {
         Project: resources.CytomineProject,
         ImageInstance: resources.CytomineImageInstance,

@@ -17,7 +17,7 @@ import requests
 from ...connection import Connection, basic_auth
 from ...core.errors import NeuromodelsError, error_for_status
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ...core.backend import Backend, decode_json
+from ...core.backend import Backend, ServerIdentity, decode_json
 from . import resources
 from ...landmarks import Landmark, LandmarkGroup, Sampler
 from ...core.capabilities import absent
@@ -33,6 +33,7 @@ __all__ = ["BACKEND", "NeuroMorphoBackend", "PersistenceVector", "article", "fie
 class NeuroMorphoBackend(Backend):
     name = "neuromorpho"
     demo = "neuromodels.backends.neuromorpho.demo:demo"
+    identity = ServerIdentity("NeuroMorpho.org", "/api/health", lambda body: isinstance(body, dict) and body.get("status") == "UP")
     units = "1 micrometer"
     resources = {
         Neuron: resources.NeuroMorphoNeuron,
