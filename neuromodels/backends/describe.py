@@ -14,14 +14,14 @@ from typing import Any
 from ..connection import load_backend
 from ..core.capabilities import BASIC_OPERATIONS, CAPABILITIES, List, Resource  # noqa: F401
 
-def _extra() -> list[type[Resource]]:
+def _extra() -> list[type[Resource[Any]]]:
     """Capabilities beyond the basic operations (read when asked: backends register theirs on import)."""
     from ..core import capabilities as resource
 
     return [c for c in resource.CAPABILITIES if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
 
 
-def _answer(resource: Resource, operation: str, present: set[str]) -> str:
+def _answer(resource: Resource[Any], operation: str, present: set[str]) -> str:
     if operation in present:
         return "yes"
     reason = resource.not_supported.get(operation) or f"this server has no way to {operation} it"

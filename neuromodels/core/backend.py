@@ -22,6 +22,7 @@ import requests
 from .errors import NeuromodelsError, NotSupported
 
 S = TypeVar("S", bound="ConnectionState")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -97,6 +98,15 @@ def check_name(name: Any, what: str) -> None:
         raise ValueError(f"{what} is {len(name)} characters; the server keeps at most {MAX_NAME}")
 
 
+def required(value: T | None, what: str) -> T:
+    """A field a request needs, known to be set (``validate`` checked it before any request):
+    the value, typed without its None. Missing after all: ValueError, never a request with
+    ``None`` in it."""
+    if value is None:
+        raise ValueError(f"{what} is missing")
+    return value
+
+
 def segment(value: Any) -> str:
     """A user value as one URL path segment: every reserved character percent-encoded, so that
     ``"VNC#x"`` or ``"a?b=1"`` can never reach another resource; dot segments and NUL refused."""
@@ -158,7 +168,7 @@ class Backend:
     """
 
     name: ClassVar[str] = ""
-    resources: ClassVar[Mapping[type, type[Resource]]] = {}
+    resources: ClassVar[Mapping[type, type[Resource[Any]]]] = {}
     #: Connection keywords this backend adds to the common ones.
     options: ClassVar[Mapping[str, Any]] = {}
     #: Default parallel requests for this server (a polite number for public servers).
@@ -171,14 +181,14 @@ class Backend:
     demo: ClassVar[str | None] = None
 
     def __init__(self) -> None:
-        self._instances: dict[type, Resource] = {}
+        self._instances: dict[type, Resource[Any]] = {}
         for model, resource_class in self.resources.items():
             resource = resource_class()
             resource.backend_name = self.name
             resource.model_name = model.__name__
             self._instances[model] = resource
 
-    def resource(self, model: type) -> Resource:
+    def resource(self, model: type) -> Resource[Any]:
         """The declaration for a model class (or NotSupported when the backend has none)."""
         for klass in model.__mro__:
             if klass in self._instances:

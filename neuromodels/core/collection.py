@@ -184,7 +184,7 @@ class Collection(MutableSequence[M], Generic[M]):
         return f"<{type(self).__name__} of {len(self)} {self.model.__name__}{plural}{' ' + mods if mods else ''}>"
 
     # -- querying -----------------------------------------------------------------------------------------
-    def _resource(self, connection: Connection | None) -> tuple[Connection, "Resource"]:
+    def _resource(self, connection: Connection | None) -> tuple[Connection, "Resource[Any]"]:
         conn = Connection.current(connection)
         return conn, conn.backend.resource(self.model)
 

@@ -55,7 +55,7 @@ def check_options(accepted: Mapping[str, Any], options: Mapping[str, Any], what:
     return {**accepted, **options}
 
 
-def check_writable(resource: Resource, model: "Model", fields: Sequence[str], operation: str) -> None:
+def check_writable(resource: Resource[Any], model: "Model", fields: Sequence[str], operation: str) -> None:
     """A field this backend cannot store is refused, never silently dropped."""
     allowed = resource.writable
     if operation == "create" and resource.creatable is not None:
@@ -73,12 +73,12 @@ def check_writable(resource: Resource, model: "Model", fields: Sequence[str], op
 
 
 # -- reading ------------------------------------------------------------------------------------------
-def fetch_one(conn: "Connection", resource: Resource, id: Any, options: Mapping[str, Any]) -> "Model":
+def fetch_one(conn: "Connection", resource: Resource[Any], id: Any, options: Mapping[str, Any]) -> "Model":
     fetcher = resource.require(Fetch)
     opts = check_options(resource.fetch_options, options, f"{resource.model_name}.fetch")
     if id is not None:
         id = check_id(id, resource.id_type, f"{resource.model_name} id")
-    loaded = fetcher.fetch_one(conn, id, **opts)
+    loaded: Model = fetcher.fetch_one(conn, id, **opts)
     if id is not None:
         if loaded.id is None:
             loaded.id = id
@@ -87,7 +87,7 @@ def fetch_one(conn: "Connection", resource: Resource, id: Any, options: Mapping[
     return loaded
 
 
-def iterate(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any], limit: int | None,
+def iterate(conn: "Connection", resource: Resource[Any], modifiers: Mapping[str, Any], limit: int | None,
             options: Mapping[str, Any]) -> Iterator["Model"]:
     """Every model matching ``modifiers``, checked before the first request, streamed."""
     lister = resource.require(List)
@@ -100,7 +100,7 @@ def iterate(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]
     return _paged(conn, lister.pages(conn, modifiers, limit, **opts), resource, limit)
 
 
-def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Resource,
+def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Resource[Any],
            limit: int | None) -> Iterator["Model"]:
     seen: set[Any] = set()
     n = 0
@@ -119,7 +119,7 @@ def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Res
                 return
 
 
-def fetch_ids(conn: "Connection", resource: Resource, ids: Sequence[Any], context: Mapping[str, Any],
+def fetch_ids(conn: "Connection", resource: Resource[Any], ids: Sequence[Any], context: Mapping[str, Any],
               options: Mapping[str, Any]) -> dict[Any, "Model"]:
     """The objects with these ids (each once), or :class:`NotFound` listing the missing ones."""
     unique = list(dict.fromkeys(check_id(i, resource.id_type, f"{resource.model_name} id") for i in ids))
@@ -131,7 +131,7 @@ def fetch_ids(conn: "Connection", resource: Resource, ids: Sequence[Any], contex
     return dict(found)
 
 
-def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Mapping[str, Any],
+def _by_ids(conn: "Connection", resource: Resource[Any], lister: List[Any], modifiers: Mapping[str, Any],
             limit: int | None, opts: Mapping[str, Any]) -> Iterator["Model"]:
     ids = [check_id(i, resource.id_type, f"{resource.model_name} id") for i in as_list(modifiers["ids"])]
     context = {k: v for k, v in modifiers.items() if k in resource.context_modifiers}
@@ -151,7 +151,7 @@ def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Map
             return
 
 
-def count(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]) -> int:
+def count(conn: "Connection", resource: Resource[Any], modifiers: Mapping[str, Any]) -> int:
     """How many objects match: the server's figure where it gives one, else the pages counted."""
     resource.check_modifiers(conn, modifiers)
     if isinstance(resource, Count):
@@ -160,7 +160,7 @@ def count(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]) 
 
 
 # -- writing ------------------------------------------------------------------------------------------
-def chunked(conn: "Connection", items: Sequence[T], resource: Resource) -> list[Sequence[T]]:
+def chunked(conn: "Connection", items: Sequence[T], resource: Resource[Any]) -> list[Sequence[T]]:
     """Chunks of at most the resource's ``batch_size``; with ``spread_chunks``, small enough
     that every parallel worker gets one."""
     size = resource.batch_size
@@ -190,7 +190,7 @@ def _each(conn: "Connection", fn: Callable[[Any], Any], models: Sequence["Model"
     return [o.error for o in conn.transport.map(fn, models, desc=desc)]
 
 
-def create_many(conn: "Connection", resource: Resource, models: Sequence["Model"],
+def create_many(conn: "Connection", resource: Resource[Any], models: Sequence["Model"],
                 modifiers: Mapping[str, Any]) -> Errors:
     creator = resource.require(Create)
     if isinstance(creator, BulkCreate) and len(models) > 1:  # one model: the single request
@@ -201,7 +201,7 @@ def create_many(conn: "Connection", resource: Resource, models: Sequence["Model"
     return _each(conn, lambda m: creator.create(conn, m, modifiers), models, f"saving {resource.model_name}s")
 
 
-def update_many(conn: "Connection", resource: Resource, models: Sequence["Model"],
+def update_many(conn: "Connection", resource: Resource[Any], models: Sequence["Model"],
                 modifiers: Mapping[str, Any]) -> Errors:
     updater = resource.require(Update)
     resource.prepare(conn, models, "update")
@@ -214,7 +214,7 @@ def update_many(conn: "Connection", resource: Resource, models: Sequence["Model"
                  f"updating {resource.model_name}s")
 
 
-def delete_many(conn: "Connection", resource: Resource, models: Sequence["Model"]) -> Errors:
+def delete_many(conn: "Connection", resource: Resource[Any], models: Sequence["Model"]) -> Errors:
     deleter = resource.require(Delete)
     resource.prepare(conn, models, "delete")
     if isinstance(deleter, BulkDelete) and len(models) > 1:

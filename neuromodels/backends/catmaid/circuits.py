@@ -13,7 +13,7 @@ import pandas as pd
 from ...connection import Connection
 from ...core.errors import ProtocolError
 from ...formats.mesh import inside
-from ...models import Connector
+from ...models import Connector, Neuron
 from ..circuits import Circuits
 from . import api, converter as cv
 from .converter import form_list
@@ -43,7 +43,7 @@ def _named(conn: Connection, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-class CatmaidCircuits(Circuits):
+class CatmaidCircuits(Circuits[Neuron]):
     """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`."""
 
     def partners_of(self, conn: Connection, skids: Sequence[int], kinds: Sequence[str], min_synapses: int,

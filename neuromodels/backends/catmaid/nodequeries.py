@@ -13,6 +13,7 @@ from ...connection import Connection
 from ...formats.times import iso_series
 from ...core.errors import NotFound, ProtocolError
 from ...formats.mesh import inside
+from ...models import Neuron
 from ..nodes import NodeQueries
 from . import api, converter as cv
 from .api import chunks
@@ -50,7 +51,7 @@ def _times(values: Any) -> Any:
     return iso_series(list(values))
 
 
-class CatmaidNodeQueries(NodeQueries):
+class CatmaidNodeQueries(NodeQueries[Neuron]):
     """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`."""
 
     def _compact(self, conn: Connection, form: list[tuple[str, str]]) -> pd.DataFrame:

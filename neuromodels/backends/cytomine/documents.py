@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 from ...connection import Connection
 from ...core.model import Model
 from ...core.backend import Filter
+from ...core.capabilities import M
 from .domains import BOOL, INT, Command, _param
 from . import wire_domains as wd
 
@@ -25,13 +26,13 @@ def f(name: str, doc: str, types: tuple[type, ...] = INT, many: bool = False) ->
     return Filter(name, types, doc, many=many)
 
 
-class Doc(Command):
+class Doc(Command[M]):
     """Wire bodies from the model's table, listing paths from ``routes``."""
 
     routes: ClassVar[Mapping[str, str]] = {}
     default_project: ClassVar[bool] = False
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: M) -> dict[str, Any]:
         return wd.body_of(model)
 
     def _route(self, conn: Connection, modifiers: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -63,7 +64,7 @@ class Doc(Command):
 
         return conn.transport.request("GET", path, parse=lambda r: self.structure(parse_json(r)))
 
-    def saved(self, model: Model) -> int:
+    def saved(self, model: M) -> int:
         from ...core.backend import check_id
 
         return int(check_id(model.id, int, f"{self.model_name} id (save or fetch it first)"))

@@ -25,7 +25,7 @@ from .models import AbstractImage, AbstractSlice, ImageGroup, ImageGroupImage, S
 LONG = 86400.0
 
 
-class CytomineStorage(Doc, CommandCRUD):
+class CytomineStorage(Doc[Storage], CommandCRUD[Storage]):
     endpoints = {"fetch": "GET /api/storage/{id}.json", "list": "GET /api/storage.json",
                  "create": "POST /api/storage.json", "update": "PUT /api/storage/{id}.json",
                  "delete": "DELETE /api/storage/{id}.json"}
@@ -34,15 +34,15 @@ class CytomineStorage(Doc, CommandCRUD):
     routes = {"": "/api/storage.json"}
     filters = {"all": f("all", "every storage the user can read, not only its own", BOOL)}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Storage, operation: str) -> None:
         check_name(model.name, "a storage name")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Storage, modifiers: Mapping[str, Any]) -> None:
         if model.user is None:
             model.user = current_user(conn).id
         super().create(conn, model, modifiers)
 
-    def import_datasets(self, conn: Connection, model: Any, url: str) -> Any:
+    def import_datasets(self, conn: Connection, model: Storage, url: str) -> Any:
         """``POST url?storage_id=`` on the image server (a path on this server, or a URL on it)."""
         parts = urlsplit(url)
         if parts.scheme:
@@ -53,7 +53,7 @@ class CytomineStorage(Doc, CommandCRUD):
         return conn.transport.request("POST", url, params={"storage_id": self.saved(model)}, timeout=max(conn.timeout, LONG))
 
 
-class CytomineUploadedFile(Doc, CommandCRUD):
+class CytomineUploadedFile(Doc[UploadedFile], CommandCRUD[UploadedFile]):
     endpoints = {"fetch": "GET /api/uploadedfile/{id}.json", "list": "GET /api/uploadedfile.json",
                  "create": "POST /api/uploadedfile.json", "update": "PUT /api/uploadedfile/{id}.json",
                  "delete": "DELETE /api/uploadedfile/{id}.json", "upload": "POST /upload (multipart, upload server)"}
@@ -63,7 +63,7 @@ class CytomineUploadedFile(Doc, CommandCRUD):
     filters = {"parent": f("parent", "files made from this uploaded file"),
                "all": f("all", "every uploaded file the user can read", BOOL)}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: UploadedFile, operation: str) -> None:
         check_name(model.name, "an uploaded file's original name")
         check_id(model.storage, int, "storage id")
 
@@ -103,7 +103,7 @@ class CytomineUploadedFile(Doc, CommandCRUD):
         return done
 
 
-class CytomineAbstractImage(Doc, CommandCRUD):
+class CytomineAbstractImage(Doc[AbstractImage], CommandCRUD[AbstractImage]):
     endpoints = {"fetch": "GET /api/abstractimage/{id}.json", "list": "GET /api/abstractimage.json",
                  "create": "POST /api/abstractimage.json", "update": "PUT /api/abstractimage/{id}.json",
                  "delete": "DELETE /api/abstractimage/{id}.json"}
@@ -111,11 +111,11 @@ class CytomineAbstractImage(Doc, CommandCRUD):
     model_type = AbstractImage
     routes = {"": "/api/abstractimage.json"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: AbstractImage, operation: str) -> None:
         check_id(model.uploaded_file, int, "uploaded file id")
 
 
-class CytomineAbstractSlice(Doc, CommandCRUD):
+class CytomineAbstractSlice(Doc[AbstractSlice], CommandCRUD[AbstractSlice]):
     endpoints = {"fetch": "GET /api/abstractslice/{id}.json",
                  "list": "GET /api/abstractimage/{image}/abstractslice.json (or uploadedfile/{id}/...)",
                  "create": "POST /api/abstractslice.json", "update": "PUT /api/abstractslice/{id}.json",
@@ -127,12 +127,13 @@ class CytomineAbstractSlice(Doc, CommandCRUD):
     filters = {"image": f("image", "slices of this abstract image id"),
                "uploaded_file": f("uploaded_file", "slices of this uploaded file id")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: AbstractSlice, operation: str) -> None:
         check_id(model.image, int, "abstract image id")
         check_id(model.uploaded_file, int, "uploaded file id")
 
 
-class CytomineSliceInstance(Doc, CommandFetch, CommandList, CommandCreate, CommandDelete):
+class CytomineSliceInstance(Doc[SliceInstance], CommandFetch[SliceInstance], CommandList[SliceInstance],
+                            CommandCreate[SliceInstance], CommandDelete[SliceInstance]):
     endpoints = {"fetch": "GET /api/sliceinstance/{id}.json", "list": "GET /api/imageinstance/{image}/sliceinstance.json",
                  "create": "POST /api/sliceinstance.json", "delete": "DELETE /api/sliceinstance/{id}.json",
                  "read a region of": "GET /api/sliceinstance/{id}/window-{x}-{y}-{w}-{h}.png"}
@@ -142,11 +143,11 @@ class CytomineSliceInstance(Doc, CommandFetch, CommandList, CommandCreate, Comma
     filters = {"image": f("image", "slices of this image instance id")}
     not_supported = {"update": "a slice instance only ties an image to a base slice: delete it and make another"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: SliceInstance, operation: str) -> None:
         check_id(model.image, int, "image instance id")
         check_id(model.base_slice, int, "base (abstract) slice id")
 
-    def read_window(self, conn: Connection, model: Any, box: Region) -> Any:
+    def read_window(self, conn: Connection, model: SliceInstance, box: Region) -> Any:
         return window(conn, f"/api/sliceinstance/{self.saved(model)}", box)
 
 
@@ -158,7 +159,7 @@ def window(conn: Connection, base: str, box: Region) -> Any:
     return _fit(array, box.out_height, box.out_width)
 
 
-class CytomineImageGroup(Doc, CommandCRUD):
+class CytomineImageGroup(Doc[ImageGroup], CommandCRUD[ImageGroup]):
     endpoints = {"fetch": "GET /api/imagegroup/{id}.json", "list": "GET /api/project/{project}/imagegroup.json",
                  "create": "POST /api/imagegroup.json", "update": "PUT /api/imagegroup/{id}.json",
                  "delete": "DELETE /api/imagegroup/{id}.json"}
@@ -168,11 +169,12 @@ class CytomineImageGroup(Doc, CommandCRUD):
     filters = {"project": f("project", "groups of this project id (default: the connection's)")}
     default_project = True
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: ImageGroup, operation: str) -> None:
         check_id(model.project, int, "project id")
 
 
-class CytomineImageGroupImage(Doc, CommandCreate, CommandList, Delete):
+class CytomineImageGroupImage(Doc[ImageGroupImage], CommandCreate[ImageGroupImage], CommandList[ImageGroupImage],
+                              Delete[ImageGroupImage]):
     endpoints = {"list": "GET /api/imageinstance/{image}/imagegroupimageinstance.json",
                  "create": "POST /api/imagegroup/{group}/imageinstance/{image}.json",
                  "delete": "DELETE /api/imagegroup/{group}/imageinstance/{image}.json"}
@@ -184,11 +186,11 @@ class CytomineImageGroupImage(Doc, CommandCreate, CommandList, Delete):
                               "ImageInstanceCollection(image_group=...)",
                      "update": "an image is in a group or not: remove it and add another"}
 
-    def _path(self, model: Any) -> str:
+    def _path(self, model: ImageGroupImage) -> str:
         return f"/api/imagegroup/{check_id(model.group, int, 'image group id')}/imageinstance/{check_id(model.image, int, 'image id')}.json"
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: ImageGroupImage, modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("POST", self._path(model), parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: ImageGroupImage) -> None:
         conn.transport.request("DELETE", self._path(model))

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from ...connection import Connection
 from ...transport import parse_json
-from ...core.backend import check_id, check_name
+from ...core.backend import check_id, check_name, required
 from ...core.capabilities import Delete, Update
 from . import converter as cv
 from .documents import Doc, f
@@ -25,7 +25,8 @@ def _check_domain(value: Any) -> None:
         raise ValueError("domain= is (Cytomine class name, id), e.g. ('be.cytomine.domain.project.Project', 5)")
 
 
-class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
+class CytomineProperty(Doc[Property], CommandCreate[Property], CommandList[Property], Update[Property],
+                       Delete[Property]):
     endpoints = {"list": "GET /api/domain/{class}/{id}/property.json", "create": "POST /api/domain/{class}/{id}/property.json",
                  "update": "PUT /api/domain/{class}/{id}/property/{pid}.json",
                  "delete": "DELETE /api/domain/{class}/{id}/property/{pid}.json"}
@@ -51,32 +52,33 @@ class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Property, operation: str) -> None:
         check_name(model.key, "a property key")
         if model.value is None or not cv.property_value(model.value).strip():
             raise ValueError(f"property {model.key!r}: Cytomine refuses blank values")
         check_name(model.domain_class, "the class of the object (use Property.on(obj, key, value))")
         check_id(model.domain_id, int, "the object's id")
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
-        return cv.property_body(model.domain_class, model.domain_id, model.key, model.value, model.id)
+    def to_wire(self, model: Property) -> dict[str, Any]:
+        return cv.property_body(required(model.domain_class, "the object's class"), required(model.domain_id, "the object's id"),
+                                required(model.key, "the property key"), model.value, model.id)
 
-    def _base(self, model: Any) -> str:
+    def _base(self, model: Property) -> str:
         return f"/api/domain/{model.domain_class}/{model.domain_id}/property"
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Property, modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("POST", self._base(model) + ".json", json=self.to_wire(model),
                                             parse=self.read_command))
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Property, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("PUT", f"{self._base(model)}/{self.saved(model)}.json",
                                             json=self.to_wire(model), parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Property) -> None:
         conn.transport.request("DELETE", f"{self._base(model)}/{self.saved(model)}.json")
 
 
-class CytomineDescription(Doc, CommandCreate, Update, Delete):
+class CytomineDescription(Doc[Description], CommandCreate[Description], Update[Description], Delete[Description]):
     endpoints = {"fetch": "GET /api/domain/{class}/{id}/description.json (Description.of)",
                  "create": "POST /api/domain/{class}/{id}/description.json",
                  "update": "PUT /api/domain/{class}/{id}/description.json",
@@ -87,41 +89,42 @@ class CytomineDescription(Doc, CommandCreate, Update, Delete):
                      "list": "each object has one description: Description.of(obj)",
                      "count": "each object has one description: Description.of(obj)"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Description, operation: str) -> None:
         if not isinstance(model.data, str):
             raise TypeError(f"a description's data is text, not {type(model.data).__name__}")
         check_name(model.domain_class, "the class of the object (use Description.on(obj, text))")
         check_id(model.domain_id, int, "the object's id")
 
-    def _path(self, model: Any) -> str:
+    def _path(self, model: Description) -> str:
         return f"/api/domain/{model.domain_class}/{model.domain_id}/description.json"
 
     def read(self, conn: Connection, cls: type, target: Any) -> Description:
         name, ident = domain_of(target)
         return self.fetch_model(conn, f"/api/domain/{name}/{ident}/description.json")  # type: ignore[no-any-return]
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Description, modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("POST", self._path(model), json=self.to_wire(model), parse=self.read_command))
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Description, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("PUT", self._path(model), json=self.to_wire(model), parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Description) -> None:
         conn.transport.request("DELETE", self._path(model))
 
 
-class CytomineTag(Doc, CommandCRUD):
+class CytomineTag(Doc[Tag], CommandCRUD[Tag]):
     endpoints = {"fetch": "GET /api/tag/{id}.json", "list": "GET /api/tag.json", "create": "POST /api/tag.json",
                  "update": "PUT /api/tag/{id}.json", "delete": "DELETE /api/tag/{id}.json (and its associations)"}
     route = key = "tag"
     model_type = Tag
     routes = {"": "/api/tag.json"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Tag, operation: str) -> None:
         check_name(model.name, "a tag name")
 
 
-class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
+class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], CommandList[TermRelation],
+                           Delete[TermRelation]):
     endpoints = {"list": "GET /api/relation/parent/term.json", "create": "POST /api/relation/parent/term.json",
                  "delete": "DELETE /api/relation/parent/term1/{parent}/term2/{child}.json"}
     route = key = "relationterm"
@@ -132,11 +135,11 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
     not_supported = {"fetch": "list them with TermRelationCollection(parent=...) or (child=...)",
                      "update": "a relation ties two terms: delete it and add another"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: TermRelation, operation: str) -> None:
         check_id(model.parent, int, "parent term id")
         check_id(model.child, int, "child term id")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: TermRelation, modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("POST", "/api/relation/parent/term.json", json=self.to_wire(model),
                                             parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
 
@@ -148,7 +151,7 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: TermRelation) -> None:
         conn.transport.request("DELETE", f"/api/relation/parent/term1/{model.parent}/term2/{model.child}.json")
 
 

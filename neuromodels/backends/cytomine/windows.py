@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...imaging import Crop, ReadRegion, Region, _fit, decode
+from ...models import Annotation, ImageInstance
 
 if TYPE_CHECKING:
     from ...connection import Connection
 
 
 # -- Cytomine: windows and crops ---------------------------------------------------------------------
-class CytomineWindows(ReadRegion):
+class CytomineWindows(ReadRegion[ImageInstance]):
     """Regions of Cytomine image instances through the image server's window endpoint."""
 
     planes = frozenset({"channel", "time"})
 
-    def read_region(self, conn: "Connection", model: Any, box: Region, **options: Any) -> np.ndarray:
+    def read_region(self, conn: "Connection", model: ImageInstance, box: Region, **options: Any) -> np.ndarray:
         if model.id is None:
             raise ValueError("this image has no id: fetch it first")
         params = {}
@@ -37,10 +38,10 @@ class CytomineWindows(ReadRegion):
         return _fit(array, box.out_height, box.out_width)
 
 
-class CytomineCrops(Crop):
+class CytomineCrops(Crop[Annotation]):
     """Crops and masks of Cytomine annotations (``userannotation/{id}/crop.png``, ``mask.png``)."""
 
-    def crop(self, conn: "Connection", model: Any, scale: float, mask: bool) -> np.ndarray:
+    def crop(self, conn: "Connection", model: Annotation, scale: float, mask: bool) -> np.ndarray:
         if model.id is None:
             raise ValueError("this annotation has no id: save or fetch it first")
         geometry = model.geometry
