@@ -7,7 +7,7 @@ CATMAID's web client sends (this CATMAID version does not check them for these t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,13 +44,12 @@ def _require_in(conn: Connection, pairs: list[tuple[int, Any]]) -> None:
             raise ValueError(f"node {node} belongs to skeleton {found[node]}, not to neuron {neuron.id}")
 
 
-def _load(resource: Any, conn: Connection, skid: int) -> Neuron:
+def _load(resource: CatmaidProofreading, conn: Connection, skid: int) -> Neuron:
     """One neuron with its nodes (the neuron resource's bulk load)."""
-    loaded: Neuron = resource.load(conn, [skid])[skid]
-    return loaded
+    return resource.load(conn, [skid])[skid]
 
 
-def _reload(conn: Connection, resource: Any, model: Neuron) -> None:
+def _reload(conn: Connection, resource: CatmaidProofreading, model: Neuron) -> None:
     fresh = _load(resource, conn, int(model.id))
     model.assign(fresh)
     model.mark_clean()
@@ -58,7 +57,10 @@ def _reload(conn: Connection, resource: Any, model: Neuron) -> None:
 
 
 class CatmaidProofreading(Proofreading[Neuron]):
-    """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`."""
+    """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`, which provides these:"""
+
+    if TYPE_CHECKING:
+        def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Neuron]: ...
 
     def join(self, conn: Connection, model: Neuron, other: Neuron, at: int, other_at: int | None) -> None:
         if other_at is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 
 from ...connection import Connection
@@ -18,7 +18,7 @@ class AnnotationSettling(Settle[Annotation]):
     """Mixed into the Cytomine annotation resource, which provides these:"""
 
     if TYPE_CHECKING:
-        def structure(self, row: Any) -> Annotation: ...
+        def structure(self, row: Mapping[str, Any]) -> Annotation: ...
         def write_properties(self, conn: Connection, model: Annotation, new_object: bool = False) -> None: ...
         def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Annotation: ...
 

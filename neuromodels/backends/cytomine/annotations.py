@@ -154,7 +154,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
                     raise ValueError(f"property {key!r}: Cytomine refuses blank values (remove the key instead)")
 
     # -- reading --------------------------------------------------------------------------------------------
-    def structure_page(self, rows: list[Any]) -> list[Any]:
+    def structure_page(self, rows: list[Any]) -> list[Annotation]:
         return cv.annotations_of(rows)
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Annotation:

@@ -58,7 +58,7 @@ class Doc(Command[M]):
         in_path = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         return {k: v for k, v in values.items() if k not in in_path}
 
-    def fetch_model(self, conn: Connection, path: str) -> Any:
+    def fetch_model(self, conn: Connection, path: str) -> M:
         """One object read from ``path`` as this resource's model."""
         from ...transport import parse_json
 

@@ -3,12 +3,13 @@ name), and parent relations between terms."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
 from ...transport import parse_json
 from ...core.backend import check_id, check_name, required
 from ...core.capabilities import Delete, Update
+from ...core.model import Model
 from . import converter as cv
 from .documents import Doc, f
 from .domains import CommandCRUD, CommandCreate, CommandList
@@ -98,9 +99,9 @@ class CytomineDescription(Doc[Description], CommandCreate[Description], Update[D
     def _path(self, model: Description) -> str:
         return f"/api/domain/{model.domain_class}/{model.domain_id}/description.json"
 
-    def read(self, conn: Connection, cls: type, target: Any) -> Description:
+    def read(self, conn: Connection, cls: type, target: Model) -> Description:
         name, ident = domain_of(target)
-        return self.fetch_model(conn, f"/api/domain/{name}/{ident}/description.json")  # type: ignore[no-any-return]
+        return self.fetch_model(conn, f"/api/domain/{name}/{ident}/description.json")
 
     def create(self, conn: Connection, model: Description, modifiers: Mapping[str, Any]) -> None:
         model.assign(conn.transport.request("POST", self._path(model), json=self.to_wire(model), parse=self.read_command))
@@ -143,7 +144,8 @@ class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], Comma
         model.assign(conn.transport.request("POST", "/api/relation/parent/term.json", json=self.to_wire(model),
                                             parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
 
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Any:
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None,
+              **options: Any) -> Iterator[Sequence[TermRelation]]:
         # The server lists every parent relation; the filters are applied here.
         for page in super().pages(conn, {}, None):
             yield [r for r in page if all(getattr(r, k) == v for k, v in modifiers.items())]

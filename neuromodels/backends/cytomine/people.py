@@ -49,7 +49,7 @@ class CytomineUserAccount(Doc[UserAccount], CommandCRUD[UserAccount]):
         return conn.transport.request("GET", f"/api/user/{self.saved(model)}/keys.json", parse=parse)
 
     def current(self, conn: Connection, cls: type) -> UserAccount:
-        return self.fetch_model(conn, "/api/user/current.json")  # type: ignore[no-any-return]
+        return self.fetch_model(conn, "/api/user/current.json")
 
     def _roles(self, conn: Connection) -> dict[str, int]:
         return {str(r["authority"]): int(r["id"]) for r in every(conn, "/api/role.json", lambda row: row)}

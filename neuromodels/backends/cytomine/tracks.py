@@ -81,7 +81,7 @@ class CytomineAnnotationGroup(Doc[AnnotationGroup], CommandCRUD[AnnotationGroup]
         if model.type is None:
             model.type = "SAME_OBJECT"
 
-    def merge(self, conn: Connection, model: AnnotationGroup, other: AnnotationGroup) -> Any:
+    def merge(self, conn: Connection, model: AnnotationGroup, other: int) -> AnnotationGroup:
         check_id(other, int, "the other annotation group's id")
         conn.transport.request("POST", f"/api/annotationgroup/{self.saved(model)}/annotationgroup/{other}/merge.json")
         model.assign(self.fetch_one(conn, model.id))

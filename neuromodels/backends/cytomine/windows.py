@@ -16,9 +16,13 @@ if TYPE_CHECKING:
 
 # -- Cytomine: windows and crops ---------------------------------------------------------------------
 class CytomineWindows(ReadRegion[ImageInstance]):
-    """Regions of Cytomine image instances through the image server's window endpoint."""
+    """Regions of Cytomine image instances through the image server's window endpoint (mixed into
+    the image instance resource, which provides ``slice_at``)."""
 
     planes = frozenset({"channel", "time"})
+
+    if TYPE_CHECKING:
+        def slice_at(self, conn: "Connection", model: ImageInstance, channel: int, z: int, time: int) -> int: ...
 
     def read_region(self, conn: "Connection", model: ImageInstance, box: Region, **options: Any) -> np.ndarray:
         if model.id is None:
@@ -29,7 +33,7 @@ class CytomineWindows(ReadRegion[ImageInstance]):
         channel, time = options.get("channel", 0), options.get("time", 0)
         if box.z or channel or time:
             # Another plane than the reference slice: the window of the slice at (c, z, t).
-            slice_id = self.slice_at(conn, model, channel, box.z, time)  # type: ignore[attr-defined]
+            slice_id = self.slice_at(conn, model, channel, box.z, time)
             base = f"/api/sliceinstance/{slice_id}"
         else:
             base = f"/api/imageinstance/{model.id}"

@@ -3,7 +3,7 @@ and Annotation resources; and image instances made, renamed and removed through 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ...connection import Connection
 from ...core.errors import NotFound
@@ -14,6 +14,9 @@ from ..workflow import Dump, ImageReview, Membership, Review
 from . import converter as cv
 from . import naming
 from .domains import CommandCreate, CommandDelete, CommandUpdate, every
+
+if TYPE_CHECKING:
+    from .models import SliceInstance
 
 
 class CytomineReview(Review[Annotation], Dump[Annotation]):
@@ -71,7 +74,7 @@ class CytomineImageWorkflow(ImageReview[ImageInstance], CommandCreate[ImageInsta
         conn.transport.request("DELETE", f"/api/imageinstance/{check_id(model.id, int, 'image id')}/review.json",
                                params={"cancel": "true" if cancel else "false"})
 
-    def slices(self, conn: Connection, model: ImageInstance) -> list[Any]:
+    def slices(self, conn: Connection, model: ImageInstance) -> list[SliceInstance]:
         from .models import SliceInstance
 
         ident = check_id(model.id, int, "image id")
@@ -82,7 +85,7 @@ class CytomineImageWorkflow(ImageReview[ImageInstance], CommandCreate[ImageInsta
             s.bind(conn)
         return found
 
-    def reference_slice(self, conn: Connection, model: ImageInstance) -> Any:
+    def reference_slice(self, conn: Connection, model: ImageInstance) -> SliceInstance:
         from .models import SliceInstance
 
         ident = check_id(model.id, int, "image id")
