@@ -71,8 +71,11 @@ class CircuitsMixin:
 
     __slots__ = ()
 
+    if TYPE_CHECKING:  # what the collection it is mixed into provides
+        def _resource(self, connection: "Connection | None") -> tuple["Connection", Resource[Any]]: ...
+
     def _circuits(self, connection: "Connection | None") -> tuple["Connection", Circuits[Any], list[int]]:
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
+        conn, resource = self._resource(connection)
         circuits = resource.require(Circuits)
         members = list(self)  # type: ignore[call-overload]
         if any(m.id is None for m in members):

@@ -43,7 +43,7 @@ def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
         row["also"] = [c.operation for c in _extra() if isinstance(resource, c)]
         row["filters"] = {name: f.doc for name, f in resource.filters.items()}
         row["server_fields"] = type(resource).allowed_filters is not Resource.allowed_filters
-        fields = [n for n in model.field_names() if n not in ("id", "extra")]  # type: ignore[attr-defined]
+        fields = [n for n in model.field_names() if n not in ("id", "extra")]
         row["fields"] = fields
         row["creates"] = sorted(resource.creatable if resource.creatable is not None else
                                 (resource.writable if resource.writable is not None else fields))

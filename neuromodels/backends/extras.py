@@ -122,7 +122,11 @@ class Members(Resource[M]):
 
 # -- what models gain ------------------------------------------------------------------------------------
 def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource[Any]]:
-    return model._resource(connection)  # type: ignore[no-any-return]
+    """The connection a call uses and the model's resource on it (as ``Model._resource``)."""
+    from ..connection import Connection
+
+    conn = Connection.current(connection)
+    return conn, conn.backend.resource(type(model))
 
 
 class TaggableMixin:

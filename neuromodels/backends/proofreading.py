@@ -48,8 +48,12 @@ class ProofreadingMixin:
 
     __slots__ = ()
 
+    if TYPE_CHECKING:  # what the model it is mixed into provides
+        @classmethod
+        def _resource(cls, connection: "Connection | None") -> tuple["Connection", Resource[Any]]: ...
+
     def _proofreading(self, what: str, connection: "Connection | None") -> tuple["Connection", Proofreading[Any]]:
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
+        conn, resource = self._resource(connection)
         proofreading = resource.require(Proofreading)
         if getattr(self, "id", None) is None:
             raise ValueError(f"{what}() needs a stored neuron (this one has no id; save() it first)")

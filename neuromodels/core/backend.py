@@ -27,6 +27,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from ..connection import Connection
     from .capabilities import Resource
+    from .model import Model
 
 
 @attrs.frozen
@@ -168,7 +169,7 @@ class Backend:
     """
 
     name: ClassVar[str] = ""
-    resources: ClassVar[Mapping[type, type[Resource[Any]]]] = {}
+    resources: ClassVar[Mapping[type[Model], type[Resource[Any]]]] = {}
     #: Connection keywords this backend adds to the common ones.
     options: ClassVar[Mapping[str, Any]] = {}
     #: Default parallel requests for this server (a polite number for public servers).

@@ -254,7 +254,7 @@ class Collection(MutableSequence[M], Generic[M]):
 
     def _iterate(self, connection: Connection | None, limit: int | None, options: dict[str, Any]) -> Iterator[M]:
         conn, resource = self._resource(connection)
-        return operations.iterate(conn, resource, self._modifiers, limit, options)  # type: ignore[return-value]
+        return operations.iterate(conn, resource, self._modifiers, limit, options)
 
     def count(self, value: Any = _NO_VALUE, *, connection: Connection | None = None) -> int:
         """How many objects match the query, asked of the server where it can tell.

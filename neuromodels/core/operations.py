@@ -31,6 +31,7 @@ from .capabilities import (
     Errors,
     Fetch,
     List,
+    M,
     Resource,
     Update,
     did_you_mean,
@@ -73,12 +74,12 @@ def check_writable(resource: Resource[Any], model: "Model", fields: Sequence[str
 
 
 # -- reading ------------------------------------------------------------------------------------------
-def fetch_one(conn: "Connection", resource: Resource[Any], id: Any, options: Mapping[str, Any]) -> "Model":
+def fetch_one(conn: "Connection", resource: Resource[M], id: Any, options: Mapping[str, Any]) -> M:
     fetcher = resource.require(Fetch)
     opts = check_options(resource.fetch_options, options, f"{resource.model_name}.fetch")
     if id is not None:
         id = check_id(id, resource.id_type, f"{resource.model_name} id")
-    loaded: Model = fetcher.fetch_one(conn, id, **opts)
+    loaded: M = fetcher.fetch_one(conn, id, **opts)
     if id is not None:
         if loaded.id is None:
             loaded.id = id
@@ -87,8 +88,8 @@ def fetch_one(conn: "Connection", resource: Resource[Any], id: Any, options: Map
     return loaded
 
 
-def iterate(conn: "Connection", resource: Resource[Any], modifiers: Mapping[str, Any], limit: int | None,
-            options: Mapping[str, Any]) -> Iterator["Model"]:
+def iterate(conn: "Connection", resource: Resource[M], modifiers: Mapping[str, Any], limit: int | None,
+            options: Mapping[str, Any]) -> Iterator[M]:
     """Every model matching ``modifiers``, checked before the first request, streamed."""
     lister = resource.require(List)
     resource.check_modifiers(conn, modifiers)
@@ -100,8 +101,8 @@ def iterate(conn: "Connection", resource: Resource[Any], modifiers: Mapping[str,
     return _paged(conn, lister.pages(conn, modifiers, limit, **opts), resource, limit)
 
 
-def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Resource[Any],
-           limit: int | None) -> Iterator["Model"]:
+def _paged(conn: "Connection", pages: Iterator[Sequence[M]], resource: Resource[M],
+           limit: int | None) -> Iterator[M]:
     seen: set[Any] = set()
     n = 0
     for page in pages:
@@ -119,8 +120,8 @@ def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Res
                 return
 
 
-def fetch_ids(conn: "Connection", resource: Resource[Any], ids: Sequence[Any], context: Mapping[str, Any],
-              options: Mapping[str, Any]) -> dict[Any, "Model"]:
+def fetch_ids(conn: "Connection", resource: Resource[M], ids: Sequence[Any], context: Mapping[str, Any],
+              options: Mapping[str, Any]) -> dict[Any, M]:
     """The objects with these ids (each once), or :class:`NotFound` listing the missing ones."""
     unique = list(dict.fromkeys(check_id(i, resource.id_type, f"{resource.model_name} id") for i in ids))
     found = resource.require(Fetch).fetch_many(conn, unique, context, **options)
@@ -131,8 +132,8 @@ def fetch_ids(conn: "Connection", resource: Resource[Any], ids: Sequence[Any], c
     return dict(found)
 
 
-def _by_ids(conn: "Connection", resource: Resource[Any], lister: List[Any], modifiers: Mapping[str, Any],
-            limit: int | None, opts: Mapping[str, Any]) -> Iterator["Model"]:
+def _by_ids(conn: "Connection", resource: Resource[M], lister: List[M], modifiers: Mapping[str, Any],
+            limit: int | None, opts: Mapping[str, Any]) -> Iterator[M]:
     ids = [check_id(i, resource.id_type, f"{resource.model_name} id") for i in as_list(modifiers["ids"])]
     context = {k: v for k, v in modifiers.items() if k in resource.context_modifiers}
     found = fetch_ids(conn, resource, ids, context, opts)

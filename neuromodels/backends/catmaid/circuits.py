@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...core.capabilities import List
 from ...core.errors import ProtocolError
 from ...formats.mesh import inside
 from ...models import Connector, Neuron
@@ -78,8 +79,8 @@ class CatmaidCircuits(Circuits[Neuron]):
                             volume: Any) -> pd.DataFrame:
         vid = api.volume_id(conn, volume)
         mesh = cv.volume_from_detail(api.get(conn, f"/volumes/{vid}/"))
-        connectors: list[Any] = [c for page in conn.backend.resource(Connector).pages(conn, {"neuron": list(skids)}, None)  # type: ignore[attr-defined]
-                                 for c in page]
+        listing = conn.backend.resource(Connector).require(List)
+        connectors: list[Any] = [c for page in listing.pages(conn, {"neuron": list(skids)}, None) for c in page]
         if not connectors or mesh.vertices is None or mesh.faces is None:
             return self._frame(conn, [], min_synapses, skids)
         where = np.array([[c.x, c.y, c.z] for c in connectors], dtype=float)
