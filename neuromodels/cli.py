@@ -70,7 +70,8 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             if args.seed_swc:
                 if not hasattr(server, "add_swc"):
-                    print(f"neuromodels serve: --seed-swc is for catmaid, not {args.backend}", file=sys.stderr)
+                    print(f"neuromodels serve: --seed-swc needs a server that imports SWC files; the {args.backend} one "
+                          "does not", file=sys.stderr)
                     return 2
                 server.add_swc(args.seed_swc, annotations=args.annotation or ("Import",))
             print("\n".join(server_lines(server)), flush=True)
@@ -323,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Serve a bundled local server on 127.0.0.1 until Ctrl-C. The first lines "
                                      "are KEY=value assignments: URL, PROJECT, the throwaway credentials, DB, "
                                      "then the same as NEUROMODELS_* variables for Connection.from_env().")
-    srv.add_argument("backend", help="catmaid, cytomine, neuromorpho, clio or cave")
+    from .testing import SERVERS
+
+    srv.add_argument("backend", help=", ".join(SERVERS) + " (the backends with a bundled server)")
     srv.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     srv.add_argument("--db", default=None, help="SQLite file to keep data in (default: a temporary one)")
     srv.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")

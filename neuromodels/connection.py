@@ -215,9 +215,11 @@ class Connection(RawRequestsMixin):
         ``NEUROMODELS_URL``, ``NEUROMODELS_BACKEND``, ``NEUROMODELS_PROJECT``,
         ``NEUROMODELS_TOKEN``, ``NEUROMODELS_PUBLIC_KEY``, ``NEUROMODELS_PRIVATE_KEY``,
         ``NEUROMODELS_HTTP_USER``, ``NEUROMODELS_HTTP_PASSWORD``. Without ``NEUROMODELS_URL``,
-        pymaid's variables are read (``CATMAID_SERVER``, ``CATMAID_API_TOKEN``,
-        ``CATMAID_HTTP_USER``, ``CATMAID_HTTP_PASSWORD``) for a CATMAID connection to project 1
-        unless ``NEUROMODELS_PROJECT`` or ``project=`` says otherwise, as in pymaid.
+        the variables of other clients that backends declare
+        (:class:`~neuromodels.core.backend.ForeignEnvironment`) are read: for CATMAID, pymaid's
+        (``CATMAID_SERVER``, ``CATMAID_API_TOKEN``, ``CATMAID_HTTP_USER``,
+        ``CATMAID_HTTP_PASSWORD``), connecting to project 1 unless ``NEUROMODELS_PROJECT`` or
+        ``project=`` says otherwise, as in pymaid.
 
         >>> import os
         >>> os.environ.update(NEUROMODELS_URL="catmaid+http://127.0.0.1:8000", NEUROMODELS_PROJECT="1")

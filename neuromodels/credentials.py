@@ -1,5 +1,5 @@
 """Credentials: held in :class:`Secret` wrappers that never show them, split out of URLs, read
-from the environment (ours and pymaid's) and from named profiles, and sent as HTTP basic auth."""
+from the environment (ours, and the variables of other clients that backends declare) and from named profiles, and sent as HTTP basic auth."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import requests
 
 if TYPE_CHECKING:
     from .connection import Connection
+    from .core.backend import ForeignEnvironment
 
 
 # -- secrets ---------------------------------------------------------------------------------------
@@ -114,14 +115,17 @@ def _env_settings(overrides: dict[str, Any]) -> dict[str, Any]:
     }
     settings: dict[str, Any] = {}
     url = overrides.pop("url", None) or os.environ.get("NEUROMODELS_URL")
-    if not url and os.environ.get("CATMAID_SERVER"):  # pymaid's connect_catmaid() variables
-        url = os.environ["CATMAID_SERVER"]
-        names.update(token="CATMAID_API_TOKEN", http_user="CATMAID_HTTP_USER", http_password="CATMAID_HTTP_PASSWORD")
-        settings["backend"] = "catmaid"
-        if not os.environ.get("NEUROMODELS_PROJECT"):
-            settings["project"] = 1  # pymaid's default project
     if not url:
-        raise ValueError("NEUROMODELS_URL is not set (nor pymaid's CATMAID_SERVER)")
+        wanted = overrides.get("backend") or os.environ.get("NEUROMODELS_BACKEND")
+        wanted = wanted if isinstance(wanted, str) else None
+        foreign = _foreign_environment(wanted)
+        if foreign is None:
+            raise ValueError("NEUROMODELS_URL is not set" + _foreign_hint(wanted))
+        backend, env = foreign
+        url = os.environ[env.url]
+        names.update(env.keywords)
+        settings["backend"] = backend
+        settings.update(env.defaults)  # (the variables read below still win)
     settings["url"], user, password = _split_userinfo(url.strip())
     if user is not None:
         settings["http_user"], settings["http_password"] = user, password
@@ -133,6 +137,33 @@ def _env_settings(overrides: dict[str, Any]) -> dict[str, Any]:
         settings["project"] = int(project)
     settings.update(overrides)
     return settings
+
+
+def _foreign_environment(backend: str | None) -> "tuple[str, ForeignEnvironment] | None":
+    """The backend (``backend``, or any) whose declared foreign environment has its URL set."""
+    for name, env in _foreign_environments(backend):
+        if os.environ.get(env.url):
+            return name, env
+    return None
+
+
+def _foreign_environments(backend: str | None) -> "list[tuple[str, ForeignEnvironment]]":
+    from .registry import available_backends, load_backend
+
+    found = []
+    for name in [backend] if backend else available_backends():
+        try:
+            env = load_backend(name).environment
+        except Exception:  # an unloadable backend declares nothing here (its error comes when it is used)
+            continue
+        if env is not None:
+            found.append((name, env))
+    return found
+
+
+def _foreign_hint(backend: str | None) -> str:
+    others = [f"{env.client or name} {env.url}" for name, env in _foreign_environments(backend)]
+    return f" (nor {' or '.join(others)})" if others else ""
 
 
 def _profile_settings(name: str, file: Path) -> dict[str, Any]:

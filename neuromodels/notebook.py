@@ -148,12 +148,14 @@ def _png(array: np.ndarray) -> str:
 
 
 def annotation_picture(annotation: Any, *, max_size: int = 160) -> str:
-    """The crop of a stored Cytomine annotation as an <img> (PNG), else its geometry's SVG."""
+    """The crop of a stored annotation as an <img> (PNG) where its server crops (Cytomine), else
+    its geometry's SVG."""
     if annotation.id is not None and annotation.image is not None and annotation.geometry is not None:
         try:
             from .connection import Connection
+            from .imaging import Crop
 
-            if Connection.current().backend.name == "cytomine":
+            if Connection.current().backend.resource(type(annotation)).can(Crop):  # (a server that crops)
                 minx, miny, maxx, maxy = annotation.geometry.bounds
                 scale = min(1.0, max_size / max(maxx - minx, maxy - miny, 1.0))
                 crop = annotation.crop(scale=scale)

@@ -18,6 +18,7 @@ from neuromodels.core.backend import Backend, Filter
 from neuromodels.core.capabilities import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
 from neuromodels.connection import register_backend
 from neuromodels.core.paging import OffsetPaging, Page, Window
+from neuromodels.core.routes import Route
 from neuromodels.errors import NeuromodelsError, error_for_status
 from neuromodels.testing.harness import Database, LocalServer
 
@@ -110,31 +111,34 @@ class ToyItems(Fetch[Project], List[Project], Count[Project], Create[Project], U
     #: copy_to between toy servers: fields as they are, the origin kept in the description.
     copies_from = {"toy": "neuromodels.transfer.generic:copy_fields"}
     copy_marker_field = "description"
+    #: The requests, declared once: the methods below send them, the docs print them.
+    requests = {"fetch": Route("GET", "/items/{id}"), "list": Route("GET", "/items"), "create": Route("POST", "/items"),
+                "update": Route("PATCH", "/items/{id}"), "delete": Route("DELETE", "/items/{id}")}
 
     def fetch_one(self, conn: Any, id: Any, **options: Any) -> Project:
-        return item(conn.transport.request("GET", f"/items/{id}"))
+        return item(self.send(conn, "fetch", {"id": id}))
 
     def read_page(self, conn: Any, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Project]:
         params = {**self.paging.params(window), **({"name": modifiers["name"]} if "name" in modifiers else {})}
-        body = conn.transport.request("GET", "/items", params=params)
+        body = self.send(conn, "list", params=params)
         return Page([item(r) for r in body["items"]], total_items=body["total"])
 
     def count(self, conn: Any, modifiers: Mapping[str, Any]) -> int:
-        return conn.transport.request("GET", "/items", params={"max": 0})["total"]
+        return self.send(conn, "list", params={"max": 0})["total"]
 
     def validate(self, model: Project, operation: str) -> None:
         if not isinstance(model.name, str) or not model.name:
             raise ValueError("an item needs a name")
 
     def create(self, conn: Any, model: Project, modifiers: Mapping[str, Any]) -> None:
-        body = conn.transport.request("POST", "/items", json={"name": model.name, "description": model.description})
+        body = self.send(conn, "create", json={"name": model.name, "description": model.description})
         model.id = body["id"]
 
     def update(self, conn: Any, model: Project, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        conn.transport.request("PATCH", f"/items/{model.id}", json=dict(changes))
+        self.send(conn, "update", {"id": model.id}, json=dict(changes))
 
     def delete(self, conn: Any, model: Project) -> None:
-        conn.transport.request("DELETE", f"/items/{model.id}")
+        self.send(conn, "delete", {"id": model.id})
 
     def settle(self, conn: Any, models: Sequence[Project]) -> list[Settlement]:
         names = {p.name: p.id for page in self.pages(conn, {}, None) for p in page}

@@ -48,7 +48,7 @@ def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
         row["creates"] = sorted(resource.creatable if resource.creatable is not None else
                                 (resource.writable if resource.writable is not None else fields))
         row["changes"] = sorted(resource.writable if resource.writable is not None else fields)
-        row["endpoints"] = dict(resource.endpoints)
+        row["endpoints"] = resource.endpoint_table()
         row["options"] = {"fetch": dict(resource.fetch_options), "collection fetch": dict(resource.list_options)}
         table[model.__name__] = row
     return table

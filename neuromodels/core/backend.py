@@ -158,6 +158,25 @@ def decode_json(response: requests.Response) -> Any:
         return None
 
 
+@attrs.frozen
+class ForeignEnvironment:
+    """Another client's environment variables a backend answers to, read by
+    ``Connection.from_env()`` when ``NEUROMODELS_URL`` is unset (so a script set up for that
+    client runs unchanged): the variable holding the server's URL, the connection keywords read
+    from other variables, and the keywords that client assumes when their variable is unset.
+
+    >>> env = ForeignEnvironment("LAB_SERVER", {"token": "LAB_TOKEN"}, {"project": 1})
+    >>> env.url, dict(env.keywords), dict(env.defaults)
+    ('LAB_SERVER', {'token': 'LAB_TOKEN'}, {'project': 1})
+    """
+
+    url: str
+    keywords: Mapping[str, str] = attrs.field(factory=dict)
+    defaults: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Who sets these variables, for messages ("pymaid's").
+    client: str = ""
+
+
 class Backend:
     """A server kind: its resources, its authentication and its error envelope.
 
@@ -180,6 +199,8 @@ class Backend:
     #: Its part of ``neuromodels demo`` on its bundled server, as ``"module:function"`` (the
     #: function takes a print function), or None. Imported only when the demo runs.
     demo: ClassVar[str | None] = None
+    #: Another client's environment variables ``Connection.from_env()`` reads for this backend.
+    environment: ClassVar[ForeignEnvironment | None] = None
 
     def __init__(self) -> None:
         self._instances: dict[type, Resource[Any]] = {}

@@ -32,6 +32,7 @@ from .backend import ConnectionState as ConnectionState  # re-exported: backends
 from .backend import Filter
 from .paging import Page, Paging, SinglePage, Window, read_pages
 from .partitions import LongTable, PartitionBy
+from .routes import Route
 from .state import Settlement as Settlement  # re-exported: what Settle answers
 
 if TYPE_CHECKING:
@@ -77,7 +78,11 @@ class Resource(Generic[M]):
     #: Why a capability is absent, by operation name ("create", "update", "delete", ...; "*" for
     #: every operation not named; "field <name>" for a field it cannot store).
     not_supported: ClassVar[Mapping[str, str]] = {}
-    #: The requests behind each operation, for the docs' capability tables.
+    #: The request behind each operation the code sends with :meth:`send` (by operation name;
+    #: :mod:`neuromodels.core.routes`); the docs' endpoint tables print the same values.
+    requests: ClassVar[Mapping[str, Route]] = {}
+    #: What ``requests`` cannot say, in prose for the docs: operations made of several requests,
+    #: listings whose path depends on the filters.
     endpoints: ClassVar[Mapping[str, str]] = {}
     #: Set by :class:`~neuromodels.core.backend.Backend` on the instance it makes.
     backend_name: str = ""
@@ -111,6 +116,23 @@ class Resource(Generic[M]):
 
     def can(self, capability: type["Resource[Any]"]) -> bool:
         return isinstance(self, capability)
+
+    def send(self, conn: "Connection", operation: str, values: Mapping[str, Any] | None = None,
+             **request: Any) -> Any:
+        """The request declared for ``operation`` in ``requests``, its path filled from
+        ``values`` (``{project}``: the connection's unless given); ``request``: the transport's
+        keywords (``parse=``, ``json=`` …)."""
+        route = self.requests[operation]
+        filled = {"project": conn.project, **(values or {})}
+        return conn.transport.request(route.method, route.path_for(**filled), **request)
+
+    def endpoint_table(self) -> dict[str, str]:
+        """The requests behind each operation, for the docs: the declared routes of the
+        operations this resource has, then the prose of ``endpoints``."""
+        present = {c.operation for c in CAPABILITIES if isinstance(self, c)} | ({"count"} if isinstance(self, List) else set())
+        table = {op: str(route) for op, route in self.requests.items() if op in present or op not in BASIC_OPERATIONS}
+        table.update(self.endpoints)
+        return table
 
     # -- declarations read by the core -------------------------------------------------------
     def allowed_filters(self, conn: "Connection") -> Mapping[str, Filter]:

@@ -1,6 +1,6 @@
 """Copying models between servers: ``model.copy_to(target)`` and ``collection.copy_to(target)``.
 
-Paths (source -> target, what is copied):
+Paths (source -> target, what is copied; each is declared by the target's resource, ``copies_from``):
 
 - NeuroMorpho.org -> CATMAID: neurons with their nodes; species, brain region, cell type,
   archive and the NeuroMorpho id/name become annotations (``"species: rat"``).
@@ -43,13 +43,13 @@ if TYPE_CHECKING:
     from ..core.model import Model
 
 from .core import (
-    CHUNK, CLIO_MARKER, CopyReport, MARKER_PREFIX, Origin, Transform, TransformChanged, _Job, as_transform, log,
+    CHUNK, CopyReport, MARKER_PREFIX, Origin, Transform, TransformChanged, _Job, as_transform, log,
     source_name, transform_label,
 )
 from .cli import cli_copy, connection_from_name
 
 
-__all__ = ["CHUNK", "CLIO_MARKER", "MARKER_PREFIX", "CopyCollectionMixin", "CopyModelMixin", "CopyReport", "Origin",
+__all__ = ["CHUNK", "MARKER_PREFIX", "CopyCollectionMixin", "CopyModelMixin", "CopyReport", "Origin",
            "Transform", "TransformChanged", "as_transform", "cli_copy", "connection_from_name", "copy_models",
            "source_name", "transform_label"]
 

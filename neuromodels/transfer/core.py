@@ -24,10 +24,6 @@ _MARKER = re.compile(r"^copied from (?P<source>\S+)#(?P<kind>[a-z_]+)/(?P<id>\S+
 #: Copies made with a transform say which (one annotation or comment line per transform, shared
 #: by all copies made with it), so a copy made again with another transform is noticed.
 TRANSFORM_PREFIX = "copy transform: "
-#: The Clio property that carries the marker.
-CLIO_MARKER = "copied_from"
-#: NeuroMorpho.org fields that become CATMAID annotations ("species: rat").
-NEUROMORPHO_FIELDS = ("species", "brain_region", "cell_type", "archive")
 #: Neurons per step: loaded from the source while the previous step is saved on the target.
 CHUNK = 50
 

@@ -51,6 +51,31 @@ def test_from_env(monkeypatch):
     assert "abc" not in repr(conn)
 
 
+def test_from_env_reads_the_foreign_variables_a_backend_declares(monkeypatch):
+    """pymaid's CATMAID_* variables are the CATMAID backend's declaration, not a rule of the
+    credentials module: a backend registered at run time declares its own the same way."""
+    from neuromodels.connection import register_backend
+    from neuromodels.core.backend import ForeignEnvironment
+
+    class Lab(toy.ToyBackend):
+        name = "labenv"
+        environment = ForeignEnvironment("LAB_SERVER", {"token": "LAB_TOKEN"}, {"project": 3}, client="labtool's")
+
+    register_backend("labenv", Lab)
+    for name in ("NEUROMODELS_URL", "NEUROMODELS_BACKEND", "NEUROMODELS_PROJECT", "NEUROMODELS_TOKEN",
+                 "CATMAID_SERVER", "LAB_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValueError, match="labtool's LAB_SERVER") as info:
+        Connection.from_env()
+    assert "pymaid's CATMAID_SERVER" in str(info.value)
+    monkeypatch.setenv("LAB_SERVER", "https://lab.example.org")
+    monkeypatch.setenv("LAB_TOKEN", "lab-secret")
+    conn = Connection.from_env()
+    assert (conn.backend.name, conn.url, conn.project, conn.token) == ("labenv", "https://lab.example.org", 3, "lab-secret")
+    monkeypatch.setenv("NEUROMODELS_PROJECT", "5")
+    assert Connection.from_env().project == 5  # the client's default gives way to a variable
+
+
 def test_no_connection_outside_with():
     assert _current.get() == ()
     with pytest.raises(NoConnection):

@@ -63,6 +63,37 @@ def test_the_core_names_no_backend():
             assert not BACKEND_NAMES.search(text), f"{path.name} names a backend: {text[:80]!r}"
 
 
+#: Modules outside ``backends/`` that may import a backend's own modules: the package's top level
+#: re-exports the models only Cytomine has (``from neuromodels import Term``, the public surface).
+REEXPORTS = {"__init__.py"}
+
+
+def test_nothing_outside_the_backends_decides_by_a_backend_name():
+    """A feature outside ``backends/`` (copying, navis, pictures, credentials ...) reads what a
+    backend declares: it never compares a backend's name, and never imports a backend's modules,
+    so a backend added through an entry point joins every feature."""
+    package = ROOT / "neuromodels"
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package)
+        if rel.parts[0] in ("backends", "testing"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                operands = [node.left, *node.comparators]
+                named = [o.value for o in operands if isinstance(o, ast.Constant) and isinstance(o.value, str)
+                         and BACKEND_NAMES.fullmatch(o.value)]
+                assert not named, f"{rel}:{node.lineno} decides by the backend name {named[0]!r}"
+            if isinstance(node, ast.ImportFrom) and node.module and str(rel) not in REEXPORTS:
+                parts = node.module.split(".")
+                assert not ("backends" in parts and any(BACKEND_NAMES.fullmatch(p) for p in parts)), (
+                    f"{rel}:{node.lineno} imports {node.module}")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                module = re.search(r"neuromodels\.backends\.(\w+)", node.value)
+                assert not (module and BACKEND_NAMES.fullmatch(module[1])), (
+                    f"{rel}:{node.lineno} names a backend's module: {node.value[:80]!r}")
+
+
 def test_no_import_circle_inside_the_core():
     graph = {p.stem: {m.split(".")[2] for m in runtime_imports(p) if m.startswith("neuromodels.core.")}
              for p in CORE.glob("*.py") if p.stem != "__init__"}

@@ -13,6 +13,7 @@ from neuromodels import Ontology, Term
 from neuromodels import NotSupported
 from neuromodels.core.capabilities import BASIC_OPERATIONS, CAPABILITIES, Count, List, Resource
 from neuromodels.core.paging import Paging
+from neuromodels.core.routes import Route
 from neuromodels.connection import BACKENDS, available_backends, load_backend
 from neuromodels.models import MODELS
 
@@ -71,6 +72,12 @@ def test_backend_declarations_hold(backend):
             assert spec.name == name and spec.doc, f"{backend} {model.__name__}: filter {name} undocumented"
         for fields in (resource.writable, resource.creatable):
             assert fields is None or fields <= set(model.field_names()), f"{backend} {model.__name__}: {fields}"
+        # A request is declared once: as a route the code sends, or in prose where one route
+        # cannot say it, never both.
+        for op, route in resource.requests.items():
+            assert isinstance(route, Route), f"{backend} {model.__name__}: {op} is not a Route"
+        both = set(resource.requests) & set(resource.endpoints)
+        assert not both, f"{backend} {model.__name__}: {sorted(both)} declared as a route and in prose"
 
 
 @pytest.mark.parametrize("backend", registered_backends())
@@ -87,6 +94,8 @@ def test_capability_tables_come_from_declarations_alone(backend):
 def test_the_toy_backend_is_seen_as_any_other():
     assert "toy" in registered_backends()
     assert capabilities_of("toy")["Project"]["list"] == "yes"
+    # its endpoint table is its declared routes, the ones its methods send
+    assert capabilities_of("toy")["Project"]["endpoints"]["update"] == "PATCH /items/{id}"
 
 
 def capabilities_of(backend):

@@ -9,7 +9,7 @@ import requests
 from ...connection import BasicAuth, Connection, Secret, basic_auth
 from ...core.errors import NeuromodelsError
 from ...models import Annotation, Connector, ImageInstance, Neuron, Project, Volume
-from ...core.backend import Backend
+from ...core.backend import Backend, ForeignEnvironment
 from ...landmarks import Landmark, LandmarkGroup, Sampler
 from . import errors, landmarks, raw, resources
 
@@ -36,6 +36,11 @@ class CatmaidBackend(Backend):
     name = "catmaid"
     demo = "neuromodels.backends.catmaid.demo:demo"
     units = "1 nanometer"
+    #: pymaid's ``connect_catmaid()`` variables (its default project is 1).
+    environment = ForeignEnvironment(
+        "CATMAID_SERVER",
+        {"token": "CATMAID_API_TOKEN", "http_user": "CATMAID_HTTP_USER", "http_password": "CATMAID_HTTP_PASSWORD"},
+        {"project": 1}, client="pymaid's")
     resources = {
         Project: resources.CatmaidProject,
         ImageInstance: resources.CatmaidImageInstance,

@@ -42,18 +42,19 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _parse(shape: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+def shaped(shape: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """A parse callback: the JSON body, read by ``shape`` (:mod:`.replies`) where one is given."""
     return parse_json if shape is None else json_as(shape)
 
 
 def get(conn: Connection, path: str, *, shape: Callable[[Any], Any] | None = None, **params: Any) -> Any:
     """A GET in the project; ``shape`` (:mod:`.replies`) reads the reply inside the request."""
-    return conn.transport.request("GET", f"/{pid(conn)}{path}", params=params or None, parse=_parse(shape))
+    return conn.transport.request("GET", f"/{pid(conn)}{path}", params=params or None, parse=shaped(shape))
 
 
 def read(conn: Connection, path: str, data: Any, shape: Callable[[Any], Any] | None = None) -> Any:
     """A POST that only reads (CATMAID takes long id lists in POST bodies): safe to retry."""
-    return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, read=True, parse=_parse(shape))
+    return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, read=True, parse=shaped(shape))
 
 
 def write(conn: Connection, path: str, data: Any = None, *, shape: Callable[[Any], Any] | None = None,
@@ -61,7 +62,7 @@ def write(conn: Connection, path: str, data: Any = None, *, shape: Callable[[Any
     """A POST that changes something; its reply read by ``shape`` inside the request, so a reply
     of another shape is an unknown outcome, never a failure."""
     if "parse" not in kwargs:
-        kwargs["parse"] = _parse(shape)
+        kwargs["parse"] = shaped(shape)
     return conn.transport.request("POST", f"/{pid(conn)}{path}", data=data, **kwargs)
 
 

@@ -49,7 +49,8 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch[Neuron], 
               "connectors": LongTable(FieldTable("connectors", "skeleton_id"), needs={"nodes": True})}
     paging = OffsetPaging(size=PAGE, start="range_start", length="range_length")
     #: copy_to: neurons from NeuroMorpho.org or another CATMAID (nodes, tags, annotations, connectors).
-    copies_from = {"neuromorpho": "neuromodels.transfer.neurons:_copy_neurons", "catmaid": "neuromodels.transfer.neurons:_copy_neurons"}
+    copies_from = {"neuromorpho": "neuromodels.backends.catmaid.copying:copy_from_neuromorpho",
+                   "catmaid": "neuromodels.backends.catmaid.copying:copy_from_catmaid"}
     endpoints = {
         "fetch": "POST /{project}/skeletons/compact-detail (bulk) + skeleton/neuronnames + neurons/from-models + annotations/forskeletons",
         "list": "POST /{project}/annotations/query-targets, then the bulk fetch",

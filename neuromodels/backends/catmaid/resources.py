@@ -16,6 +16,7 @@ from ...transport import json_as, parse_json
 from ...models import ImageInstance, Project, Volume
 from ...core.backend import Filter, as_list, check_name
 from ...core.capabilities import Count, Create, Delete, Fetch, List, Settle, Settlement, Update
+from ...core.routes import Route
 from ..settling import settle_each
 from . import api, converter as cv, replies
 from .api import pid
@@ -102,23 +103,23 @@ class CatmaidImageInstance(Fetch[ImageInstance], List[ImageInstance], Count[Imag
 # -- Volume ---------------------------------------------------------------------------------------------------------
 class CatmaidVolume(Fetch[Volume], List[Volume], Create[Volume], Update[Volume], Delete[Volume], Settle[Volume]):
     #: The requests behind each operation (shown in the docs' capability tables).
-    copies_from = {"catmaid": "neuromodels.transfer.volumes:_copy_volumes"}
-    endpoints = {
-        "fetch": "GET /{project}/volumes/{id}/",
-        "list": "GET /{project}/volumes/",
-        "create": "POST /{project}/volumes/add",
-        "update": "POST /{project}/volumes/{id}/",
-        "delete": "DELETE /{project}/volumes/{id}/",
+    copies_from = {"catmaid": "neuromodels.backends.catmaid.copy_volumes:copy_from_catmaid"}
+    requests = {
+        "fetch": Route("GET", "/{project}/volumes/{id}/"),
+        "list": Route("GET", "/{project}/volumes/"),
+        "create": Route("POST", "/{project}/volumes/add"),
+        "update": Route("POST", "/{project}/volumes/{id}/"),
+        "delete": Route("DELETE", "/{project}/volumes/{id}/"),
     }
     filters = {"name": Filter("name", (str,), "exact volume name", many=True)}
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Volume:
-        volume: Volume = api.get(conn, f"/volumes/{id}/", shape=cv.volume_from_detail)
+        volume: Volume = self.send(conn, "fetch", {"id": id}, parse=api.shaped(cv.volume_from_detail))
         return volume
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Volume]]:
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
-        volumes: list[Volume] = api.get(conn, "/volumes/", shape=cv.volumes_from_table)
+        volumes: list[Volume] = self.send(conn, "list", parse=api.shaped(cv.volumes_from_table))
         yield [v for v in volumes if wanted is None or v.name in wanted]
 
     def validate(self, model: Volume, operation: str) -> None:
@@ -138,7 +139,7 @@ class CatmaidVolume(Fetch[Volume], List[Volume], Create[Volume], Update[Volume],
 
     def create(self, conn: Connection, model: Volume, modifiers: Mapping[str, Any]) -> None:
         api.TICKETS[model] = (time.time(), 0)  # what settle() compares creation times with
-        model.id = api.write(conn, "/volumes/add", cv.converter.unstructure(model),
+        model.id = self.send(conn, "create", data=cv.converter.unstructure(model),
                              parse=lambda r: cv.created_volume(parse_json(r)))
         api.claim(conn, model.id, model, "volume")
 
@@ -148,7 +149,7 @@ class CatmaidVolume(Fetch[Volume], List[Volume], Create[Volume], Update[Volume],
         is known, that no other model of this process holds. None: not stored (sent again).
         Several, or a lookup that failed: unknown."""
         skew, slack = api.clock_skew(conn, api.date_offset(conn))
-        listed = conn.transport.request("GET", f"/{pid(conn)}/volumes/", parse=lambda r: cv.volume_rows(parse_json(r)))
+        listed = self.send(conn, "list", parse=lambda r: cv.volume_rows(parse_json(r)))
         return settle_each(conn, models, lambda model: self._settle_one(conn, model, listed, skew - slack))
 
     def _settle_one(self, conn: Connection, model: Volume, listed: Sequence[Mapping[str, Any]], shift: float) -> Settlement:
@@ -173,10 +174,11 @@ class CatmaidVolume(Fetch[Volume], List[Volume], Create[Volume], Update[Volume],
         wanted = {"title"} if "name" in changes else set()
         wanted |= {"comment"} if "comment" in changes else set()
         wanted |= {"type", "mesh"} if {"vertices", "faces"} & set(changes) else set()
-        api.write(conn, f"/volumes/{model.id}/", {k: v for k, v in full.items() if k in wanted})
+        self.send(conn, "update", {"id": model.id}, data={k: v for k, v in full.items() if k in wanted},
+                  parse=api.shaped(None))
 
     def delete(self, conn: Connection, model: Volume) -> None:
-        conn.transport.request("DELETE", f"/{pid(conn)}/volumes/{model.id}/")
+        self.send(conn, "delete", {"id": model.id})
 
 
 def _same_mesh(stored: Volume, model: Volume) -> bool:

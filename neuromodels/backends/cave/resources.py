@@ -22,6 +22,7 @@ from ...core.errors import NeuromodelsError, NotFound, ProtocolError, UnknownFil
 from ...models import Annotation, Connector, Project
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
+from ...core.routes import Route
 from ...core.capabilities import (
     M, BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, Resource, Settle, Settlement, absent, did_you_mean,
 )
@@ -55,7 +56,8 @@ def annotations_path(conn: Connection, table: str) -> str:
 
 
 class CaveProject(Fetch[Project], List[Project]):
-    endpoints = {"fetch": "GET /info/api/v2/datastack/full/{datastack}", "list": "GET /info/api/v2/datastacks"}
+    requests = {"fetch": Route("GET", "/info/api/v2/datastack/full/{datastack}"),
+                "list": Route("GET", "/info/api/v2/datastacks", note="then each datastack in full")}
     id_type = str
     not_supported = {
         **{op: "datastacks are set up by a deployment's administrators" for op in ("create", "update", "delete")},
@@ -64,14 +66,14 @@ class CaveProject(Fetch[Project], List[Project]):
     }
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
-        found = conn.transport.request("GET", f"/info/api/v2/datastack/full/{segment(id)}",
-                                       parse=lambda r: cv.converter.structure(parse_json(r), cv.Datastack))
+        found = self.send(conn, "fetch", {"datastack": id},
+                          parse=lambda r: cv.converter.structure(parse_json(r), cv.Datastack))
         project: Project = found.project
         project.id = project.name = id
         return project
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
-        names: Any = conn.transport.request("GET", "/info/api/v2/datastacks")
+        names: Any = self.send(conn, "list")
         if not isinstance(names, list):
             raise ProtocolError("the info service's datastack list is not a list")
         yield conn.transport.map_values(lambda n: self.fetch_one(conn, str(n)), names[:limit] if limit else names)

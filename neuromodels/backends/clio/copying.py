@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...transfer.core import CLIO_MARKER, Origin, _Job, _apply, _mark, _origin, _save
+from ...transfer.core import Origin, _Job, _apply, _mark, _origin, _save
 
 if TYPE_CHECKING:
     from ...models import Annotation
+
+#: The Clio property that carries the marker.
+CLIO_MARKER = "copied_from"
 
 
 def _is_point(key: str, value: Any) -> bool:

@@ -20,6 +20,7 @@ from ...transport import parse_json
 from ...core.backend import Filter, check_id, required
 from ...core.capabilities import BulkCreate, Errors, Update
 from ...core.partitions import LongTable, PartitionBy
+from ...core.routes import Route
 from . import converter as cv
 from . import naming
 from .annotation_settling import AnnotationSettling
@@ -105,15 +106,13 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
     #: A dask pull splits by image (the server lists annotations by image, not by ids).
     partition_by = PartitionBy("image", images_of_query)
     tables = {"geometries": LongTable(geometries_table)}
-    #: The requests behind each operation (shown in the docs' capability tables).
+    #: Beyond the requests its route gives (show, list, delete): what one route cannot say.
     endpoints = {
-        "fetch": "GET /api/annotation/{id}.json",
-        "list": "GET /api/annotation.json?project=...&showWKT=true... (paged)",
         "create": "POST /api/annotation.json with a list (chunks in parallel)",
         "update": "PUT /api/annotation/{id}.json; terms through annotation/{id}/term/{term}.json",
-        "delete": "DELETE /api/annotation/{id}.json",
         "crop": "GET /api/userannotation/{id}/crop.png (mask.png)",
     }
+    requests = {"list": Route("GET", "/api/annotation.json", note="project=, image= ..., showWKT=true; paged")}
 
     route, key, model_type = "annotation", "annotation", Annotation
     filters = {**_ANNOTATION_FILTERS, **naming.MORE_FILTERS}

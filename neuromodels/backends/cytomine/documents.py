@@ -15,6 +15,7 @@ from ...connection import Connection
 from ...core.model import Model
 from ...core.backend import Filter
 from ...core.capabilities import M
+from ...core.routes import Route
 from .domains import BOOL, INT, Command, _param
 from . import wire_domains as wd
 
@@ -31,6 +32,20 @@ class Doc(Command[M]):
 
     routes: ClassVar[Mapping[str, str]] = {}
     default_project: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """The listing's request for the docs, from ``routes``: one route, or the choice of paths
+        the filters make (prose)."""
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("routes"):
+            return
+        if list(cls.routes) == [""]:
+            cls.requests = {**cls.requests, "list": Route("GET", cls.routes[""])}
+            return
+        choices = [f"GET {path}" + (f" ({', '.join(n + '=' for n in names.split())})" if names else "")
+                   for names, path in cls.routes.items()]
+        cls.requests = {k: v for k, v in cls.requests.items() if k != "list"}
+        cls.endpoints = {"list": " or ".join(choices), **cls.endpoints}
 
     def to_wire(self, model: M) -> dict[str, Any]:
         return wd.body_of(model)

@@ -21,6 +21,7 @@ from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
 from ...core.capabilities import M, ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
+from ...core.routes import Route
 from ...core.paging import OffsetPaging, Page, Paging, Window, read_pages
 from ..settling import Claims
 from ...core.wire import integer
@@ -173,12 +174,36 @@ def current_user(conn: Connection) -> User:
 
 # -- declarations shared by every domain -----------------------------------------------------------------
 class Command(Resource[M]):
-    """Declarations of a Cytomine domain: ``api/<route>/{id}.json``, the key of the object in
-    command replies, and its model type (structured by the converter)."""
+    """Declarations of a Cytomine domain: its ``route`` (``api/<route>/{id}.json``), the key of
+    the object in command replies, and its model type (structured by the converter).
+
+    The route gives the domain's requests (``requests``): show, add, edit and delete, sent by
+    the mixins below and printed in the docs; a class declares ``requests`` only for more."""
 
     route: ClassVar[str] = ""
     key: ClassVar[str] = ""
     model_type: ClassVar[type] = object
+    #: The requests the class itself declared (``requests`` holds them merged with the standard ones).
+    _declared: ClassVar[Mapping[str, Route]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.route:
+            return
+        standard = {
+            "fetch": Route("GET", f"/api/{cls.route}/{{id}}.json"),
+            "list": Route("GET", f"/api/{cls.route}.json", note="paged by max/offset"),
+            "create": Route("POST", f"/api/{cls.route}.json"),
+            "update": Route("PUT", f"/api/{cls.route}/{{id}}.json", note="the whole object"),
+            "delete": Route("DELETE", f"/api/{cls.route}/{{id}}.json"),
+        }
+        # What this class and its bases declare themselves wins over the standard requests, and
+        # an operation described in prose has none.
+        cls._declared = dict(cls.__dict__.get("requests", {}))
+        declared: dict[str, Route] = {}
+        for klass in reversed(cls.__mro__):
+            declared.update(klass.__dict__.get("_declared", {}))
+        cls.requests = {**{k: v for k, v in standard.items() if k not in cls.endpoints}, **declared}
 
     def structure(self, row: Mapping[str, Any]) -> M:
         model: M = cv.converter.structure(row, self.model_type)
@@ -198,15 +223,15 @@ class Command(Resource[M]):
 
 class CommandFetch(Command[M], Fetch[M]):
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> M:
-        return conn.transport.request("GET", f"/api/{self.route}/{id}.json",
-                                      parse=lambda r: self.structure(parse_json(r)))
+        found: M = self.send(conn, "fetch", {"id": id}, parse=lambda r: self.structure(parse_json(r)))
+        return found
 
 
 class CommandList(Command[M], List[M], Count[M]):
     """Collections: a path (and query) per filter set, paged by the server's ``size``."""
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
-        return f"/api/{self.route}.json"
+        return self.requests["list"].path_for()
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
@@ -227,7 +252,7 @@ class CommandCreate(Command[M], Create[M]):
         data.pop("id", None)
         with _LOCK:
             _SENT[model] = time.time()  # what settling a lost reply compares creation times with
-        model.assign(conn.transport.request("POST", f"/api/{self.route}.json", json=data, parse=self.read_command))
+        model.assign(self.send(conn, "create", json=data, parse=self.read_command))
         CLAIMS.take(conn, self.route, model.id, model)
 
 
@@ -235,13 +260,12 @@ class CommandUpdate(Command[M], Update[M]):
     def update(self, conn: Connection, model: M, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         # Cytomine's PUT replaces the whole object: send the last fetched state with the
         # changes applied, never the computed fields.
-        model.assign(conn.transport.request("PUT", f"/api/{self.route}/{model.id}.json", json=self.to_wire(model),
-                                            parse=self.read_command))
+        model.assign(self.send(conn, "update", {"id": model.id}, json=self.to_wire(model), parse=self.read_command))
 
 
 class CommandDelete(Command[M], Delete[M]):
     def delete(self, conn: Connection, model: M) -> None:
-        conn.transport.request("DELETE", f"/api/{self.route}/{model.id}.json")
+        self.send(conn, "delete", {"id": model.id})
 
 
 class CommandCRUD(CommandFetch[M], CommandList[M], CommandCreate[M], CommandUpdate[M], CommandDelete[M]):

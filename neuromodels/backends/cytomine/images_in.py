@@ -18,6 +18,7 @@ from ...core.backend import check_id, check_name
 from . import converter as cv
 from .documents import BOOL, Doc, f
 from ...core.capabilities import Delete
+from ...core.routes import Route
 from .domains import CommandCRUD, CommandCreate, CommandDelete, CommandFetch, CommandList, current_user
 from .models import AbstractImage, AbstractSlice, ImageGroup, ImageGroupImage, SliceInstance, Storage, UploadedFile
 
@@ -26,9 +27,6 @@ LONG = 86400.0
 
 
 class CytomineStorage(Doc[Storage], CommandCRUD[Storage]):
-    endpoints = {"fetch": "GET /api/storage/{id}.json", "list": "GET /api/storage.json",
-                 "create": "POST /api/storage.json", "update": "PUT /api/storage/{id}.json",
-                 "delete": "DELETE /api/storage/{id}.json"}
     route = key = "storage"
     model_type = Storage
     routes = {"": "/api/storage.json"}
@@ -54,9 +52,7 @@ class CytomineStorage(Doc[Storage], CommandCRUD[Storage]):
 
 
 class CytomineUploadedFile(Doc[UploadedFile], CommandCRUD[UploadedFile]):
-    endpoints = {"fetch": "GET /api/uploadedfile/{id}.json", "list": "GET /api/uploadedfile.json",
-                 "create": "POST /api/uploadedfile.json", "update": "PUT /api/uploadedfile/{id}.json",
-                 "delete": "DELETE /api/uploadedfile/{id}.json", "upload": "POST /upload (multipart, upload server)"}
+    endpoints = {"upload": "POST /upload (multipart, upload server)"}
     route = key = "uploadedfile"
     model_type = UploadedFile
     routes = {"": "/api/uploadedfile.json"}
@@ -104,9 +100,6 @@ class CytomineUploadedFile(Doc[UploadedFile], CommandCRUD[UploadedFile]):
 
 
 class CytomineAbstractImage(Doc[AbstractImage], CommandCRUD[AbstractImage]):
-    endpoints = {"fetch": "GET /api/abstractimage/{id}.json", "list": "GET /api/abstractimage.json",
-                 "create": "POST /api/abstractimage.json", "update": "PUT /api/abstractimage/{id}.json",
-                 "delete": "DELETE /api/abstractimage/{id}.json"}
     route = key = "abstractimage"
     model_type = AbstractImage
     routes = {"": "/api/abstractimage.json"}
@@ -116,10 +109,6 @@ class CytomineAbstractImage(Doc[AbstractImage], CommandCRUD[AbstractImage]):
 
 
 class CytomineAbstractSlice(Doc[AbstractSlice], CommandCRUD[AbstractSlice]):
-    endpoints = {"fetch": "GET /api/abstractslice/{id}.json",
-                 "list": "GET /api/abstractimage/{image}/abstractslice.json (or uploadedfile/{id}/...)",
-                 "create": "POST /api/abstractslice.json", "update": "PUT /api/abstractslice/{id}.json",
-                 "delete": "DELETE /api/abstractslice/{id}.json"}
     route = key = "abstractslice"
     model_type = AbstractSlice
     routes = {"image": "/api/abstractimage/{image}/abstractslice.json",
@@ -134,9 +123,7 @@ class CytomineAbstractSlice(Doc[AbstractSlice], CommandCRUD[AbstractSlice]):
 
 class CytomineSliceInstance(Doc[SliceInstance], CommandFetch[SliceInstance], CommandList[SliceInstance],
                             CommandCreate[SliceInstance], CommandDelete[SliceInstance]):
-    endpoints = {"fetch": "GET /api/sliceinstance/{id}.json", "list": "GET /api/imageinstance/{image}/sliceinstance.json",
-                 "create": "POST /api/sliceinstance.json", "delete": "DELETE /api/sliceinstance/{id}.json",
-                 "read a region of": "GET /api/sliceinstance/{id}/window-{x}-{y}-{w}-{h}.png"}
+    endpoints = {"read a region of": "GET /api/sliceinstance/{id}/window-{x}-{y}-{w}-{h}.png"}
     route = key = "sliceinstance"
     model_type = SliceInstance
     routes = {"image": "/api/imageinstance/{image}/sliceinstance.json"}
@@ -160,9 +147,6 @@ def window(conn: Connection, base: str, box: Region) -> Any:
 
 
 class CytomineImageGroup(Doc[ImageGroup], CommandCRUD[ImageGroup]):
-    endpoints = {"fetch": "GET /api/imagegroup/{id}.json", "list": "GET /api/project/{project}/imagegroup.json",
-                 "create": "POST /api/imagegroup.json", "update": "PUT /api/imagegroup/{id}.json",
-                 "delete": "DELETE /api/imagegroup/{id}.json"}
     route = key = "imagegroup"
     model_type = ImageGroup
     routes = {"project": "/api/project/{project}/imagegroup.json"}
@@ -175,9 +159,8 @@ class CytomineImageGroup(Doc[ImageGroup], CommandCRUD[ImageGroup]):
 
 class CytomineImageGroupImage(Doc[ImageGroupImage], CommandCreate[ImageGroupImage], CommandList[ImageGroupImage],
                               Delete[ImageGroupImage]):
-    endpoints = {"list": "GET /api/imageinstance/{image}/imagegroupimageinstance.json",
-                 "create": "POST /api/imagegroup/{group}/imageinstance/{image}.json",
-                 "delete": "DELETE /api/imagegroup/{group}/imageinstance/{image}.json"}
+    requests = {"create": Route("POST", "/api/imagegroup/{group}/imageinstance/{image}.json"),
+                "delete": Route("DELETE", "/api/imagegroup/{group}/imageinstance/{image}.json")}
     route = key = "imagegroupimageinstance"
     model_type = ImageGroupImage
     routes = {"image": "/api/imageinstance/{image}/imagegroupimageinstance.json"}
@@ -186,11 +169,11 @@ class CytomineImageGroupImage(Doc[ImageGroupImage], CommandCreate[ImageGroupImag
                               "ImageInstanceCollection(image_group=...)",
                      "update": "an image is in a group or not: remove it and add another"}
 
-    def _path(self, model: ImageGroupImage) -> str:
-        return f"/api/imagegroup/{check_id(model.group, int, 'image group id')}/imageinstance/{check_id(model.image, int, 'image id')}.json"
+    def _pair(self, model: ImageGroupImage) -> dict[str, int]:
+        return {"group": check_id(model.group, int, "image group id"), "image": check_id(model.image, int, "image id")}
 
     def create(self, conn: Connection, model: ImageGroupImage, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", self._path(model), parse=self.read_command))
+        model.assign(self.send(conn, "create", self._pair(model), parse=self.read_command))
 
     def delete(self, conn: Connection, model: ImageGroupImage) -> None:
-        conn.transport.request("DELETE", self._path(model))
+        self.send(conn, "delete", self._pair(model))

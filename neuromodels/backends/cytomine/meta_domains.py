@@ -10,6 +10,7 @@ from ...transport import parse_json
 from ...core.backend import check_id, check_name, required
 from ...core.capabilities import Delete, Update
 from ...core.model import Model
+from ...core.routes import Route
 from . import converter as cv
 from .documents import Doc, f
 from .domains import CommandCRUD, CommandCreate, CommandList
@@ -28,9 +29,10 @@ def _check_domain(value: Any) -> None:
 
 class CytomineProperty(Doc[Property], CommandCreate[Property], CommandList[Property], Update[Property],
                        Delete[Property]):
-    endpoints = {"list": "GET /api/domain/{class}/{id}/property.json", "create": "POST /api/domain/{class}/{id}/property.json",
-                 "update": "PUT /api/domain/{class}/{id}/property/{pid}.json",
-                 "delete": "DELETE /api/domain/{class}/{id}/property/{pid}.json"}
+    requests = {"list": Route("GET", "/api/domain/{class}/{domain}/property.json"),
+                "create": Route("POST", "/api/domain/{class}/{domain}/property.json"),
+                "update": Route("PUT", "/api/domain/{class}/{domain}/property/{id}.json"),
+                "delete": Route("DELETE", "/api/domain/{class}/{domain}/property/{id}.json")}
     route = key = "property"
     model_type = Property
     filters = {"project": f("project", "properties of this project id"), "image": f("image", "of this image instance id"),
@@ -48,7 +50,7 @@ class CytomineProperty(Doc[Property], CommandCreate[Property], CommandList[Prope
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         ((name, value),) = modifiers.items()
         cls, ident = value if name == "domain" else (_ON[name], value)
-        return f"/api/domain/{cls}/{ident}/property.json"
+        return self.requests["list"].path_for(**{"class": cls, "domain": ident})
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
@@ -64,26 +66,25 @@ class CytomineProperty(Doc[Property], CommandCreate[Property], CommandList[Prope
         return cv.property_body(required(model.domain_class, "the object's class"), required(model.domain_id, "the object's id"),
                                 required(model.key, "the property key"), model.value, model.id)
 
-    def _base(self, model: Property) -> str:
-        return f"/api/domain/{model.domain_class}/{model.domain_id}/property"
+    def _on(self, model: Property, **more: Any) -> dict[str, Any]:
+        """The path values naming the object a property is on."""
+        return {"class": model.domain_class, "domain": model.domain_id, **more}
 
     def create(self, conn: Connection, model: Property, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", self._base(model) + ".json", json=self.to_wire(model),
-                                            parse=self.read_command))
+        model.assign(self.send(conn, "create", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
     def update(self, conn: Connection, model: Property, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("PUT", f"{self._base(model)}/{self.saved(model)}.json",
-                                            json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "update", self._on(model, id=self.saved(model)), json=self.to_wire(model),
+                               parse=self.read_command))
 
     def delete(self, conn: Connection, model: Property) -> None:
-        conn.transport.request("DELETE", f"{self._base(model)}/{self.saved(model)}.json")
+        self.send(conn, "delete", self._on(model, id=self.saved(model)))
 
 
 class CytomineDescription(Doc[Description], CommandCreate[Description], Update[Description], Delete[Description]):
-    endpoints = {"fetch": "GET /api/domain/{class}/{id}/description.json (Description.of)",
-                 "create": "POST /api/domain/{class}/{id}/description.json",
-                 "update": "PUT /api/domain/{class}/{id}/description.json",
-                 "delete": "DELETE /api/domain/{class}/{id}/description.json"}
+    requests = {"read": Route("GET", "/api/domain/{class}/{domain}/description.json", note="Description.of"),
+                **{op: Route(method, "/api/domain/{class}/{domain}/description.json")
+                   for op, method in (("create", "POST"), ("update", "PUT"), ("delete", "DELETE"))}}
     route = key = "description"
     model_type = Description
     not_supported = {"fetch": "read a description with Description.of(obj)",
@@ -96,26 +97,25 @@ class CytomineDescription(Doc[Description], CommandCreate[Description], Update[D
         check_name(model.domain_class, "the class of the object (use Description.on(obj, text))")
         check_id(model.domain_id, int, "the object's id")
 
-    def _path(self, model: Description) -> str:
-        return f"/api/domain/{model.domain_class}/{model.domain_id}/description.json"
+    def _on(self, model: Description) -> dict[str, Any]:
+        return {"class": model.domain_class, "domain": model.domain_id}
 
     def read(self, conn: Connection, cls: type, target: Model) -> Description:
         name, ident = domain_of(target)
-        return self.fetch_model(conn, f"/api/domain/{name}/{ident}/description.json")
+        path = self.requests["read"].path_for(**{"class": name, "domain": ident})
+        return self.fetch_model(conn, path)
 
     def create(self, conn: Connection, model: Description, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", self._path(model), json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "create", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
     def update(self, conn: Connection, model: Description, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("PUT", self._path(model), json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "update", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
     def delete(self, conn: Connection, model: Description) -> None:
-        conn.transport.request("DELETE", self._path(model))
+        self.send(conn, "delete", self._on(model))
 
 
 class CytomineTag(Doc[Tag], CommandCRUD[Tag]):
-    endpoints = {"fetch": "GET /api/tag/{id}.json", "list": "GET /api/tag.json", "create": "POST /api/tag.json",
-                 "update": "PUT /api/tag/{id}.json", "delete": "DELETE /api/tag/{id}.json (and its associations)"}
     route = key = "tag"
     model_type = Tag
     routes = {"": "/api/tag.json"}
@@ -126,8 +126,8 @@ class CytomineTag(Doc[Tag], CommandCRUD[Tag]):
 
 class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], CommandList[TermRelation],
                            Delete[TermRelation]):
-    endpoints = {"list": "GET /api/relation/parent/term.json", "create": "POST /api/relation/parent/term.json",
-                 "delete": "DELETE /api/relation/parent/term1/{parent}/term2/{child}.json"}
+    requests = {"create": Route("POST", "/api/relation/parent/term.json"),
+                "delete": Route("DELETE", "/api/relation/parent/term1/{parent}/term2/{child}.json")}
     route = key = "relationterm"
     model_type = TermRelation
     routes = {"": "/api/relation/parent/term.json"}
@@ -141,8 +141,8 @@ class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], Comma
         check_id(model.child, int, "child term id")
 
     def create(self, conn: Connection, model: TermRelation, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", "/api/relation/parent/term.json", json=self.to_wire(model),
-                                            parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
+        model.assign(self.send(conn, "create", json=self.to_wire(model),
+                               parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None,
               **options: Any) -> Iterator[Sequence[TermRelation]]:
@@ -154,7 +154,7 @@ class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], Comma
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
     def delete(self, conn: Connection, model: TermRelation) -> None:
-        conn.transport.request("DELETE", f"/api/relation/parent/term1/{model.parent}/term2/{model.child}.json")
+        self.send(conn, "delete", {"parent": model.parent, "child": model.child})
 
 
 __all__ = ["CLASS_NAME", "CytomineDescription", "CytomineProperty", "CytomineTag", "CytomineTermRelation"]

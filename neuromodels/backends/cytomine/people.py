@@ -10,6 +10,7 @@ from ...core.errors import NotFound
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ...core.capabilities import M, Delete
+from ...core.routes import Route
 from . import converter as cv
 from .documents import BOOL, Doc, f
 from .domains import CommandCRUD, CommandCreate, CommandFetch, CommandList, current_user, every
@@ -21,10 +22,9 @@ _TIME = (int, str)
 
 
 class CytomineUserAccount(Doc[UserAccount], CommandCRUD[UserAccount]):
-    endpoints = {"fetch": "GET /api/user/{id}.json",
-                 "list": "GET /api/user.json (or project/{id}/user.json, ontology/{id}/user.json)",
-                 "create": "POST /api/user.json", "update": "PUT /api/user/{id}.json", "delete": "DELETE /api/user/{id}.json",
-                 "keys": "GET /api/user/{id}/keys.json", "roles": "GET/POST /api/user/{id}/role.json"}
+    requests = {"keys": Route("GET", "/api/user/{id}/keys.json"), "roles": Route("GET", "/api/user/{id}/role.json"),
+                "add a role": Route("POST", "/api/user/{id}/role.json"),
+                "remove a role": Route("DELETE", "/api/user/{id}/role/{role}.json")}
     route = key = "user"
     model_type = UserAccount
     routes = {"project": "/api/project/{project}/user.json", "ontology": "/api/ontology/{ontology}/user.json",
@@ -46,7 +46,7 @@ class CytomineUserAccount(Doc[UserAccount], CommandCRUD[UserAccount]):
             data = parse_json(response)
             return ApiKeys(public_key=str(data["publicKey"]), private_key=str(data["privateKey"]))
 
-        return conn.transport.request("GET", f"/api/user/{self.saved(model)}/keys.json", parse=parse)
+        return self.send(conn, "keys", {"id": self.saved(model)}, parse=parse)  # type: ignore[no-any-return]
 
     def current(self, conn: Connection, cls: type) -> UserAccount:
         return self.fetch_model(conn, "/api/user/current.json")
@@ -55,7 +55,7 @@ class CytomineUserAccount(Doc[UserAccount], CommandCRUD[UserAccount]):
         return {str(r["authority"]): int(r["id"]) for r in every(conn, "/api/role.json", lambda row: row)}
 
     def roles(self, conn: Connection, model: UserAccount) -> list[str]:
-        rows = every(conn, f"/api/user/{self.saved(model)}/role.json", lambda row: row)
+        rows = every(conn, self.requests["roles"].path_for(id=self.saved(model)), lambda row: row)
         return sorted(str(r["authority"]) for r in rows)
 
     def _role_id(self, conn: Connection, authority: str) -> int:
@@ -69,18 +69,17 @@ class CytomineUserAccount(Doc[UserAccount], CommandCRUD[UserAccount]):
     def add_role(self, conn: Connection, model: UserAccount, authority: str) -> None:
         role = self._role_id(conn, authority)
         ident = self.saved(model)
-        conn.transport.request("POST", f"/api/user/{ident}/role.json", json=cv.body({"user": ident, "role": role}))
+        self.send(conn, "add a role", {"id": ident}, json=cv.body({"user": ident, "role": role}))
 
     def remove_role(self, conn: Connection, model: UserAccount, authority: str) -> None:
         role = self._role_id(conn, authority)
         try:
-            conn.transport.request("DELETE", f"/api/user/{self.saved(model)}/role/{role}.json")
+            self.send(conn, "remove a role", {"id": self.saved(model), "role": role})
         except NotFound:
             pass  # the user had no such role: the wanted state
 
 
 class CytomineRole(Doc[Role], CommandFetch[Role], CommandList[Role]):
-    endpoints = {"fetch": "GET /api/role/{id}.json", "list": "GET /api/role.json"}
     route = key = "role"
     model_type = Role
     routes = {"": "/api/role.json"}
@@ -90,9 +89,8 @@ class CytomineRole(Doc[Role], CommandFetch[Role], CommandList[Role]):
 
 class CytomineProjectRepresentative(Doc[ProjectRepresentative], CommandCreate[ProjectRepresentative],
                                     CommandList[ProjectRepresentative], Delete[ProjectRepresentative]):
-    endpoints = {"list": "GET /api/project/{project}/representative.json",
-                 "create": "POST /api/project/{project}/representative.json",
-                 "delete": "DELETE /api/project/{project}/representative/{id}.json"}
+    requests = {"create": Route("POST", "/api/project/{project}/representative.json"),
+                "delete": Route("DELETE", "/api/project/{project}/representative/{id}.json")}
     route = key = "projectrepresentativeuser"
     model_type = ProjectRepresentative
     routes = {"project": "/api/project/{project}/representative.json"}
@@ -106,11 +104,11 @@ class CytomineProjectRepresentative(Doc[ProjectRepresentative], CommandCreate[Pr
         check_id(model.user, int, "user id")
 
     def create(self, conn: Connection, model: ProjectRepresentative, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", f"/api/project/{model.project}/representative.json",
-                                            json=self.to_wire(model), parse=self.read_command))
+        model.assign(self.send(conn, "create", {"project": model.project}, json=self.to_wire(model),
+                               parse=self.read_command))
 
     def delete(self, conn: Connection, model: ProjectRepresentative) -> None:
-        conn.transport.request("DELETE", f"/api/project/{model.project}/representative/{self.saved(model)}.json")
+        self.send(conn, "delete", {"project": model.project, "id": self.saved(model)})
 
 
 # -- activity -------------------------------------------------------------------------------------------
@@ -119,9 +117,8 @@ _SINCE = {"user": f("user", "of this user id"), "afterThan": f("afterThan", "aft
 
 
 class CytominePosition(Doc[Position], CommandFetch[Position], CommandCreate[Position], CommandList[Position]):
-    endpoints = {"fetch": "GET /api/position/{id}.json",
-                 "list": "GET /api/imageinstance/{image}/positions.json (or sliceinstance/{slice}/positions.json)",
-                 "create": "POST /api/imageinstance/{image}/position.json (or sliceinstance/{slice}/position.json)"}
+    requests = {"create": Route("POST", "/api/imageinstance/{image}/position.json"),
+                "create on a slice": Route("POST", "/api/sliceinstance/{slice}/position.json")}
     route = key = "position"
     model_type = Position
     routes = {"slice": "/api/sliceinstance/{slice}/positions.json", "image": "/api/imageinstance/{image}/positions.json"}
@@ -158,16 +155,14 @@ class CytominePosition(Doc[Position], CommandFetch[Position], CommandCreate[Posi
 
     def create(self, conn: Connection, model: Position, modifiers: Mapping[str, Any]) -> None:
         self.to_wire(model)  # refuses a position without a view before any request
-        path = (f"/api/sliceinstance/{model.slice}/position.json" if model.slice is not None
-                else f"/api/imageinstance/{model.image}/position.json")
-        model.assign(conn.transport.request("POST", path, json=self.to_wire(model),
-                                            parse=lambda r: self.structure(_plain_or_command(parse_json(r), "position"))))
+        on_slice = model.slice is not None
+        model.assign(self.send(conn, "create on a slice" if on_slice else "create",
+                               {"slice": model.slice} if on_slice else {"image": model.image}, json=self.to_wire(model),
+                               parse=lambda r: self.structure(_plain_or_command(parse_json(r), "position"))))
 
 
 class CytomineAnnotationAction(Doc[AnnotationAction], CommandFetch[AnnotationAction], CommandCreate[AnnotationAction],
                                CommandList[AnnotationAction]):
-    endpoints = {"fetch": "GET /api/annotation_action/{id}.json",
-                 "list": "GET /api/imageinstance/{image}/annotation_action.json", "create": "POST /api/annotation_action.json"}
     route = key = "annotation_action"
     model_type = AnnotationAction
     routes = {"slice": "/api/sliceinstance/{slice}/annotation_action.json",
@@ -185,8 +180,8 @@ class CytomineAnnotationAction(Doc[AnnotationAction], CommandFetch[AnnotationAct
         return {**super().to_wire(model), "annotationClassName": ANNOTATION_CLASS}
 
     def create(self, conn: Connection, model: AnnotationAction, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", "/api/annotation_action.json", json=self.to_wire(model),
-                                            parse=lambda r: self.structure(_plain_or_command(parse_json(r), "annotationaction"))))
+        model.assign(self.send(conn, "create", json=self.to_wire(model),
+                               parse=lambda r: self.structure(_plain_or_command(parse_json(r), "annotationaction"))))
 
 
 class _PerUser(Doc[M]):
@@ -205,8 +200,7 @@ class _PerUser(Doc[M]):
 
 class CytomineProjectConnection(_PerUser[ProjectConnection], CommandCreate[ProjectConnection],
                                 CommandList[ProjectConnection]):
-    endpoints = {"list": "GET /api/project/{project}/userconnection/{user}.json",
-                 "create": "POST /api/project/{project}/userconnection.json"}
+    requests = {"create": Route("POST", "/api/project/{project}/userconnection.json")}
     route = key = "projectconnection"
     model_type = ProjectConnection
     routes = {"project user": "/api/project/{project}/userconnection/{user}.json"}
@@ -218,15 +212,13 @@ class CytomineProjectConnection(_PerUser[ProjectConnection], CommandCreate[Proje
         check_id(model.project, int, "project id")
 
     def create(self, conn: Connection, model: ProjectConnection, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", f"/api/project/{model.project}/userconnection.json",
-                                            json=self.to_wire(model),
-                                            parse=lambda r: self.structure(_plain_or_command(parse_json(r), "projectconnection"))))
+        model.assign(self.send(conn, "create", {"project": model.project}, json=self.to_wire(model),
+                               parse=lambda r: self.structure(_plain_or_command(parse_json(r), "projectconnection"))))
 
 
 class CytomineImageConsultation(_PerUser[ImageConsultation], CommandCreate[ImageConsultation],
                                 CommandList[ImageConsultation]):
-    endpoints = {"list": "GET /api/project/{project}/user/{user}/imageconsultation.json",
-                 "create": "POST /api/imageinstance/{image}/consultation.json"}
+    requests = {"create": Route("POST", "/api/imageinstance/{image}/consultation.json")}
     route = key = "imageconsultation"
     model_type = ImageConsultation
     routes = {"project user": "/api/project/{project}/user/{user}/imageconsultation.json"}
@@ -238,9 +230,8 @@ class CytomineImageConsultation(_PerUser[ImageConsultation], CommandCreate[Image
         check_id(model.image, int, "image instance id")
 
     def create(self, conn: Connection, model: ImageConsultation, modifiers: Mapping[str, Any]) -> None:
-        model.assign(conn.transport.request("POST", f"/api/imageinstance/{model.image}/consultation.json",
-                                            json=self.to_wire(model),
-                                            parse=lambda r: self.structure(_plain_or_command(parse_json(r), "imageconsultation"))))
+        model.assign(self.send(conn, "create", {"image": model.image}, json=self.to_wire(model),
+                               parse=lambda r: self.structure(_plain_or_command(parse_json(r), "imageconsultation"))))
 
 
 def _plain_or_command(reply: Any, key: str) -> Mapping[str, Any]:

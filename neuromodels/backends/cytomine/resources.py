@@ -24,6 +24,7 @@ from ...models import ImageInstance, Ontology, Project, Term
 from ...core.backend import Filter, check_id, check_name
 from ..extras import Members, User
 from ...core.capabilities import Download, Settle, Settlement, Thumbnail, absent
+from ...core.routes import Route
 from ..settling import settle_each
 from . import converter as cv
 
@@ -41,20 +42,14 @@ __all__ = ["CytomineAnnotation", "CytomineImageInstance", "CytomineOntology", "C
 # -- Project -----------------------------------------------------------------------------------------
 class CytomineAnnotation(_Annotation, CytomineReview):
     __doc__ = _Annotation.__doc__
-    endpoints = {**_Annotation.endpoints, "review": "POST/DELETE /api/annotation/{id}/review.json",
+    endpoints = {**_Annotation.endpoints,
+                 "review": "POST/DELETE /api/annotation/{id}/review.json",
                  "dump crops of": "GET /api/userannotation/{id}/{crop|mask|alphamask}.{png|jpg|tif}"}
 
 
 class CytomineProject(CommandCRUD[Project], DomainExtras[Project], Members[Project], CytomineMembership):
     #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /api/project/{id}.json",
-        "list": "GET /api/project.json (paged by max/offset)",
-        "create": "POST /api/project.json",
-        "update": "PUT /api/project/{id}.json (the whole object)",
-        "delete": "DELETE /api/project/{id}.json",
-        "change the members of": "POST/DELETE /api/project/{id}/user/{user}(/admin).json",
-    }
+    endpoints = {"change the members of": "POST/DELETE /api/project/{id}/user/{user}(/admin).json"}
     route, key, model_type = "project", "project", Project
     filters = {
         "user": Filter("user", INT, "projects of this user id"),
@@ -112,17 +107,14 @@ class CytomineImageInstance(CommandFetch[ImageInstance], CommandList[ImageInstan
                             DomainExtras[ImageInstance], Download[ImageInstance], Thumbnail[ImageInstance],
                             CytomineWindows):
     #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /api/imageinstance/{id}.json",
-        "list": "GET /api/project/{project}/imageinstance.json (or imagegroup/{id}/imageinstance.json)",
-        "download": "GET /api/imageinstance/{id}/download",
-        "make a thumbnail of": "GET /api/imageinstance/{id}/thumb.png",
-        "read a region of": "GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.png "
+    requests = {"list": Route("GET", "/api/project/{project}/imageinstance.json"),
+                "list an image group": Route("GET", "/api/imagegroup/{image_group}/imageinstance.json"),
+                "download": Route("GET", "/api/imageinstance/{id}/download"),
+                "make a thumbnail of": Route("GET", "/api/imageinstance/{id}/thumb.png"),
+                "create": Route("POST", "/api/imageinstance.json", note="an abstract image placed in a project")}
+    endpoints = {"read a region of": "GET /api/imageinstance/{id}/window-{x}-{y}-{w}-{h}.png "
                             "(other planes: /api/sliceinstance/{slice}/window-...)",
-        "create": "POST /api/imageinstance.json (an abstract image placed in a project)",
-        "update": "PUT /api/imageinstance/{id}.json", "delete": "DELETE /api/imageinstance/{id}.json",
-        "review images of": "PUT/DELETE /api/imageinstance/{id}/review.json",
-    }
+                 "review images of": "PUT/DELETE /api/imageinstance/{id}/review.json"}
     route, key, model_type = "imageinstance", "imageinstance", ImageInstance
     filters = {"project": Filter("project", INT, "project id (default: the connection's)"),
                "image_group": Filter("image_group", INT, "the images of this image group id")}
@@ -134,10 +126,10 @@ class CytomineImageInstance(CommandFetch[ImageInstance], CommandList[ImageInstan
         if "image_group" in modifiers:
             if "project" in modifiers:
                 raise ValueError("give image_group= or project=, not both (a group's images are in its project)")
-            return f"/api/imagegroup/{modifiers['image_group']}/imageinstance.json"
+            return self.requests["list an image group"].path_for(image_group=modifiers["image_group"])
         project = check_id(modifiers.get("project", conn.project), int,
                            "project id (set project= on the connection or the filter)")
-        return f"/api/project/{project}/imageinstance.json"
+        return self.requests["list"].path_for(project=project)
 
     def rows(self, conn: Connection | None, models: Sequence[ImageInstance]) -> list[dict[str, Any]]:
         """Columns: id, name, project, width, height, depth, resolution_x/y/z (physical pixel
@@ -155,27 +147,20 @@ class CytomineImageInstance(CommandFetch[ImageInstance], CommandList[ImageInstan
 
     def download(self, conn: Connection, model: ImageInstance, path: str) -> str:
         # An original image can be gigabytes: no body cap, and a day rather than the call timeout.
-        data = conn.transport.request("GET", f"/api/imageinstance/{model.id}/download", parse=lambda r: r.content,
-                                      max_body=None, timeout=max(conn.timeout, 86400.0))
+        data = self.send(conn, "download", {"id": model.id}, parse=lambda r: r.content,
+                         max_body=None, timeout=max(conn.timeout, 86400.0))
         with open_private(path, "wb") as fh:  # server data: owner-only (neuromodels.files)
             fh.write(data)
         return path
 
     def thumbnail(self, conn: Connection, model: ImageInstance, max_size: int) -> bytes:
-        return conn.transport.request("GET", f"/api/imageinstance/{model.id}/thumb.png",
-                                      params={"maxSize": max_size}, parse=lambda r: r.content)
+        thumb: bytes = self.send(conn, "make a thumbnail of", {"id": model.id}, params={"maxSize": max_size},
+                                 parse=lambda r: r.content)
+        return thumb
 
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
 class CytomineTerm(CommandCRUD[Term], Settle[Term]):
-    #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /api/term/{id}.json",
-        "list": "GET /api/term.json (paged by max/offset)",
-        "create": "POST /api/term.json",
-        "update": "PUT /api/term/{id}.json (the whole object)",
-        "delete": "DELETE /api/term/{id}.json",
-    }
     route, key, model_type = "term", "term", Term
     filters = {
         "ontology": Filter("ontology", INT, "terms of this ontology id"),
@@ -227,14 +212,6 @@ class CytomineTerm(CommandCRUD[Term], Settle[Term]):
 
 
 class CytomineOntology(CommandCRUD[Ontology]):
-    #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /api/ontology/{id}.json",
-        "list": "GET /api/ontology.json (paged by max/offset)",
-        "create": "POST /api/ontology.json",
-        "update": "PUT /api/ontology/{id}.json (the whole object)",
-        "delete": "DELETE /api/ontology/{id}.json",
-    }
     route, key, model_type = "ontology", "ontology", Ontology
 
     def to_wire(self, model: Ontology) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from ...connection import Connection
 from ...core.backend import check_id, check_name
 from ...core.capabilities import M, Delete
+from ...core.routes import Route
 from .documents import Doc, f
 from .domains import CommandCRUD, CommandCreate, CommandList
 from .models import AnnotationFilter, AnnotationGroup, AnnotationLink, AnnotationTrack, Track
@@ -15,10 +16,6 @@ from .wire_domains import ANNOTATION_CLASS
 
 
 class CytomineTrack(Doc[Track], CommandCRUD[Track]):
-    endpoints = {"fetch": "GET /api/track/{id}.json",
-                 "list": "GET /api/imageinstance/{image}/track.json (or project/{project}/track.json)",
-                 "create": "POST /api/track.json", "update": "PUT /api/track/{id}.json",
-                 "delete": "DELETE /api/track/{id}.json"}
     route = key = "track"
     model_type = Track
     routes = {"image": "/api/imageinstance/{image}/track.json", "project": "/api/project/{project}/track.json"}
@@ -42,9 +39,7 @@ class _Annotated(Doc[M]):
 
 class CytomineAnnotationTrack(_Annotated[AnnotationTrack], CommandCreate[AnnotationTrack], CommandList[AnnotationTrack],
                               Delete[AnnotationTrack]):
-    endpoints = {"list": "GET /api/track/{track}/annotationtrack.json (or annotation/{id}/annotationtrack.json)",
-                 "create": "POST /api/annotationtrack.json",
-                 "delete": "DELETE /api/annotationtrack/{annotation}/{track}.json"}
+    requests = {"delete": Route("DELETE", "/api/annotationtrack/{annotation}/{track}.json")}
     route = key = "annotationtrack"
     model_type = AnnotationTrack
     routes = {"track": "/api/track/{track}/annotationtrack.json",
@@ -58,15 +53,11 @@ class CytomineAnnotationTrack(_Annotated[AnnotationTrack], CommandCreate[Annotat
         check_id(model.track, int, "track id")
 
     def delete(self, conn: Connection, model: AnnotationTrack) -> None:
-        conn.transport.request("DELETE", f"/api/annotationtrack/{model.annotation}/{model.track}.json")
+        self.send(conn, "delete", {"annotation": model.annotation, "track": model.track})
 
 
 class CytomineAnnotationGroup(Doc[AnnotationGroup], CommandCRUD[AnnotationGroup]):
-    endpoints = {"fetch": "GET /api/annotationgroup/{id}.json",
-                 "list": "GET /api/project/{project}/annotationgroup.json (or imagegroup/{id}/annotationgroup.json)",
-                 "create": "POST /api/annotationgroup.json", "update": "PUT /api/annotationgroup/{id}.json",
-                 "delete": "DELETE /api/annotationgroup/{id}.json",
-                 "merge": "POST /api/annotationgroup/{id}/annotationgroup/{other}/merge.json"}
+    requests = {"merge": Route("POST", "/api/annotationgroup/{id}/annotationgroup/{other}/merge.json")}
     route = key = "annotationgroup"
     model_type = AnnotationGroup
     routes = {"image_group": "/api/imagegroup/{image_group}/annotationgroup.json",
@@ -83,7 +74,7 @@ class CytomineAnnotationGroup(Doc[AnnotationGroup], CommandCRUD[AnnotationGroup]
 
     def merge(self, conn: Connection, model: AnnotationGroup, other: int) -> AnnotationGroup:
         check_id(other, int, "the other annotation group's id")
-        conn.transport.request("POST", f"/api/annotationgroup/{self.saved(model)}/annotationgroup/{other}/merge.json")
+        self.send(conn, "merge", {"id": self.saved(model), "other": other})
         model.assign(self.fetch_one(conn, model.id))
         model.mark_clean()
         return model
@@ -91,9 +82,7 @@ class CytomineAnnotationGroup(Doc[AnnotationGroup], CommandCRUD[AnnotationGroup]
 
 class CytomineAnnotationLink(_Annotated[AnnotationLink], CommandCreate[AnnotationLink], CommandList[AnnotationLink],
                              Delete[AnnotationLink]):
-    endpoints = {"list": "GET /api/annotationgroup/{group}/annotationlink.json (or annotation/{id}/annotationlink.json)",
-                 "create": "POST /api/annotationlink.json",
-                 "delete": "DELETE /api/annotationgroup/{group}/annotation/{annotation}.json"}
+    requests = {"delete": Route("DELETE", "/api/annotationgroup/{group}/annotation/{annotation}.json")}
     route = key = "annotationlink"
     model_type = AnnotationLink
     routes = {"group": "/api/annotationgroup/{group}/annotationlink.json",
@@ -108,16 +97,13 @@ class CytomineAnnotationLink(_Annotated[AnnotationLink], CommandCreate[Annotatio
         check_id(model.group, int, "annotation group id")
 
     def delete(self, conn: Connection, model: AnnotationLink) -> None:
-        conn.transport.request("DELETE", f"/api/annotationgroup/{model.group}/annotation/{model.annotation}.json")
+        self.send(conn, "delete", {"group": model.group, "annotation": model.annotation})
 
 
 class CytomineAnnotationFilter(Doc[AnnotationFilter], CommandCRUD[AnnotationFilter]):
     """Saved filters. The Cytomine CE core has no controller for them; the routes are the
     legacy core's, which the Python client still calls (inferred, see the tests)."""
 
-    endpoints = {"fetch": "GET /api/annotationfilter/{id}.json", "list": "GET /api/annotationfilter.json?project=",
-                 "create": "POST /api/annotationfilter.json", "update": "PUT /api/annotationfilter/{id}.json",
-                 "delete": "DELETE /api/annotationfilter/{id}.json"}
     route = key = "annotationfilter"
     model_type = AnnotationFilter
     routes = {"project": "/api/annotationfilter.json"}

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .core import TRANSFORM_PREFIX, Origin, _Job, _apply, _mark, _origin, _save, label_of
+from ...transfer.core import TRANSFORM_PREFIX, Origin, _Job, _apply, _mark, _origin, _save, label_of
 
 if TYPE_CHECKING:
-    from ..models import Volume
+    from ...models import Volume
 
 
-def _copy_volumes(models: list["Volume"], job: _Job) -> list["Volume"]:
-    from ..models import Volume, VolumeCollection
+def copy_from_catmaid(models: list["Volume"], job: _Job) -> list["Volume"]:
+    from ...models import Volume, VolumeCollection
 
     report = job.report
     origins = [_origin(job, "volume", v) for v in models]

@@ -1,24 +1,29 @@
-"""Copying neurons (NeuroMorpho.org or CATMAID -> CATMAID, with their connectors) and CATMAID
-volumes."""
+"""Copies of neurons on CATMAID, from NeuroMorpho.org or another CATMAID (``copies_from`` of
+:class:`~.neurons.CatmaidNeuron`): nodes moved by the transform, tags, annotations, and the
+source's metadata as annotations; each copy remembers its origin in CATMAID's import origin
+record (or a marker annotation on servers without one). Connectors between copied CATMAID
+neurons follow in :mod:`.copy_connectors`."""
 
 from __future__ import annotations
 
 import concurrent.futures
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..models import Neuron
+    from ...models import Neuron
 
-from .core import (
-    MARKER_PREFIX, NEUROMORPHO_FIELDS, TRANSFORM_PREFIX, Origin, _Job, _apply, _mark, _origin, _save, label_of, log,
+from ...transfer.core import (
+    MARKER_PREFIX, TRANSFORM_PREFIX, Origin, _Job, _apply, _mark, _origin, _save, label_of, log,
 )
 
+#: NeuroMorpho.org fields that become CATMAID annotations ("species: rat").
+NEUROMORPHO_FIELDS = ("species", "brain_region", "cell_type", "archive")
 
-# -- neurons (NeuroMorpho or CATMAID -> CATMAID) ----------------------------------------------------------
+
 def _neuron_name(neuron: "Neuron") -> str:
     name = (neuron.name or f"neuron {neuron.id}").replace("|", "/").strip() or f"neuron {neuron.id}"
     return name[:255]
@@ -66,15 +71,15 @@ def _uses_origin(job: _Job) -> bool:
     return bool(job.options.get("origin"))
 
 
-def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin) -> "Neuron":
-    from ..backends.catmaid.origins import IMPORT_ORIGIN
-    from ..models import Neuron
+def _build_neuron(job: _Job, neuron: "Neuron", origin: Origin,
+                  source_annotations: "Callable[[Neuron], list[str]]") -> "Neuron":
+    from .origins import IMPORT_ORIGIN
+    from ...models import Neuron
 
     if neuron.nodes is None or len(neuron.nodes) == 0:
         raise ValueError(f"neuron {neuron.id} has no nodes to copy")
     annotations = list(neuron.annotations or [])
-    if job.source.backend.name == "neuromorpho":
-        annotations += _neuromorpho_annotations(neuron)
+    annotations += source_annotations(neuron)
     annotations = [a for a in annotations if a != "Import"]  # CATMAID's mark of an import without annotations
     annotations.append(_label(f"{MARKER_PREFIX}{job.key}"))  # one annotation for every copy of this source
     extra = {}
@@ -98,8 +103,8 @@ def _by_origin(job: _Job, models: list["Neuron"]) -> dict[str, int]:
     """Source id -> skeleton id of copies recorded in CATMAID's import origins; decides whether
     this copy records its markers there (a server without the route, or source ids that are not
     numbers, get marker annotations)."""
-    from ..backends.catmaid.origins import skeletons_from_origin
-    from ..core.errors import NotFound
+    from .origins import skeletons_from_origin
+    from ...core.errors import NotFound
 
     ids = [n.id for n in models]
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
@@ -118,8 +123,8 @@ def _by_origin(job: _Job, models: list["Neuron"]) -> dict[str, int]:
 def _existing_neurons(job: _Job, models: list["Neuron"]) -> dict[str, "Neuron"]:
     """Source id -> the copy already on the target: by CATMAID's import origins (one query per
     500 ids), and by marker annotations (copies made before origins were used: one query)."""
-    from ..core.errors import NotFound
-    from ..models import NeuronCollection
+    from ...core.errors import NotFound
+    from ...models import NeuronCollection
 
     found: dict[str, Neuron] = {}
     origins = _by_origin(job, models)
@@ -150,7 +155,7 @@ def _existing_neurons(job: _Job, models: list["Neuron"]) -> dict[str, "Neuron"]:
 def _load_nodes(job: _Job, neurons: list["Neuron"]) -> list[BaseException | None]:
     """Nodes for neurons that lack them, from the source: one bulk step, and one at a time
     only when the bulk step fails (so one missing file does not sink the rest)."""
-    from ..models import NeuronCollection
+    from ...models import NeuronCollection
 
     missing = [n for n in neurons if n.nodes is None]
     if not missing:
@@ -170,26 +175,22 @@ def _load_nodes(job: _Job, neurons: list["Neuron"]) -> list[BaseException | None
         return [errors.get(id(n)) for n in neurons]
 
 
-def _match_nodes(source_xyz: np.ndarray, source_ids: np.ndarray, target: "pd.DataFrame") -> dict[int, int]:
-    """Source node id -> target node id by position (copies keep positions, not ids)."""
-    target_xyz = target[["x", "y", "z"]].to_numpy(dtype=float)
-    target_ids = target["node_id"].to_numpy()
-    index = {tuple(np.round(p, 2)): int(i) for p, i in zip(target_xyz, target_ids)}
-    result: dict[int, int] = {}
-    for p, i in zip(source_xyz, source_ids):
-        hit = index.get(tuple(np.round(p, 2)))
-        if hit is None and len(target_xyz):
-            d = np.abs(target_xyz - p).max(axis=1)
-            k = int(np.argmin(d))
-            if d[k] <= max(1e-3, 1e-5 * float(np.abs(p).max())):
-                hit = int(target_ids[k])
-        if hit is not None:
-            result[int(i)] = hit
-    return result
+def copy_from_neuromorpho(models: list["Neuron"], job: _Job) -> list["Neuron"]:
+    """NeuroMorpho.org neurons as CATMAID neurons, their metadata as annotations."""
+    return _copy_neurons(models, job, _neuromorpho_annotations, from_catmaid=False)
 
 
-def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
-    from ..models import Neuron, NeuronCollection
+def copy_from_catmaid(models: list["Neuron"], job: _Job) -> list["Neuron"]:
+    """CATMAID neurons onto another CATMAID, then their node maps and the connectors between them."""
+    return _copy_neurons(models, job, lambda neuron: [], from_catmaid=True)
+
+
+def _copy_neurons(models: list["Neuron"], job: _Job, source_annotations: "Callable[[Neuron], list[str]]", *,
+                  from_catmaid: bool) -> list["Neuron"]:
+    """``from_catmaid``: the source keeps node ids in the row order the import keeps, so node
+    maps pair up and connectors can follow."""
+    from ...models import Neuron, NeuronCollection
+    from .copy_connectors import complete_catmaid_copies
 
     report = job.report
     origins = [_origin(job, "neuron", n) for n in models]
@@ -214,7 +215,6 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
     if stale:  # made with another transform: update=True asked for them to be made again
         NeuronCollection([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
 
-    from_catmaid = job.source.backend.name == "catmaid"
     node_maps: dict[int, dict[int, int]] = {}  # source skeleton -> source node -> target node
     loaded_here = {i for i in todo if models[i].nodes is None}  # ours to drop once copied
     size = job.options["chunk"]
@@ -234,7 +234,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
                         report.failed.append((origins[i], error))
                         continue
                     try:
-                        built.append((i, _build_neuron(job, models[i], origins[i])))
+                        built.append((i, _build_neuron(job, models[i], origins[i], source_annotations)))
                     except (ValueError, TypeError) as e:
                         report.failed.append((origins[i], e))
                 stored = _save(job, NeuronCollection, [c for _, c in built], [origins[i] for i, _ in built])
@@ -257,100 +257,5 @@ def _copy_neurons(models: list["Neuron"], job: _Job) -> list["Neuron"]:
     finally:
         bar.close()
     if from_catmaid:
-        _complete_catmaid_copies(job, models, copies, origins, node_maps)
+        complete_catmaid_copies(job, models, copies, origins, node_maps)
     return [c for c in copies if c is not None]
-
-
-def _complete_catmaid_copies(job: _Job, models: list["Neuron"], copies: list["Neuron | None"],
-                             origins: list[Origin], node_maps: dict[int, dict[int, int]]) -> None:
-    """Copies found on the target get their node map (by position) and any tags an
-    interruption kept from them; then the connectors between the copied neurons."""
-    from ..models import Neuron, NeuronCollection
-
-    found = [i for i, c in enumerate(copies) if c is not None and models[i].id not in node_maps]
-    want_connectors = job.options["connectors"] in ("between", "any")
-    if found and (want_connectors or any(models[i].tags for i in found)):
-        _load_nodes(job, [models[i] for i in found])
-        loaded = NeuronCollection(ids=[copies[i].id for i in found]).fetch(connection=job.target)  # type: ignore[union-attr]
-        repairs: list[Neuron] = []
-        repaired: list[Origin] = []
-        for i, fresh in zip(found, loaded):
-            copy = copies[i]
-            assert copy is not None and fresh.nodes is not None and models[i].nodes is not None
-            copy.nodes, copy.connectors, copy.tags = fresh.nodes, fresh.connectors, fresh.tags
-            copy.neuron_id = fresh.neuron_id
-            copy.mark_clean()
-            src = models[i].nodes
-            assert src is not None
-            mapping = _match_nodes(_apply(job.transform, src[["x", "y", "z"]].to_numpy(dtype=float)),
-                                   src["node_id"].to_numpy(), fresh.nodes)
-            node_maps[models[i].id] = mapping
-            wanted = {t: sorted({mapping[int(n)] for n in ids if int(n) in mapping}) for t, ids in (models[i].tags or {}).items()}
-            have = {t: sorted(ids) for t, ids in (copy.tags or {}).items()}
-            merged = dict(have)
-            for t, ids in wanted.items():
-                merged[t] = sorted(set(have.get(t, [])) | set(ids))
-            if merged != have:
-                copy.tags = merged
-                repairs.append(copy)
-                repaired.append(origins[i])
-        if repairs:
-            _save(job, NeuronCollection, repairs, repaired)
-            job.report.completed.extend(repaired)
-    if want_connectors:
-        _copy_connectors(job, models, copies, node_maps)
-
-
-def _copy_connectors(job: _Job, models: list["Neuron"], copies: list["Neuron | None"],
-                     node_maps: dict[int, dict[int, int]]) -> None:
-    from ..models import Connector, ConnectorCollection, Link
-
-    report = job.report
-    copied = {models[i].id: c.id for i, c in enumerate(copies) if c is not None and models[i].id in node_maps}
-    if not copied:
-        return
-    source_connectors = ConnectorCollection(neuron=sorted(copied)).fetch(connection=job.source)
-    need = 2 if job.options["connectors"] == "between" else 1
-    planned: list[tuple[Connector, np.ndarray]] = []
-    for c in source_connectors:
-        links = []
-        for link in c.links or []:
-            if link.skeleton_id is None or link.skeleton_id not in copied:
-                continue
-            node = node_maps.get(link.skeleton_id, {}).get(link.node_id)
-            if node is not None:
-                links.append(Link(node_id=node, relation=link.relation, skeleton_id=copied[link.skeleton_id],
-                                  confidence=link.confidence))
-        if len({l.skeleton_id for l in links}) < need:
-            report.connectors_skipped += 1
-            continue
-        xyz = _apply(job.transform, np.array([[c.x, c.y, c.z]], dtype=float))[0]
-        planned.append((Connector(x=float(xyz[0]), y=float(xyz[1]), z=float(xyz[2]), confidence=c.confidence,
-                                  links=links), xyz))
-    there = ConnectorCollection(neuron=sorted(copied.values())).fetch(connection=job.target)
-    by_position: dict[tuple[float, ...], list[Connector]] = {}
-    for t in there:
-        by_position.setdefault(tuple(np.round([t.x, t.y, t.z], 2)), []).append(t)
-    new: list[Connector] = []
-    fix: list[Connector] = []
-    for connector, xyz in planned:
-        candidates = by_position.get(tuple(np.round(xyz, 2)), [])
-        wanted = {(l.node_id, l.relation) for l in connector.links or []}
-        best = max(candidates, key=lambda t: len(wanted & {(l.node_id, l.relation) for l in t.links or []}), default=None)
-        if best is None or not wanted & {(l.node_id, l.relation) for l in best.links or []}:
-            new.append(connector)
-            continue
-        candidates.remove(best)
-        report.connectors_existing += 1
-        have = {(l.node_id, l.relation) for l in best.links or []}
-        if not wanted <= have:
-            best.links = list(best.links or []) + [l for l in connector.links or [] if (l.node_id, l.relation) not in have]
-            fix.append(best)
-    if new:
-        ConnectorCollection(new).save(connection=job.target)
-        report.connectors_created += len(new)
-    if fix:
-        ConnectorCollection(fix).save(connection=job.target)
-
-
-# -- volumes (CATMAID -> CATMAID) ----------------------------------------------------------------------------------
