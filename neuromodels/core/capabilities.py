@@ -10,7 +10,8 @@ A resource maps one shared model onto one backend. It is its class line plus dec
 The class line says what the server can do: one mixin per capability (:class:`Fetch`,
 :class:`List`, :class:`Count`, :class:`Create`, :class:`Update`, :class:`Delete` and their bulk
 forms), each generic in the model the resource maps, so that its methods take and return that
-model (``create(conn, model: Term, ...)``) rather than ``Any``. A capability that is absent raises :class:`~neuromodels.NotSupported` with the reason
+model (``create(conn, model: Term, ...)``) rather than ``Any``. A capability that is absent
+raises :class:`~neuromodels.NotSupported` with the reason
 from ``not_supported``; that table is the only place reasons live, and it never names a
 capability that is present (a meta-test checks both).
 

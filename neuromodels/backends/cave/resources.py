@@ -24,7 +24,7 @@ from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
 from ...core.routes import Route
 from ...core.capabilities import (
-    M, BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, Resource, Settle, Settlement, absent, did_you_mean,
+    BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, M, Resource, Settle, Settlement, absent, did_you_mean,
 )
 from . import converter as cv
 from . import services as sv

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import weakref
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
 import attrs
 import numpy as np
@@ -20,7 +20,7 @@ from ...core.errors import Conflict, NotFound, ProtocolError
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
-from ...core.capabilities import M, ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
+from ...core.capabilities import ConnectionState, Count, Create, Delete, Fetch, List, M, Resource, Update
 from ...core.routes import Route
 from ...core.paging import OffsetPaging, Page, Paging, Window, read_pages
 from ..settling import Claims
@@ -35,6 +35,7 @@ PAGE = 1000
 BATCH = 250
 #: Slack allowed between this machine's clock and the server's when settling lost creates.
 CLOCK_SLACK = 2.0
+T = TypeVar("T")
 
 
 @attrs.define
@@ -84,16 +85,16 @@ def _param(value: Any) -> Any:
     return value
 
 
-def each_row(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[list[Any]], list[Any]]:
+def each_row(convert: Callable[[Mapping[str, Any]], T]) -> Callable[[list[Any]], list[T]]:
     """A page converter that converts row by row."""
     return lambda rows: [convert(row) for row in rows]
 
 
-def _collection(convert_page: Callable[[list[Any]], list[Any]]) -> Callable[[requests.Response], Page[Any]]:
+def _collection(convert_page: Callable[[list[Any]], list[T]]) -> Callable[[requests.Response], Page[T]]:
     """A parse callback: the rows of a collection envelope, converted a page at a time, and the
     server's ``size``."""
 
-    def parse(response: requests.Response) -> Page[Any]:
+    def parse(response: requests.Response) -> Page[T]:
         data = parse_json(response)
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
@@ -109,12 +110,11 @@ PAGING = OffsetPaging(size=PAGE, start="offset", length="max")
 
 
 def read_collection_page(conn: Connection, path: str, params: Mapping[str, Any], window: Window,
-                         convert_page: Callable[[list[Any]], list[Any]], paging: Paging = PAGING) -> Page[Any]:
+                         convert_page: Callable[[list[Any]], list[T]], paging: Paging = PAGING) -> Page[T]:
     """One page of a collection: the rows in ``window`` (converted a page at once) and the total."""
     query = {k: _param(v) for k, v in params.items()}
-    page: Page[Any] = conn.transport.request("GET", path, params={**query, **paging.params(window)},
-                                             parse=_collection(convert_page))
-    return page
+    return conn.transport.request("GET", path, params={**query, **paging.params(window)},
+                                  parse=_collection(convert_page))
 
 
 def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
@@ -127,8 +127,8 @@ def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | N
     return read_pages(conn, paging, lambda w: read_collection_page(conn, path, params, w, page_convert, paging), limit)
 
 
-def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], Any],
-          params: Mapping[str, Any] | None = None) -> list[Any]:
+def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], T],
+          params: Mapping[str, Any] | None = None) -> list[T]:
     return [row for page in paged(conn, path, params or {}, None, convert) for row in page]
 
 

@@ -9,7 +9,7 @@ from ...connection import Connection
 from ...core.errors import NotFound
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
-from ...core.capabilities import M, Delete
+from ...core.capabilities import Delete, M
 from ...core.routes import Route
 from . import converter as cv
 from .documents import BOOL, Doc, f

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...connection import Connection
 from ...core.backend import check_id, check_name
-from ...core.capabilities import M, Delete
+from ...core.capabilities import Delete, M
 from ...core.routes import Route
 from .documents import Doc, f
 from .domains import CommandCRUD, CommandCreate, CommandList
