@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, Mu
 from . import operations
 from . import writes
 from ..connection import Connection
-from .errors import NeuromodelsError
+from .errors import NeuromodelsError, NotFetched
 from .writes import WriteReport
 from .model import Model
 from .state import SaveState
@@ -149,6 +149,7 @@ class Collection(MutableSequence[M], Generic[M]):
     @overload
     def __getitem__(self: C, index: slice) -> C: ...
     def __getitem__(self, index: int | slice) -> Any:
+        self._check_fetched()
         if isinstance(index, slice):
             part = type(self)(self._items[index], **self._modifiers)
             object.__setattr__(part, "_members_only", True)
@@ -165,7 +166,27 @@ class Collection(MutableSequence[M], Generic[M]):
         del self._items[index]
 
     def __len__(self) -> int:
+        self._check_fetched()
         return len(self._items)
+
+    def __iter__(self) -> Iterator[M]:
+        self._check_fetched()
+        return iter(self._items)
+
+    def __contains__(self, value: object) -> bool:
+        self._check_fetched()
+        return value in self._items
+
+    def _check_fetched(self) -> None:
+        """Reading a query that never ran is refused: empty, it would pass for "no matches"."""
+        if self._modifiers and not self.fetched and not self._items:
+            mods = ", ".join(f"{k}={v!r}" for k, v in self._modifiers.items())
+            raise NotFetched(f"{type(self).__name__}({mods}) has not run its query: call .fetch() first "
+                             f"(or .iterator() to stream the results, .count() for how many)")
+
+    def append(self, value: M) -> None:
+        # (not through len(): adding to a query that has not run is allowed)
+        self._items.append(self._check(value))
 
     def __eq__(self, other: object) -> bool:
         # A collection equals a list (or collection) of the same models, as a list would.
@@ -180,8 +201,11 @@ class Collection(MutableSequence[M], Generic[M]):
 
     def __repr__(self) -> str:
         mods = ", ".join(f"{k}={v!r}" for k, v in self._modifiers.items())
-        plural = "s" if len(self) != 1 else ""
-        return f"<{type(self).__name__} of {len(self)} {self.model.__name__}{plural}{' ' + mods if mods else ''}>"
+        if self._modifiers and not self.fetched and not self._items:
+            return f"<{type(self).__name__} {mods} (not fetched)>"
+        size = len(self._items)
+        plural = "s" if size != 1 else ""
+        return f"<{type(self).__name__} of {size} {self.model.__name__}{plural}{' ' + mods if mods else ''}>"
 
     # -- querying -----------------------------------------------------------------------------------------
     def _resource(self, connection: Connection | None) -> tuple[Connection, "Resource[Any]"]:
@@ -275,6 +299,7 @@ class Collection(MutableSequence[M], Generic[M]):
         """
         import pandas as pd
 
+        self._check_fetched()
         try:
             conn: Connection | None = Connection.current(connection)
         except NeuromodelsError:

@@ -79,6 +79,12 @@ class NoConnection(NeuromodelsError):
     """A model or collection was used outside ``with Connection(...)`` and without ``connection=``."""
 
 
+class NotFetched(NeuromodelsError):
+    """A query collection was read before its query ran: ``NeuronCollection(annotation="PN")``
+    holds no neurons until ``fetch()`` (or streams them with ``iterator()``); reading it empty
+    would pass for "no matches"."""
+
+
 class NotSent(NeuromodelsError):
     """The request was never sent: the work was interrupted (Ctrl-C) before it started.
 

@@ -229,7 +229,8 @@ def copy_models(
         raise ValueError(f"connectors must be 'between', 'any' or False, not {connectors!r}")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a whole number >= 1, not {chunk_size!r}")
-    models = list(items)
+    # (the members as they are: a query not run yet is run below, on the source)
+    models = list(items._items if isinstance(items, Collection) else items)
     collection_class: type[Collection[Any]] | None = type(items) if isinstance(items, Collection) else None
     if collection_class is None:
         if not models:

@@ -132,6 +132,25 @@ def test_collection_is_a_list():
         c.append(Neuron())
 
 
+def test_a_query_that_never_ran_is_not_read_as_empty(server):
+    """Forgetting fetch() is an error, never an empty answer that passes for "no matches"."""
+    from neuromodels import NotFetched
+
+    with connect(server):
+        ProjectCollection([Project(name="nf")]).save()
+        query = ProjectCollection(name="nf")
+        before = server.requests
+        for read in (len, list, bool, lambda c: c[0], lambda c: Project(name="x") in c, lambda c: c.to_dataframe()):
+            with pytest.raises(NotFetched, match=r"ProjectCollection\(name='nf'\) has not run its query: call .fetch"):
+                read(query)
+        assert server.requests == before  # refused, not run behind the user's back
+        assert "not fetched" in repr(query)
+        query.append(Project(name="added"))  # adding to it is allowed; then it holds what was added
+        assert [p.name for p in query] == ["added"]
+        fetched = ProjectCollection(name="nf").fetch()
+        assert [p.name for p in fetched] == ["nf"] and len(ProjectCollection()) == 0  # no query: a list
+
+
 def test_modifiers_as_keywords_or_attributes_and_unknown_refused(server):
     with connect(server):
         ProjectCollection([Project(name="a"), Project(name="b")]).save()
