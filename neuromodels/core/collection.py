@@ -304,13 +304,21 @@ class Collection(MutableSequence[M], Generic[M]):
             conn: Connection | None = Connection.current(connection)
         except NeuromodelsError:
             conn = None
-        if conn is not None:
-            rows = conn.backend.resource(self.model).rows(conn, list(self._items))
-        else:
-            rows = [m.to_row() for m in self._items]
+        resource = conn.backend.resource(self.model) if conn is not None else self._loaded_from()
+        rows = resource.rows(conn, list(self._items)) if resource is not None else [m.to_row() for m in self._items]
         if not rows:
             return pd.DataFrame(columns=[n for n in self.model.field_names() if n != "extra"])
         return pd.DataFrame(rows)
+
+    def _loaded_from(self) -> "Resource | None":
+        """The resource of the one backend the members were loaded from (the same table after
+        the connection closed), or None when they are new or come from several kinds of server."""
+        from ..registry import load_backend
+
+        backends = {m._origin[0] for m in self._items if m._origin is not None}
+        if len(backends) != 1 or any(m._origin is None for m in self._items):
+            return None
+        return load_backend(backends.pop()).resource(self.model)
 
     # -- writing --------------------------------------------------------------------------------------------
     def save(self: C, *, connection: Connection | None = None) -> C:

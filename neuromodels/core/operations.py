@@ -114,6 +114,7 @@ def _paged(conn: "Connection", pages: Iterator[Sequence[M]], resource: Resource[
                         "(does it ignore the paging parameters?)")
                 seen.add(model.id)
             model.mark_clean()
+            model.bind(conn)  # listed or fetched by id alike: it remembers its server
             yield model
             n += 1
             if limit is not None and n >= limit:

@@ -204,6 +204,24 @@ def test_a_model_is_never_written_to_another_server_by_accident():
         mine.update(name="renamed", connection=c1)  # said explicitly: fine
         with c1:
             assert Neuron.fetch(mine.id).name == "renamed"
+        with c1:
+            listed = NeuronCollection(name="renamed").fetch(nodes=False)[0]  # listed, not fetched by id
+        before = two.requests
+        with c2, pytest.raises(ValueError, match="was loaded from"):
+            listed.update(name="listed")
+        assert two.requests == before
+
+
+def test_a_table_has_the_same_columns_inside_and_after_the_with_block():
+    from neuromodels import ImageInstanceCollection
+    from neuromodels.testing import connect, serve
+
+    with serve("cytomine") as server:
+        with connect(server, progress=False):
+            images = ImageInstanceCollection(project=server.project).fetch()
+            inside = images.to_dataframe()
+        after = images.to_dataframe()  # no connection current: the backend the images came from
+    assert list(after.columns) == list(inside.columns) and "resolution_x" in after.columns
 
 
 def test_an_html_page_is_named_by_its_title_not_pasted_into_the_error():
