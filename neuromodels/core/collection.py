@@ -310,7 +310,7 @@ class Collection(MutableSequence[M], Generic[M]):
             return pd.DataFrame(columns=[n for n in self.model.field_names() if n != "extra"])
         return pd.DataFrame(rows)
 
-    def _loaded_from(self) -> "Resource | None":
+    def _loaded_from(self) -> "Resource[Any] | None":
         """The resource of the one backend the members were loaded from (the same table after
         the connection closed), or None when they are new or come from several kinds of server."""
         from ..registry import load_backend
