@@ -292,7 +292,7 @@ def _ls(args: argparse.Namespace) -> int:
 # -- copy --------------------------------------------------------------------------------------------
 def _copy(argv: list[str]) -> int:
     try:
-        from .transfer import cli_copy  # type: ignore[attr-defined,import-not-found,unused-ignore]
+        from .transfer import cli_copy
     except ImportError as e:
         if getattr(e, "name", None) not in ("neuromodels.transfer", None) and "cli_copy" not in str(e):
             raise

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .core.capabilities import Resource
 
 
-def table_builder(resource: "Resource", table: str, options: dict[str, Any]) -> Callable[[Sequence[Any]], "pd.DataFrame"]:
+def table_builder(resource: "Resource[Any]", table: str, options: dict[str, Any]) -> Callable[[Sequence[Any]], "pd.DataFrame"]:
     """The builder of ``table`` declared by ``resource``, checking the fetch options agree (before
     any request): a name it does not declare is a ValueError naming the close ones."""
     from .core.capabilities import did_you_mean

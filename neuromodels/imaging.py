@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import numpy as np
 
-from .core.capabilities import Resource, capability
+from .core.capabilities import M, Resource, capability
 from .core.errors import NotSupported, ProtocolError
 
 if TYPE_CHECKING:
@@ -136,29 +136,29 @@ def _fit(array: np.ndarray, height: int, width: int) -> np.ndarray:
 
 # -- capabilities ----------------------------------------------------------------------------------
 @capability
-class ReadRegion(Resource):
+class ReadRegion(Resource[M]):
     """Reads a region of an image as an array: implement :meth:`read_region`."""
 
     operation = "read a region of"
     #: The plane coordinates beyond ``z`` the server's images have (``"channel"``, ``"time"``).
     planes: ClassVar[frozenset[str]] = frozenset()
 
-    def read_region(self, conn: "Connection", model: Any, box: Region, **options: Any) -> np.ndarray:
+    def read_region(self, conn: "Connection", model: M, box: Region, **options: Any) -> np.ndarray:
         raise NotImplementedError
 
 
 @capability
-class Crop(Resource):
+class Crop(Resource[M]):
     """Crops the bounding box of an annotation (or its mask) from its image."""
 
     operation = "crop"
 
-    def crop(self, conn: "Connection", model: Any, scale: float, mask: bool) -> np.ndarray:
+    def crop(self, conn: "Connection", model: M, scale: float, mask: bool) -> np.ndarray:
         raise NotImplementedError
 
 
 # -- the model methods -----------------------------------------------------------------------------
-def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource]:
+def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource[Any]]:
     """The connection a call uses and the model's resource on it (as ``Model._resource``)."""
     from .connection import Connection
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pandas as pd
 
-from .core.capabilities import Resource, capability
+from .core.capabilities import M, Resource, capability
 from .core.collection import Collection
 from .core.model import Model, model
 
@@ -50,12 +50,12 @@ def _locations(value: Any) -> Any:
 
 
 @capability
-class SamplerDomains(Resource):
+class SamplerDomains(Resource[M]):
     """The domains (arbor parts) of a sampler."""
 
     operation = "read the domains of"
 
-    def domains(self, conn: "Connection", model: "Model") -> pd.DataFrame:
+    def domains(self, conn: "Connection", model: M) -> pd.DataFrame:
         raise NotImplementedError
 
 

@@ -26,7 +26,7 @@ from .backends.nodes import NodeQueries
 from .connection import Connection
 
 
-def _queries(connection: Connection | None) -> tuple[Connection, NodeQueries]:
+def _queries(connection: Connection | None) -> tuple[Connection, NodeQueries[Any]]:
     from .models import Neuron
 
     conn = Connection.current(connection)

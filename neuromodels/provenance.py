@@ -192,7 +192,7 @@ class ProjectActivityMixin:
 
     __slots__ = ()
 
-    def _activity(self, connection: "Connection | None") -> tuple["Connection", ProjectActivity]:
+    def _activity(self, connection: "Connection | None") -> tuple["Connection", ProjectActivity[Any]]:
         me: Any = self
         conn, resource = me._resource(connection)
         return conn, resource.require(ProjectActivity)

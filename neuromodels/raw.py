@@ -9,7 +9,7 @@ and its ``data`` is sent as JSON.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class RawRequestsMixin:
@@ -17,13 +17,16 @@ class RawRequestsMixin:
 
     __slots__ = ()
 
+    if TYPE_CHECKING:  # what the connection it is mixed into provides
+        def _raw(self, method: str, path: str, **kwargs: Any) -> Any: ...
+
     def put(self, path: str, *, data: Any = None, params: Any = None) -> Any:
         """A raw PUT (see :meth:`get`)."""
-        return self._raw("PUT", path, params=params, data=data, read=False)  # type: ignore[attr-defined]
+        return self._raw("PUT", path, params=params, data=data, read=False)
 
     def delete(self, path: str, *, params: Any = None) -> Any:
         """A raw DELETE (see :meth:`get`)."""
-        return self._raw("DELETE", path, params=params, data=None, read=False)  # type: ignore[attr-defined]
+        return self._raw("DELETE", path, params=params, data=None, read=False)
 
 
 __all__ = ["RawRequestsMixin"]

@@ -104,7 +104,8 @@ def item(row: Mapping[str, Any]) -> Project:
     return Project(id=row["id"], name=row["name"], description=row.get("description"))
 
 
-class ToyItems(Fetch, List, Count, Create, Update, Delete, Settle):
+class ToyItems(Fetch[Project], List[Project], Count[Project], Create[Project], Update[Project], Delete[Project],
+               Settle[Project]):
     filters = {"name": Filter("name", (str,), "exact name")}
     paging = OffsetPaging(size=PAGE, start="offset", length="max")
     #: copy_to between toy servers: fields as they are, the origin kept in the description.
@@ -125,21 +126,21 @@ class ToyItems(Fetch, List, Count, Create, Update, Delete, Settle):
     def count(self, conn: Any, modifiers: Mapping[str, Any]) -> int:
         return self.send(conn, "list", params={"max": 0})["total"]
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Project, operation: str) -> None:
         if not isinstance(model.name, str) or not model.name:
             raise ValueError("an item needs a name")
 
-    def create(self, conn: Any, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Any, model: Project, modifiers: Mapping[str, Any]) -> None:
         body = self.send(conn, "create", json={"name": model.name, "description": model.description})
         model.id = body["id"]
 
-    def update(self, conn: Any, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Any, model: Project, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         self.send(conn, "update", {"id": model.id}, json=dict(changes))
 
-    def delete(self, conn: Any, model: Any) -> None:
+    def delete(self, conn: Any, model: Project) -> None:
         self.send(conn, "delete", {"id": model.id})
 
-    def settle(self, conn: Any, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Any, models: Sequence[Project]) -> list[Settlement]:
         names = {p.name: p.id for page in self.pages(conn, {}, None) for p in page}
         return [Settlement.stored(names[m.name]) if m.name in names else Settlement.absent() for m in models]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..core.backend import as_list, check_id, check_name
-from ..core.capabilities import Resource, capability
+from ..core.capabilities import M, Resource, capability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +25,7 @@ PARTNER_KINDS = ("upstream", "downstream", "gapjunction", "attachment", "abuttin
 
 
 @capability
-class Circuits(Resource):
+class Circuits(Resource[M]):
     """Connectivity queries over a set of neurons (skeleton ids)."""
 
     operation = "query the circuits of"
@@ -71,8 +71,11 @@ class CircuitsMixin:
 
     __slots__ = ()
 
-    def _circuits(self, connection: "Connection | None") -> tuple["Connection", Circuits, list[int]]:
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
+    if TYPE_CHECKING:  # what the collection it is mixed into provides
+        def _resource(self, connection: "Connection | None") -> tuple["Connection", Resource[Any]]: ...
+
+    def _circuits(self, connection: "Connection | None") -> tuple["Connection", Circuits[Any], list[int]]:
+        conn, resource = self._resource(connection)
         circuits = resource.require(Circuits)
         members = list(self)  # type: ignore[call-overload]
         if any(m.id is None for m in members):

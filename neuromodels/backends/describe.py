@@ -14,14 +14,14 @@ from typing import Any
 from ..connection import load_backend
 from ..core.capabilities import BASIC_OPERATIONS, CAPABILITIES, List, Resource  # noqa: F401
 
-def _extra() -> list[type[Resource]]:
+def _extra() -> list[type[Resource[Any]]]:
     """Capabilities beyond the basic operations (read when asked: backends register theirs on import)."""
     from ..core import capabilities as resource
 
     return [c for c in resource.CAPABILITIES if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
 
 
-def _answer(resource: Resource, operation: str, present: set[str]) -> str:
+def _answer(resource: Resource[Any], operation: str, present: set[str]) -> str:
     if operation in present:
         return "yes"
     reason = resource.not_supported.get(operation) or f"this server has no way to {operation} it"
@@ -43,7 +43,7 @@ def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
         row["also"] = [c.operation for c in _extra() if isinstance(resource, c)]
         row["filters"] = {name: f.doc for name, f in resource.filters.items()}
         row["server_fields"] = type(resource).allowed_filters is not Resource.allowed_filters
-        fields = [n for n in model.field_names() if n not in ("id", "extra")]  # type: ignore[attr-defined]
+        fields = [n for n in model.field_names() if n not in ("id", "extra")]
         row["fields"] = fields
         row["creates"] = sorted(resource.creatable if resource.creatable is not None else
                                 (resource.writable if resource.writable is not None else fields))

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import attrs
 
-from ..core.capabilities import Resource, capability
+from ..core.capabilities import M, Resource, capability
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..core.model import Model
 
 
 @attrs.frozen
@@ -76,32 +75,32 @@ class AttachedFile:
 
 
 @capability
-class Tags(Resource):
+class Tags(Resource[M]):
     """Named tags on objects (Cytomine's tags and tag-domain associations)."""
 
     operation = "tag"
 
-    def tags(self, conn: "Connection", model: "Model") -> list[str]:
+    def tags(self, conn: "Connection", model: M) -> list[str]:
         raise NotImplementedError
 
-    def add_tags(self, conn: "Connection", models: Sequence["Model"], names: Sequence[str]) -> None:
+    def add_tags(self, conn: "Connection", models: Sequence[M], names: Sequence[str]) -> None:
         """Tag every model with every name (tags that do not exist yet are created)."""
         raise NotImplementedError
 
-    def remove_tags(self, conn: "Connection", model: "Model", names: Sequence[str]) -> None:
+    def remove_tags(self, conn: "Connection", model: M, names: Sequence[str]) -> None:
         raise NotImplementedError
 
 
 @capability
-class Attachments(Resource):
+class Attachments(Resource[M]):
     """Files attached to objects: upload, list, download."""
 
     operation = "attach files to"
 
-    def attach(self, conn: "Connection", model: "Model", path: str, filename: str | None) -> AttachedFile:
+    def attach(self, conn: "Connection", model: M, path: str, filename: str | None) -> AttachedFile:
         raise NotImplementedError
 
-    def attachments(self, conn: "Connection", model: "Model") -> list[AttachedFile]:
+    def attachments(self, conn: "Connection", model: M) -> list[AttachedFile]:
         raise NotImplementedError
 
     def download_attachment(self, conn: "Connection", attachment: AttachedFile, path: str) -> str:
@@ -109,12 +108,12 @@ class Attachments(Resource):
 
 
 @capability
-class Members(Resource):
+class Members(Resource[M]):
     """The users of a project, and the user a connection acts as."""
 
     operation = "list the members of"
 
-    def members(self, conn: "Connection", model: "Model", managers: bool) -> list[User]:
+    def members(self, conn: "Connection", model: M, managers: bool) -> list[User]:
         raise NotImplementedError
 
     def current_user(self, conn: "Connection") -> User:
@@ -122,8 +121,12 @@ class Members(Resource):
 
 
 # -- what models gain ------------------------------------------------------------------------------------
-def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource]:
-    return model._resource(connection)  # type: ignore[no-any-return]
+def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource[Any]]:
+    """The connection a call uses and the model's resource on it (as ``Model._resource``)."""
+    from ..connection import Connection
+
+    conn = Connection.current(connection)
+    return conn, conn.backend.resource(type(model))
 
 
 class TaggableMixin:
@@ -140,19 +143,19 @@ class TaggableMixin:
         (['reviewed'], [])
         """
         conn, resource = _resource(self, connection)
-        return resource.require(Tags).tags(conn, self)  # type: ignore[arg-type]
+        return resource.require(Tags).tags(conn, self)
 
     def tag(self, *names: str, connection: "Connection | None" = None) -> Any:
         """Tag this object with ``names`` (tags the server does not know yet are created;
         tagging twice is harmless). Returns the model."""
         conn, resource = _resource(self, connection)
-        resource.require(Tags).add_tags(conn, [self], list(names))  # type: ignore[list-item]
+        resource.require(Tags).add_tags(conn, [self], list(names))
         return self
 
     def untag(self, *names: str, connection: "Connection | None" = None) -> Any:
         """Remove these tags from this object (the tags themselves stay). Returns the model."""
         conn, resource = _resource(self, connection)
-        resource.require(Tags).remove_tags(conn, self, list(names))  # type: ignore[arg-type]
+        resource.require(Tags).remove_tags(conn, self, list(names))
         return self
 
 
@@ -174,13 +177,13 @@ class AttachableMixin:
         ('protocol.txt', ['protocol.txt'])
         """
         conn, resource = _resource(self, connection)
-        return resource.require(Attachments).attach(conn, self, os.fspath(path), filename)  # type: ignore[arg-type]
+        return resource.require(Attachments).attach(conn, self, os.fspath(path), filename)
 
     def attachments(self, *, connection: "Connection | None" = None) -> list[AttachedFile]:
         """The files attached to this object (each with ``.download(path)``)."""
         conn, resource = _resource(self, connection)
-        return resource.require(Attachments).attachments(conn, self)  # type: ignore[arg-type]
+        return resource.require(Attachments).attachments(conn, self)
 
 
 #: The capabilities of this module, for the meta-tests and the generated docs.
-EXTRA_CAPABILITIES: tuple[type[Resource], ...] = (Tags, Attachments, Members)
+EXTRA_CAPABILITIES: tuple[type[Resource[Any]], ...] = (Tags, Attachments, Members)

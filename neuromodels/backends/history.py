@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..core.capabilities import Resource, capability
+from ..core.capabilities import M, Resource, capability
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..connection import Connection
-    from ..core.model import Model
 
 
 @capability
-class NeuronHistory(Resource):
+class NeuronHistory(Resource[M]):
     """Skeleton change history, a neuron as it was at a past time, import origins."""
 
     operation = "read the history of"
@@ -31,7 +30,7 @@ class NeuronHistory(Resource):
         """One row per chain of skeletons that nodes went through (merges and splits)."""
         raise NotImplementedError
 
-    def at(self, conn: "Connection", model: "Model", when: dt.datetime) -> "Model":
+    def at(self, conn: "Connection", model: M, when: dt.datetime) -> M:
         """The neuron as it was at ``when`` (UTC), as a new model that is not saved."""
         raise NotImplementedError
 
@@ -45,7 +44,7 @@ class NeuronHistory(Resource):
 
 
 @capability
-class NeuronStatistics(Resource):
+class NeuronStatistics(Resource[M]):
     """Who contributed what to neurons, the time they invested, who annotated them when."""
 
     operation = "read the contributions to"
@@ -65,7 +64,7 @@ class NeuronStatistics(Resource):
 
 
 @capability
-class ProjectActivity(Resource):
+class ProjectActivity(Resource[M]):
     """A project's operation log, transactions, per-user activity and annotation graph."""
 
     operation = "read the activity of"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..core.capabilities import Resource, capability
+from ..core.capabilities import M, Resource, capability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @capability
-class NodeQueries(Resource):
+class NodeQueries(Resource[M]):
     """Reads of single nodes across the project (see :mod:`neuromodels.nodes`)."""
 
     operation = "query the nodes of"

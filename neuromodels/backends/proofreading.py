@@ -11,30 +11,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.backend import check_id
-from ..core.capabilities import Resource, capability
+from ..core.capabilities import M, Resource, capability
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..core.model import Model
 
 
 @capability
-class Proofreading(Resource):
+class Proofreading(Resource[M]):
     """Joins, splits and reroots that the server does in one transaction each."""
 
     operation = "join, split or reroot"
 
-    def join(self, conn: "Connection", model: "Model", other: "Model", at: int, other_at: int | None) -> None:
+    def join(self, conn: "Connection", model: M, other: M, at: int, other_at: int | None) -> None:
         """Merge ``other`` into ``model``: ``other_at`` (None: the node of ``other`` nearest to
         ``at``) becomes a child of ``at``; ``model`` is reloaded, ``other`` is gone."""
         raise NotImplementedError
 
-    def split(self, conn: "Connection", model: "Model", at: int, name: str | None) -> "Model":
+    def split(self, conn: "Connection", model: M, at: int, name: str | None) -> M:
         """Cut ``model`` above ``at``: ``at`` and everything downstream become a new neuron,
         returned; ``model`` is reloaded."""
         raise NotImplementedError
 
-    def reroot(self, conn: "Connection", model: "Model", at: int) -> None:
+    def reroot(self, conn: "Connection", model: M, at: int) -> None:
         """Make the existing node ``at`` the root; ``model`` is reloaded."""
         raise NotImplementedError
 
@@ -49,8 +48,12 @@ class ProofreadingMixin:
 
     __slots__ = ()
 
-    def _proofreading(self, what: str, connection: "Connection | None") -> tuple["Connection", Proofreading]:
-        conn, resource = self._resource(connection)  # type: ignore[attr-defined]
+    if TYPE_CHECKING:  # what the model it is mixed into provides
+        @classmethod
+        def _resource(cls, connection: "Connection | None") -> tuple["Connection", Resource[Any]]: ...
+
+    def _proofreading(self, what: str, connection: "Connection | None") -> tuple["Connection", Proofreading[Any]]:
+        conn, resource = self._resource(connection)
         proofreading = resource.require(Proofreading)
         if getattr(self, "id", None) is None:
             raise ValueError(f"{what}() needs a stored neuron (this one has no id; save() it first)")
@@ -77,7 +80,7 @@ class ProofreadingMixin:
         at = _node(at, "at (a node id of this neuron)")
         other_at = None if other_at is None else _node(other_at, "other_at (a node id of the other neuron)")
         conn, proofreading = self._proofreading("join", connection)
-        proofreading.join(conn, self, other, at, other_at)  # type: ignore[arg-type]
+        proofreading.join(conn, self, other, at, other_at)
         return self
 
     def split(self, *, at: Any, name: str | None = None, connection: "Connection | None" = None) -> Any:
@@ -96,7 +99,7 @@ class ProofreadingMixin:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a str, not {type(name).__name__}")
         conn, proofreading = self._proofreading("split", connection)
-        return proofreading.split(conn, self, at, name)  # type: ignore[arg-type]
+        return proofreading.split(conn, self, at, name)
 
     def replace(self, nodes: Any, *, connection: "Connection | None" = None) -> Any:
         """Replace this neuron's skeleton by ``nodes`` (a node table, a Neuron, or SWC text or
@@ -154,5 +157,5 @@ class ProofreadingMixin:
         """
         at = _node(at, "at (a node id of this neuron)")
         conn, proofreading = self._proofreading("reroot", connection)
-        proofreading.reroot(conn, self, at)  # type: ignore[arg-type]
+        proofreading.reroot(conn, self, at)
         return self

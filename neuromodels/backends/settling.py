@@ -21,7 +21,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
 
 from ..core.errors import NeuromodelsError
-from ..core.capabilities import Settlement
+from ..core.capabilities import M, Settlement
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -76,7 +76,7 @@ def before_sending() -> Iterator[None]:
         raise
 
 
-def settle_each(conn: "Connection", models: Sequence["Model"], look: Callable[["Model"], Settlement]) -> list[Settlement]:
+def settle_each(conn: "Connection", models: Sequence[M], look: Callable[[M], Settlement]) -> list[Settlement]:
     """``look(model)`` for every model, in parallel; a lookup that fails (a read refused, lost or
     unreadable) leaves its own model unknown with the reason, and only that one."""
     outcomes = conn.transport.map(look, list(models))

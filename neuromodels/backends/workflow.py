@@ -11,65 +11,65 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..core.capabilities import Resource, capability
+from ..core.capabilities import M, Resource, capability
 
 if TYPE_CHECKING:
     from ..connection import Connection
 
 
 @capability
-class Review(Resource):
+class Review(Resource[M]):
     """Reviewing annotations (Cytomine: a reviewed copy validated by a reviewer)."""
 
     operation = "review"
 
-    def review(self, conn: "Connection", model: Any, terms: Sequence[Any] | None) -> None:
+    def review(self, conn: "Connection", model: M, terms: Sequence[Any] | None) -> None:
         raise NotImplementedError
 
-    def unreview(self, conn: "Connection", model: Any) -> None:
+    def unreview(self, conn: "Connection", model: M) -> None:
         raise NotImplementedError
 
 
 @capability
-class ImageReview(Resource):
+class ImageReview(Resource[M]):
     """Putting an image in review mode, and its slices."""
 
     operation = "review images of"
 
-    def start_review(self, conn: "Connection", model: Any) -> None:
+    def start_review(self, conn: "Connection", model: M) -> None:
         raise NotImplementedError
 
-    def stop_review(self, conn: "Connection", model: Any, cancel: bool) -> None:
+    def stop_review(self, conn: "Connection", model: M, cancel: bool) -> None:
         raise NotImplementedError
 
-    def slices(self, conn: "Connection", model: Any) -> list[Any]:
+    def slices(self, conn: "Connection", model: M) -> list[Any]:
         raise NotImplementedError
 
-    def reference_slice(self, conn: "Connection", model: Any) -> Any:
+    def reference_slice(self, conn: "Connection", model: M) -> Any:
         raise NotImplementedError
 
 
 @capability
-class Membership(Resource):
+class Membership(Resource[M]):
     """Adding users to a project and removing them."""
 
     operation = "change the members of"
 
-    def change_member(self, conn: "Connection", model: Any, user: int, manager: bool, add: bool) -> None:
+    def change_member(self, conn: "Connection", model: M, user: int, manager: bool, add: bool) -> None:
         raise NotImplementedError
 
 
 @capability
-class Dump(Resource):
+class Dump(Resource[M]):
     """Writing crops of annotations to files."""
 
     operation = "dump crops of"
 
-    def dump(self, conn: "Connection", model: Any, path: str, options: dict[str, Any]) -> str:
+    def dump(self, conn: "Connection", model: M, path: str, options: dict[str, Any]) -> str:
         raise NotImplementedError
 
 
-def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource]:
+def _resource(model: Any, connection: "Connection | None") -> tuple["Connection", Resource[Any]]:
     from ..connection import Connection
 
     conn = Connection.current(connection)

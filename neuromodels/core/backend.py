@@ -22,10 +22,12 @@ import requests
 from .errors import NeuromodelsError, NotSupported
 
 S = TypeVar("S", bound="ConnectionState")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ..connection import Connection
     from .capabilities import Resource
+    from .model import Model
 
 
 @attrs.frozen
@@ -95,6 +97,15 @@ def check_name(name: Any, what: str) -> None:
         raise ValueError(f"{what} must not contain a NUL character: {name!r}")
     if len(name) > MAX_NAME:
         raise ValueError(f"{what} is {len(name)} characters; the server keeps at most {MAX_NAME}")
+
+
+def required(value: T | None, what: str) -> T:
+    """A field a request needs, known to be set (``validate`` checked it before any request):
+    the value, typed without its None. Missing after all: ValueError, never a request with
+    ``None`` in it."""
+    if value is None:
+        raise ValueError(f"{what} is missing")
+    return value
 
 
 def segment(value: Any) -> str:
@@ -195,7 +206,7 @@ class Backend:
     """
 
     name: ClassVar[str] = ""
-    resources: ClassVar[Mapping[type, type[Resource]]] = {}
+    resources: ClassVar[Mapping[type[Model], type[Resource[Any]]]] = {}
     #: Connection keywords this backend adds to the common ones.
     options: ClassVar[Mapping[str, Any]] = {}
     #: Default parallel requests for this server (a polite number for public servers).
@@ -212,14 +223,14 @@ class Backend:
     identity: ClassVar[ServerIdentity | None] = None
 
     def __init__(self) -> None:
-        self._instances: dict[type, Resource] = {}
+        self._instances: dict[type, Resource[Any]] = {}
         for model, resource_class in self.resources.items():
             resource = resource_class()
             resource.backend_name = self.name
             resource.model_name = model.__name__
             self._instances[model] = resource
 
-    def resource(self, model: type) -> Resource:
+    def resource(self, model: type) -> Resource[Any]:
         """The declaration for a model class (or NotSupported when the backend has none)."""
         for klass in model.__mro__:
             if klass in self._instances:

@@ -2,13 +2,16 @@
 
 A resource maps one shared model onto one backend. It is its class line plus declarations::
 
-    class CytomineTerm(CommandFetch, CommandList, CommandCreate, CommandUpdate, CommandDelete):
+    class CytomineTerm(CommandFetch[Term], CommandList[Term], CommandCreate[Term], CommandUpdate[Term],
+                       CommandDelete[Term]):
         route = key = "term"
         filters = {"ontology": Filter("ontology", INT, "terms of this ontology id")}
 
 The class line says what the server can do: one mixin per capability (:class:`Fetch`,
 :class:`List`, :class:`Count`, :class:`Create`, :class:`Update`, :class:`Delete` and their bulk
-forms). A capability that is absent raises :class:`~neuromodels.NotSupported` with the reason
+forms), each generic in the model the resource maps, so that its methods take and return that
+model (``create(conn, model: Term, ...)``) rather than ``Any``. A capability that is absent
+raises :class:`~neuromodels.NotSupported` with the reason
 from ``not_supported``; that table is the only place reasons live, and it never names a
 capability that is present (a meta-test checks both).
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterator, Mapping, Sequence, TypeVar
 
 
 from .errors import NotFound, NotSupported, UnknownFilter
@@ -37,7 +40,9 @@ if TYPE_CHECKING:
     from ..connection import Connection
     from .model import Model
 
-R = TypeVar("R", bound="Resource")
+#: The model a resource maps (its class line names it: ``Fetch[Connector]``).
+M = TypeVar("M", bound="Model")
+R = TypeVar("R", bound="Resource[Any]")
 
 #: Per model on a batch write: None (stored) or the error.
 Errors = list["BaseException | None"]
@@ -51,7 +56,7 @@ def did_you_mean(name: str, choices: Iterator[str] | Sequence[str] | Mapping[str
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
-class Resource:
+class Resource(Generic[M]):
     """How one model maps onto one backend: declarations, plus the capabilities mixed in.
 
     Every operation receives the connection; a resource never stores it.
@@ -110,7 +115,7 @@ class Resource:
             raise self.refuse(capability.operation)
         return self
 
-    def can(self, capability: type["Resource"]) -> bool:
+    def can(self, capability: type["Resource[Any]"]) -> bool:
         return isinstance(self, capability)
 
     def send(self, conn: "Connection", operation: str, values: Mapping[str, Any] | None = None,
@@ -159,37 +164,37 @@ class Resource:
         for name, value in modifiers.items():
             self.check_filter_name(conn, name).validate(value)
 
-    def validate(self, model: "Model", operation: str) -> None:
+    def validate(self, model: M, operation: str) -> None:
         """Check a model before any request is sent; raise ValueError/TypeError."""
 
-    def rows(self, conn: "Connection | None", models: Sequence["Model"]) -> list[dict[str, Any]]:
+    def rows(self, conn: "Connection | None", models: Sequence[M]) -> list[dict[str, Any]]:
         """One dict per model for ``to_dataframe()``: this backend's own metadata as typed
         columns, and no column that is always empty on this backend. ``conn`` is None when no
         connection is current (then only what the models hold is used)."""
         return [m.to_row() for m in models]
 
-    def prepare(self, conn: "Connection", models: Sequence["Model"], operation: str) -> None:
+    def prepare(self, conn: "Connection", models: Sequence[M], operation: str) -> None:
         """Called once before a batch of ``operation`` ("update", "delete") is sent: resolve in
         bulk what every item's request needs (CATMAID maps skeleton ids to neuron ids here)."""
 
 
 # -- reading -----------------------------------------------------------------------------------------
-class Fetch(Resource):
+class Fetch(Resource[M]):
     """Reads one object by id: implement :meth:`fetch_one`."""
 
     operation = "fetch"
 
-    def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> "Model":
+    def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> M:
         """The object with ``id`` as a new model; :class:`NotFound` when there is none."""
         raise NotImplementedError
 
     def fetch_many(self, conn: "Connection", ids: Sequence[Any], context: Mapping[str, Any],
-                   **options: Any) -> dict[Any, "Model"]:
+                   **options: Any) -> dict[Any, M]:
         """The objects found among ``ids`` (absent ones are left out), one request each, in
         parallel; ``context``: the collection's context modifiers. Servers with a bulk read mix
         in :class:`BulkFetch` instead."""
         outcomes = conn.transport.map(lambda i: self.fetch_one(conn, i, **options), ids, desc="fetching")
-        found: dict[Any, Model] = {}
+        found: dict[Any, M] = {}
         for i, outcome in zip(ids, outcomes):
             if outcome.error is None:
                 found[i] = outcome.value
@@ -198,14 +203,14 @@ class Fetch(Resource):
         return found
 
 
-class BulkFetch(Fetch):
+class BulkFetch(Fetch[M]):
     """Reads many objects by id in few requests: implement :meth:`fetch_many`."""
 
     def fetch_many(self, conn: "Connection", ids: Sequence[Any], context: Mapping[str, Any],
-                   **options: Any) -> dict[Any, "Model"]:
+                   **options: Any) -> dict[Any, M]:
         raise NotImplementedError
 
-    def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> "Model":
+    def fetch_one(self, conn: "Connection", id: Any, **options: Any) -> M:
         found = self.fetch_many(conn, [id], {}, **options)
         if id not in found:
             where = f" in project {conn.project!r}" if conn.project is not None else ""
@@ -213,7 +218,7 @@ class BulkFetch(Fetch):
         return found[id]
 
 
-class List(Resource):
+class List(Resource[M]):
     """Lists objects matching filters: declare ``paging`` and implement :meth:`read_page` (the
     core reads the pages, :mod:`neuromodels.core.paging`), or implement :meth:`pages` whole."""
 
@@ -222,14 +227,14 @@ class List(Resource):
     paging: ClassVar[Paging] = SinglePage()
 
     def pages(self, conn: "Connection", modifiers: Mapping[str, Any], limit: int | None,
-              **options: Any) -> Iterator[Sequence[Any]]:
+              **options: Any) -> Iterator[Sequence[M]]:
         """Yield pages of models until complete; ``limit`` is a hint for page sizes (the core
         stops at it). ``ids`` never reaches here: the core answers it through :class:`Fetch`."""
         return read_pages(conn, self.paging, lambda window: self.read_page(conn, modifiers, window, **options),
                           limit, desc=f"listing {self.model_name}s")
 
     def read_page(self, conn: "Connection", modifiers: Mapping[str, Any], window: Window,
-                  **options: Any) -> Page[Any]:
+                  **options: Any) -> Page[M]:
         """One page of the listing: the rows in ``window`` (``self.paging.params(window)`` says
         what the request carries) and the total where the server tells it."""
         raise NotImplementedError
@@ -239,7 +244,7 @@ class List(Resource):
         return {m.id for page in self.pages(conn, modifiers, None) for m in page}
 
 
-class Count(Resource):
+class Count(Resource[M]):
     """Asks the server how many objects match (without it the core counts the pages)."""
 
     operation = "count"
@@ -249,64 +254,64 @@ class Count(Resource):
 
 
 # -- writing ------------------------------------------------------------------------------------------
-class Create(Resource):
+class Create(Resource[M]):
     """Creates one object: implement :meth:`create` (it sets ``model.id``)."""
 
     operation = "create"
 
-    def create(self, conn: "Connection", model: "Model", modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: "Connection", model: M, modifiers: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
 
-class BulkCreate(Create):
+class BulkCreate(Create[M]):
     """Creates a chunk of objects per request: implement :meth:`create_chunk`."""
 
-    def create_chunk(self, conn: "Connection", chunk: Sequence["Model"], modifiers: Mapping[str, Any]) -> Errors:
+    def create_chunk(self, conn: "Connection", chunk: Sequence[M], modifiers: Mapping[str, Any]) -> Errors:
         """Create ``chunk``; per model None (stored, id set) or its error."""
         raise NotImplementedError
 
-    def create(self, conn: "Connection", model: "Model", modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: "Connection", model: M, modifiers: Mapping[str, Any]) -> None:
         """One model: a chunk of one, unless the server has a request of its own for it."""
         _raise_first(self.create_chunk(conn, [model], modifiers))
 
 
-class Update(Resource):
+class Update(Resource[M]):
     """Sends one object's changes: implement :meth:`update`."""
 
     operation = "update"
 
-    def update(self, conn: "Connection", model: "Model", changes: Mapping[str, Any],
+    def update(self, conn: "Connection", model: M, changes: Mapping[str, Any],
                modifiers: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
 
-class BulkUpdate(Update):
+class BulkUpdate(Update[M]):
     """Sends the changes of a chunk of objects per request: implement :meth:`update_chunk`."""
 
-    def update_chunk(self, conn: "Connection", chunk: Sequence["Model"], modifiers: Mapping[str, Any]) -> Errors:
+    def update_chunk(self, conn: "Connection", chunk: Sequence[M], modifiers: Mapping[str, Any]) -> Errors:
         raise NotImplementedError
 
-    def update(self, conn: "Connection", model: "Model", changes: Mapping[str, Any],
+    def update(self, conn: "Connection", model: M, changes: Mapping[str, Any],
                modifiers: Mapping[str, Any]) -> None:
         _raise_first(self.update_chunk(conn, [model], modifiers))
 
 
-class Delete(Resource):
+class Delete(Resource[M]):
     """Deletes one object: implement :meth:`delete`."""
 
     operation = "delete"
 
-    def delete(self, conn: "Connection", model: "Model") -> None:
+    def delete(self, conn: "Connection", model: M) -> None:
         raise NotImplementedError
 
 
-class BulkDelete(Delete):
+class BulkDelete(Delete[M]):
     """Deletes a chunk of objects per request: implement :meth:`delete_chunk`."""
 
-    def delete_chunk(self, conn: "Connection", chunk: Sequence["Model"]) -> Errors:
+    def delete_chunk(self, conn: "Connection", chunk: Sequence[M]) -> Errors:
         raise NotImplementedError
 
-    def delete(self, conn: "Connection", model: "Model") -> None:
+    def delete(self, conn: "Connection", model: M) -> None:
         _raise_first(self.delete_chunk(conn, [model]))
 
 
@@ -316,7 +321,7 @@ def _raise_first(errors: Errors) -> None:
             raise error
 
 
-class Settle(Resource):
+class Settle(Resource[M]):
     """Finds out what became of creates whose reply was lost: implement :meth:`settle`."""
 
     operation = "settle"
@@ -324,50 +329,50 @@ class Settle(Resource):
     #: a lost update is sent again.
     settles_updates: ClassVar[bool] = False
 
-    def settle(self, conn: "Connection", models: Sequence["Model"]) -> list[Settlement]:
+    def settle(self, conn: "Connection", models: Sequence[M]) -> list[Settlement]:
         raise NotImplementedError
 
 
 # -- what some servers add ----------------------------------------------------------------------------
-class LoadNodes(Resource):
+class LoadNodes(Resource[M]):
     """Loads the node tables of many neurons in one parallel step."""
 
     operation = "load nodes of"
 
-    def load_nodes(self, conn: "Connection", neurons: Sequence["Model"]) -> None:
+    def load_nodes(self, conn: "Connection", neurons: Sequence[M]) -> None:
         raise NotImplementedError
 
 
-class Download(Resource):
+class Download(Resource[M]):
     """Downloads an image's original file."""
 
     operation = "download"
 
-    def download(self, conn: "Connection", model: "Model", path: str) -> str:
+    def download(self, conn: "Connection", model: M, path: str) -> str:
         raise NotImplementedError
 
 
-class Thumbnail(Resource):
+class Thumbnail(Resource[M]):
     """Renders a thumbnail of an image."""
 
     operation = "make a thumbnail of"
 
-    def thumbnail(self, conn: "Connection", model: "Model", max_size: int) -> bytes:
+    def thumbnail(self, conn: "Connection", model: M, max_size: int) -> bytes:
         raise NotImplementedError
 
 
-class Morphometry(Resource):
+class Morphometry(Resource[M]):
     """The server's morphometry of a neuron."""
 
     operation = "measure"
 
-    def morphometry(self, conn: "Connection", model: "Model") -> dict[str, Any]:
+    def morphometry(self, conn: "Connection", model: M) -> dict[str, Any]:
         raise NotImplementedError
 
 
 #: Every capability mixin, for the meta-tests and the generated docs (capabilities declared in
 #: other modules register themselves with :func:`capability`).
-CAPABILITIES: tuple[type[Resource], ...] = (
+CAPABILITIES: tuple[type[Resource[Any]], ...] = (
     Fetch, List, Count, Create, Update, Delete, Settle, LoadNodes, Download, Thumbnail, Morphometry,
 )
 
@@ -383,10 +388,10 @@ def capability(cls: type[R]) -> type[R]:
 BASIC_OPERATIONS = ("fetch", "list", "count", "create", "update", "delete")
 
 
-def absent(reason: str) -> type[Resource]:
+def absent(reason: str) -> type[Resource[Any]]:
     """A declaration for a model the server does not hold: every operation is NotSupported."""
 
-    class Absent(Resource):
+    class Absent(Resource[Any]):
         not_supported = {"*": reason, **{op: reason for op in BASIC_OPERATIONS}}
 
     return Absent

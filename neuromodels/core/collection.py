@@ -208,7 +208,7 @@ class Collection(MutableSequence[M], Generic[M]):
         return f"<{type(self).__name__} of {size} {self.model.__name__}{plural}{' ' + mods if mods else ''}>"
 
     # -- querying -----------------------------------------------------------------------------------------
-    def _resource(self, connection: Connection | None) -> tuple[Connection, "Resource"]:
+    def _resource(self, connection: Connection | None) -> tuple[Connection, "Resource[Any]"]:
         conn = Connection.current(connection)
         return conn, conn.backend.resource(self.model)
 
@@ -278,7 +278,7 @@ class Collection(MutableSequence[M], Generic[M]):
 
     def _iterate(self, connection: Connection | None, limit: int | None, options: dict[str, Any]) -> Iterator[M]:
         conn, resource = self._resource(connection)
-        return operations.iterate(conn, resource, self._modifiers, limit, options)  # type: ignore[return-value]
+        return operations.iterate(conn, resource, self._modifiers, limit, options)
 
     def count(self, value: Any = _NO_VALUE, *, connection: Connection | None = None) -> int:
         """How many objects match the query, asked of the server where it can tell.
@@ -310,7 +310,7 @@ class Collection(MutableSequence[M], Generic[M]):
             return pd.DataFrame(columns=[n for n in self.model.field_names() if n != "extra"])
         return pd.DataFrame(rows)
 
-    def _loaded_from(self) -> "Resource | None":
+    def _loaded_from(self) -> "Resource[Any] | None":
         """The resource of the one backend the members were loaded from (the same table after
         the connection closed), or None when they are new or come from several kinds of server."""
         from ..registry import load_backend

@@ -187,7 +187,7 @@ class Model:
 
     # -- resolving where a call goes ---------------------------------------------------------------
     @classmethod
-    def _resource(cls, connection: Connection | None) -> tuple[Connection, Resource]:
+    def _resource(cls, connection: Connection | None) -> tuple[Connection, Resource[Any]]:
         conn = Connection.current(connection)
         return conn, conn.backend.resource(cls)
 

@@ -31,6 +31,7 @@ from .capabilities import (
     Errors,
     Fetch,
     List,
+    M,
     Resource,
     Update,
     did_you_mean,
@@ -55,7 +56,7 @@ def check_options(accepted: Mapping[str, Any], options: Mapping[str, Any], what:
     return {**accepted, **options}
 
 
-def check_writable(resource: Resource, model: "Model", fields: Sequence[str], operation: str) -> None:
+def check_writable(resource: Resource[Any], model: "Model", fields: Sequence[str], operation: str) -> None:
     """A field this backend cannot store is refused, never silently dropped."""
     allowed = resource.writable
     if operation == "create" and resource.creatable is not None:
@@ -73,12 +74,12 @@ def check_writable(resource: Resource, model: "Model", fields: Sequence[str], op
 
 
 # -- reading ------------------------------------------------------------------------------------------
-def fetch_one(conn: "Connection", resource: Resource, id: Any, options: Mapping[str, Any]) -> "Model":
+def fetch_one(conn: "Connection", resource: Resource[M], id: Any, options: Mapping[str, Any]) -> M:
     fetcher = resource.require(Fetch)
     opts = check_options(resource.fetch_options, options, f"{resource.model_name}.fetch")
     if id is not None:
         id = check_id(id, resource.id_type, f"{resource.model_name} id")
-    loaded = fetcher.fetch_one(conn, id, **opts)
+    loaded: M = fetcher.fetch_one(conn, id, **opts)
     if id is not None:
         if loaded.id is None:
             loaded.id = id
@@ -87,8 +88,8 @@ def fetch_one(conn: "Connection", resource: Resource, id: Any, options: Mapping[
     return loaded
 
 
-def iterate(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any], limit: int | None,
-            options: Mapping[str, Any]) -> Iterator["Model"]:
+def iterate(conn: "Connection", resource: Resource[M], modifiers: Mapping[str, Any], limit: int | None,
+            options: Mapping[str, Any]) -> Iterator[M]:
     """Every model matching ``modifiers``, checked before the first request, streamed."""
     lister = resource.require(List)
     resource.check_modifiers(conn, modifiers)
@@ -100,8 +101,8 @@ def iterate(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]
     return _paged(conn, lister.pages(conn, modifiers, limit, **opts), resource, limit)
 
 
-def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Resource,
-           limit: int | None) -> Iterator["Model"]:
+def _paged(conn: "Connection", pages: Iterator[Sequence[M]], resource: Resource[M],
+           limit: int | None) -> Iterator[M]:
     seen: set[Any] = set()
     n = 0
     for page in pages:
@@ -120,8 +121,8 @@ def _paged(conn: "Connection", pages: Iterator[Sequence["Model"]], resource: Res
                 return
 
 
-def fetch_ids(conn: "Connection", resource: Resource, ids: Sequence[Any], context: Mapping[str, Any],
-              options: Mapping[str, Any]) -> dict[Any, "Model"]:
+def fetch_ids(conn: "Connection", resource: Resource[M], ids: Sequence[Any], context: Mapping[str, Any],
+              options: Mapping[str, Any]) -> dict[Any, M]:
     """The objects with these ids (each once), or :class:`NotFound` listing the missing ones."""
     unique = list(dict.fromkeys(check_id(i, resource.id_type, f"{resource.model_name} id") for i in ids))
     found = resource.require(Fetch).fetch_many(conn, unique, context, **options)
@@ -132,8 +133,8 @@ def fetch_ids(conn: "Connection", resource: Resource, ids: Sequence[Any], contex
     return dict(found)
 
 
-def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Mapping[str, Any],
-            limit: int | None, opts: Mapping[str, Any]) -> Iterator["Model"]:
+def _by_ids(conn: "Connection", resource: Resource[M], lister: List[M], modifiers: Mapping[str, Any],
+            limit: int | None, opts: Mapping[str, Any]) -> Iterator[M]:
     ids = [check_id(i, resource.id_type, f"{resource.model_name} id") for i in as_list(modifiers["ids"])]
     context = {k: v for k, v in modifiers.items() if k in resource.context_modifiers}
     found = fetch_ids(conn, resource, ids, context, opts)
@@ -152,7 +153,7 @@ def _by_ids(conn: "Connection", resource: Resource, lister: List, modifiers: Map
             return
 
 
-def count(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]) -> int:
+def count(conn: "Connection", resource: Resource[Any], modifiers: Mapping[str, Any]) -> int:
     """How many objects match: the server's figure where it gives one, else the pages counted."""
     resource.check_modifiers(conn, modifiers)
     if isinstance(resource, Count):
@@ -161,7 +162,7 @@ def count(conn: "Connection", resource: Resource, modifiers: Mapping[str, Any]) 
 
 
 # -- writing ------------------------------------------------------------------------------------------
-def chunked(conn: "Connection", items: Sequence[T], resource: Resource) -> list[Sequence[T]]:
+def chunked(conn: "Connection", items: Sequence[T], resource: Resource[Any]) -> list[Sequence[T]]:
     """Chunks of at most the resource's ``batch_size``; with ``spread_chunks``, small enough
     that every parallel worker gets one."""
     size = resource.batch_size
@@ -191,7 +192,7 @@ def _each(conn: "Connection", fn: Callable[[Any], Any], models: Sequence["Model"
     return [o.error for o in conn.transport.map(fn, models, desc=desc)]
 
 
-def create_many(conn: "Connection", resource: Resource, models: Sequence["Model"],
+def create_many(conn: "Connection", resource: Resource[Any], models: Sequence["Model"],
                 modifiers: Mapping[str, Any]) -> Errors:
     creator = resource.require(Create)
     if isinstance(creator, BulkCreate) and len(models) > 1:  # one model: the single request
@@ -202,7 +203,7 @@ def create_many(conn: "Connection", resource: Resource, models: Sequence["Model"
     return _each(conn, lambda m: creator.create(conn, m, modifiers), models, f"saving {resource.model_name}s")
 
 
-def update_many(conn: "Connection", resource: Resource, models: Sequence["Model"],
+def update_many(conn: "Connection", resource: Resource[Any], models: Sequence["Model"],
                 modifiers: Mapping[str, Any]) -> Errors:
     updater = resource.require(Update)
     resource.prepare(conn, models, "update")
@@ -215,7 +216,7 @@ def update_many(conn: "Connection", resource: Resource, models: Sequence["Model"
                  f"updating {resource.model_name}s")
 
 
-def delete_many(conn: "Connection", resource: Resource, models: Sequence["Model"]) -> Errors:
+def delete_many(conn: "Connection", resource: Resource[Any], models: Sequence["Model"]) -> Errors:
     deleter = resource.require(Delete)
     resource.prepare(conn, models, "delete")
     if isinstance(deleter, BulkDelete) and len(models) > 1:

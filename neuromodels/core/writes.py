@@ -141,7 +141,7 @@ def _record(conn: "Connection", report: WriteReport, models: Sequence[Any],
             report.failed.append((model, error))
 
 
-def save_batch(conn: "Connection", resource: "Resource", models: Sequence["Model"],
+def save_batch(conn: "Connection", resource: "Resource[Any]", models: Sequence["Model"],
                modifiers: Mapping[str, Any], *, explicit: bool) -> WriteReport:
     """Create the new models, update the changed ones and settle the unknown ones.
 
@@ -226,7 +226,7 @@ def _unrecorded_are_unknown(report: WriteReport, round_models: Sequence[Any], st
                 f"{type(model).__name__} {model.id!r}: interrupted while its write may have been in flight"))
 
 
-def settle(conn: "Connection", resource: "Resource", unknown: Sequence[Any]) -> list[Settlement]:
+def settle(conn: "Connection", resource: "Resource[Any]", unknown: Sequence[Any]) -> list[Settlement]:
     """What became of writes whose reply was lost; a lookup that fails leaves them unknown."""
     if not isinstance(resource, Settle):
         log.warning("%d item(s) of an earlier save cannot be looked up on %s; not resent",
@@ -243,7 +243,7 @@ def settle(conn: "Connection", resource: "Resource", unknown: Sequence[Any]) -> 
     return found
 
 
-def delete_batch(conn: "Connection", resource: "Resource", models: Sequence["Model"], *,
+def delete_batch(conn: "Connection", resource: "Resource[Any]", models: Sequence["Model"], *,
                  explicit: bool) -> WriteReport:
     """Delete the models; one whose earlier delete reply was lost counts "not found" as done."""
     report = WriteReport("delete")

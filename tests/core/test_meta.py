@@ -3,6 +3,7 @@ no cassette holds a credential."""
 
 import importlib
 import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,26 @@ def test_backend_declarations_hold(backend):
             assert isinstance(route, Route), f"{backend} {model.__name__}: {op} is not a Route"
         both = set(resource.requests) & set(resource.endpoints)
         assert not both, f"{backend} {model.__name__}: {sorted(both)} declared as a route and in prose"
+
+
+def models_bound(resource):
+    """The model classes a resource's class line (and its bases') parameterize capabilities with."""
+    return {arg for klass in resource.__mro__ for base in getattr(klass, "__orig_bases__", ())
+            for arg in typing.get_args(base) if isinstance(arg, type) and arg is not typing.Any}
+
+
+@pytest.mark.parametrize("backend", registered_backends())
+def test_resources_are_typed_by_the_model_they_map(backend):
+    """``Fetch[Connector]`` makes mypy check a resource's methods against Connector; the backend's
+    table must then map that resource to Connector (mypy cannot see the table). A model the
+    server does not hold is ``Resource[Any]`` (absent)."""
+    for model, resource in load_backend(backend).resources.items():
+        bound = models_bound(resource)
+        if not bound:
+            assert resource.not_supported.get("*"), f"{backend} {model.__name__}: {resource.__name__} names no model"
+        else:
+            assert bound == {model}, (f"{backend} {model.__name__}: {resource.__name__} is typed for "
+                                      f"{sorted(b.__name__ for b in bound)}")
 
 
 @pytest.mark.parametrize("backend", registered_backends())

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ...connection import Connection
 from ...core.errors import NotSupported, ProtocolError
+from ...models import Project
 from ..extras import Members, User
 from ..history import ProjectActivity
 from . import api
@@ -34,7 +35,7 @@ def _pages(limit: int | None) -> Iterator[tuple[int, int]]:
         start += length
 
 
-class CatmaidProjectActivity(ProjectActivity, Members):
+class CatmaidProjectActivity(ProjectActivity[Project], Members[Project]):
     def logs(self, conn: Connection, operations: Sequence[str], user: Any, search: str | None,
              limit: int | None) -> pd.DataFrame:
         base = [("sSortDir_0", "desc"), ("iSortCol_0", "2"), ("search_freetext", search or "")]
@@ -106,7 +107,7 @@ class CatmaidProjectActivity(ProjectActivity, Members):
         return pd.DataFrame(rows, columns=GRAPH_COLUMNS)
 
     # members: CATMAID's user list is server-wide ---------------------------------------------------
-    def members(self, conn: Connection, model: Any, managers: bool) -> list[User]:
+    def members(self, conn: Connection, model: Project, managers: bool) -> list[User]:
         if managers:
             raise NotSupported("catmaid cannot list the managers of Project: CATMAID's user list does not say who "
                                "administers a project")

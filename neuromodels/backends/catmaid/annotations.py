@@ -7,7 +7,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from ...connection import Connection
 from ...core.errors import NotFound, ProtocolError
 from ...models import Annotation
-from ...core.backend import Filter, as_list, check_id, check_name
+from ...core.backend import Filter, as_list, check_id, check_name, required
 from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
 from ..settling import settle_each
 from . import annotation_queries, api, replies
@@ -19,7 +19,8 @@ from .neurons import CatmaidNeuron
 
 
 # -- Annotation -----------------------------------------------------------------------------------------------
-class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
+class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation], Update[Annotation], Delete[Annotation],
+                        Settle[Annotation]):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch, list": "GET /{project}/annotations/ + POST annotations/query-targets, annotations/query",
@@ -42,7 +43,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
         **annotation_queries.FILTERS,
     }
 
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[Annotation]) -> list[dict[str, Any]]:
         """``id``, ``name``, ``targets``, ``meta``; with ``user=``, also ``uses``, ``last_used``
         and ``user_id`` (CATMAID annotations have no geometry, image or terms)."""
         used = any("uses" in m.extra for m in models)
@@ -111,7 +112,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
             self._complete(conn, result)  # a named few: worth loading what they annotate
         yield result
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Annotation, operation: str) -> None:
         check_name(model.name, "an annotation name")
         if operation == "create" and not model.targets:
             raise ValueError("a CATMAID annotation is created on neurons: give targets=[skeleton ids]")
@@ -120,8 +121,8 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
         for m in model.meta or []:
             check_name(m, "a meta-annotation name")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        form = form_list("skeleton_ids", model.targets) + form_list("annotations", [model.name])
+    def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
+        form = form_list("skeleton_ids", required(model.targets, "targets")) + form_list("annotations", [model.name])
         form += form_list("meta_annotations", model.meta or [])
         def created(body: Any) -> int:
             added = replies.added_annotations(body)
@@ -133,7 +134,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
         model.id = api.write(conn, "/annotations/add", form, shape=created)
         model.project = pid(conn)
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Annotation]) -> list[Settlement]:
         """``annotations/add`` names the annotation, and adding a name already on a neuron adds
         nothing: a create whose reply was lost is stored when the server has the name on every
         target (and every meta-annotation on it), else it is sent again, which can never make a
@@ -141,8 +142,8 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
         index = api.annotation_index(conn)
         return settle_each(conn, models, lambda model: self._settle_one(conn, model, index))
 
-    def _settle_one(self, conn: Connection, model: Any, index: Mapping[str, int]) -> Settlement:
-        aid = index.get(model.name)
+    def _settle_one(self, conn: Connection, model: Annotation, index: Mapping[str, int]) -> Settlement:
+        aid = index.get(required(model.name, "its name"))
         if aid is None:
             return Settlement.absent()
         if not set(model.targets or []) <= set(self._targets(conn, aid)):
@@ -152,7 +153,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
         model.project = pid(conn)
         return Settlement.stored(aid)
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if "targets" in changes:
             before, after = set(model.original("targets") or []), set(model.targets or [])
             if after - before:
@@ -166,7 +167,7 @@ class CatmaidAnnotation(Fetch, List, Create, Update, Delete, Settle):
             api.sync_annotations(conn, model.original("meta") or [], model.meta or [],
                                  target=("entity_ids", model.id), entity=model.id)
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Annotation) -> None:
         targets = model.targets if model.targets is not None else self._targets(conn, model.id)
         if targets:
             nids = api.require_neuron_ids(conn, targets)

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import attrs
 import orjson
@@ -21,6 +21,9 @@ from ..settling import Claims
 from ...transport import json_as, parse_json
 from . import replies
 from .converter import form_list, volume_rows
+
+if TYPE_CHECKING:
+    from ...core.model import Model
 
 log = logging.getLogger("neuromodels")
 T = TypeVar("T")
@@ -167,13 +170,13 @@ TICKETS: "weakref.WeakKeyDictionary[Any, tuple[float, int]]" = weakref.WeakKeyDi
 CLAIMS = Claims()
 
 
-def claim(conn: Connection, id: int, model: Any, kind: str = "skeleton") -> None:
+def claim(conn: Connection, id: int, model: Model, kind: str = "skeleton") -> None:
     CLAIMS.take(conn, kind, id, model)
     if kind == "skeleton":
         CatmaidState.of(conn).bump(id)
 
 
-def claimed(conn: Connection, model: Any, kind: str = "skeleton") -> set[int]:
+def claimed(conn: Connection, model: Model, kind: str = "skeleton") -> set[int]:
     """Ids held by models other than ``model``."""
     return CLAIMS.others(conn, kind, model)
 

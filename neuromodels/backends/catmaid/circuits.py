@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...core.capabilities import List
 from ...core.errors import ProtocolError
 from ...formats.mesh import inside
-from ...models import Connector
+from ...models import Connector, Neuron
 from ..circuits import Circuits
 from . import api, converter as cv
 from .converter import form_list
@@ -43,7 +44,7 @@ def _named(conn: Connection, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-class CatmaidCircuits(Circuits):
+class CatmaidCircuits(Circuits[Neuron]):
     """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`."""
 
     def partners_of(self, conn: Connection, skids: Sequence[int], kinds: Sequence[str], min_synapses: int,
@@ -78,8 +79,8 @@ class CatmaidCircuits(Circuits):
                             volume: Any) -> pd.DataFrame:
         vid = api.volume_id(conn, volume)
         mesh = cv.volume_from_detail(api.get(conn, f"/volumes/{vid}/"))
-        connectors: list[Any] = [c for page in conn.backend.resource(Connector).pages(conn, {"neuron": list(skids)}, None)  # type: ignore[attr-defined]
-                                 for c in page]
+        listing = conn.backend.resource(Connector).require(List)
+        connectors: list[Any] = [c for page in listing.pages(conn, {"neuron": list(skids)}, None) for c in page]
         if not connectors or mesh.vertices is None or mesh.faces is None:
             return self._frame(conn, [], min_synapses, skids)
         where = np.array([[c.x, c.y, c.z] for c in connectors], dtype=float)

@@ -11,7 +11,7 @@ from ...connection import Connection
 from ...core.errors import NotFound
 from ...transport import parse_json
 from ...models import Connector
-from ...core.backend import Filter, check_id
+from ...core.backend import Filter, check_id, required
 from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
 from ..settling import before_sending, settle_each
 from . import api, converter as cv
@@ -22,7 +22,8 @@ from .common import INT, KNOWN_RELATIONS, _check_coordinate, _box, _ids
 
 
 # -- Connector ---------------------------------------------------------------------------------------------------
-class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
+class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Update[Connector], Delete[Connector],
+                       Settle[Connector]):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /{project}/connectors/{id}/",
@@ -90,7 +91,7 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
             found = [c for c in found if any(link.relation == relation for link in c.links or [])]
         return found
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Connector, operation: str) -> None:
         for axis in ("x", "y", "z"):
             _check_coordinate(getattr(model, axis), f"connector {axis}")
         if model.confidence is not None and (isinstance(model.confidence, bool) or model.confidence not in range(1, 6)):
@@ -100,7 +101,7 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
             if link.relation not in KNOWN_RELATIONS:
                 raise ValueError(f"unknown relation {link.relation!r}; CATMAID's are {', '.join(sorted(KNOWN_RELATIONS))}")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Connector, modifiers: Mapping[str, Any]) -> None:
         with before_sending():
             form = cv.connector_form(model, api.relation_ids(conn))
         confidence = model.confidence or 5
@@ -118,10 +119,10 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         model.extra["link_ids"] = [row[0] for row in links]
         model.extra["link_state"] = links
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Connector, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"x", "y", "z"} & set(changes):
             known = model.extra.get("edition_time")
-            form = cv.form_rows("c", [(model.id, float(model.x), float(model.y), float(model.z))])
+            form = cv.form_rows("c", [(model.id, *_where(model))])
             form.append(("state", api.state([[model.id, known]] if known else None)))
             def edited(body: Any) -> Any:
                 return {int(row[0]): row[1] for row in body.get("old_connectors") or []}.get(model.id)
@@ -142,7 +143,7 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
                                                  "state": api.state(None)})
             model.extra.pop("link_state", None)  # the held link times no longer cover every link
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Connector]) -> list[Settlement]:
         """A create whose reply was lost is adopted only when the server holds a connector at
         exactly its location with exactly its links, whose links the server records as created
         after the create was sent (server clock, from its ``Date`` header), and which no other
@@ -153,12 +154,12 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         skew, slack = api.clock_skew(conn, api.date_offset(conn))
         return settle_each(conn, models, lambda model: self._settle_one(conn, model, names, skew - slack))
 
-    def _settle_one(self, conn: Connection, model: Any, names: Mapping[int, str], shift: float) -> Settlement:
+    def _settle_one(self, conn: Connection, model: Connector, names: Mapping[int, str], shift: float) -> Settlement:
         ticket = api.TICKETS.get(model)
         if ticket is None:
             return Settlement.unknown(
                 "this process did not send its create, so no connector on the server can be shown to be it")
-        where = [float(model.x), float(model.y), float(model.z)]
+        where = list(_where(model))
         form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
                 for k, v in zip(keys, where)]
         box, created = api.read(conn, "/connectors/in-bounding-box",
@@ -182,7 +183,13 @@ class CatmaidConnector(Fetch, List, Create, Update, Delete, Settle):
         model.confidence = model.confidence or 5
         return Settlement.stored(adopted)
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Connector) -> None:
         known = model.extra.get("edition_time")
         held = {"edition_time": known, "c_links": model.extra.get("link_state", [])} if known else None
         api.write(conn, "/connector/delete", {"connector_id": model.id, "state": api.state(held)})
+
+
+def _where(model: Connector) -> tuple[float, float, float]:
+    """Its location (``validate`` checked each coordinate before the create or update)."""
+    return (float(required(model.x, "connector x")), float(required(model.y, "connector y")),
+            float(required(model.z, "connector z")))

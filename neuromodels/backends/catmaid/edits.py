@@ -35,9 +35,11 @@ import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...core.backend import required
 from ...core.errors import Conflict
 from ...formats import nodediff
 from ...formats.swc import SWCError, check_tree
+from ...models import Neuron
 from . import api
 
 #: Columns a user may edit, with their CATMAID meaning.
@@ -103,7 +105,7 @@ class _Tree:
         self.kids.pop(node, None)
 
 
-def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -> dict[int, int]:
+def write_nodes(conn: Connection, model: Neuron, old: pd.DataFrame | None = None) -> dict[int, int]:
     """Send the difference between ``model.nodes`` and the loaded table (or ``old``); returns
     the mapping of the new rows' ids to the server's node ids (and updates the table with them)."""
     if old is None:
@@ -249,7 +251,7 @@ def write_nodes(conn: Connection, model: Any, old: pd.DataFrame | None = None) -
     return mapping
 
 
-def _reroot(conn: Connection, model: Any, old: pd.DataFrame, root: int, skid: int) -> pd.DataFrame:
+def _reroot(conn: Connection, model: Neuron, old: pd.DataFrame, root: int, skid: int) -> pd.DataFrame:
     """``skeleton/reroot`` at ``root`` (CATMAID reverses the path to the old root; each path node
     takes the confidence of the edge it now lies on, the new root gets 5); the table as the
     server now holds it."""
@@ -276,7 +278,7 @@ def _reroot(conn: Connection, model: Any, old: pd.DataFrame, root: int, skid: in
     return nodediff.rerooted(old, root)
 
 
-def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int], connectors: list[int],
+def _read_state(conn: Connection, model: Neuron, oi: pd.DataFrame, nodes: list[int], connectors: list[int],
                 links_known: Mapping[int, set[tuple[int, str]]], skid: int
                 ) -> tuple[dict[int, str], dict[int, list[list[Any]]]]:
     """Edition times (ISO) of ``nodes`` and link states of the nodes in ``links_known``, after
@@ -321,10 +323,10 @@ def _read_state(conn: Connection, model: Any, oi: pd.DataFrame, nodes: list[int]
     return {i: iso(rows[i][8]) for i in nodes}, links
 
 
-def _apply(model: Any, mapping: Mapping[int, int], removed: set[int]) -> None:
+def _apply(model: Neuron, mapping: Mapping[int, int], removed: set[int]) -> None:
     """The table with the server's ids for new rows; links of deleted nodes dropped."""
     if mapping:
-        nodes = model.nodes.copy()
+        nodes = required(model.nodes, "its nodes").copy()
         nodes["node_id"] = nodes["node_id"].map(lambda v: mapping.get(int(v), int(v))).astype("int64")
         nodes["parent_id"] = nodes["parent_id"].map(lambda v: mapping.get(int(v), int(v))).astype("int64")
         model.nodes = nodes

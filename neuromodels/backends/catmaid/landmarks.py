@@ -10,7 +10,7 @@ import pandas as pd
 from ...connection import Connection
 from ...core.errors import NotFound, ProtocolError
 from ...landmarks import Landmark, LandmarkGroup, Location, Sampler, SamplerDomains
-from ...core.backend import Filter, as_list, check_name
+from ...core.backend import Filter, as_list, check_name, required
 from ...core.capabilities import Create, Delete, Fetch, List, Update
 from . import api
 from .api import pid
@@ -37,7 +37,7 @@ def _send(conn: Connection, method: str, path: str, data: Any = None) -> Any:
     return conn.transport.request(method, f"/{pid(conn)}{path}", data=data)
 
 
-class CatmaidLandmark(Fetch, List, Create, Update, Delete):
+class CatmaidLandmark(Fetch[Landmark], List[Landmark], Create[Landmark], Update[Landmark], Delete[Landmark]):
     endpoints = {
         "fetch, list": "GET /{project}/landmarks/?with_locations=true",
         "create": "PUT /{project}/landmarks/, then PUT landmarks/{id}/locations/ per location",
@@ -64,7 +64,7 @@ class CatmaidLandmark(Fetch, List, Create, Update, Delete):
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
         yield [lm for lm in self._all(conn) if wanted is None or lm.name in wanted]
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Landmark, operation: str) -> None:
         check_name(model.name, "a landmark name")
 
     def _add_locations(self, conn: Connection, lid: int, locations: Sequence[Location]) -> list[Location]:
@@ -74,13 +74,13 @@ class CatmaidLandmark(Fetch, List, Create, Update, Delete):
             added.append(Location(int(body["point_id"]), p.x, p.y, p.z))
         return added
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Landmark, modifiers: Mapping[str, Any]) -> None:
         body = _send(conn, "PUT", "/landmarks/", {"name": model.name})
         model.id = int(body["id"])
         model.extra.update(_extra(body, ("id", "name")))
         model.locations = self._add_locations(conn, model.id, model.locations or [])
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Landmark, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if "name" in changes:
             _send(conn, "POST", f"/landmarks/{model.id}/", {"name": model.name})
         if "locations" in changes:
@@ -91,11 +91,12 @@ class CatmaidLandmark(Fetch, List, Create, Update, Delete):
             new = [p for p in model.locations or [] if p.id is None]
             model.locations = [p for p in model.locations or [] if p.id is not None] + self._add_locations(conn, model.id, new)
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Landmark) -> None:
         _send(conn, "DELETE", f"/landmarks/{model.id}/")
 
 
-class CatmaidLandmarkGroup(Fetch, List, Create, Update, Delete):
+class CatmaidLandmarkGroup(Fetch[LandmarkGroup], List[LandmarkGroup], Create[LandmarkGroup], Update[LandmarkGroup],
+                           Delete[LandmarkGroup]):
     endpoints = {
         "fetch, list": "GET /{project}/landmarks/groups/?with_members=true&with_locations=true",
         "create": "PUT /{project}/landmarks/groups/, then POST landmarks/groups/{id}/ with the members",
@@ -125,16 +126,16 @@ class CatmaidLandmarkGroup(Fetch, List, Create, Update, Delete):
         wanted = None if modifiers.get("name") is None else set(as_list(modifiers["name"]))
         yield [g for g in self._all(conn) if wanted is None or g.name in wanted]
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: LandmarkGroup, operation: str) -> None:
         check_name(model.name, "a landmark group name")
         _ids(model.members or [])
 
-    def _members(self, conn: Connection, model: Any) -> None:
+    def _members(self, conn: Connection, model: LandmarkGroup) -> None:
         members = [int(m) for m in model.members or []]
         form = form_list("members", members) if members else [("members", "none")]
         _send(conn, "POST", f"/landmarks/groups/{model.id}/", [("name", model.name)] + form)
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: LandmarkGroup, modifiers: Mapping[str, Any]) -> None:
         body = _send(conn, "PUT", "/landmarks/groups/", {"name": model.name})
         model.id = int(body["id"])
         model.extra.update(_extra(body, ("id", "name")))
@@ -142,10 +143,10 @@ class CatmaidLandmarkGroup(Fetch, List, Create, Update, Delete):
             self._members(conn, model)
         model.locations = []
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: LandmarkGroup, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         self._members(conn, model)  # CATMAID takes the name and the whole member list together
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: LandmarkGroup) -> None:
         _send(conn, "DELETE", f"/landmarks/groups/{model.id}/")
 
 
@@ -161,7 +162,7 @@ def sampler_from_wire(row: Mapping[str, Any]) -> Sampler:
     return sampler
 
 
-class CatmaidSampler(Fetch, List, Create, Delete, SamplerDomains):
+class CatmaidSampler(Fetch[Sampler], List[Sampler], Create[Sampler], Delete[Sampler], SamplerDomains[Sampler]):
     endpoints = {
         "fetch, list": "GET /{project}/samplers/ (skeleton_ids filter)",
         "create": "POST /{project}/samplers/add",
@@ -190,7 +191,7 @@ class CatmaidSampler(Fetch, List, Create, Delete, SamplerDomains):
         skids = _ids(modifiers["neuron"]) if modifiers.get("neuron") is not None else None
         yield self._list(conn, skids)
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Sampler, operation: str) -> None:
         if operation != "create":
             return
         _ids([model.neuron] if model.neuron is not None else [])
@@ -204,8 +205,9 @@ class CatmaidSampler(Fetch, List, Create, Delete, SamplerDomains):
         if model.merge_limit is not None and not 0 <= model.merge_limit <= 1:
             raise ValueError(f"merge_limit must be between 0 and 1, not {model.merge_limit!r}")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
-        form = {"skeleton_id": str(int(model.neuron)), "interval_length": str(int(model.interval_length)),
+    def create(self, conn: Connection, model: Sampler, modifiers: Mapping[str, Any]) -> None:
+        form = {"skeleton_id": str(int(required(model.neuron, "neuron"))),
+                "interval_length": str(int(required(model.interval_length, "interval_length"))),
                 "interval_error": str(model.interval_error if model.interval_error is not None else 250.0),
                 "review_required": "true" if model.review_required in (None, True) else "false",
                 "create_interval_boundaries": "true" if model.create_interval_boundaries in (None, True) else "false",
@@ -216,10 +218,10 @@ class CatmaidSampler(Fetch, List, Create, Delete, SamplerDomains):
         for field in ("sampler_state", *SAMPLER_FIELDS):
             setattr(model, field, getattr(made, field))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Sampler) -> None:
         api.write(conn, f"/samplers/{int(model.id)}/delete")
 
-    def domains(self, conn: Connection, model: Any) -> pd.DataFrame:
+    def domains(self, conn: Connection, model: Sampler) -> pd.DataFrame:
         rows = api.get(conn, f"/samplers/{int(model.id)}/domains/")
         columns = ["domain_id", "type_id", "start_node_id", "end_node_ids", "parent_interval_id", "user_id", "created"]
         frame = pd.DataFrame([[int(r["id"]), r.get("type_id"), r.get("start_node_id"),

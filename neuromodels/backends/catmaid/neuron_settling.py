@@ -8,19 +8,21 @@ import numpy as np
 
 from ...connection import Connection
 from ...core.capabilities import Settle, Settlement
+from ...core.backend import required
+from ...models import Neuron
 from ..settling import settle_each
 from . import api, replies
 from .converter import form_list
 
 
-class NeuronSettling(Settle):
+class NeuronSettling(Settle[Neuron]):
     """Mixed into the CATMAID neuron resource, which provides these:"""
 
     if TYPE_CHECKING:
         def _entities(self, conn: Connection, form: list[tuple[str, str]], limit: int | None) -> list[dict[str, Any]]: ...
         def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Any]: ...
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Neuron]) -> list[Settlement]:
         """An import whose reply was lost is adopted only when the server shows it is ours: a
         neuron with its exact name, node count and root position, whose skeleton id is above the
         highest one that existed when the import was sent (ids only grow), whose root the server
@@ -32,17 +34,18 @@ class NeuronSettling(Settle):
         from_date = api.date_offset(conn)
         return settle_each(conn, models, lambda model: self._settle_one(conn, model, from_date))
 
-    def _settle_one(self, conn: Connection, model: Any, from_date: float | None) -> Settlement:
+    def _settle_one(self, conn: Connection, model: Neuron, from_date: float | None) -> Settlement:
         state = api.CatmaidState.of(conn)
         ticket = api.TICKETS.get(model)
         if ticket is None:
             return Settlement.unknown(
                 "this process did not send its import, so no neuron on the server can be shown to be it")
         sent, mark = ticket
-        form = [("types[0]", "neuron"), ("name", model.name), ("name_exact", "true")]
+        form = [("types[0]", "neuron"), ("name", required(model.name, "its name")), ("name_exact", "true")]
         others = api.claimed(conn, model)
         skids = [s for e in self._entities(conn, form, None) for s in e["skeleton_ids"] if s > mark and s not in others]
-        root = model.nodes.loc[model.nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
+        sent_nodes = required(model.nodes, "its nodes")
+        root = sent_nodes.loc[sent_nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
         loaded = self.load(conn, skids) if skids else {}
         if set(skids) - set(loaded):
             # Listed by name but not readable now (deleted since, or a partial answer): no proof
@@ -54,7 +57,7 @@ class NeuronSettling(Settle):
             if nodes is None:
                 continue
             candidate = nodes.loc[nodes["parent_id"] == -1, ["x", "y", "z"]].to_numpy()
-            if len(nodes) == len(model.nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
+            if len(nodes) == len(sent_nodes) and candidate.shape == root.shape and np.allclose(candidate, root):
                 shaped[neuron.id] = int(nodes.loc[nodes["parent_id"] == -1, "node_id"].iloc[0])
         if not shaped:
             return Settlement.absent()

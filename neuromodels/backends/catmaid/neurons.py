@@ -13,7 +13,7 @@ from ...connection import Connection
 from ...core.errors import NotFound, ProtocolError
 from ...formats.swc import roots
 from ...models import Neuron
-from ...core.backend import Filter, check_name
+from ...core.backend import Filter, check_name, required
 from ...core.capabilities import (
     BulkFetch, BulkUpdate, Count, Create, Delete, Errors, List, LoadNodes,
 )
@@ -38,10 +38,9 @@ from ...core.partitions import FieldTable, LongTable
 
 
 # -- Neuron (skeleton) ------------------------------------------------------------------------------------
-class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Count, Create, BulkUpdate, Delete,
-                    LoadNodes,
-                    CatmaidNeuronHistory, CatmaidNeuronStatistics,
-                    CatmaidProofreading, CatmaidNodeQueries, CatmaidCircuits):
+class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch[Neuron], List[Neuron], Count[Neuron],
+                    Create[Neuron], BulkUpdate[Neuron], Delete[Neuron], LoadNodes[Neuron], CatmaidNeuronHistory,
+                    CatmaidNeuronStatistics, CatmaidProofreading, CatmaidNodeQueries, CatmaidCircuits):
     #: The requests behind each operation (shown in the docs' capability tables).
     #: Listings through annotations/query-targets: rows from a position; the first page tells
     #: the total (``totalRecords``), the others are read in parallel.
@@ -163,7 +162,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
                    **options: Any) -> dict[Any, Any]:
         return dict(self.load(conn, ids, nodes=bool(options.get("nodes", True))))
 
-    def load_nodes(self, conn: Connection, neurons: Sequence[Any]) -> None:
+    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
         found = self.load(conn, [n.id for n in neurons])
         missing = [n.id for n in neurons if n.id not in found]
         if missing:
@@ -252,7 +251,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
         return total
 
     # writing -------------------------------------------------------------------------------------
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Neuron, operation: str) -> None:
         if model.name is not None or operation == "create":
             _check_neuron_name(model.name)
         for a in model.annotations or []:
@@ -276,7 +275,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
             if not np.isfinite(coords).all():
                 raise ValueError("node coordinates must be finite (found NaN or infinity)")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Neuron, modifiers: Mapping[str, Any]) -> None:
         data = [("name", model.name)] + form_list("annotations", model.annotations or []) + _origin_form(model)
         files = {"file": ("neuron.swc", cv.swc_for_import(model).encode(), "application/octet-stream")}
         state = api.CatmaidState.of(conn)
@@ -285,7 +284,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
             mark = api.watermark(conn)
         api.TICKETS[model] = (time.time(), mark)
         # Read inside the request: a reply without the ids is an unknown outcome, never a failure.
-        sent_ids = {int(i) for i in model.nodes["node_id"]}
+        sent_ids = {int(i) for i in required(model.nodes, "its nodes")["node_id"]}
 
         def imported(body: Any) -> tuple[int, int, dict[int, int]]:
             skid, nid, mapping = cv.imported(body)
@@ -297,7 +296,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
         api.claim(conn, skid, model)
         if len(mapping):
             state.note_import(next(iter(mapping.values())), time.time())
-        nodes = model.nodes.copy()
+        nodes = required(model.nodes, "its nodes").copy()
         nodes["node_id"] = nodes["node_id"].map(mapping).astype("int64")
         nodes["parent_id"] = nodes["parent_id"].map(mapping).fillna(-1).astype("int64")
         model.nodes = nodes
@@ -309,7 +308,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
             self._write_tags(conn, {}, tags)
             model.tags = tags
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Neuron, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
         if "name" in changes:
@@ -361,7 +360,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
             sorted(changed),
         )
 
-    def prepare(self, conn: Connection, models: Sequence[Any], operation: str) -> None:
+    def prepare(self, conn: Connection, models: Sequence[Neuron], operation: str) -> None:
         """Skeleton ids -> neuron ids for every model in one request (renames and deletes
         address the neuron)."""
         unmapped = [m.id for m in models if m.neuron_id is None]
@@ -370,7 +369,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
             if m.neuron_id is None and m.id in mapping:
                 m.neuron_id = mapping[m.id]
 
-    def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+    def update_chunk(self, conn: Connection, chunk: Sequence[Neuron], modifiers: Mapping[str, Any]) -> Errors:
         """Renames go out in one ``neurons/rename`` request; other changes one neuron at a time."""
         renames = [m for m in chunk if set(m.changes()) == {"name"} and m.neuron_id is not None]
         errors: dict[int, BaseException | None] = {}
@@ -391,7 +390,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch, List, Co
                     errors[id(m)] = e
         return [errors[id(m)] for m in chunk]
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Neuron) -> None:
         if model.neuron_id is None:
             model.neuron_id = api.require_neuron_ids(conn, [model.id])[model.id]
         try:

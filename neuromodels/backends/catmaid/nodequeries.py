@@ -4,15 +4,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ...connection import Connection
 from ...formats.times import iso_series
+from ...core.backend import required
 from ...core.errors import NotFound, ProtocolError
 from ...formats.mesh import inside
+from ...models import Neuron
 from ..nodes import NodeQueries
 from . import api, converter as cv
 from .api import chunks
@@ -50,8 +52,11 @@ def _times(values: Any) -> Any:
     return iso_series(list(values))
 
 
-class CatmaidNodeQueries(NodeQueries):
-    """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`."""
+class CatmaidNodeQueries(NodeQueries[Neuron]):
+    """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`, which provides these:"""
+
+    if TYPE_CHECKING:
+        def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Neuron]: ...
 
     def _compact(self, conn: Connection, form: list[tuple[str, str]]) -> pd.DataFrame:
         return node_frame(api.read(conn, "/treenodes/compact-detail", form))
@@ -100,11 +105,11 @@ class CatmaidNodeQueries(NodeQueries):
         return table
 
     def table(self, conn: Connection, neurons: Sequence[int]) -> pd.DataFrame:
-        loaded = self.load(conn, list(neurons))  # type: ignore[attr-defined]
+        loaded = self.load(conn, list(neurons))
         _missing(neurons, loaded, "skeleton")
         parts = []
         for skid in neurons:
-            nodes = loaded[skid].nodes.copy()
+            nodes = required(loaded[skid].nodes, "its nodes").copy()  # load() reads them
             nodes.insert(0, "neuron", skid)
             by_node: dict[int, list[str]] = {}
             for tag, tagged in (loaded[skid].tags or {}).items():

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ...connection import Connection
 from ...core.errors import NotFound
+from ...models import Neuron
 from . import api
 from .api import chunks
 from .converter import form_list
@@ -18,7 +19,7 @@ from .converter import form_list
 IMPORT_ORIGIN = "import_origin"
 
 
-def _origin_form(model: Any) -> list[tuple[str, Any]]:
+def _origin_form(model: Neuron) -> list[tuple[str, Any]]:
     origin = (model.extra or {}).get(IMPORT_ORIGIN)
     if not origin:
         return []
@@ -37,7 +38,7 @@ def skeletons_from_origin(conn: Connection, url: str, project: int, source_ids: 
     return found
 
 
-def _by_skeleton(error: NotFound, model: Any, done: str) -> NotFound:
+def _by_skeleton(error: NotFound, model: Neuron, done: str) -> NotFound:
     """CATMAID names the neuron id ("Could not find neuron #101"); users hold the skeleton id."""
     error.message = (f"no neuron with skeleton id {model.id} on the server ({done} already, or never saved "
                      f"here?); CATMAID said: {error.message}")

@@ -7,14 +7,16 @@ CATMAID's web client sends (this CATMAID version does not check them for these t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ...connection import Connection
+from ...core.backend import required
 from ...core.errors import NotFound
 from ...core.model import SaveState
+from ...models import Neuron
 from ..proofreading import Proofreading
 from . import api, edits
 from .common import _check_neuron_name
@@ -42,22 +44,25 @@ def _require_in(conn: Connection, pairs: list[tuple[int, Any]]) -> None:
             raise ValueError(f"node {node} belongs to skeleton {found[node]}, not to neuron {neuron.id}")
 
 
-def _load(resource: Any, conn: Connection, skid: int) -> Any:
+def _load(resource: CatmaidProofreading, conn: Connection, skid: int) -> Neuron:
     """One neuron with its nodes (the neuron resource's bulk load)."""
     return resource.load(conn, [skid])[skid]
 
 
-def _reload(conn: Connection, resource: Any, model: Any) -> None:
+def _reload(conn: Connection, resource: CatmaidProofreading, model: Neuron) -> None:
     fresh = _load(resource, conn, int(model.id))
     model.assign(fresh)
     model.mark_clean()
     model.bind(conn)
 
 
-class CatmaidProofreading(Proofreading):
-    """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`."""
+class CatmaidProofreading(Proofreading[Neuron]):
+    """Mixed into :class:`~neuromodels.backends.catmaid.neurons.CatmaidNeuron`, which provides these:"""
 
-    def join(self, conn: Connection, model: Any, other: Any, at: int, other_at: int | None) -> None:
+    if TYPE_CHECKING:
+        def load(self, conn: Connection, skids: Sequence[int], *, nodes: bool = True) -> dict[int, Neuron]: ...
+
+    def join(self, conn: Connection, model: Neuron, other: Neuron, at: int, other_at: int | None) -> None:
         if other_at is None:
             other_at = self._nearest(conn, other, at)
         _require_in(conn, [(at, model), (other_at, other)])
@@ -67,17 +72,17 @@ class CatmaidProofreading(Proofreading):
         _reload(conn, self, model)
         other.set_state(SaveState.DELETED)
 
-    def _nearest(self, conn: Connection, other: Any, at: int) -> int:
+    def _nearest(self, conn: Connection, other: Neuron, at: int) -> int:
         """The node of ``other`` nearest to node ``at`` (both read from the server)."""
         where = api.read(conn, "/nodes/location", [("node_ids[0]", str(at))])
         if not where:
             raise NotFound(f"no node {at} on the server", missing=[at])
-        nodes = other.nodes if other.nodes is not None else _load(self, conn, int(other.id)).nodes
+        nodes = required(other.nodes if other.nodes is not None else _load(self, conn, int(other.id)).nodes, "its nodes")
         xyz = nodes[["x", "y", "z"]].to_numpy(dtype=float)
         distance = np.linalg.norm(xyz - np.asarray(where[0][1:4], dtype=float), axis=1)
         return int(nodes["node_id"].iloc[int(np.argmin(distance))])
 
-    def split(self, conn: Connection, model: Any, at: int, name: str | None) -> Any:
+    def split(self, conn: Connection, model: Neuron, at: int, name: str | None) -> Neuron:
         if name is not None:
             _check_neuron_name(name)
         _require_in(conn, [(at, model)])
@@ -95,7 +100,7 @@ class CatmaidProofreading(Proofreading):
         _reload(conn, self, model)
         return part
 
-    def reroot(self, conn: Connection, model: Any, at: int) -> None:
+    def reroot(self, conn: Connection, model: Neuron, at: int) -> None:
         if model.nodes is None or int(at) not in set(model.nodes["node_id"].astype("int64").tolist()):
             _reload(conn, self, model)
         nodes: pd.DataFrame = model.original("nodes")

@@ -91,14 +91,14 @@ def links_at(rows: Sequence[Sequence[Any]], nodes: set[int], t: float) -> pd.Dat
     return frame.drop_duplicates().reset_index(drop=True)
 
 
-class CatmaidNeuronHistory(NeuronHistory):
+class CatmaidNeuronHistory(NeuronHistory[Neuron]):
     def history(self, conn: Connection, skeleton_ids: Sequence[int]) -> pd.DataFrame:
         if not skeleton_ids:  # no skeleton ids means every skeleton of the project to CATMAID
             return history_frame([])
         query: dict[str, Any] = dict(form_list("skeleton_ids", skeleton_ids))
         return history_frame(api.get(conn, "/skeletons/change-history", **query))
 
-    def at(self, conn: Connection, model: Any, when: dt.datetime) -> Any:
+    def at(self, conn: Connection, model: Neuron, when: dt.datetime) -> Neuron:
         body = api.get(conn, f"/skeletons/{int(model.id)}/compact-detail", with_history="true",
                        with_merge_history="true", with_connectors="true", with_tags="true")
         if not isinstance(body, list) or len(body) < 3:

@@ -32,7 +32,7 @@ __all__ = ["CatmaidAnnotation", "CatmaidConnector", "CatmaidImageInstance", "Cat
 
 
 # -- Project -----------------------------------------------------------------------------------------
-class CatmaidProject(Fetch, List, CatmaidProjectActivity):
+class CatmaidProject(Fetch[Project], List[Project], CatmaidProjectActivity):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch, list": "GET /projects/",
@@ -66,7 +66,7 @@ class CatmaidProject(Fetch, List, CatmaidProjectActivity):
 
 
 # -- ImageInstance (stack) -----------------------------------------------------------------------------
-class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
+class CatmaidImageInstance(Fetch[ImageInstance], List[ImageInstance], Count[ImageInstance], CatmaidTiles):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /{project}/stack/{id}/info",
@@ -101,7 +101,7 @@ class CatmaidImageInstance(Fetch, List, Count, CatmaidTiles):
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
-class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
+class CatmaidVolume(Fetch[Volume], List[Volume], Create[Volume], Update[Volume], Delete[Volume], Settle[Volume]):
     #: The requests behind each operation (shown in the docs' capability tables).
     copies_from = {"catmaid": "neuromodels.backends.catmaid.copy_volumes:copy_from_catmaid"}
     requests = {
@@ -122,7 +122,7 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
         volumes: list[Volume] = self.send(conn, "list", parse=api.shaped(cv.volumes_from_table))
         yield [v for v in volumes if wanted is None or v.name in wanted]
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Volume, operation: str) -> None:
         check_name(model.name, "a volume name")
         if operation == "create" or model.vertices is not None:
             v, f = model.vertices, model.faces
@@ -137,13 +137,13 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
             if f.min() < 0 or f.max() >= len(v):
                 raise ValueError("a face refers to a vertex that does not exist")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Volume, modifiers: Mapping[str, Any]) -> None:
         api.TICKETS[model] = (time.time(), 0)  # what settle() compares creation times with
         model.id = self.send(conn, "create", data=cv.converter.unstructure(model),
                              parse=lambda r: cv.created_volume(parse_json(r)))
         api.claim(conn, model.id, model, "volume")
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Volume]) -> list[Settlement]:
         """A create whose reply was lost is adopted only onto a volume with its name and its
         mesh, created (server clock) after the create was sent, by the token's user where that
         is known, that no other model of this process holds. None: not stored (sent again).
@@ -152,7 +152,7 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
         listed = self.send(conn, "list", parse=lambda r: cv.volume_rows(parse_json(r)))
         return settle_each(conn, models, lambda model: self._settle_one(conn, model, listed, skew - slack))
 
-    def _settle_one(self, conn: Connection, model: Any, listed: Sequence[Mapping[str, Any]], shift: float) -> Settlement:
+    def _settle_one(self, conn: Connection, model: Volume, listed: Sequence[Mapping[str, Any]], shift: float) -> Settlement:
         ticket = api.TICKETS.get(model)
         if ticket is None:
             return Settlement.unknown("this process did not send its create, so no volume can be shown to be it")
@@ -169,7 +169,7 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
             return Settlement.unknown(f"{len(same)} volumes named {model.name!r} with its mesh were made since it was sent")
         return Settlement.stored(adopted)
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Volume, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         full: dict[str, str] = cv.converter.unstructure(model)
         wanted = {"title"} if "name" in changes else set()
         wanted |= {"comment"} if "comment" in changes else set()
@@ -177,13 +177,13 @@ class CatmaidVolume(Fetch, List, Create, Update, Delete, Settle):
         self.send(conn, "update", {"id": model.id}, data={k: v for k, v in full.items() if k in wanted},
                   parse=api.shaped(None))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Volume) -> None:
         self.send(conn, "delete", {"id": model.id})
 
 
-def _same_mesh(stored: Volume, model: Any) -> bool:
+def _same_mesh(stored: Volume, model: Volume) -> bool:
     """The same vertices (in any order, to a micron) and as many faces."""
-    if stored.vertices is None or stored.faces is None:
+    if stored.vertices is None or stored.faces is None or model.faces is None:
         return False
     a, b = np.asarray(stored.vertices, dtype=float), np.asarray(model.vertices, dtype=float)
     if a.shape != b.shape or len(stored.faces) != len(model.faces):

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ...connection import Connection
 from ...core.errors import ProtocolError
+from ...models import Neuron
 from ..history import NeuronStatistics
 from . import api
 from .api import chunks, pid
@@ -60,7 +61,7 @@ def minutes(actions: Iterable[tuple[int, str, float]], interval: int, minimum: i
     return result.reset_index()[columns]
 
 
-class CatmaidNeuronStatistics(NeuronStatistics):
+class CatmaidNeuronStatistics(NeuronStatistics[Neuron]):
     def contributors(self, conn: Connection, skeleton_ids: Sequence[int], per_neuron: bool) -> pd.DataFrame:
         def ask(skids: Sequence[int]) -> Any:
             return api.read(conn, "/skeleton/contributor_statistics_multiple", form_list("skids", skids))

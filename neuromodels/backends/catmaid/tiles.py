@@ -19,6 +19,7 @@ import numpy as np
 
 from ...core.errors import NotFound, NotSupported, ProtocolError
 from ...imaging import MissingTilesWarning, ReadRegion, Region, check_inside, decode
+from ...models import ImageInstance
 from ...transport import Transport, json_as, same_origin
 
 if TYPE_CHECKING:
@@ -69,10 +70,10 @@ def _checked_stack_info(info: Any) -> Mapping[str, Any]:
     return info
 
 
-class CatmaidTiles(ReadRegion):
+class CatmaidTiles(ReadRegion[ImageInstance]):
     """Regions of CATMAID stacks, assembled from tiles."""
 
-    def stack_info(self, conn: "Connection", model: Any) -> Mapping[str, Any]:
+    def stack_info(self, conn: "Connection", model: ImageInstance) -> Mapping[str, Any]:
         extra = getattr(model, "extra", None) or {}
         if "mirrors" in extra and model.width is not None and model.height is not None:
             return {"mirrors": extra["mirrors"], "dimension": {"x": model.width, "y": model.height, "z": model.depth},
@@ -128,7 +129,7 @@ class CatmaidTiles(ReadRegion):
         t = conn.transport
         return t.derive(origin), origin, True
 
-    def read_region(self, conn: "Connection", model: Any, box: Region, *, mirror: int | None = None,
+    def read_region(self, conn: "Connection", model: ImageInstance, box: Region, *, mirror: int | None = None,
                     **options: Any) -> np.ndarray:
         info = self.stack_info(conn, model)
         dim = info.get("dimension") or {}

@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
-from ...core.model import Model
 from ...models import Neuron
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
@@ -39,7 +38,7 @@ def _at(conn: Connection, modifiers: Mapping[str, Any]) -> dt.datetime:
     return sv.timestamp(value) if value is not None else dt.datetime.now(dt.timezone.utc)
 
 
-class CaveNeuron(BulkFetch, List, LoadNodes):
+class CaveNeuron(BulkFetch[Neuron], List[Neuron], LoadNodes[Neuron]):
     endpoints = {
         "fetch": "GET /segmentation/api/v1/table/{pcg}/valid_nodes, POST .../is_latest_roots and .../root_timestamps",
         "list": "POST .../roots_binary (supervoxels=), POST .../lineage_graph_multiple (latest_of=, lineage_of=)",
@@ -70,7 +69,7 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
         if len(given) != 1 and "ids" not in modifiers:
             raise ValueError("CAVE cannot list every root: give one of supervoxels=, latest_of=, lineage_of= (or ids=)")
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Neuron]:
         if not ids:
             return {}
         ids = [int(i) for i in ids]
@@ -115,7 +114,7 @@ class CaveNeuron(BulkFetch, List, LoadNodes):
             self.load_nodes(conn, neurons)
         yield neurons
 
-    def load_nodes(self, conn: Connection, neurons: Sequence[Model]) -> None:
+    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
         """The skeletons, one request each, in parallel."""
         name = segment(sv.datastack_name(conn))
         skeletons = sv.services(conn).map_values(

@@ -19,13 +19,12 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
 from ...core.errors import NeuromodelsError, NotFound, ProtocolError, UnknownFilter
-from ...core.model import Model
 from ...models import Annotation, Connector, Project
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
 from ...core.routes import Route
 from ...core.capabilities import (
-    BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, Resource, Settle, Settlement, absent, did_you_mean,
+    BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, M, Resource, Settle, Settlement, absent, did_you_mean,
 )
 from . import converter as cv
 from . import services as sv
@@ -56,7 +55,7 @@ def annotations_path(conn: Connection, table: str) -> str:
     return f"/annotation/api/v2/aligned_volume/{volume}/table/{segment(table)}/annotations"
 
 
-class CaveProject(Fetch, List):
+class CaveProject(Fetch[Project], List[Project]):
     requests = {"fetch": Route("GET", "/info/api/v2/datastack/full/{datastack}"),
                 "list": Route("GET", "/info/api/v2/datastacks", note="then each datastack in full")}
     id_type = str
@@ -80,7 +79,7 @@ class CaveProject(Fetch, List):
         yield conn.transport.map_values(lambda n: self.fetch_one(conn, str(n)), names[:limit] if limit else names)
 
 
-class TableRows(Resource):
+class TableRows(Resource[M]):
     """What annotation and synapse rows share: per-table column filters, read through
     materialization at a version or a timestamp."""
 
@@ -122,7 +121,8 @@ class TableRows(Resource):
                                  f"{did_you_mean(column, sv.table_columns(conn, table).kinds)}")
 
 
-class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDelete, Settle):
+class CaveAnnotation(TableRows[Annotation], BulkFetch[Annotation], List[Annotation], BulkCreate[Annotation],
+                     BulkUpdate[Annotation], BulkDelete[Annotation], Settle[Annotation]):
     copies_from = {"cave": "neuromodels.backends.cave.copying:_copy_cave_annotations"}
     endpoints = {
         "fetch, list": "POST /materialize/api/v3/datastack/{datastack}/query (live, at timestamp=) or "
@@ -147,7 +147,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
     #: One insert is all or nothing on the engine: as few requests as possible.
     spread_chunks = False
 
-    def table_of(self, conn: Connection, modifiers: Mapping[str, Any], model: Any = None) -> str:
+    def table_of(self, conn: Connection, modifiers: Mapping[str, Any], model: Annotation | None = None) -> str:
         table = modifiers.get("table") or (model.extra.get(cv.TABLE) if model is not None else None)
         if not isinstance(table, str) or not table:
             raise ValueError("CAVE annotations live in tables: give table= (on the collection or fetch), "
@@ -155,7 +155,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
         return table
 
     # reading ---------------------------------------------------------------------------------------
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Annotation]:
         context = {**context, **{k: v for k, v in options.items() if v is not None}}
         if context.get("version") is not None and context.get("timestamp") is not None:
             raise ValueError("give version= or timestamp=, not both")
@@ -171,7 +171,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
         return {a.id for page in self.pages(conn, {**modifiers, "columns": ["id"]}, None) for a in page}
 
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[Annotation]) -> list[dict[str, Any]]:
         """``id``, the targets' roots, then one column per property in the order first seen."""
         out = []
         for m in models:
@@ -181,12 +181,12 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
         return out
 
     # writing ---------------------------------------------------------------------------------------
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Annotation, operation: str) -> None:
         if model.project is not None and not isinstance(model.project, str):
             raise TypeError(f"an annotation's project is its datastack name, not {model.project!r}")
         cv.check_properties(model.properties, None)
 
-    def _write(self, conn: Connection, method: str, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> tuple[str, Any]:
+    def _write(self, conn: Connection, method: str, chunk: Sequence[Annotation], modifiers: Mapping[str, Any]) -> tuple[str, Any]:
         tables = {self.table_of(conn, modifiers, m) for m in chunk}
         if len(tables) != 1:
             raise ValueError(f"one batch writes to one table; these annotations are for {sorted(tables)}")
@@ -201,17 +201,17 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
                 raise ValueError(f"annotation {m.id} is of datastack {m.project!r}; this connection writes to "
                                  f"{sv.datastack_name(conn)!r}")
             cv.check_properties(m.properties, columns)
-            row = cv.annotation_body(m.properties, columns)
+            row = cv.annotation_body(m.properties or {}, columns)  # checked a dict just above
             rows.append({"id": int(m.id), **row} if method == "PUT" else row)
         return table, sv.services(conn).request(method, annotations_path(conn, table), json={"annotations": rows})
 
-    def _stored(self, conn: Connection, model: Any, table: str, ident: int) -> None:
+    def _stored(self, conn: Connection, model: Annotation, table: str, ident: int) -> None:
         model.id, model.project = ident, sv.datastack_name(conn)
         model.extra.update({cv.TABLE: table})
         for key in (cv.VERSION, cv.TIMESTAMP):
             model.extra.pop(key, None)
 
-    def create_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+    def create_chunk(self, conn: Connection, chunk: Sequence[Annotation], modifiers: Mapping[str, Any]) -> Errors:
         """One insert (the engine stores all rows or none); the reply lists the new ids in order."""
         table, ids = self._write(conn, "POST", chunk, modifiers)
         if not isinstance(ids, list) or len(ids) != len(chunk) or not all(isinstance(i, int) for i in ids):
@@ -221,7 +221,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
             model.targets = None  # known once the row is materialized: read it back
         return [None] * len(chunk)
 
-    def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+    def update_chunk(self, conn: Connection, chunk: Sequence[Annotation], modifiers: Mapping[str, Any]) -> Errors:
         """One PUT; each row is superseded by a new row with a new id (the reply maps old to new).
         The engine updates row by row and stops at the first refusal: on an error the old rows
         are read back, and those superseded landed."""
@@ -243,7 +243,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
             results.append(None)
         return results
 
-    def _settle_update(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any], error: BaseException) -> Errors:
+    def _settle_update(self, conn: Connection, chunk: Sequence[Annotation], modifiers: Mapping[str, Any], error: BaseException) -> Errors:
         table = self.table_of(conn, modifiers, chunk[0])
         try:
             found: Any = sv.services(conn).request("GET", annotations_path(conn, table),
@@ -269,7 +269,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
                     results.append(e)
         return results
 
-    def delete_chunk(self, conn: Connection, chunk: Sequence[Any]) -> Errors:
+    def delete_chunk(self, conn: Connection, chunk: Sequence[Annotation]) -> Errors:
         """One DELETE; ids the engine does not list were gone already (that counts as deleted)."""
         tables = {self.table_of(conn, {}, m) for m in chunk}
         for table in tables:
@@ -280,7 +280,7 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
                 pass  # none of them was there any more
         return [None] * len(chunk)
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Annotation]) -> list[Settlement]:
         """Inserts whose reply was lost, found by content (CAVE keeps no key of the client's):
         per table, one read of the rows created since the first was sent. Rows with a model's
         content, as many as the models with it: stored (ids in order, as the engine gives them);
@@ -307,13 +307,13 @@ class CaveAnnotation(TableRows, BulkFetch, List, BulkCreate, BulkUpdate, BulkDel
         return out
 
     # single objects go through the same batch path
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
         _raise_first(self.create_chunk(conn, [model], modifiers))
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         _raise_first(self.update_chunk(conn, [model], modifiers))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Annotation) -> None:
         _raise_first(self.delete_chunk(conn, [model]))
 
 
@@ -323,7 +323,7 @@ def _raise_first(errors: Errors) -> None:
             raise error
 
 
-class CaveConnector(TableRows, BulkFetch, List):
+class CaveConnector(TableRows[Connector], BulkFetch[Connector], List[Connector]):
     endpoints = {"fetch, list": "the materialization queries of the synapse table (as for annotations)"}
     filters = {
         "neuron": Filter("neuron", INT, "root id(s) on either side (with relation: on that side)", many=True),
@@ -342,7 +342,7 @@ class CaveConnector(TableRows, BulkFetch, List):
             raise ValueError("this datastack names no synapse table: give table=")
         return str(table)
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Connector]:
         mods = {**context, **{k: v for k, v in options.items() if v is not None}, "id": list(ids)}
         return {c.id: c for page in self.pages(conn, mods, None) for c in page}
 

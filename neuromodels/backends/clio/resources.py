@@ -12,7 +12,6 @@ import requests
 
 from ...connection import Connection
 from ...core.errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied
-from ...core.model import Model
 from ...models import Annotation, Project
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, check_id, segment
@@ -52,7 +51,7 @@ def _version_params(conn: Connection, modifiers: Mapping[str, Any] | None = None
     return {"version": version} if version else {}
 
 
-def version_for(conn: Connection, modifiers: Mapping[str, Any] | None, model: Any) -> str | None:
+def version_for(conn: Connection, modifiers: Mapping[str, Any] | None, model: Annotation) -> str | None:
     """The version a write, delete or settling read of ``model`` is for: the collection's, else
     the one the annotation was read or written at (``extra["version"]``), else the
     connection's, else None (the dataset's default). An annotation read at a version is
@@ -79,7 +78,7 @@ class ClioState(ConnectionState):
     fields: dict[str, dict[str, Filter]] = attrs.field(factory=dict)
 
 
-class ClioProject(Fetch, List):
+class ClioProject(Fetch[Project], List[Project]):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch, list": "GET /v2/datasets",
@@ -108,7 +107,8 @@ class ClioProject(Fetch, List):
         yield self._all(conn)
 
 
-class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Settle):
+class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation], BulkCreate[Annotation],
+                     BulkUpdate[Annotation], Delete[Annotation], Settle[Annotation]):
     #: The requests behind each operation (shown in the docs' capability tables).
     copies_from = {"clio": "neuromodels.backends.clio.copying:_copy_clio_annotations"}
     #: Records are keyed by body id: a lost write (create or update) is read back and compared.
@@ -162,7 +162,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
                                                 params=params or None, parse=parse), parts)
         return {a.id: a for page in pages for a in page}
 
-    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Model]:
+    def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Annotation]:
         if options.get("version"):
             context = {**context, "version": check_id(options["version"], str, "version")}
         return dict(self._by_ids(conn, ids, context, options.get("show_extra")))
@@ -212,7 +212,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return len(found.ids)
 
     # tables --------------------------------------------------------------------------------------
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[Annotation]) -> list[dict[str, Any]]:
         """``id`` (the body id), then one column per property, in the order first seen; a
         body without a property has a missing value there. A column empty in every row is left
         out (CATMAID's and Cytomine's fields never appear)."""
@@ -224,10 +224,10 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return [{c: r.get(c) for c in keep} for r in rows]
 
     # writing -------------------------------------------------------------------------------------
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Annotation, operation: str) -> None:
         if model.id is None and not (model.targets and len(model.targets) == 1):
             raise ValueError("a Clio annotation is keyed by its body: give targets=[<body id>] (or id=<body id>)")
-        body = check_id(model.id if model.id is not None else model.targets[0], int, "body id")
+        body = check_id(model.id if model.id is not None else (model.targets or [None])[0], int, "body id")
         if body == 0:
             raise ValueError("body id 0 is reserved by DVID")
         if model.targets not in (None, [body]):
@@ -240,12 +240,12 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         # numpy scalars and arrays are accepted: they go out as plain JSON numbers and lists.
         cv.check_json(cv.plain_properties(props))
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
         _key_by_target(model)
         self.update(conn, model, {"properties": model.properties}, modifiers)
 
     @staticmethod
-    def _record(model: Any, replace: bool) -> dict[str, Any]:
+    def _record(model: Annotation, replace: bool) -> dict[str, Any]:
         """What to send: changed fields (null deletes) or, with ``replace``, the whole record."""
         now = cv.plain_properties(model.properties)
         if replace or model.original("properties") is None:
@@ -266,14 +266,14 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
             params["conditional"] = ",".join([conditional] if isinstance(conditional, str) else list(conditional))
         return params
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         modifiers = _at(version_for(conn, modifiers, model), modifiers, [model])
         params = self._write_params(conn, modifiers)
         record = self._record(model, "replace" in params)
         conn.transport.request("POST", neurons_path(conn), params=params or None, json=record)
         model.targets, model.project = [int(model.id)], dataset(conn)
 
-    def update_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+    def update_chunk(self, conn: Connection, chunk: Sequence[Annotation], modifiers: Mapping[str, Any]) -> Errors:
         """One request per version among the chunk's annotations (usually one)."""
         for model in chunk:
             _key_by_target(model)
@@ -298,7 +298,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
 
     create_chunk = update_chunk
 
-    def _write_chunk(self, conn: Connection, chunk: list[Any], params: dict[str, Any], modifiers: Mapping[str, Any] | None) -> list[BaseException | None]:
+    def _write_chunk(self, conn: Connection, chunk: list[Annotation], params: dict[str, Any], modifiers: Mapping[str, Any] | None) -> list[BaseException | None]:
         ds = dataset(conn)
         records = [self._record(m, "replace" in params) for m in chunk]
         try:
@@ -321,7 +321,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
             m.targets, m.project = [int(m.id)], ds
         return [None] * len(chunk)
 
-    def _settle_chunk(self, conn: Connection, chunk: list[Any], records: list[dict[str, Any]], params: dict[str, Any],
+    def _settle_chunk(self, conn: Connection, chunk: list[Annotation], records: list[dict[str, Any]], params: dict[str, Any],
                       modifiers: Mapping[str, Any] | None, error: BaseException) -> list[BaseException | None]:
         """Clio writes a list record by record and stops at the first failure without saying
         where: read the records back; those that match landed, the first that does not is the
@@ -346,7 +346,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
                 results.append(e)
         return results
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Annotation]) -> list[Settlement]:
         """A record whose write reply was lost landed if reading it back shows what was sent;
         otherwise it is resent (writes are keyed by body id, so nothing can be duplicated)."""
         stored: dict[int, Annotation] = {}
@@ -356,7 +356,7 @@ class ClioAnnotation(BulkFetch, List, Count, BulkCreate, BulkUpdate, Delete, Set
         return [Settlement.stored(m.id) if _landed(stored.get(m.id), self._record(m, False), set()) else Settlement.absent()
                 for m in models]
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Annotation) -> None:
         version = version_for(conn, None, model)
         if version and version not in self._default_versions(conn):
             raise NotSupported(f"Clio deletes only at the dataset's default version; annotation {model.id} is at "

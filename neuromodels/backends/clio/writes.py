@@ -23,7 +23,7 @@ def _show(show_extra: str | None) -> dict[str, str]:
     return {"show": show_extra}
 
 
-def _at(version: str | None, modifiers: Mapping[str, Any] | None, models: Sequence[Any]) -> dict[str, Any]:
+def _at(version: str | None, modifiers: Mapping[str, Any] | None, models: Sequence[Annotation]) -> dict[str, Any]:
     """The modifiers of a write at ``version``; the annotations remember it (in ``extra``), so
     that later writes, deletes and settling reads of them go to the same version."""
     for model in models:
@@ -32,7 +32,7 @@ def _at(version: str | None, modifiers: Mapping[str, Any] | None, models: Sequen
     return {**(modifiers or {}), "version": version} if version else dict(modifiers or {})
 
 
-def _key_by_target(model: Any) -> None:
+def _key_by_target(model: Annotation) -> None:
     """On Clio the annotation's id is its single target, the body id."""
     if model.id is None and model.targets and len(model.targets) == 1:
         model.id = check_id(model.targets[0], int, "body id")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 
 from ...connection import Connection
@@ -14,16 +14,16 @@ from . import converter as cv
 from .domains import CLOCK_SLACK, CytomineState, _SENT, _claimed, current_user, every
 
 
-class AnnotationSettling(Settle):
+class AnnotationSettling(Settle[Annotation]):
     """Mixed into the Cytomine annotation resource, which provides these:"""
 
     if TYPE_CHECKING:
-        def structure(self, row: Any) -> Any: ...
-        def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None: ...
-        def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any: ...
+        def structure(self, row: Mapping[str, Any]) -> Annotation: ...
+        def write_properties(self, conn: Connection, model: Annotation, new_object: bool = False) -> None: ...
+        def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Annotation: ...
 
     # -- settling lost creates --------------------------------------------------------------------------------
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Annotation]) -> list[Settlement]:
         """A create whose reply was lost is looked up among its image's annotations. Only an
         annotation the library can show it made counts: created by this connection's user, after
         the create was sent, not claimed by another model, with the same geometry. One such match
@@ -35,7 +35,7 @@ class AnnotationSettling(Settle):
             me = current_user(conn)
         except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
             return [Settlement.unknown(f"cannot tell which annotations are this user's ({e})")] * len(models)
-        by_image: dict[int, list[Annotation]] = {}
+        by_image: dict[int | None, list[Annotation]] = {}
         for image in {m.image for m in models if m.id is None}:
             by_image[image] = every(conn, "/api/annotation.json", self.structure,
                                     {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
@@ -68,7 +68,7 @@ class AnnotationSettling(Settle):
                     f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))
         return result
 
-    def _adopt(self, conn: Connection, model: Any, found: int) -> Settlement:
+    def _adopt(self, conn: Connection, model: Annotation, found: int) -> Settlement:
         """A lost create found stored: its properties (sent after the create) are sent now."""
         if not model.properties:
             return Settlement.stored(found)
@@ -79,7 +79,7 @@ class AnnotationSettling(Settle):
             return Settlement.unknown(f"stored as annotation {found}, its properties not yet ({e})")
         return Settlement.stored(found)
 
-    def _settle_update(self, conn: Connection, model: Any) -> Settlement:
+    def _settle_update(self, conn: Connection, model: Annotation) -> Settlement:
         """An update whose reply was lost: done if the server now holds what the model says."""
         try:
             server = self.fetch_one(conn, model.id, properties=model.properties is not None)

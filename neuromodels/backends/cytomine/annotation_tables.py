@@ -8,14 +8,15 @@ from typing import Any, Sequence
 from ...connection import Connection
 from ...transport import parse_json
 from ...core.capabilities import Resource
+from ...models import Annotation
 from . import converter as cv
 
 from .domains import CytomineState, _drop_empty, _number, every
 
 
-class AnnotationRows(Resource):
+class AnnotationRows(Resource[Annotation]):
     # -- tables -------------------------------------------------------------------------------------------------
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[Annotation]) -> list[dict[str, Any]]:
         """Columns: id, image, project, user, username, created (UTC), area, perimeter (and their
         units, as the server measures them: microns where the image is calibrated, else pixels),
         terms (ids), term_names, geometry; properties when any member has them loaded."""
@@ -41,7 +42,7 @@ class AnnotationRows(Resource):
             rows.append(row)
         return _drop_empty(rows)
 
-    def _term_names(self, conn: Connection, models: Sequence[Any]) -> dict[int, str]:
+    def _term_names(self, conn: Connection, models: Sequence[Annotation]) -> dict[int, str]:
         """Term id -> name, read once per ontology (of the annotations' projects)."""
         state = CytomineState.of(conn)
         names: dict[int, str] = {}

@@ -17,7 +17,7 @@ from .windows import CytomineCrops
 from ...core.errors import BadRequest, NotFound, ProtocolError
 from ...models import Annotation, ImageInstanceCollection
 from ...transport import parse_json
-from ...core.backend import Filter, check_id
+from ...core.backend import Filter, check_id, required
 from ...core.capabilities import BulkCreate, Errors, Update
 from ...core.partitions import LongTable, PartitionBy
 from ...core.routes import Route
@@ -90,9 +90,9 @@ def geometries_table(annotations: Sequence[Any]) -> "pd.DataFrame":
     })
 
 
-class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, CommandList, BulkCreate, Update, CommandDelete,
-                         DomainExtras,
-                         CytomineCrops):
+class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annotation], CommandList[Annotation],
+                         BulkCreate[Annotation], Update[Annotation], CommandDelete[Annotation],
+                         DomainExtras[Annotation], CytomineCrops):
     """Annotations: geometry, image, terms and key-value properties.
 
     ``Annotation.fetch`` also reads the annotation's properties (one more request); a collection
@@ -128,7 +128,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
         "field project": "an annotation belongs to its image's project",
     }
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Annotation, operation: str) -> None:
         g = model.geometry
         if operation == "create" or g is not None:
             if not isinstance(g, BaseGeometry):
@@ -153,16 +153,16 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
                     raise ValueError(f"property {key!r}: Cytomine refuses blank values (remove the key instead)")
 
     # -- reading --------------------------------------------------------------------------------------------
-    def structure_page(self, rows: list[Any]) -> list[Any]:
+    def structure_page(self, rows: list[Any]) -> list[Annotation]:
         return cv.annotations_of(rows)
 
-    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Annotation:
         model = super().fetch_one(conn, id)
         if options.get("properties"):
             model.properties = self.read_properties(conn, model.id)[0]
         return model
 
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Any]]:
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Annotation]]:
         empty = True
         for page in super().pages(conn, modifiers, limit):
             empty = False
@@ -180,7 +180,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
         rows = every(conn, f"/api/domain/{_PROPERTIES}/{ident}/property.json", cv.property_row)
         return cv.properties_from_wire(rows), cv.property_ids(rows)
 
-    def write_properties(self, conn: Connection, model: Any, new_object: bool = False) -> None:
+    def write_properties(self, conn: Connection, model: Annotation, new_object: bool = False) -> None:
         """Make the server's properties of ``model`` what the model says: keys set to None or
         removed from a loaded dict are deleted, the others created or changed. A just created
         annotation has none, so they are not read first."""
@@ -232,7 +232,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
 
     # -- creating -------------------------------------------------------------------------------------------
     @staticmethod
-    def _note_sent(models: Sequence[Any]) -> None:
+    def _note_sent(models: Sequence[Annotation]) -> None:
         """When each create was sent: what settling a lost reply relies on."""
         now = time.time()
         with _LOCK:
@@ -240,11 +240,11 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
                 _SENT[model] = now
 
     @staticmethod
-    def _created(conn: Connection, model: Any, new_id: int) -> None:
+    def _created(conn: Connection, model: Annotation, new_id: int) -> None:
         model.id = new_id
         _claimed(conn)[new_id] = model
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
         naming.resolve_models(conn, [model])
         self._note_sent([model])
         created = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_body(model),
@@ -256,7 +256,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
             model.properties = properties
             self._created_properties(conn, model)
 
-    def _created_properties(self, conn: Connection, model: Any) -> None:
+    def _created_properties(self, conn: Connection, model: Annotation) -> None:
         """Properties of a just created annotation. If they cannot be written, the annotation
         stays stored (its id kept) with only the properties left as a change for the next save."""
         wanted = model.properties
@@ -268,7 +268,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
             model.properties = wanted
             raise
 
-    def create_chunk(self, conn: Connection, chunk: Sequence[Any], modifiers: Mapping[str, Any]) -> Errors:
+    def create_chunk(self, conn: Connection, chunk: Sequence[Annotation], modifiers: Mapping[str, Any]) -> Errors:
         errors = self._save_chunk(conn, list(chunk))
         for i, model in enumerate(chunk):
             if errors[i] is None and model.properties:
@@ -278,7 +278,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
                     errors[i] = e
         return errors
 
-    def _save_chunk(self, conn: Connection, chunk: list[Any]) -> list[BaseException | None]:
+    def _save_chunk(self, conn: Connection, chunk: list[Annotation]) -> list[BaseException | None]:
         naming.resolve_models(conn, chunk)
         payload = cv.annotation_bodies(chunk)
         self._note_sent(chunk)
@@ -317,7 +317,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
         return [o.error for o in conn.transport.map(lambda m: self.create(conn, m, {}), chunk)]
 
     @staticmethod
-    def _match_errors(chunk: list[Any], payload: list[dict[str, Any]], problems: list[Mapping[str, Any]]) -> dict[int, str]:
+    def _match_errors(chunk: list[Annotation], payload: list[dict[str, Any]], problems: list[Mapping[str, Any]]) -> dict[int, str]:
         """Input index -> error message, for errors whose echoed data matches exactly one input."""
         reasons: dict[int, str] = {}
         for problem in problems:
@@ -329,7 +329,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
         return reasons
 
     # -- changing -------------------------------------------------------------------------------------------
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"geometry", "image"} & set(changes):
             fresh = conn.transport.request("PUT", f"/api/annotation/{model.id}.json", json=cv.annotation_put(model),
                                            parse=self.read_command)
@@ -340,7 +340,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
         if "properties" in changes:
             self.write_properties(conn, model)
 
-    def _change_terms(self, conn: Connection, model: Any) -> None:
+    def _change_terms(self, conn: Connection, model: Annotation) -> None:
         """Terms change through the annotation-term routes (the PUT leaves them alone). One new
         term in place of others is one request (clearBefore), where the server has it."""
         before, after = set(model.original("terms") or []), set(model.terms or [])
@@ -359,10 +359,10 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch, Comma
             conn.transport.request("DELETE", f"/api/annotation/{model.id}/term/{term}.json")
 
     @staticmethod
-    def _clear_before(conn: Connection, model: Any, state: CytomineState) -> bool:
+    def _clear_before(conn: Connection, model: Annotation, state: CytomineState) -> bool:
         """Replace the terms by the one new term in one request; False where the server has no
         such route (older cores), which is remembered for the connection."""
-        (term,) = set(model.terms)
+        (term,) = set(required(model.terms, "its terms"))
         try:
             conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}/clearBefore.json",
                                    params={"clearForAll": "true"},

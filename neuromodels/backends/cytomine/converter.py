@@ -216,11 +216,13 @@ def command_object(reply: Any, key: str) -> Mapping[str, Any]:
     """The object in a command envelope ``{message, callback, printMessage, <key>, command}``."""
     if not isinstance(reply, Mapping):
         raise TypeError(f"a command reply is an object, not {type(reply).__name__}")
-    if key in reply and isinstance(reply[key], Mapping):
-        return reply[key]  # type: ignore[no-any-return]
+    found = reply.get(key)
+    if isinstance(found, Mapping):
+        return found
     data = reply.get("data")
-    if isinstance(data, Mapping) and isinstance(data.get(key), Mapping):
-        return data[key]  # type: ignore[no-any-return]
+    found = data.get(key) if isinstance(data, Mapping) else None
+    if isinstance(found, Mapping):
+        return found
     raise KeyError(key)
 
 

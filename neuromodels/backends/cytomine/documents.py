@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 from ...connection import Connection
 from ...core.model import Model
 from ...core.backend import Filter
+from ...core.capabilities import M
 from ...core.routes import Route
 from .domains import BOOL, INT, Command, _param
 from . import wire_domains as wd
@@ -26,7 +27,7 @@ def f(name: str, doc: str, types: tuple[type, ...] = INT, many: bool = False) ->
     return Filter(name, types, doc, many=many)
 
 
-class Doc(Command):
+class Doc(Command[M]):
     """Wire bodies from the model's table, listing paths from ``routes``."""
 
     routes: ClassVar[Mapping[str, str]] = {}
@@ -46,7 +47,7 @@ class Doc(Command):
         cls.requests = {k: v for k, v in cls.requests.items() if k != "list"}
         cls.endpoints = {"list": " or ".join(choices), **cls.endpoints}
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: M) -> dict[str, Any]:
         return wd.body_of(model)
 
     def _route(self, conn: Connection, modifiers: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -72,13 +73,13 @@ class Doc(Command):
         in_path = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         return {k: v for k, v in values.items() if k not in in_path}
 
-    def fetch_model(self, conn: Connection, path: str) -> Any:
+    def fetch_model(self, conn: Connection, path: str) -> M:
         """One object read from ``path`` as this resource's model."""
         from ...transport import parse_json
 
         return conn.transport.request("GET", path, parse=lambda r: self.structure(parse_json(r)))
 
-    def saved(self, model: Model) -> int:
+    def saved(self, model: M) -> int:
         from ...core.backend import check_id
 
         return int(check_id(model.id, int, f"{self.model_name} id (save or fetch it first)"))

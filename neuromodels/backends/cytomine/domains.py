@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import weakref
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
 import attrs
 import numpy as np
@@ -20,7 +20,7 @@ from ...core.errors import Conflict, NotFound, ProtocolError
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
 from ..extras import AttachedFile, Attachments, Tags, User
-from ...core.capabilities import ConnectionState, Count, Create, Delete, Fetch, List, Resource, Update
+from ...core.capabilities import ConnectionState, Count, Create, Delete, Fetch, List, M, Resource, Update
 from ...core.routes import Route
 from ...core.paging import OffsetPaging, Page, Paging, Window, read_pages
 from ..settling import Claims
@@ -35,6 +35,7 @@ PAGE = 1000
 BATCH = 250
 #: Slack allowed between this machine's clock and the server's when settling lost creates.
 CLOCK_SLACK = 2.0
+T = TypeVar("T")
 
 
 @attrs.define
@@ -84,16 +85,16 @@ def _param(value: Any) -> Any:
     return value
 
 
-def each_row(convert: Callable[[Mapping[str, Any]], Any]) -> Callable[[list[Any]], list[Any]]:
+def each_row(convert: Callable[[Mapping[str, Any]], T]) -> Callable[[list[Any]], list[T]]:
     """A page converter that converts row by row."""
     return lambda rows: [convert(row) for row in rows]
 
 
-def _collection(convert_page: Callable[[list[Any]], list[Any]]) -> Callable[[requests.Response], Page[Any]]:
+def _collection(convert_page: Callable[[list[Any]], list[T]]) -> Callable[[requests.Response], Page[T]]:
     """A parse callback: the rows of a collection envelope, converted a page at a time, and the
     server's ``size``."""
 
-    def parse(response: requests.Response) -> Page[Any]:
+    def parse(response: requests.Response) -> Page[T]:
         data = parse_json(response)
         if not isinstance(data, Mapping) or not isinstance(data.get("collection"), list):
             raise ProtocolError("the reply is not a collection envelope")
@@ -109,12 +110,11 @@ PAGING = OffsetPaging(size=PAGE, start="offset", length="max")
 
 
 def read_collection_page(conn: Connection, path: str, params: Mapping[str, Any], window: Window,
-                         convert_page: Callable[[list[Any]], list[Any]], paging: Paging = PAGING) -> Page[Any]:
+                         convert_page: Callable[[list[Any]], list[T]], paging: Paging = PAGING) -> Page[T]:
     """One page of a collection: the rows in ``window`` (converted a page at once) and the total."""
     query = {k: _param(v) for k, v in params.items()}
-    page: Page[Any] = conn.transport.request("GET", path, params={**query, **paging.params(window)},
-                                             parse=_collection(convert_page))
-    return page
+    return conn.transport.request("GET", path, params={**query, **paging.params(window)},
+                                  parse=_collection(convert_page))
 
 
 def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | None,
@@ -127,8 +127,8 @@ def paged(conn: Connection, path: str, params: Mapping[str, Any], limit: int | N
     return read_pages(conn, paging, lambda w: read_collection_page(conn, path, params, w, page_convert, paging), limit)
 
 
-def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], Any],
-          params: Mapping[str, Any] | None = None) -> list[Any]:
+def every(conn: Connection, path: str, convert: Callable[[Mapping[str, Any]], T],
+          params: Mapping[str, Any] | None = None) -> list[T]:
     return [row for page in paged(conn, path, params or {}, None, convert) for row in page]
 
 
@@ -173,7 +173,7 @@ def current_user(conn: Connection) -> User:
 
 
 # -- declarations shared by every domain -----------------------------------------------------------------
-class Command(Resource):
+class Command(Resource[M]):
     """Declarations of a Cytomine domain: its ``route`` (``api/<route>/{id}.json``), the key of
     the object in command replies, and its model type (structured by the converter).
 
@@ -205,27 +205,29 @@ class Command(Resource):
             declared.update(klass.__dict__.get("_declared", {}))
         cls.requests = {**{k: v for k, v in standard.items() if k not in cls.endpoints}, **declared}
 
-    def structure(self, row: Mapping[str, Any]) -> Any:
-        return cv.converter.structure(row, self.model_type)
+    def structure(self, row: Mapping[str, Any]) -> M:
+        model: M = cv.converter.structure(row, self.model_type)
+        return model
 
-    def structure_page(self, rows: list[Any]) -> list[Any]:
+    def structure_page(self, rows: list[Any]) -> list[M]:
         """A listed page as models (a domain may convert the page at once)."""
         return [self.structure(row) for row in rows]
 
-    def read_command(self, response: requests.Response) -> Any:
+    def read_command(self, response: requests.Response) -> M:
         """A parse callback for command replies: the object under its key, as a model."""
         return self.structure(cv.command_object(parse_json(response), self.key))
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: M) -> dict[str, Any]:
         raise NotImplementedError
 
 
-class CommandFetch(Command, Fetch):
-    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Any:
-        return self.send(conn, "fetch", {"id": id}, parse=lambda r: self.structure(parse_json(r)))
+class CommandFetch(Command[M], Fetch[M]):
+    def fetch_one(self, conn: Connection, id: Any, **options: Any) -> M:
+        found: M = self.send(conn, "fetch", {"id": id}, parse=lambda r: self.structure(parse_json(r)))
+        return found
 
 
-class CommandList(Command, List, Count):
+class CommandList(Command[M], List[M], Count[M]):
     """Collections: a path (and query) per filter set, paged by the server's ``size``."""
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
@@ -236,7 +238,7 @@ class CommandList(Command, List, Count):
 
     paging = PAGING
 
-    def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Any]:
+    def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[M]:
         return read_collection_page(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers), window,
                                     self.structure_page, self.paging)
 
@@ -244,8 +246,8 @@ class CommandList(Command, List, Count):
         return _total(conn, self.list_path(conn, modifiers), self.list_params(conn, modifiers))
 
 
-class CommandCreate(Command, Create):
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+class CommandCreate(Command[M], Create[M]):
+    def create(self, conn: Connection, model: M, modifiers: Mapping[str, Any]) -> None:
         data = self.to_wire(model)
         data.pop("id", None)
         with _LOCK:
@@ -254,35 +256,35 @@ class CommandCreate(Command, Create):
         CLAIMS.take(conn, self.route, model.id, model)
 
 
-class CommandUpdate(Command, Update):
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+class CommandUpdate(Command[M], Update[M]):
+    def update(self, conn: Connection, model: M, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         # Cytomine's PUT replaces the whole object: send the last fetched state with the
         # changes applied, never the computed fields.
         model.assign(self.send(conn, "update", {"id": model.id}, json=self.to_wire(model), parse=self.read_command))
 
 
-class CommandDelete(Command, Delete):
-    def delete(self, conn: Connection, model: Any) -> None:
+class CommandDelete(Command[M], Delete[M]):
+    def delete(self, conn: Connection, model: M) -> None:
         self.send(conn, "delete", {"id": model.id})
 
 
-class CommandCRUD(CommandFetch, CommandList, CommandCreate, CommandUpdate, CommandDelete):
+class CommandCRUD(CommandFetch[M], CommandList[M], CommandCreate[M], CommandUpdate[M], CommandDelete[M]):
     """A domain with the usual show / list / add / edit / delete routes."""
 
 
-class DomainExtras(Command, Tags, Attachments):
+class DomainExtras(Command[M], Tags[M], Attachments[M]):
     """Tags and attached files, which hang off any domain object as ``/api/domain/{class}/{id}/…``."""
 
-    def domain(self, model: Any) -> tuple[str, int]:
+    def domain(self, model: M) -> tuple[str, int]:
         ident = check_id(model.id, int, f"{self.model_name} id (save it first)")
         return cv.DOMAIN_CLASS[self.route], ident
 
     # -- tags -------------------------------------------------------------------------------------------
-    def _associations(self, conn: Connection, model: Any) -> list[Mapping[str, Any]]:
+    def _associations(self, conn: Connection, model: M) -> list[Mapping[str, Any]]:
         name, ident = self.domain(model)
         return every(conn, f"/api/domain/{name}/{ident}/tag_domain_association.json", lambda row: row)
 
-    def tags(self, conn: Connection, model: Any) -> list[str]:
+    def tags(self, conn: Connection, model: M) -> list[str]:
         return [str(a["tagName"]) for a in self._associations(conn, model)]
 
     def _tag_ids(self, conn: Connection, names: Sequence[str]) -> dict[str, int]:
@@ -301,7 +303,7 @@ class DomainExtras(Command, Tags, Attachments):
             ids[name] = known[name.lower()]
         return ids
 
-    def add_tags(self, conn: Connection, models: Sequence[Any], names: Sequence[str]) -> None:
+    def add_tags(self, conn: Connection, models: Sequence[M], names: Sequence[str]) -> None:
         for name in names:
             check_name(name, "a tag name")
         domains = [self.domain(m) for m in models]
@@ -318,7 +320,7 @@ class DomainExtras(Command, Tags, Attachments):
         jobs = [(d, ids[n]) for d in domains for n in names]
         conn.transport.map_values(associate, jobs, desc="tagging")
 
-    def remove_tags(self, conn: Connection, model: Any, names: Sequence[str]) -> None:
+    def remove_tags(self, conn: Connection, model: M, names: Sequence[str]) -> None:
         wanted = {n.lower() for n in names}
         gone = [a for a in self._associations(conn, model) if str(a["tagName"]).lower() in wanted]
         for association in gone:
@@ -328,7 +330,7 @@ class DomainExtras(Command, Tags, Attachments):
                 pass  # removed meanwhile: the wanted state
 
     # -- attached files ------------------------------------------------------------------------------------
-    def attach(self, conn: Connection, model: Any, path: str, filename: str | None) -> AttachedFile:
+    def attach(self, conn: Connection, model: M, path: str, filename: str | None) -> AttachedFile:
         name, ident = self.domain(model)
         filename = filename or os.path.basename(path)
         check_name(filename, "an attached file name")
@@ -340,7 +342,7 @@ class DomainExtras(Command, Tags, Attachments):
             parse=lambda r: cv.converter.structure(_object(parse_json(r), "attachedfile"), AttachedFile))
         return attrs.evolve(found, owner=self.owner_model)
 
-    def attachments(self, conn: Connection, model: Any) -> list[AttachedFile]:
+    def attachments(self, conn: Connection, model: M) -> list[AttachedFile]:
         name, ident = self.domain(model)
         found = every(conn, f"/api/domain/{name}/{ident}/attachedfile.json",
                       lambda row: cv.converter.structure(row, AttachedFile))

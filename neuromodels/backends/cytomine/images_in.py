@@ -26,21 +26,21 @@ from .models import AbstractImage, AbstractSlice, ImageGroup, ImageGroupImage, S
 LONG = 86400.0
 
 
-class CytomineStorage(Doc, CommandCRUD):
+class CytomineStorage(Doc[Storage], CommandCRUD[Storage]):
     route = key = "storage"
     model_type = Storage
     routes = {"": "/api/storage.json"}
     filters = {"all": f("all", "every storage the user can read, not only its own", BOOL)}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Storage, operation: str) -> None:
         check_name(model.name, "a storage name")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Storage, modifiers: Mapping[str, Any]) -> None:
         if model.user is None:
             model.user = current_user(conn).id
         super().create(conn, model, modifiers)
 
-    def import_datasets(self, conn: Connection, model: Any, url: str) -> Any:
+    def import_datasets(self, conn: Connection, model: Storage, url: str) -> Any:
         """``POST url?storage_id=`` on the image server (a path on this server, or a URL on it)."""
         parts = urlsplit(url)
         if parts.scheme:
@@ -51,7 +51,7 @@ class CytomineStorage(Doc, CommandCRUD):
         return conn.transport.request("POST", url, params={"storage_id": self.saved(model)}, timeout=max(conn.timeout, LONG))
 
 
-class CytomineUploadedFile(Doc, CommandCRUD):
+class CytomineUploadedFile(Doc[UploadedFile], CommandCRUD[UploadedFile]):
     endpoints = {"upload": "POST /upload (multipart, upload server)"}
     route = key = "uploadedfile"
     model_type = UploadedFile
@@ -59,7 +59,7 @@ class CytomineUploadedFile(Doc, CommandCRUD):
     filters = {"parent": f("parent", "files made from this uploaded file"),
                "all": f("all", "every uploaded file the user can read", BOOL)}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: UploadedFile, operation: str) -> None:
         check_name(model.name, "an uploaded file's original name")
         check_id(model.storage, int, "storage id")
 
@@ -99,16 +99,16 @@ class CytomineUploadedFile(Doc, CommandCRUD):
         return done
 
 
-class CytomineAbstractImage(Doc, CommandCRUD):
+class CytomineAbstractImage(Doc[AbstractImage], CommandCRUD[AbstractImage]):
     route = key = "abstractimage"
     model_type = AbstractImage
     routes = {"": "/api/abstractimage.json"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: AbstractImage, operation: str) -> None:
         check_id(model.uploaded_file, int, "uploaded file id")
 
 
-class CytomineAbstractSlice(Doc, CommandCRUD):
+class CytomineAbstractSlice(Doc[AbstractSlice], CommandCRUD[AbstractSlice]):
     route = key = "abstractslice"
     model_type = AbstractSlice
     routes = {"image": "/api/abstractimage/{image}/abstractslice.json",
@@ -116,12 +116,13 @@ class CytomineAbstractSlice(Doc, CommandCRUD):
     filters = {"image": f("image", "slices of this abstract image id"),
                "uploaded_file": f("uploaded_file", "slices of this uploaded file id")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: AbstractSlice, operation: str) -> None:
         check_id(model.image, int, "abstract image id")
         check_id(model.uploaded_file, int, "uploaded file id")
 
 
-class CytomineSliceInstance(Doc, CommandFetch, CommandList, CommandCreate, CommandDelete):
+class CytomineSliceInstance(Doc[SliceInstance], CommandFetch[SliceInstance], CommandList[SliceInstance],
+                            CommandCreate[SliceInstance], CommandDelete[SliceInstance]):
     endpoints = {"read a region of": "GET /api/sliceinstance/{id}/window-{x}-{y}-{w}-{h}.png"}
     route = key = "sliceinstance"
     model_type = SliceInstance
@@ -129,11 +130,11 @@ class CytomineSliceInstance(Doc, CommandFetch, CommandList, CommandCreate, Comma
     filters = {"image": f("image", "slices of this image instance id")}
     not_supported = {"update": "a slice instance only ties an image to a base slice: delete it and make another"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: SliceInstance, operation: str) -> None:
         check_id(model.image, int, "image instance id")
         check_id(model.base_slice, int, "base (abstract) slice id")
 
-    def read_window(self, conn: Connection, model: Any, box: Region) -> Any:
+    def read_window(self, conn: Connection, model: SliceInstance, box: Region) -> Any:
         return window(conn, f"/api/sliceinstance/{self.saved(model)}", box)
 
 
@@ -145,18 +146,19 @@ def window(conn: Connection, base: str, box: Region) -> Any:
     return _fit(array, box.out_height, box.out_width)
 
 
-class CytomineImageGroup(Doc, CommandCRUD):
+class CytomineImageGroup(Doc[ImageGroup], CommandCRUD[ImageGroup]):
     route = key = "imagegroup"
     model_type = ImageGroup
     routes = {"project": "/api/project/{project}/imagegroup.json"}
     filters = {"project": f("project", "groups of this project id (default: the connection's)")}
     default_project = True
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: ImageGroup, operation: str) -> None:
         check_id(model.project, int, "project id")
 
 
-class CytomineImageGroupImage(Doc, CommandCreate, CommandList, Delete):
+class CytomineImageGroupImage(Doc[ImageGroupImage], CommandCreate[ImageGroupImage], CommandList[ImageGroupImage],
+                              Delete[ImageGroupImage]):
     requests = {"create": Route("POST", "/api/imagegroup/{group}/imageinstance/{image}.json"),
                 "delete": Route("DELETE", "/api/imagegroup/{group}/imageinstance/{image}.json")}
     route = key = "imagegroupimageinstance"
@@ -167,11 +169,11 @@ class CytomineImageGroupImage(Doc, CommandCreate, CommandList, Delete):
                               "ImageInstanceCollection(image_group=...)",
                      "update": "an image is in a group or not: remove it and add another"}
 
-    def _pair(self, model: Any) -> dict[str, int]:
+    def _pair(self, model: ImageGroupImage) -> dict[str, int]:
         return {"group": check_id(model.group, int, "image group id"), "image": check_id(model.image, int, "image id")}
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: ImageGroupImage, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", self._pair(model), parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: ImageGroupImage) -> None:
         self.send(conn, "delete", self._pair(model))

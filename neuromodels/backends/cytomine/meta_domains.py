@@ -3,12 +3,13 @@ name), and parent relations between terms."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from ...connection import Connection
 from ...transport import parse_json
-from ...core.backend import check_id, check_name
+from ...core.backend import check_id, check_name, required
 from ...core.capabilities import Delete, Update
+from ...core.model import Model
 from ...core.routes import Route
 from . import converter as cv
 from .documents import Doc, f
@@ -26,7 +27,8 @@ def _check_domain(value: Any) -> None:
         raise ValueError("domain= is (Cytomine class name, id), e.g. ('be.cytomine.domain.project.Project', 5)")
 
 
-class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
+class CytomineProperty(Doc[Property], CommandCreate[Property], CommandList[Property], Update[Property],
+                       Delete[Property]):
     requests = {"list": Route("GET", "/api/domain/{class}/{domain}/property.json"),
                 "create": Route("POST", "/api/domain/{class}/{domain}/property.json"),
                 "update": Route("PUT", "/api/domain/{class}/{domain}/property/{id}.json"),
@@ -53,32 +55,33 @@ class CytomineProperty(Doc, CommandCreate, CommandList, Update, Delete):
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Property, operation: str) -> None:
         check_name(model.key, "a property key")
         if model.value is None or not cv.property_value(model.value).strip():
             raise ValueError(f"property {model.key!r}: Cytomine refuses blank values")
         check_name(model.domain_class, "the class of the object (use Property.on(obj, key, value))")
         check_id(model.domain_id, int, "the object's id")
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
-        return cv.property_body(model.domain_class, model.domain_id, model.key, model.value, model.id)
+    def to_wire(self, model: Property) -> dict[str, Any]:
+        return cv.property_body(required(model.domain_class, "the object's class"), required(model.domain_id, "the object's id"),
+                                required(model.key, "the property key"), model.value, model.id)
 
-    def _on(self, model: Any, **more: Any) -> dict[str, Any]:
+    def _on(self, model: Property, **more: Any) -> dict[str, Any]:
         """The path values naming the object a property is on."""
         return {"class": model.domain_class, "domain": model.domain_id, **more}
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Property, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Property, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "update", self._on(model, id=self.saved(model)), json=self.to_wire(model),
                                parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Property) -> None:
         self.send(conn, "delete", self._on(model, id=self.saved(model)))
 
 
-class CytomineDescription(Doc, CommandCreate, Update, Delete):
+class CytomineDescription(Doc[Description], CommandCreate[Description], Update[Description], Delete[Description]):
     requests = {"read": Route("GET", "/api/domain/{class}/{domain}/description.json", note="Description.of"),
                 **{op: Route(method, "/api/domain/{class}/{domain}/description.json")
                    for op, method in (("create", "POST"), ("update", "PUT"), ("delete", "DELETE"))}}
@@ -88,40 +91,41 @@ class CytomineDescription(Doc, CommandCreate, Update, Delete):
                      "list": "each object has one description: Description.of(obj)",
                      "count": "each object has one description: Description.of(obj)"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Description, operation: str) -> None:
         if not isinstance(model.data, str):
             raise TypeError(f"a description's data is text, not {type(model.data).__name__}")
         check_name(model.domain_class, "the class of the object (use Description.on(obj, text))")
         check_id(model.domain_id, int, "the object's id")
 
-    def _on(self, model: Any) -> dict[str, Any]:
+    def _on(self, model: Description) -> dict[str, Any]:
         return {"class": model.domain_class, "domain": model.domain_id}
 
-    def read(self, conn: Connection, cls: type, target: Any) -> Description:
+    def read(self, conn: Connection, cls: type, target: Model) -> Description:
         name, ident = domain_of(target)
         path = self.requests["read"].path_for(**{"class": name, "domain": ident})
-        return self.fetch_model(conn, path)  # type: ignore[no-any-return]
+        return self.fetch_model(conn, path)
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Description, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
-    def update(self, conn: Connection, model: Any, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
+    def update(self, conn: Connection, model: Description, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "update", self._on(model), json=self.to_wire(model), parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: Description) -> None:
         self.send(conn, "delete", self._on(model))
 
 
-class CytomineTag(Doc, CommandCRUD):
+class CytomineTag(Doc[Tag], CommandCRUD[Tag]):
     route = key = "tag"
     model_type = Tag
     routes = {"": "/api/tag.json"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Tag, operation: str) -> None:
         check_name(model.name, "a tag name")
 
 
-class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
+class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], CommandList[TermRelation],
+                           Delete[TermRelation]):
     requests = {"create": Route("POST", "/api/relation/parent/term.json"),
                 "delete": Route("DELETE", "/api/relation/parent/term1/{parent}/term2/{child}.json")}
     route = key = "relationterm"
@@ -132,15 +136,16 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
     not_supported = {"fetch": "list them with TermRelationCollection(parent=...) or (child=...)",
                      "update": "a relation ties two terms: delete it and add another"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: TermRelation, operation: str) -> None:
         check_id(model.parent, int, "parent term id")
         check_id(model.child, int, "child term id")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: TermRelation, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", json=self.to_wire(model),
                                parse=lambda r: self.structure(cv.command_object(parse_json(r), "relationterm"))))
 
-    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Any:
+    def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None,
+              **options: Any) -> Iterator[Sequence[TermRelation]]:
         # The server lists every parent relation; the filters are applied here.
         for page in super().pages(conn, {}, None):
             yield [r for r in page if all(getattr(r, k) == v for k, v in modifiers.items())]
@@ -148,7 +153,7 @@ class CytomineTermRelation(Doc, CommandCreate, CommandList, Delete):
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: TermRelation) -> None:
         self.send(conn, "delete", {"parent": model.parent, "child": model.child})
 
 

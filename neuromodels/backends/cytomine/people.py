@@ -9,7 +9,7 @@ from ...connection import Connection
 from ...core.errors import NotFound
 from ...transport import parse_json
 from ...core.backend import check_id, check_name
-from ...core.capabilities import Delete
+from ...core.capabilities import Delete, M
 from ...core.routes import Route
 from . import converter as cv
 from .documents import BOOL, Doc, f
@@ -21,7 +21,7 @@ from .models import (
 _TIME = (int, str)
 
 
-class CytomineUserAccount(Doc, CommandCRUD):
+class CytomineUserAccount(Doc[UserAccount], CommandCRUD[UserAccount]):
     requests = {"keys": Route("GET", "/api/user/{id}/keys.json"), "roles": Route("GET", "/api/user/{id}/role.json"),
                 "add a role": Route("POST", "/api/user/{id}/role.json"),
                 "remove a role": Route("DELETE", "/api/user/{id}/role/{role}.json")}
@@ -32,16 +32,16 @@ class CytomineUserAccount(Doc, CommandCRUD):
     filters = {"project": f("project", "members of this project id"),
                "ontology": f("ontology", "users of the projects of this ontology id")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: UserAccount, operation: str) -> None:
         check_name(model.username, "a username")
         if operation == "create" and not model.password:
             raise ValueError("a new user account needs a password")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: UserAccount, modifiers: Mapping[str, Any]) -> None:
         super().create(conn, model, modifiers)
         model.password = None  # sent once, never kept
 
-    def keys(self, conn: Connection, model: Any) -> ApiKeys:
+    def keys(self, conn: Connection, model: UserAccount) -> ApiKeys:
         def parse(response: Any) -> ApiKeys:
             data = parse_json(response)
             return ApiKeys(public_key=str(data["publicKey"]), private_key=str(data["privateKey"]))
@@ -49,12 +49,12 @@ class CytomineUserAccount(Doc, CommandCRUD):
         return self.send(conn, "keys", {"id": self.saved(model)}, parse=parse)  # type: ignore[no-any-return]
 
     def current(self, conn: Connection, cls: type) -> UserAccount:
-        return self.fetch_model(conn, "/api/user/current.json")  # type: ignore[no-any-return]
+        return self.fetch_model(conn, "/api/user/current.json")
 
     def _roles(self, conn: Connection) -> dict[str, int]:
         return {str(r["authority"]): int(r["id"]) for r in every(conn, "/api/role.json", lambda row: row)}
 
-    def roles(self, conn: Connection, model: Any) -> list[str]:
+    def roles(self, conn: Connection, model: UserAccount) -> list[str]:
         rows = every(conn, self.requests["roles"].path_for(id=self.saved(model)), lambda row: row)
         return sorted(str(r["authority"]) for r in rows)
 
@@ -66,12 +66,12 @@ class CytomineUserAccount(Doc, CommandCRUD):
             raise ValueError(f"no role {authority!r}{did_you_mean(authority, known)}; roles: {', '.join(sorted(known))}")
         return known[authority]
 
-    def add_role(self, conn: Connection, model: Any, authority: str) -> None:
+    def add_role(self, conn: Connection, model: UserAccount, authority: str) -> None:
         role = self._role_id(conn, authority)
         ident = self.saved(model)
         self.send(conn, "add a role", {"id": ident}, json=cv.body({"user": ident, "role": role}))
 
-    def remove_role(self, conn: Connection, model: Any, authority: str) -> None:
+    def remove_role(self, conn: Connection, model: UserAccount, authority: str) -> None:
         role = self._role_id(conn, authority)
         try:
             self.send(conn, "remove a role", {"id": self.saved(model), "role": role})
@@ -79,7 +79,7 @@ class CytomineUserAccount(Doc, CommandCRUD):
             pass  # the user had no such role: the wanted state
 
 
-class CytomineRole(Doc, CommandFetch, CommandList):
+class CytomineRole(Doc[Role], CommandFetch[Role], CommandList[Role]):
     route = key = "role"
     model_type = Role
     routes = {"": "/api/role.json"}
@@ -87,7 +87,8 @@ class CytomineRole(Doc, CommandFetch, CommandList):
                      for op in ("create", "update", "delete")}
 
 
-class CytomineProjectRepresentative(Doc, CommandCreate, CommandList, Delete):
+class CytomineProjectRepresentative(Doc[ProjectRepresentative], CommandCreate[ProjectRepresentative],
+                                    CommandList[ProjectRepresentative], Delete[ProjectRepresentative]):
     requests = {"create": Route("POST", "/api/project/{project}/representative.json"),
                 "delete": Route("DELETE", "/api/project/{project}/representative/{id}.json")}
     route = key = "projectrepresentativeuser"
@@ -98,15 +99,15 @@ class CytomineProjectRepresentative(Doc, CommandCreate, CommandList, Delete):
     not_supported = {"fetch": "list them with ProjectRepresentativeCollection(project=...)",
                      "update": "a representative is a user of a project: remove it and add another"}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: ProjectRepresentative, operation: str) -> None:
         check_id(model.project, int, "project id")
         check_id(model.user, int, "user id")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: ProjectRepresentative, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", {"project": model.project}, json=self.to_wire(model),
                                parse=self.read_command))
 
-    def delete(self, conn: Connection, model: Any) -> None:
+    def delete(self, conn: Connection, model: ProjectRepresentative) -> None:
         self.send(conn, "delete", {"project": model.project, "id": self.saved(model)})
 
 
@@ -115,7 +116,7 @@ _SINCE = {"user": f("user", "of this user id"), "afterThan": f("afterThan", "aft
           "beforeThan": f("beforeThan", "before this time (epoch ms)", _TIME)}
 
 
-class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
+class CytominePosition(Doc[Position], CommandFetch[Position], CommandCreate[Position], CommandList[Position]):
     requests = {"create": Route("POST", "/api/imageinstance/{image}/position.json"),
                 "create on a slice": Route("POST", "/api/sliceinstance/{slice}/position.json")}
     route = key = "position"
@@ -125,13 +126,13 @@ class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
                **_SINCE, "showDetails": f("showDetails", "every position, not only a summary", BOOL)}
     not_supported = {op: "positions are a record of what users looked at" for op in ("update", "delete")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Position, operation: str) -> None:
         if model.slice is None:
             check_id(model.image, int, "image instance id (or slice id)")
         if model.location is None and (model.x is None or model.y is None):
             raise ValueError("a position needs location= (the view, WKT or a geometry) or x= and y=")
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: Position) -> dict[str, Any]:
         """The view's corners (topLeftX ... bottomLeftY) as the core reads them: from
         ``location`` (a WKT polygon or a shapely geometry: its bounding box), else the point x, y."""
         import shapely.wkt
@@ -152,7 +153,7 @@ class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
         extra = {k: getattr(model, k) for k in ("zoom", "rotation", "broadcast") if getattr(model, k) is not None}
         return cv.body({**corners, **extra, "image": model.image, "slice": model.slice})
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: Position, modifiers: Mapping[str, Any]) -> None:
         self.to_wire(model)  # refuses a position without a view before any request
         on_slice = model.slice is not None
         model.assign(self.send(conn, "create on a slice" if on_slice else "create",
@@ -160,7 +161,8 @@ class CytominePosition(Doc, CommandFetch, CommandCreate, CommandList):
                                parse=lambda r: self.structure(_plain_or_command(parse_json(r), "position"))))
 
 
-class CytomineAnnotationAction(Doc, CommandFetch, CommandCreate, CommandList):
+class CytomineAnnotationAction(Doc[AnnotationAction], CommandFetch[AnnotationAction], CommandCreate[AnnotationAction],
+                               CommandList[AnnotationAction]):
     route = key = "annotation_action"
     model_type = AnnotationAction
     routes = {"slice": "/api/sliceinstance/{slice}/annotation_action.json",
@@ -168,21 +170,21 @@ class CytomineAnnotationAction(Doc, CommandFetch, CommandCreate, CommandList):
     filters = {"image": f("image", "actions in this image instance id"), "slice": f("slice", "in this slice id"), **_SINCE}
     not_supported = {op: "annotation actions are a record of what users did" for op in ("update", "delete")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: AnnotationAction, operation: str) -> None:
         check_id(model.annotation, int, "annotation id")
         check_name(model.action, "an action")
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: AnnotationAction) -> dict[str, Any]:
         from .wire_domains import ANNOTATION_CLASS
 
         return {**super().to_wire(model), "annotationClassName": ANNOTATION_CLASS}
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: AnnotationAction, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", json=self.to_wire(model),
                                parse=lambda r: self.structure(_plain_or_command(parse_json(r), "annotationaction"))))
 
 
-class _PerUser(Doc):
+class _PerUser(Doc[M]):
     """Listed per project and user (the user defaults to the connection's, the project to its)."""
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
@@ -196,7 +198,8 @@ class _PerUser(Doc):
         return {}
 
 
-class CytomineProjectConnection(_PerUser, CommandCreate, CommandList):
+class CytomineProjectConnection(_PerUser[ProjectConnection], CommandCreate[ProjectConnection],
+                                CommandList[ProjectConnection]):
     requests = {"create": Route("POST", "/api/project/{project}/userconnection.json")}
     route = key = "projectconnection"
     model_type = ProjectConnection
@@ -205,15 +208,16 @@ class CytomineProjectConnection(_PerUser, CommandCreate, CommandList):
                "user": f("user", "visits of this user id (default: the connection's user)")}
     not_supported = {op: "project connections are a record of visits" for op in ("fetch", "update", "delete")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: ProjectConnection, operation: str) -> None:
         check_id(model.project, int, "project id")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: ProjectConnection, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", {"project": model.project}, json=self.to_wire(model),
                                parse=lambda r: self.structure(_plain_or_command(parse_json(r), "projectconnection"))))
 
 
-class CytomineImageConsultation(_PerUser, CommandCreate, CommandList):
+class CytomineImageConsultation(_PerUser[ImageConsultation], CommandCreate[ImageConsultation],
+                                CommandList[ImageConsultation]):
     requests = {"create": Route("POST", "/api/imageinstance/{image}/consultation.json")}
     route = key = "imageconsultation"
     model_type = ImageConsultation
@@ -222,10 +226,10 @@ class CytomineImageConsultation(_PerUser, CommandCreate, CommandList):
                "user": f("user", "consultations of this user id (default: the connection's user)")}
     not_supported = {op: "image consultations are a record of visits" for op in ("fetch", "update", "delete")}
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: ImageConsultation, operation: str) -> None:
         check_id(model.image, int, "image instance id")
 
-    def create(self, conn: Connection, model: Any, modifiers: Mapping[str, Any]) -> None:
+    def create(self, conn: Connection, model: ImageConsultation, modifiers: Mapping[str, Any]) -> None:
         model.assign(self.send(conn, "create", {"image": model.image}, json=self.to_wire(model),
                                parse=lambda r: self.structure(_plain_or_command(parse_json(r), "imageconsultation"))))
 

@@ -47,7 +47,7 @@ class CytomineAnnotation(_Annotation, CytomineReview):
                  "dump crops of": "GET /api/userannotation/{id}/{crop|mask|alphamask}.{png|jpg|tif}"}
 
 
-class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
+class CytomineProject(CommandCRUD[Project], DomainExtras[Project], Members[Project], CytomineMembership):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {"change the members of": "POST/DELETE /api/project/{id}/user/{user}(/admin).json"}
     route, key, model_type = "project", "project", Project
@@ -58,10 +58,10 @@ class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
     not_supported = {"read the activity of": "this neuromodels backend does not read Cytomine's activity "
                                              "endpoints (project connections, annotation actions)"}
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: Project) -> dict[str, Any]:
         return cv.project_body(model)
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Project, operation: str) -> None:
         check_name(model.name, "a project name")
         if model.ontology is not None:
             check_id(model.ontology, int, "ontology id")
@@ -84,7 +84,7 @@ class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
             return sum(len(p) for p in self.pages(conn, modifiers, None))
         return super().count(conn, modifiers)
 
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[Project]) -> list[dict[str, Any]]:
         """Columns: id, name, ontology, ontology_name, created (UTC), images, annotations (the
         server's counts); a column empty for every project is left out."""
         return _drop_empty([{
@@ -93,7 +93,7 @@ class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
             "annotations": p.extra.get("numberOfAnnotations"),
         } for p in models])
 
-    def members(self, conn: Connection, model: Any, managers: bool) -> list[User]:
+    def members(self, conn: Connection, model: Project, managers: bool) -> list[User]:
         ident = check_id(model.id, int, "project id")
         kind = "admin" if managers else "user"
         return every(conn, f"/api/project/{ident}/{kind}.json", lambda row: cv.converter.structure(row, User))
@@ -103,7 +103,8 @@ class CytomineProject(CommandCRUD, DomainExtras, Members, CytomineMembership):
 
 
 # -- ImageInstance -----------------------------------------------------------------------------------------
-class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, DomainExtras, Download, Thumbnail,
+class CytomineImageInstance(CommandFetch[ImageInstance], CommandList[ImageInstance], CytomineImageWorkflow,
+                            DomainExtras[ImageInstance], Download[ImageInstance], Thumbnail[ImageInstance],
                             CytomineWindows):
     #: The requests behind each operation (shown in the docs' capability tables).
     requests = {"list": Route("GET", "/api/project/{project}/imageinstance.json"),
@@ -130,7 +131,7 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
                            "project id (set project= on the connection or the filter)")
         return self.requests["list"].path_for(project=project)
 
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[ImageInstance]) -> list[dict[str, Any]]:
         """Columns: id, name, project, width, height, depth, resolution_x/y/z (physical pixel
         size), magnification, content_type, created (UTC), annotations (the server's count); a
         column empty for every image is left out."""
@@ -144,7 +145,7 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
                          "annotations": m.extra.get("numberOfAnnotations")})
         return _drop_empty(rows)
 
-    def download(self, conn: Connection, model: Any, path: str) -> str:
+    def download(self, conn: Connection, model: ImageInstance, path: str) -> str:
         # An original image can be gigabytes: no body cap, and a day rather than the call timeout.
         data = self.send(conn, "download", {"id": model.id}, parse=lambda r: r.content,
                          max_body=None, timeout=max(conn.timeout, 86400.0))
@@ -152,30 +153,30 @@ class CytomineImageInstance(CommandFetch, CommandList, CytomineImageWorkflow, Do
             fh.write(data)
         return path
 
-    def thumbnail(self, conn: Connection, model: Any, max_size: int) -> bytes:
+    def thumbnail(self, conn: Connection, model: ImageInstance, max_size: int) -> bytes:
         thumb: bytes = self.send(conn, "make a thumbnail of", {"id": model.id}, params={"maxSize": max_size},
                                  parse=lambda r: r.content)
         return thumb
 
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
-class CytomineTerm(CommandCRUD, Settle):
+class CytomineTerm(CommandCRUD[Term], Settle[Term]):
     route, key, model_type = "term", "term", Term
     filters = {
         "ontology": Filter("ontology", INT, "terms of this ontology id"),
         "project": Filter("project", INT, "terms of this project's ontology"),
     }
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: Term) -> dict[str, Any]:
         return cv.term_body(model)
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Term, operation: str) -> None:
         check_name(model.name, "a term name")
         check_id(model.ontology, int, "term ontology id")
         if model.color is not None and (not isinstance(model.color, str) or not model.color.startswith("#")):
             raise ValueError(f"a term color is '#RRGGBB', not {model.color!r}")
 
-    def settle(self, conn: Connection, models: Sequence[Any]) -> list[Settlement]:
+    def settle(self, conn: Connection, models: Sequence[Term]) -> list[Settlement]:
         """Cytomine keeps term names unique within an ontology: a create whose reply was lost is
         stored when its ontology has a term of its name made (server clock) after the create
         was sent that no other model holds; with no term of its name, or only an older one (a
@@ -186,7 +187,7 @@ class CytomineTerm(CommandCRUD, Settle):
         terms = {o: every(conn, f"/api/ontology/{int(o)}/term.json", self.structure) for o in ontologies}
         return settle_each(conn, models, lambda m: self._settle_one(conn, m, terms[getattr(m, "ontology")], shift))
 
-    def _settle_one(self, conn: Connection, model: Any, terms: Sequence[Term], shift: float) -> Settlement:
+    def _settle_one(self, conn: Connection, model: Term, terms: Sequence[Term], shift: float) -> Settlement:
         sent = _SENT.get(model)
         if sent is None:
             return Settlement.unknown("when its create was sent is not known (another session?)")
@@ -210,13 +211,13 @@ class CytomineTerm(CommandCRUD, Settle):
         return "/api/term.json"
 
 
-class CytomineOntology(CommandCRUD):
+class CytomineOntology(CommandCRUD[Ontology]):
     route, key, model_type = "ontology", "ontology", Ontology
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: Ontology) -> dict[str, Any]:
         return cv.ontology_body(model)
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: Ontology, operation: str) -> None:
         check_name(model.name, "an ontology name")
 
 

@@ -8,18 +8,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...imaging import Crop, ReadRegion, Region, _fit, decode
+from ...models import Annotation, ImageInstance
 
 if TYPE_CHECKING:
     from ...connection import Connection
 
 
 # -- Cytomine: windows and crops ---------------------------------------------------------------------
-class CytomineWindows(ReadRegion):
-    """Regions of Cytomine image instances through the image server's window endpoint."""
+class CytomineWindows(ReadRegion[ImageInstance]):
+    """Regions of Cytomine image instances through the image server's window endpoint (mixed into
+    the image instance resource, which provides ``slice_at``)."""
 
     planes = frozenset({"channel", "time"})
 
-    def read_region(self, conn: "Connection", model: Any, box: Region, **options: Any) -> np.ndarray:
+    if TYPE_CHECKING:
+        def slice_at(self, conn: "Connection", model: ImageInstance, channel: int, z: int, time: int) -> int: ...
+
+    def read_region(self, conn: "Connection", model: ImageInstance, box: Region, **options: Any) -> np.ndarray:
         if model.id is None:
             raise ValueError("this image has no id: fetch it first")
         params = {}
@@ -28,7 +33,7 @@ class CytomineWindows(ReadRegion):
         channel, time = options.get("channel", 0), options.get("time", 0)
         if box.z or channel or time:
             # Another plane than the reference slice: the window of the slice at (c, z, t).
-            slice_id = self.slice_at(conn, model, channel, box.z, time)  # type: ignore[attr-defined]
+            slice_id = self.slice_at(conn, model, channel, box.z, time)
             base = f"/api/sliceinstance/{slice_id}"
         else:
             base = f"/api/imageinstance/{model.id}"
@@ -37,10 +42,10 @@ class CytomineWindows(ReadRegion):
         return _fit(array, box.out_height, box.out_width)
 
 
-class CytomineCrops(Crop):
+class CytomineCrops(Crop[Annotation]):
     """Crops and masks of Cytomine annotations (``userannotation/{id}/crop.png``, ``mask.png``)."""
 
-    def crop(self, conn: "Connection", model: Any, scale: float, mask: bool) -> np.ndarray:
+    def crop(self, conn: "Connection", model: Annotation, scale: float, mask: bool) -> np.ndarray:
         if model.id is None:
             raise ValueError("this annotation has no id: save or fetch it first")
         geometry = model.geometry

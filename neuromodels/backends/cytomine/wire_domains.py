@@ -84,7 +84,7 @@ CLASS_NAME: dict[type, str] = {
 ANNOTATION_CLASS = CLASS_NAME[Annotation]
 
 
-def domain_of(target: Any) -> tuple[str, int]:
+def domain_of(target: Model) -> tuple[str, int]:
     """``(Cytomine class name, id)`` of a saved model."""
     for klass in type(target).__mro__:
         if klass in CLASS_NAME:

@@ -3,29 +3,33 @@ and Annotation resources; and image instances made, renamed and removed through 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ...connection import Connection
 from ...core.errors import NotFound
 from ...transport import parse_json
 from ...core.backend import check_id
+from ...models import Annotation, ImageInstance, Project
 from ..workflow import Dump, ImageReview, Membership, Review
 from . import converter as cv
 from . import naming
 from .domains import CommandCreate, CommandDelete, CommandUpdate, every
 
+if TYPE_CHECKING:
+    from .models import SliceInstance
 
-class CytomineReview(Review, Dump):
-    def review(self, conn: Connection, model: Any, terms: Sequence[Any] | None) -> None:
+
+class CytomineReview(Review[Annotation], Dump[Annotation]):
+    def review(self, conn: Connection, model: Annotation, terms: Sequence[Any] | None) -> None:
         ident = check_id(model.id, int, "annotation id (save it first)")
         ids = naming.resolve(conn, model.project if model.project is not None else conn.project, terms or [])
         conn.transport.request("POST", f"/api/annotation/{ident}/review.json", json=cv.body({"id": ident, "terms": ids}))
 
-    def unreview(self, conn: Connection, model: Any) -> None:
+    def unreview(self, conn: Connection, model: Annotation) -> None:
         ident = check_id(model.id, int, "annotation id")
         conn.transport.request("DELETE", f"/api/annotation/{ident}/review.json")
 
-    def dump(self, conn: Connection, model: Any, path: str, options: dict[str, Any]) -> str:
+    def dump(self, conn: Connection, model: Annotation, path: str, options: dict[str, Any]) -> str:
         ident = check_id(model.id, int, "annotation id (save or fetch it first)")
         ext = path.rsplit(".", 1)[-1].lower()
         ext = {"jpeg": "jpg", "tiff": "tif"}.get(ext, ext)
@@ -41,12 +45,13 @@ class CytomineReview(Review, Dump):
         return path
 
 
-class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDelete):
+class CytomineImageWorkflow(ImageReview[ImageInstance], CommandCreate[ImageInstance], CommandUpdate[ImageInstance],
+                            CommandDelete[ImageInstance]):
     """Review mode and slices of an image instance; an abstract image placed in a project
     (``ImageInstance(project=..., extra={"baseImage": abstract_id})`` or
     ``AbstractImage.place(project)``), renamed, removed."""
 
-    def validate(self, model: Any, operation: str) -> None:
+    def validate(self, model: ImageInstance, operation: str) -> None:
         if operation == "create" and model.extra.get("baseImage") is None:
             raise ValueError("an image instance is an abstract image placed in a project: use "
                              "UploadedFile.upload(path, storage=, project=) or AbstractImage.place(project), "
@@ -54,7 +59,7 @@ class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDe
         if operation == "create":
             check_id(model.project, int, "project id")
 
-    def to_wire(self, model: Any) -> dict[str, Any]:
+    def to_wire(self, model: ImageInstance) -> dict[str, Any]:
         base = model.extra.get("baseImage")
         check_id(base, int, "the abstract image id (extra['baseImage'])")
         data = {"baseImage": base, "project": model.project, "instanceFilename": model.name}
@@ -62,14 +67,14 @@ class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDe
             data["id"] = model.id
         return cv.body({k: v for k, v in data.items() if v is not None})
 
-    def start_review(self, conn: Connection, model: Any) -> None:
+    def start_review(self, conn: Connection, model: ImageInstance) -> None:
         conn.transport.request("PUT", f"/api/imageinstance/{check_id(model.id, int, 'image id')}/review.json")
 
-    def stop_review(self, conn: Connection, model: Any, cancel: bool) -> None:
+    def stop_review(self, conn: Connection, model: ImageInstance, cancel: bool) -> None:
         conn.transport.request("DELETE", f"/api/imageinstance/{check_id(model.id, int, 'image id')}/review.json",
                                params={"cancel": "true" if cancel else "false"})
 
-    def slices(self, conn: Connection, model: Any) -> list[Any]:
+    def slices(self, conn: Connection, model: ImageInstance) -> list[SliceInstance]:
         from .models import SliceInstance
 
         ident = check_id(model.id, int, "image id")
@@ -80,7 +85,7 @@ class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDe
             s.bind(conn)
         return found
 
-    def reference_slice(self, conn: Connection, model: Any) -> Any:
+    def reference_slice(self, conn: Connection, model: ImageInstance) -> SliceInstance:
         from .models import SliceInstance
 
         ident = check_id(model.id, int, "image id")
@@ -90,7 +95,7 @@ class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDe
         found.bind(conn)
         return found
 
-    def slice_at(self, conn: Connection, model: Any, channel: int, z: int, time: int) -> int:
+    def slice_at(self, conn: Connection, model: ImageInstance, channel: int, z: int, time: int) -> int:
         """The id of the slice at (channel, z, time)."""
         ident = check_id(model.id, int, "image id (fetch it first)")
         try:
@@ -100,8 +105,8 @@ class CytomineImageWorkflow(ImageReview, CommandCreate, CommandUpdate, CommandDe
             raise NotFound(f"image {ident} has no slice at channel {channel}, z {z}, time {time}") from None
 
 
-class CytomineMembership(Membership):
-    def change_member(self, conn: Connection, model: Any, user: int, manager: bool, add: bool) -> None:
+class CytomineMembership(Membership[Project]):
+    def change_member(self, conn: Connection, model: Project, user: int, manager: bool, add: bool) -> None:
         ident = check_id(model.id, int, "project id")
         path = f"/api/project/{ident}/user/{user}{'/admin' if manager else ''}.json"
         try:

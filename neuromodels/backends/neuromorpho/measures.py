@@ -107,7 +107,7 @@ def persistence_vector(neuron: Any = None, *, name: str | None = None,
         path = f"/api/pvec/name/{segment(name)}"
     else:
         path = f"/api/pvec/id/{neuron_ids(neuron)[0]}"
-    return conn.transport.request("GET", path, parse=json_of(_pvec))  # type: ignore[no-any-return]
+    return conn.transport.request("GET", path, parse=json_of(_pvec))
 
 
 def persistence_vectors(neurons: Any, *, connection: Connection | None = None) -> pd.DataFrame:

@@ -9,7 +9,7 @@ that reads every page. A criterion is a value, a list (any of them) or a ``(low,
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import pandas as pd
 import requests
@@ -24,6 +24,7 @@ from .converter import number
 #: The server's largest page.
 PAGE = 500
 KINDS = ("neuron", "literature", "morphometry")
+T = TypeVar("T")
 
 
 def connection_for(connection: Connection | None, what: str) -> Connection:
@@ -40,7 +41,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def json_of(check: Callable[[Any], Any]) -> Callable[[requests.Response], Any]:
+def json_of(check: Callable[[Any], T]) -> Callable[[requests.Response], T]:
     """A ``parse=`` callback: the JSON body through ``check`` (which raises on a foreign shape)."""
     return lambda response: check(parse_json(response))
 
@@ -87,7 +88,7 @@ def field_values(field: str, kind: str = "neuron", *, connection: Connection | N
     path = f"/api/{_kind(kind)}/fields/{segment(field)}"
 
     def page(n: int) -> tuple[list[Any], int]:
-        return conn.transport.request("GET", path, params={"page": n, "size": PAGE},  # type: ignore[no-any-return]
+        return conn.transport.request("GET", path, params={"page": n, "size": PAGE},
                                       parse=json_of(_value_page))
 
     values, pages = page(0)
@@ -115,7 +116,7 @@ def partition(field: str, kind: str = "neuron", *, connection: Connection | None
     path = f"/api/{_kind(kind)}/partition/{segment(field)}"
 
     def page(n: int) -> tuple[dict[str, Any], int]:
-        return conn.transport.request("GET", path, params={"page": n, "size": PAGE},  # type: ignore[no-any-return]
+        return conn.transport.request("GET", path, params={"page": n, "size": PAGE},
                                       parse=json_of(_counts))
 
     counts, pages = page(0)
@@ -163,8 +164,8 @@ def hal_records(conn: Connection, path: str, key: str, body: Mapping[str, list[s
             return [{k: v for k, v in r.items() if k != "_links"} for r in rows], int(reply["page"]["totalPages"])
 
         if body is None:
-            return conn.transport.request("GET", path, params=params, parse=json_of(check))  # type: ignore[no-any-return]
-        return conn.transport.request("POST", path, params=params, json=dict(body), read=True,  # type: ignore[no-any-return]
+            return conn.transport.request("GET", path, params=params, parse=json_of(check))
+        return conn.transport.request("POST", path, params=params, json=dict(body), read=True,
                                       parse=json_of(check))
 
     rows, pages = page(0)

@@ -21,7 +21,6 @@ import requests
 from ...connection import Connection
 from ...core.errors import BadRequest, NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
-from ...core.model import Model
 from ...models import Neuron
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
@@ -54,7 +53,7 @@ class NeuroMorphoState(ConnectionState):
     lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
 
-class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
+class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNodes[Neuron], Morphometry[Neuron]):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {
         "fetch": "GET /api/neuron/id/{id} (or name/{name}) + the SWC file under /dableFiles/",
@@ -162,19 +161,19 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         return neuron
 
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any],
-                   **options: Any) -> dict[Any, Model]:
-        found: dict[Any, Model] = {
+                   **options: Any) -> dict[Any, Neuron]:
+        found: dict[Any, Neuron] = {
             n.id: n for page in self._listing(conn, {"neuron_id": [int(i) for i in ids]}, None, None) for n in page}
         if options.get("nodes") and found:
             self.load_nodes(conn, list(found.values()))
         return found
 
-    def _swc(self, conn: Connection, neuron: Any) -> Any:
+    def _swc(self, conn: Connection, neuron: Neuron) -> Any:
         archive = neuron.extra.get("archive")
         if not archive or not neuron.name or not isinstance(archive, str) or not isinstance(neuron.name, str):
             raise ProtocolError(f"neuron {neuron.id} has no archive or name (as text) to find its SWC file by")
         path = cv.swc_path(archive, neuron.name)
-        def read(response: Any) -> Any:
+        def read(response: requests.Response) -> Any:
             data: bytes = response.content  # bytes: a reply is never taken for a local file's path
             if b"<html" in data[:500].lower():
                 # The file server answers a missing file with an HTML page, sometimes with a 200.
@@ -187,13 +186,13 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
 
         return conn.transport.request("GET", path, parse=read)
 
-    def load_nodes(self, conn: Connection, neurons: Sequence[Model]) -> None:
+    def load_nodes(self, conn: Connection, neurons: Sequence[Neuron]) -> None:
         """One visible, parallel, progress-barred step (at most ``max_workers`` requests)."""
         files = conn.transport.map_values(lambda n: self._swc(conn, n), neurons, desc="loading SWC files")
         for neuron, nodes in zip(neurons, files):
             neuron.nodes = nodes
 
-    def morphometry(self, conn: Connection, model: Any) -> dict[str, Any]:
+    def morphometry(self, conn: Connection, model: Neuron) -> dict[str, Any]:
         return dict(conn.transport.request("GET", f"/api/morphometry/id/{int(model.id)}", parse=structured(cv.Measurements)))
 
     def _select(self, conn: Connection, query: Mapping[str, list[Any]], window: Window, sort: str | None) -> cv.NeuronPage:
@@ -223,7 +222,7 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
                 self.load_nodes(conn, page)
             yield page
 
-    def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Any]:
+    def read_page(self, conn: Connection, modifiers: Mapping[str, Any], window: Window, **options: Any) -> Page[Neuron]:
         body = self._select(conn, self._query(modifiers), window, modifiers.get("sort"))
         return Page(body.neurons, total_items=body.total, total_pages=body.pages)
 
@@ -240,7 +239,7 @@ class NeuroMorphoNeuron(BulkFetch, List, Count, LoadNodes, Morphometry):
         return self._select(conn, self._query(modifiers), Window(0, 0, 1), None).total
 
     # tables --------------------------------------------------------------------------------------
-    def rows(self, conn: Connection | None, models: Sequence[Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection | None, models: Sequence[Neuron]) -> list[dict[str, Any]]:
         """``id``, ``name``, ``archive``, ``species``, ``brain_region``, ``cell_type`` first, then
         the rest of the server's metadata in its order: numbers as floats (``"Not reported"`` is
         missing), dates as timestamps, list fields (brain region, cell type, ...) kept as lists;

@@ -3,6 +3,8 @@ and windows of one slice (the synthetic pixels shifted by the slice's plane, so 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from werkzeug.wrappers import Request, Response
 
 from ..harness import route
@@ -11,6 +13,10 @@ from .windows import _image_response, _max_size, _window
 
 
 class PlaneViews(CytomineBase):
+    if TYPE_CHECKING:  # provided by the image and window views of the app
+        def slice_json(self, doc: dict[str, Any]) -> dict[str, Any]: ...
+        def image_size(self, iid: int) -> tuple[int, int]: ...
+
     @route("/api/imageinstance/<int:id>/sliceinstance/reference.json", methods=("GET",))
     def reference_slice(self, request: Request, user: int, id: int) -> Response:
         row = self.image_row(id)
@@ -19,14 +25,14 @@ class PlaneViews(CytomineBase):
         doc = self.doc("sliceinstance", row[3]) if row[3] is not None else None
         if doc is None:
             raise CytomineError(404, f"the image {id} has no reference slice")
-        return reply(self.slice_json(doc))  # type: ignore[attr-defined]
+        return reply(self.slice_json(doc))
 
     @route("/api/imageinstance/<int:id>/<int:channel>/<int:z>/<int:time>/sliceinstance.json", methods=("GET",))
     def slice_at(self, request: Request, user: int, id: int, channel: int, z: int, time: int) -> Response:
         if self.image_row(id) is None:
             raise not_found("ImageInstance", id)
         for doc in self.docs("sliceinstance", image=id):
-            obj = self.slice_json(doc)  # type: ignore[attr-defined]
+            obj = self.slice_json(doc)
             if (obj["channel"] or 0, obj["zStack"] or 0, obj["time"] or 0) == (channel, z, time):
                 return reply(obj)
         raise CytomineError(404, f"SliceInstance not found with filters : {{image={id}, c={channel}, z={z}, t={time}}}")
@@ -36,7 +42,7 @@ class PlaneViews(CytomineBase):
         doc = self.doc("sliceinstance", id)
         if doc is None:
             raise not_found("SliceInstance", id)
-        width, height = self.image_size(doc["image"])  # type: ignore[attr-defined]
+        width, height = self.image_size(doc["image"])
         if w <= 0 or h <= 0:
             raise CytomineError(400, "the window must have a positive width and height")
         if x >= width or y >= height:
