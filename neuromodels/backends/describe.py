@@ -90,3 +90,39 @@ def rst(backend_name: str) -> str:
                 lines.append(f"- {op}: ``{endpoint}``")
             lines.append("")
     return "\n".join(lines)
+
+
+def text(backend_name: str, model_name: str | None = None) -> str:
+    """The capability tables of one backend (or one of its models) as plain text, for
+    ``neuromodels describe``.
+
+    >>> print(text("neuromorpho", "Neuron").splitlines()[1])
+      can: fetch, list, count; also load nodes of, measure
+    """
+    table = capabilities(backend_name)
+    if model_name is not None:
+        matches = [name for name in table if name.lower() in (model_name.lower(), model_name.lower().removesuffix("s"))]
+        if not matches:
+            import difflib
+
+            lowered = {name.lower(): name for name in table}
+            hits = [lowered[h] for h in difflib.get_close_matches(model_name.lower(), lowered, n=3, cutoff=0.6)]
+            close = " (did you mean " + " or ".join(map(repr, hits)) + "?)" if hits else ""
+            raise ValueError(f"{backend_name} has no model {model_name!r}{close}; "
+                             f"its models: {', '.join(table)}")
+        table = {matches[0]: table[matches[0]]}
+    lines: list[str] = []
+    for model, row in table.items():
+        can = [op for op in BASIC_OPERATIONS if row[op] == "yes"]
+        lines.append(model)
+        lines.append("  can: " + (", ".join(can) or "nothing") + ("; also " + ", ".join(row["also"]) if row["also"] else ""))
+        for op in BASIC_OPERATIONS:
+            if row[op] != "yes":
+                lines.append(f"  cannot {op}: {row[op][len('NotSupported: '):]}")
+        if row["filters"] or row["server_fields"]:
+            names = list(row["filters"]) + (["(every field the server lists)"] if row["server_fields"] else [])
+            lines.append("  filters: " + ", ".join(names))
+        for op, endpoint in row["endpoints"].items():
+            lines.append(f"  {op}: {endpoint}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

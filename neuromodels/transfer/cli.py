@@ -135,9 +135,12 @@ def cli_copy(argv: list[str]) -> int:
         for origin, error in getattr(getattr(e, "copy_report", None), "failed", [])[:20]:
             print(f"  failed {origin.kind} {origin.id}: {error}", file=sys.stderr)
         return 1
-    except (NeuromodelsError, ValueError, TypeError) as e:
+    except NeuromodelsError as e:
         print(f"neuromodels copy: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    except (ValueError, TypeError) as e:  # the command was wrong (as for every neuromodels command)
+        print(f"neuromodels copy: {e}", file=sys.stderr)
+        return 2
     report = copies.copy_report
     print(report)
     for copy in copies:

@@ -132,7 +132,7 @@ def test_serve_seeds_a_catmaid_with_swc_files(tmp_path):
 
 
 def test_serve_unknown_backend_is_a_clean_error(capsys):
-    assert main(["serve", "nosuch"]) == 1
+    assert main(["serve", "nosuch"]) == 2  # the command was wrong, as `demo nosuch` and `ls widgets`
     err = capsys.readouterr().err
     assert "catmaid" in err and "Traceback" not in err
 
@@ -173,7 +173,7 @@ def test_ls_filters_limit_and_columns(env_of, capsys):
         assert len(capsys.readouterr().out.splitlines()) == 3
         assert main(["ls", "annotation", "-c", "nosuch"]) == 2
         assert "nosuch" in capsys.readouterr().err
-        assert main(["ls", "annotation", "nofilter=1"]) == 1
+        assert main(["ls", "annotation", "nofilter=1"]) == 2
         assert "nofilter" in capsys.readouterr().err
 
 
@@ -189,7 +189,7 @@ def test_ls_refuses_unknown_and_unsupported_kinds(env_of, capsys):
 
 def test_ls_without_environment_says_what_to_set(monkeypatch, capsys):
     monkeypatch.delenv("NEUROMODELS_URL", raising=False)
-    assert main(["ls", "neuron"]) == 1
+    assert main(["ls", "neuron"]) == 2
     assert "NEUROMODELS_URL" in capsys.readouterr().err
 
 
@@ -252,7 +252,7 @@ def test_ls_with_a_named_profile(monkeypatch, tmp_path, capsys):
         monkeypatch.delenv("NEUROMODELS_URL", raising=False)
         assert main(["ls", "project", "--profile", "lab", "-f", "json"]) == 0
         assert json.loads(capsys.readouterr().out)[0]["id"] == cat.project
-        assert main(["ls", "project", "--profile", "lba"]) == 1
+        assert main(["ls", "project", "--profile", "lba"]) == 2
         assert "did you mean 'lab'" in capsys.readouterr().err
 
 
@@ -284,5 +284,18 @@ def test_serve_in_the_background_for_eval():
 
 
 def test_serve_in_the_background_reports_a_failed_start(capsys):
-    assert main(["serve", "nosuch", "--background"]) == 1
-    assert "did not start" in capsys.readouterr().err
+    assert main(["serve", "nosuch", "--background"]) == 2  # refused before any process starts
+    assert "no bundled server for 'nosuch'" in capsys.readouterr().err
+
+
+def test_describe_prints_what_a_backend_can_do_from_its_declarations(capsys):
+    assert main(["describe", "cytomine", "role"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Role\n  can: fetch, list, count") and "cannot create: Cytomine's roles are fixed" in out
+    assert "fetch: GET /api/role/{id}.json" in out  # the declared route the code sends
+    assert main(["describe", "catmaid"]) == 0
+    assert "Neuron\n  can: fetch, list, count, create, update, delete" in capsys.readouterr().out
+    assert main(["describe", "catmaid", "nueron"]) == 2
+    assert "did you mean 'Neuron'" in capsys.readouterr().err
+    assert main(["describe", "nosuch"]) == 2
+    assert "unknown backend 'nosuch'" in capsys.readouterr().err

@@ -45,11 +45,11 @@ def test_copy_command_errors(pair, env, capsys):
     env("DST", target)
     assert cli_copy(["env:SRC", "env:DST", "neuron", "nonsense"]) == 2
     assert cli_copy(["env:SRC", "env:DST", "planet"]) == 2
-    assert cli_copy(["env:SRC", "env:DST", "neuron", "colour=blue"]) == 1
+    assert cli_copy(["env:SRC", "env:DST", "neuron", "colour=blue"]) == 2  # the command was wrong
     assert "unknown filter 'colour'" in capsys.readouterr().err
     assert cli_copy(["env:DST", "env:SRC", "neuron"]) == 1
     assert "NotSupported" in capsys.readouterr().err
-    assert cli_copy(["env:NOPE", "env:DST", "neuron"]) == 1
+    assert cli_copy(["env:NOPE", "env:DST", "neuron"]) == 2
     assert "NOPE_URL is not set" in capsys.readouterr().err
 
 
