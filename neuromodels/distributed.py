@@ -7,8 +7,8 @@ with the same retries, timeouts and Retry-After handling as :meth:`fetch` does o
 
 Which ids: the collection's ``ids=`` when given (nothing is sent until compute), else the driver
 lists the matching ids once (a light listing: CATMAID without node tables) and the workers fetch
-the objects. The columns (``meta``) come from fetching the first id on the driver, unless
-``meta=`` is given.
+the objects. The columns (``meta``) come from fetching one row of the first partition that has
+one, on the driver (at most eight are looked at), unless ``meta=`` is given.
 
 The connection travels to the workers as a :class:`ConnectionRecipe`: the URL, backend, project
 and options, with the credentials sealed in a :class:`Sealed` whose ``repr`` is masked, so no
@@ -257,10 +257,16 @@ class DaskCollectionMixin:
                                "partitions: it fetches neither by ids nor by a filter it declares to split on")
         recipe = ConnectionRecipe.of(conn)
         task = FetchPartition(recipe, type(self), modifiers, options, None, key, build)
+        learned = meta is not None
         if meta is None:
-            if values:
-                meta = task(values[:1], limit=1).iloc[:0]
-            else:
+            # The columns of the first partition that has a row (an image without annotations
+            # says nothing of the backend's columns), looked at lightly: one row each.
+            for value in values[:META_PROBES]:
+                first = task([value], limit=1)
+                if len(first):
+                    meta, learned = first.iloc[:0], True
+                    break
+            if meta is None:
                 meta = build([]) if build is not None else type(collection)().to_dataframe(connection=conn)
         import dask
 
@@ -269,9 +275,15 @@ class DaskCollectionMixin:
         with dask.config.set({"dataframe.convert-string": False}):
             if not values:
                 return dd.from_pandas(meta, npartitions=1)
-            task.meta = meta
+            # Partitions are made to these columns only when a row showed them; otherwise each
+            # keeps its own (never dropped to fit a guess).
+            task.meta = meta if learned else None
             chunks = [values[i:i + size] for i in range(0, len(values), size)]
             return dd.from_map(task, chunks, meta=meta, label="neuromodels-fetch", enforce_metadata=False)
+
+#: How many partitions are looked at (one row each) for the columns before giving up on them.
+META_PROBES = 8
+
 
 def _ids(collection: type, conn: "Connection", resource: Any, modifiers: dict[str, Any],
          options: dict[str, Any]) -> list[Any]:

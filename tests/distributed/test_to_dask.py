@@ -95,3 +95,19 @@ def test_a_rate_limited_server_is_waited_for(cluster):
         frame = NeuronCollection(annotation="RL").to_dask(partition_size=2, nodes=False).compute()
     # The workers' transports honoured Retry-After and retried: nothing lost, nothing doubled.
     assert fault.fired == 2 and sorted(frame["name"]) == [f"RL {i}" for i in range(6)]
+
+
+def test_the_columns_come_from_a_partition_that_has_rows():
+    """A first partition without rows (an image without annotations) says nothing of the
+    backend's columns: the columns come from one that has rows, and no column is dropped."""
+    with serve("cytomine") as server, connect(server, progress=False) as conn:
+        resource = conn.backend.resource(Annotation)
+        order = resource.partition_by.values(conn, {"project": server.project})
+        assert len(order) == 2
+        AnnotationCollection([Annotation(geometry=shapely.box(i, i, i + 10, i + 10), image=order[-1],
+                                         project=server.project) for i in range(0, 50, 10)]).save()
+        expected = AnnotationCollection(project=server.project).fetch().to_dataframe()
+        ddf = AnnotationCollection(project=server.project).to_dask()
+        frame = ddf.compute(scheduler="synchronous")
+    assert list(ddf.columns) == list(expected.columns) == list(frame.columns)
+    assert sorted(frame["id"]) == sorted(expected["id"]) and "terms" in frame.columns
