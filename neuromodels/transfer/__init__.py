@@ -18,8 +18,8 @@ Resuming without duplicates: every copy carries a marker naming its source,
 and version), written in the same request that creates the copy: CATMAID's import origin
 of the skeleton (out of the annotation list; an annotation on servers without import origins),
 plus ``"copied from <source>"`` on all copies, so one query finds them; a line of a volume's
-comment, or a ``copied_from`` property on Clio. Cytomine annotations have no field to carry it:
-there the copy is recognised by its image and geometry. A second call reads the markers first
+comment, a ``copied_from`` property on Clio and on Cytomine annotations (Cytomine writes it
+just after the annotation: an unmarked one with the copy's geometry counts too). A second call reads the markers first
 and creates only what is missing (and completes copies an interruption left without their tags,
 terms or connectors). Each copy knows its source: ``copy.copied_from`` (an :class:`Origin`), so
 ``{c.copied_from.id: c.id for c in copies}`` is the id map.
@@ -199,12 +199,13 @@ def copy_models(
     - ``source_key``: the source's name in markers (default: its URL, project and version);
       keep it when the source moves to another address.
     - ``chunk_size``: neurons per step (loaded from the source while the previous is saved).
-    - ``update``: CATMAID neurons and volumes remember the transform they were copied with
-      (``"copy transform: ..."``, one annotation or comment line shared by all copies made with
-      it). A copy again with another transform raises :class:`TransformChanged` before writing
-      anything; with ``update=True`` the stale copies are deleted and made again with the new
-      transform (``copy_report.recopied``). Cytomine and Clio copies are recognised by what they
-      hold, so a changed transform there makes new copies beside the old ones.
+    - ``update``: CATMAID neurons and volumes and Cytomine annotations remember the transform
+      they were copied with (``"copy transform: ..."``, one annotation or comment line shared by
+      all copies made with it; a ``copy_transform`` property). A copy again with another
+      transform raises :class:`TransformChanged` before writing anything; with ``update=True``
+      the stale copies are deleted and made again with the new transform
+      (``copy_report.recopied``). Clio copies are recognised by their body, so a changed
+      transform there rewrites the body's annotation.
 
     Interrupted (Ctrl-C, server down), call it again: it finds what is there by the markers
     and creates only the rest.

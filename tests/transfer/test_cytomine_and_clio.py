@@ -71,6 +71,39 @@ def test_cytomine_copy_terms_by_name_then_created_on_request(pair):
 
 
 @pytest.mark.parametrize("pair", [("cytomine", "cytomine")], indirect=True)
+def test_cytomine_copies_remember_their_origin_and_transform(pair):
+    """Each copy carries its origin and transform as properties: a copy made again with another
+    transform is refused before any write, or with update=True made again in place of the old."""
+    from neuromodels.transfer import TransformChanged
+
+    source, target = pair
+    image, _ = seed_cytomine(source, n=4)
+    onto = target_image(target)
+    src, dst = connect(source), connect(target)
+    annotations = AnnotationCollection(image=image).fetch(connection=src)
+    first = annotations.copy_to(dst, connection=src, image=onto, transform=Transform(offset=(5, 0, 0)))
+    assert len(first.copy_report.created) == 4
+    with connect(target):
+        props = Annotation.fetch(first[0].id).properties
+    assert props["copied_from"] == first[0].copied_from.marker and props["copy_transform"].startswith("scale 1,1,1")
+
+    writes = [target.sent(method, "/api/") for method in ("POST", "PUT", "DELETE")]
+    with pytest.raises(TransformChanged, match=r"4 annotation\(s\) on the target were copied with transform"):
+        annotations.copy_to(dst, connection=src, image=onto, transform=Transform(offset=(9, 0, 0)))
+    assert [target.sent(method, "/api/") for method in ("POST", "PUT", "DELETE")] == writes  # reads only
+    with connect(target):
+        assert len(AnnotationCollection(image=onto).fetch()) == 4  # nothing written
+    again = annotations.copy_to(dst, connection=src, image=onto, transform=Transform(offset=(9, 0, 0)), update=True)
+    assert len(again.copy_report.recopied) == 4 and again.copy_report.created == []
+    with connect(target):
+        there = AnnotationCollection(image=onto).fetch()
+    assert len(there) == 4  # made again, not beside the old ones
+    assert sorted(a.geometry.bounds[0] for a in there) == sorted(a.geometry.bounds[0] + 9 for a in annotations)
+    third = annotations.copy_to(dst, connection=src, image=onto, transform=Transform(offset=(9, 0, 0)))
+    assert len(third.copy_report.existing) == 4
+
+
+@pytest.mark.parametrize("pair", [("cytomine", "cytomine")], indirect=True)
 def test_cytomine_target_stopped_mid_batch_then_resumed(pair):
     source, target = pair
     image, _ = seed_cytomine(source, n=30)

@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ...transfer.core import Origin, _Job, _mark, _origin, _save, _transform_geometry
 
+#: The annotation properties a copy carries: its origin's marker, and the transform it was made
+#: with (absent for none). Written with the copy (the annotation, then its properties).
+MARKER_KEY = "copied_from"
+TRANSFORM_KEY = "copy_transform"
+
 if TYPE_CHECKING:
     from ...models import Annotation
 
@@ -74,12 +79,24 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
         else:
             report.missing_terms.extend(n for n in missing if n not in report.missing_terms)
 
-    # What is there: the target images' annotations, by geometry.
+    # What is there: the target images' annotations, by the marker property of this source's
+    # copies, and by geometry for unmarked ones (copies made before markers were written, or
+    # whose properties an interruption cut off).
+    marked: dict[str, Annotation] = {}
     there: dict[tuple[int, str], list[Annotation]] = {}
     for i in wanted_images:
-        for held in AnnotationCollection(image=i).fetch(connection=job.target):
-            if held.geometry is not None:
+        for held in AnnotationCollection(image=i).fetch(connection=job.target, properties=True):
+            mark = Origin.parse((held.properties or {}).get(MARKER_KEY))
+            if mark is not None:
+                if mark.source == job.key and mark.kind == "annotation":
+                    marked.setdefault(str(mark.id), held)
+            elif held.geometry is not None:
                 there.setdefault((i, _geometry_key(held.geometry)), []).append(held)
+    made = {k: (o, str((marked[str(o.id)].properties or {}).get(TRANSFORM_KEY, "none")))
+            for k, o in enumerate(origins) if str(o.id) in marked}
+    stale = job.stale("annotation", made)  # made with another transform: refused unless update=True
+    if stale and not job.dry_run:
+        AnnotationCollection([marked[str(origins[k].id)] for k in sorted(stale)]).delete(connection=job.target)
     copies: list[Annotation | None] = [None] * len(models)
     new_copies: list[tuple[int, Annotation]] = []
     fixes: list[Annotation] = []
@@ -90,7 +107,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
         geometry = _transform_geometry(job.transform, a.geometry)
         terms: list[int] = sorted({target_terms[project][source_terms[t].name] for t in a.terms or []
                                    if source_terms[t].name in target_terms[project]})
-        hits = there.get((img, _geometry_key(geometry)))
+        hits = [marked[str(origin.id)]] if k in made and k not in stale else there.get((img, _geometry_key(geometry)))
         if hits:
             found = hits.pop(0)
             report.existing.append(origin)
@@ -100,11 +117,15 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                 fixed.append(origin)
             copies[k] = _mark(found, origin)
         else:
-            new_copies.append((k, Annotation(geometry=geometry, image=img, project=project, terms=terms)))
+            marker = {MARKER_KEY: origin.marker}
+            if job.transform_label != "none":
+                marker[TRANSFORM_KEY] = job.transform_label
+            new_copies.append((k, Annotation(geometry=geometry, image=img, project=project, terms=terms,
+                                             properties=marker)))
     if job.dry_run:
         for k, copy in new_copies:
             copies[k] = _mark(copy, origins[k])
-            report.created.append(origins[k])
+            (report.recopied if k in stale else report.created).append(origins[k])
         return [c for c in copies if c is not None]
     if fixes:
         _save(job, AnnotationCollection, fixes, fixed)
@@ -113,7 +134,7 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     for (k, copy), ok in zip(new_copies, stored):
         if ok:
             copies[k] = _mark(copy, origins[k])
-            report.created.append(origins[k])
+            (report.recopied if k in stale else report.created).append(origins[k])
     return [c for c in copies if c is not None]
 
 
