@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 if TYPE_CHECKING:
     from ..connection import Connection
 
-from .core import Transform
+from .core import Transform, TransformChanged
 
 
 # -- the command line ------------------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def cli_copy(argv: list[str]) -> int:
         for origin, error in getattr(getattr(e, "copy_report", None), "failed", [])[:20]:
             print(f"  failed {origin.kind} {origin.id}: {error}", file=sys.stderr)
         return 1
-    except NeuromodelsError as e:
+    except (NeuromodelsError, TransformChanged) as e:  # the server, or what the target holds, says no
         print(f"neuromodels copy: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except (ValueError, TypeError) as e:  # the command was wrong (as for every neuromodels command)
