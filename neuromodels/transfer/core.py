@@ -274,3 +274,39 @@ def _save(job: _Job, collection_class: type, models: Sequence["Model"], origins:
             if id(m) in errors:
                 job.report.failed.append((origin, errors[id(m)]))
         return [id(m) in stored for m in models]
+
+
+def _sort_found(job: _Job, kind: str, origins: Sequence[Origin], existing: Mapping[str, MT],
+                label: Callable[[MT], str]) -> tuple[list[MT | None], list[int], set[int]]:
+    """The copies already on the target (``existing``: by source id) that stay, the positions
+    still to copy, and those among them made with another transform (refused unless
+    ``update``; their old copies are deleted by :func:`_store_built`)."""
+    made = {i: (o, label(existing[str(o.id)])) for i, o in enumerate(origins) if str(o.id) in existing}
+    stale = job.stale(kind, made)
+    copies: list[MT | None] = [None] * len(origins)
+    todo = []
+    for i, origin in enumerate(origins):
+        if i in made and i not in stale:
+            copies[i] = _mark(existing[str(origin.id)], origin)
+            job.report.existing.append(origin)
+        else:
+            todo.append(i)
+    return copies, todo, stale
+
+
+def _store_built(job: _Job, collection_class: type, built: Sequence[tuple[int, MT]], origins: Sequence[Origin],
+                 copies: list[MT | None], stale: set[int], replaced: Sequence["Model"] = ()) -> list[MT]:
+    """Save the copies built (position, copy) after deleting the stale ones they replace, mark
+    them and report them (a dry run only reports); the copies in source order."""
+    if not job.dry_run:
+        if replaced:
+            collection_class(list(replaced)).delete(connection=job.target)
+        stored = _save(job, collection_class, [c for _, c in built], [origins[i] for i, _ in built])
+    else:
+        stored = [True] * len(built)
+    for (i, copy), ok in zip(built, stored):
+        if ok:
+            copies[i] = _mark(copy, origins[i])
+            (job.report.recopied if i in stale else job.report.created).append(origins[i])
+    return [c for c in copies if c is not None]
+

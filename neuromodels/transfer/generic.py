@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .core import TRANSFORM_PREFIX, Origin, _Job, _mark, _origin, _save, label_of
+from .core import TRANSFORM_PREFIX, Origin, _Job, _origin, _sort_found, _store_built, label_of
 
 if TYPE_CHECKING:
     from ..core.model import Model
@@ -35,7 +35,6 @@ def copy_fields(models: list["Model"], job: _Job) -> list["Model"]:
         raise NotSupported(f"{job.target.backend.name} declares no field to record where a copy came from "
                            "(copy_marker_field)")
     kind = kind_class.__name__.lower()
-    report = job.report
     origins = [_origin(job, kind, m) for m in models]
     existing: dict[str, Any] = {}
     for found in collection_class().iterator(connection=job.target):
@@ -43,17 +42,8 @@ def copy_fields(models: list["Model"], job: _Job) -> list["Model"]:
             origin = Origin.parse(line)
             if origin is not None and origin.source == job.key and origin.kind == kind:
                 existing.setdefault(str(origin.id), found)
-    made = {i: (o, label_of(_marker_lines(getattr(existing[str(o.id)], field))))
-            for i, o in enumerate(origins) if str(o.id) in existing}
-    stale = job.stale(kind, made)
-    copies: list[Any] = [None] * len(models)
-    todo = []
-    for i, origin in enumerate(origins):
-        if str(origin.id) in existing and i not in stale:
-            copies[i] = _mark(existing[str(origin.id)], origin)
-            report.existing.append(origin)
-        else:
-            todo.append(i)
+    copies, todo, stale = _sort_found(job, kind, origins, existing,
+                                      lambda found: label_of(_marker_lines(getattr(found, field))))
     stored = set(resource.creatable or resource.writable or kind_class.tracked_fields())
     built = []
     for i in todo:
@@ -67,16 +57,5 @@ def copy_fields(models: list["Model"], job: _Job) -> list["Model"]:
             lines.append(f"{TRANSFORM_PREFIX}{job.transform_label}")
         values[field] = "\n".join(lines)
         built.append((i, kind_class(**values)))
-    if job.dry_run:
-        for i, copy in built:
-            copies[i] = _mark(copy, origins[i])
-            (report.recopied if i in stale else report.created).append(origins[i])
-        return [c for c in copies if c is not None]
-    if stale:
-        collection_class([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
-    saved = _save(job, collection_class, [c for _, c in built], [origins[i] for i, _ in built])
-    for (i, copy), ok in zip(built, saved):
-        if ok:
-            copies[i] = _mark(copy, origins[i])
-            (report.recopied if i in stale else report.created).append(origins[i])
-    return [c for c in copies if c is not None]
+    return _store_built(job, collection_class, built, origins, copies, stale,
+                        [existing[str(origins[i].id)] for i in sorted(stale)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping
 
 
-from ...transfer.core import Origin, _Job, _mark, _origin, _save, _transform_geometry
+from ...transfer.core import Origin, _Job, _mark, _origin, _save, _store_built, _transform_geometry
 
 #: The annotation properties a copy carries: its origin's marker, and the transform it was made
 #: with (absent for none). Written with the copy (the annotation, then its properties).
@@ -95,8 +95,6 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
     made = {k: (o, str((marked[str(o.id)].properties or {}).get(TRANSFORM_KEY, "none")))
             for k, o in enumerate(origins) if str(o.id) in marked}
     stale = job.stale("annotation", made)  # made with another transform: refused unless update=True
-    if stale and not job.dry_run:
-        AnnotationCollection([marked[str(origins[k].id)] for k in sorted(stale)]).delete(connection=job.target)
     copies: list[Annotation | None] = [None] * len(models)
     new_copies: list[tuple[int, Annotation]] = []
     fixes: list[Annotation] = []
@@ -122,20 +120,11 @@ def _copy_cytomine_annotations(models: list["Annotation"], job: _Job) -> list["A
                 marker[TRANSFORM_KEY] = job.transform_label
             new_copies.append((k, Annotation(geometry=geometry, image=img, project=project, terms=terms,
                                              properties=marker)))
-    if job.dry_run:
-        for k, copy in new_copies:
-            copies[k] = _mark(copy, origins[k])
-            (report.recopied if k in stale else report.created).append(origins[k])
-        return [c for c in copies if c is not None]
-    if fixes:
+    if fixes and not job.dry_run:
         _save(job, AnnotationCollection, fixes, fixed)
         report.completed.extend(fixed)
-    stored = _save(job, AnnotationCollection, [c for _, c in new_copies], [origins[k] for k, _ in new_copies])
-    for (k, copy), ok in zip(new_copies, stored):
-        if ok:
-            copies[k] = _mark(copy, origins[k])
-            (report.recopied if k in stale else report.created).append(origins[k])
-    return [c for c in copies if c is not None]
+    return _store_built(job, AnnotationCollection, new_copies, origins, copies, stale,
+                        [marked[str(origins[k].id)] for k in sorted(stale)])
 
 
 # -- Clio body annotations -----------------------------------------------------------------------------------------
