@@ -7,6 +7,8 @@ Read in this order (an hour for a newcomer):
   parsing), filters and id checks;
 * :mod:`~neuromodels.core.capabilities` — what a resource can do: one mixin per capability on
   its class line (Fetch, List, Create ...), the reasons for what it cannot;
+* :mod:`~neuromodels.core.paging` and :mod:`~neuromodels.core.routes` — how a resource reads
+  pages and which requests it sends, as values;
 * :mod:`~neuromodels.core.state` — where a model stands with respect to the server;
 * :mod:`~neuromodels.core.model` and :mod:`~neuromodels.core.collection` — the Model and
   Collection bases users meet (fields, change tracking, list behaviour, query modifiers);
