@@ -234,9 +234,10 @@ class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProve
 
     def load_nodes(self, *, connection: Connection | None = None) -> "NeuronCollection":
         """Load the nodes of every member in one parallel step (visible, with a progress bar)."""
+        members = self._members()
         conn, resource = self._resource(connection)
         loader = resource.require(LoadNodes)
-        missing = [n for n in self._items if n.nodes is None]
+        missing = [n for n in members if n.nodes is None]
         if missing:
             loader.load_nodes(conn, missing)
             for n in missing:
@@ -257,11 +258,12 @@ class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProve
         [[0, 1], [0, 0]]
         >>> a.delete(); b.delete()
         """
+        members = self._members()
         conn, resource = self._resource(connection)
         connectivity = resource.require(Connectivity)
-        if any(n.id is None for n in self._items):
+        if any(n.id is None for n in members):
             raise ValueError("adjacency() needs stored neurons (a member has no id; save() it first)")
-        return connectivity.adjacency(conn, list(self._items))
+        return connectivity.adjacency(conn, list(members))
 
     def node_table(self, *, connection: Connection | None = None) -> pd.DataFrame:
         """Every member's nodes in one DataFrame, with a ``neuron`` column (the member's id)
@@ -293,10 +295,11 @@ class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProve
         from .interop.units import series_name
 
         self._ensure_nodes(connection)
-        units = {n.cable_length_unit for n in self._items}
+        members = self._members()
+        units = {n.cable_length_unit for n in members}
         unit = units.pop() if len(units) == 1 else None
-        lengths: pd.Series = pd.Series([n.cable_length for n in self._items], dtype=float, name=series_name(unit),
-                                        index=pd.Index([n.id for n in self._items], name="neuron"))
+        lengths: pd.Series = pd.Series([n.cable_length for n in members], dtype=float, name=series_name(unit),
+                                        index=pd.Index([n.id for n in members], name="neuron"))
         lengths.attrs["unit"] = unit
         return lengths
 
@@ -318,13 +321,13 @@ class NeuronCollection(CopyCollectionMixin, CircuitsMixin, NeuronCollectionProve
         return self.connector_table()
 
     def _ensure_nodes(self, connection: Connection | None) -> None:
-        if any(n.nodes is None for n in self._items):
+        if any(n.nodes is None for n in self._members()):
             self.load_nodes(connection=connection)
 
     def _combined(self, field: str, connection: Connection | None) -> pd.DataFrame:
         self._ensure_nodes(connection)
         parts = []
-        for n in self._items:
+        for n in self._members():
             table = getattr(n, field)
             if table is None:
                 continue

@@ -177,6 +177,12 @@ class Collection(MutableSequence[M], Generic[M]):
         self._check_fetched()
         return value in self._items
 
+    def _members(self) -> list[M]:
+        """The members, for what works on them all (writes, tables, node loading): a query that
+        has not run is refused (:class:`NotFetched`) rather than taken for an empty one."""
+        self._check_fetched()
+        return self._items
+
     def _check_fetched(self) -> None:
         """Reading a query that never ran is refused: empty, it would pass for "no matches"."""
         if self._modifiers and not self.fetched and not self._items:
@@ -336,7 +342,7 @@ class Collection(MutableSequence[M], Generic[M]):
     def _save(self, connection: Connection | None) -> None:
         conn, resource = self._resource(connection)
         try:
-            report = writes.save_batch(conn, resource, list(self._items), dict(self._modifiers),
+            report = writes.save_batch(conn, resource, list(self._members()), dict(self._modifiers),
                                        explicit=connection is not None)
         except KeyboardInterrupt as stop:
             object.__setattr__(self, "last_report", getattr(stop, "report", None))
@@ -357,7 +363,7 @@ class Collection(MutableSequence[M], Generic[M]):
     def _delete(self, connection: Connection | None) -> None:
         conn, resource = self._resource(connection)
         try:
-            report = writes.delete_batch(conn, resource, list(self._items), explicit=connection is not None)
+            report = writes.delete_batch(conn, resource, list(self._members()), explicit=connection is not None)
         except KeyboardInterrupt as stop:
             self._forget_deleted()
             object.__setattr__(self, "last_report", getattr(stop, "report", None))

@@ -143,7 +143,18 @@ def test_a_query_that_never_ran_is_not_read_as_empty(server):
         for read in (len, list, bool, lambda c: c[0], lambda c: Project(name="x") in c, lambda c: c.to_dataframe()):
             with pytest.raises(NotFetched, match=r"ProjectCollection\(name='nf'\) has not run its query: call .fetch"):
                 read(query)
+        for work in (lambda c: c.save(), lambda c: c.delete()):  # never a silent no-op (or a guess)
+            with pytest.raises(NotFetched):
+                work(query)
         assert server.requests == before  # refused, not run behind the user's back
+    from neuromodels import NeuronCollection
+
+    pns = NeuronCollection(annotation="PN")  # (refused before a connection is even looked for)
+    for table in (lambda c: c.cable_lengths(), lambda c: c.node_table(), lambda c: c.nodes,
+                  lambda c: c.load_nodes(), lambda c: c.adjacency()):
+        with pytest.raises(NotFetched):
+            table(pns)
+    with connect(server):
         assert "not fetched" in repr(query)
         query.append(Project(name="added"))  # adding to it is allowed; then it holds what was added
         assert [p.name for p in query] == ["added"]
