@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, Sequence, TypeVar, overload
 
 from . import operations
 from . import writes
@@ -239,7 +239,7 @@ class Collection(MutableSequence[M], Generic[M]):
         if self._members_only:
             self._refresh(connection, options)
             return self
-        self._items = list(self._iterate(connection, limit, options))
+        self._items = list(self._iterate(connection, limit, options, own=("limit", "connection")))
         object.__setattr__(self, "_fetched", True)
         if connection is not None:
             # Where these came from, for what works across servers (copy_to).
@@ -282,9 +282,10 @@ class Collection(MutableSequence[M], Generic[M]):
         """
         return self._iterate(connection, None, options)
 
-    def _iterate(self, connection: Connection | None, limit: int | None, options: dict[str, Any]) -> Iterator[M]:
+    def _iterate(self, connection: Connection | None, limit: int | None, options: dict[str, Any],
+                 own: Sequence[str] = ("connection",)) -> Iterator[M]:
         conn, resource = self._resource(connection)
-        return operations.iterate(conn, resource, self._modifiers, limit, options)
+        return operations.iterate(conn, resource, self._modifiers, limit, options, own)
 
     def count(self, value: Any = _NO_VALUE, *, connection: Connection | None = None) -> int:
         """How many objects match the query, asked of the server where it can tell.

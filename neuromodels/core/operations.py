@@ -46,12 +46,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def check_options(accepted: Mapping[str, Any], options: Mapping[str, Any], what: str) -> dict[str, Any]:
-    """The options with their defaults filled in; an unknown one is a ``TypeError``."""
+def check_options(accepted: Mapping[str, Any], options: Mapping[str, Any], what: str,
+                  own: Sequence[str] = ("connection",)) -> dict[str, Any]:
+    """The options with their defaults filled in; an unknown one is a ``TypeError`` that names
+    the close ones among the backend's options and the method's own keywords (``own``: a
+    misspelt ``limit`` arrives here as an option)."""
     for name in options:
         if name not in accepted:
-            allowed = ", ".join(sorted(accepted)) or "none"
-            raise TypeError(f"{what} got an unknown option {name!r}{did_you_mean(name, accepted)}; "
+            allowed = ", ".join([*sorted(accepted), *own]) or "none"
+            raise TypeError(f"{what} got an unknown option {name!r}{did_you_mean(name, [*accepted, *own])}; "
                             f"it accepts: {allowed}")
     return {**accepted, **options}
 
@@ -89,11 +92,12 @@ def fetch_one(conn: "Connection", resource: Resource[M], id: Any, options: Mappi
 
 
 def iterate(conn: "Connection", resource: Resource[M], modifiers: Mapping[str, Any], limit: int | None,
-            options: Mapping[str, Any]) -> Iterator[M]:
-    """Every model matching ``modifiers``, checked before the first request, streamed."""
+            options: Mapping[str, Any], own: Sequence[str] = ("connection",)) -> Iterator[M]:
+    """Every model matching ``modifiers``, checked before the first request, streamed
+    (``own``: the calling method's keywords, named where an option is misspelt)."""
     lister = resource.require(List)
     resource.check_modifiers(conn, modifiers)
-    opts = check_options(resource.list_options, options, f"{resource.model_name} collection fetch")
+    opts = check_options(resource.list_options, options, f"{resource.model_name} collection fetch", own)
     if limit == 0:
         return iter(())
     if "ids" in modifiers:

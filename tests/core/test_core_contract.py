@@ -76,10 +76,13 @@ def test_unknown_fetch_option_is_a_type_error_naming_the_accepted(server):
     with connect(server):
         p = Project(name="opt").save()
         before = server.requests
-        with pytest.raises(TypeError, match=r"unknown option 'nodes'.*accepts: none"):
+        with pytest.raises(TypeError, match=r"unknown option 'nodes'.*accepts: connection"):
             Project.fetch(p.id, nodes=False)
         with pytest.raises(TypeError, match=r"unknown option"):
             ProjectCollection().fetch(node=False)
+        # a misspelt keyword of the method itself arrives as an option: it is named too
+        with pytest.raises(TypeError, match=r"unknown option 'limt' \(did you mean 'limit'\?\); it accepts: limit"):
+            ProjectCollection().fetch(limt=3)
         assert server.requests == before
 
 
