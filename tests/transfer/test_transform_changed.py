@@ -88,3 +88,22 @@ def test_command_line_says_what_to_do(pair, monkeypatch, capsys):
     assert main(["copy", "env:SRC", "env:DST", "neuron", "annotation=PN", "--no-connectors", "--scale", "1000",
                  "--update"]) == 0
     assert "re-copied 3 (transform changed)" in capsys.readouterr().out
+
+
+def test_a_recopy_leaves_no_empty_connector_and_no_unused_transform_label(pair):
+    from neuromodels import AnnotationCollection, Connector
+
+    source, target = pair
+    neurons = seeded(source)
+    with connect(source):
+        Connector(x=10, y=0, z=0, links=[(int(neurons[0].nodes.node_id[1]), "presynaptic_to"),
+                                         (int(neurons[1].nodes.node_id[1]), "postsynaptic_to")]).save()
+    src, dst = connect(source), connect(target)
+    for scale in (1000, 2000, 3000):  # each a changed transform, re-copied in place
+        NeuronCollection(annotation="PN").copy_to(dst, connection=src, transform=scale, update=True)
+    rows = target._app.db.read("SELECT c.id, COUNT(tc.id) FROM connector c "
+                               "LEFT JOIN treenode_connector tc ON tc.connector_id = c.id GROUP BY c.id")
+    assert len(rows) == 1 and rows[0][1] == 2  # the one connector of the last copy, with its two links
+    with connect(target):
+        labels = sorted(a.name for a in AnnotationCollection().fetch() if a.name.startswith("copy transform: "))
+    assert labels == ["copy transform: scale 3000,3000,3000 offset 0,0,0"]

@@ -152,6 +152,33 @@ def _existing_neurons(job: _Job, models: list["Neuron"]) -> dict[str, "Neuron"]:
     return found
 
 
+def _delete_stale(job: _Job, old: list["Neuron"]) -> None:
+    """Delete copies made with another transform, and what they leave behind on the target:
+    connectors that linked only them (CATMAID keeps a connector whose links are gone) and the
+    ``copy transform: ...`` annotations nothing carries any more."""
+    from ...core.errors import NotFound
+    from ...models import AnnotationCollection, Connector, ConnectorCollection, NeuronCollection
+
+    linked = [c.id for c in ConnectorCollection(neuron=[n.id for n in old]).fetch(connection=job.target)]
+    labels = sorted({a for n in old for a in n.annotations or [] if a.startswith(TRANSFORM_PREFIX)})
+    NeuronCollection(old).delete(connection=job.target)
+    orphans: list[int] = []
+    if linked:
+        try:
+            ConnectorCollection(ids=linked).fetch(connection=job.target)
+        except NotFound as gone:  # CATMAID answers 404 for a connector without links
+            orphans = [int(i) for i in gone.missing or []]
+    if orphans:
+        ConnectorCollection([Connector(id=i) for i in orphans]).delete(connection=job.target)
+    for label in labels:
+        try:
+            unused = [a for a in AnnotationCollection(name=label).fetch(connection=job.target) if not a.targets]
+        except NotFound:
+            continue
+        if unused:
+            AnnotationCollection(unused).delete(connection=job.target)
+
+
 def _load_nodes(job: _Job, neurons: list["Neuron"]) -> list[BaseException | None]:
     """Nodes for neurons that lack them, from the source: one bulk step, and one at a time
     only when the bulk step fails (so one missing file does not sink the rest)."""
@@ -213,7 +240,7 @@ def _copy_neurons(models: list["Neuron"], job: _Job, source_annotations: "Callab
             (report.recopied if i in stale else report.created).append(origins[i])
         return [c for c in copies if c is not None]
     if stale:  # made with another transform: update=True asked for them to be made again
-        NeuronCollection([existing[str(origins[i].id)] for i in sorted(stale)]).delete(connection=job.target)
+        _delete_stale(job, [existing[str(origins[i].id)] for i in sorted(stale)])
 
     node_maps: dict[int, dict[int, int]] = {}  # source skeleton -> source node -> target node
     loaded_here = {i for i in todo if models[i].nodes is None}  # ours to drop once copied
