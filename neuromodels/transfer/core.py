@@ -88,7 +88,9 @@ class Transform:
 
 def transform_label(transform: Any) -> str:
     """How a transform is written on copies: ``"none"`` for none (or the identity), the scale and
-    offset of a :class:`Transform`, a function's qualified name (its body is not compared).
+    offset of a :class:`Transform`, a function's qualified name (a named function's body is not
+    compared; a lambda or a nested function adds a digest of its code and captured values, since
+    its name says nothing).
 
     >>> transform_label(None), transform_label(Transform(scale=1000)), transform_label(Transform())
     ('none', 'scale 1000,1000,1000 offset 0,0,0', 'none')
@@ -102,7 +104,35 @@ def transform_label(transform: Any) -> str:
             return "none"
         return f"scale {','.join(f'{v:g}' for v in scale)} offset {','.join(f'{v:g}' for v in offset)}"
     name = getattr(transform, "__qualname__", type(transform).__qualname__)
-    return f"function {getattr(transform, '__module__', '?')}.{name}"
+    label = f"function {getattr(transform, '__module__', '?')}.{name}"
+    if "<lambda>" in name or "<locals>" in name:
+        # A lambda's or a nested function's name says nothing of what it does (two lambdas share
+        # it): its code, constants and captured values do.
+        label += f" {_code_digest(transform)}"
+    return label
+
+
+def _code_digest(function: Any) -> str:
+    """Eight hex digits from a function's code, constants, names, defaults and captured values
+    (a function without code: from its repr)."""
+    import hashlib
+
+    code = getattr(function, "__code__", None)
+    if code is None:
+        text = repr(function).encode()
+    else:
+        cells = [c.cell_contents for c in getattr(function, "__closure__", None) or () if _filled(c)]
+        text = b"|".join([code.co_code, repr(code.co_consts).encode(), repr(code.co_names).encode(),
+                          repr(getattr(function, "__defaults__", None)).encode(), repr(cells).encode()])
+    return hashlib.sha1(text).hexdigest()[:8]
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return False
+    return True
 
 
 def label_of(texts: Any) -> str:
