@@ -28,7 +28,8 @@ import attrs
 from . import operations
 from .capabilities import Create, Delete, Settle, Settlement, Update
 from .state import SaveState
-from .errors import NeuromodelsError, NotFound, NotSent, OutcomeUnknown, PartialSaveError, ServerUnavailable
+from .errors import (NeuromodelsError, NotFound, NotSent, OutcomeUnknown, PartialSaveError, ProtocolError,
+                     ServerUnavailable, WrongServer)
 
 if TYPE_CHECKING:
     from .capabilities import Resource
@@ -39,9 +40,14 @@ log = logging.getLogger("neuromodels")
 
 
 def outcome_unknown(error: BaseException) -> bool:
-    """True when a write was sent but its reply lost, so it may or may not be stored."""
+    """True when a write was sent but its reply lost or unreadable, so it may or may not be
+    stored. A :class:`ProtocolError` is an answer that could not be read — wherever it was
+    raised, in the transport or in a backend reading the reply — so the write may have landed
+    (a server of another kind, :class:`WrongServer`, stored nothing)."""
     if not isinstance(error, NeuromodelsError):
         return False
+    if isinstance(error, ProtocolError) and not isinstance(error, WrongServer):
+        return True
     return error.outcome_unknown or (isinstance(error, ServerUnavailable) and error.sent)
 
 

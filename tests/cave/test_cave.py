@@ -87,6 +87,30 @@ def test_writes_in_batches_keep_ids_and_history(cave, cave_server):
     assert [a.id for a in AnnotationCollection(table="cell_types").fetch()] == [1, 2, 3, 4, 5, 6]
 
 
+def test_an_insert_whose_reply_cannot_be_read_is_settled_not_sent_again(cave, cave_server, monkeypatch):
+    """The engine stored the rows but its reply was not the ids: the rows are unknown, and the
+    next save() finds them instead of inserting them a second time."""
+    from neuromodels import PartialSaveError
+    from neuromodels.backends.cave.resources import CaveAnnotation
+
+    real = CaveAnnotation._write
+
+    def unreadable(self, conn, method, chunk, modifiers):
+        table, _ = real(self, conn, method, chunk, modifiers)  # stored on the server
+        return table, {"not": "the ids"}
+
+    monkeypatch.setattr(CaveAnnotation, "_write", unreadable)
+    one = Annotation(properties={**ROW, "cell_type": "unreadable"}, extra={"table": "cell_types"})
+    with pytest.raises(Exception) as info:
+        one.save()
+    assert getattr(info.value, "outcome_unknown", False) or isinstance(info.value, PartialSaveError)
+    monkeypatch.setattr(CaveAnnotation, "_write", real)
+    one.save()  # settles: found on the server, not inserted again
+    rows = [a for a in AnnotationCollection(table="cell_types").fetch() if a.properties["cell_type"] == "unreadable"]
+    assert len(rows) == 1 and rows[0].id == one.id
+    AnnotationCollection(rows, table="cell_types").delete()
+
+
 def test_bad_rows_are_refused_before_any_request(cave, cave_server):
     before = cave_server.requests
     with pytest.raises(ValueError, match="computed by CAVE"):

@@ -313,7 +313,8 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
         undo = conn.transport.map(lambda i: conn.transport.request("DELETE", f"/api/annotation/{i}.json"), ids)
         for o in undo:
             if o.error is not None and not isinstance(o.error, NotFound):
-                raise ProtocolError(f"an ambiguous batch reply ({message!r}) could not be undone: {o.error}")
+                raise ProtocolError(f"an ambiguous batch reply ({message!r}) could not be undone: {o.error}",
+                                    sent=True, outcome_unknown=True)  # some may be stored: settled, not resent
         return [o.error for o in conn.transport.map(lambda m: self.create(conn, m, {}), chunk)]
 
     @staticmethod
