@@ -68,6 +68,9 @@ class Resource(Generic[M]):
     filters: ClassVar[Mapping[str, Filter]] = {}
     #: Options ``Model.fetch`` accepts, with their defaults.
     fetch_options: ClassVar[Mapping[str, Any]] = {}
+    #: Those of them that name the object instead of its id (NeuroMorpho's ``name``): an
+    #: instance refreshed with one is looked up by it, not by the id it holds.
+    lookup_options: ClassVar[frozenset[str]] = frozenset()
     #: Options ``Collection.fetch`` / ``iterator`` accept, with their defaults.
     list_options: ClassVar[Mapping[str, Any]] = {}
     #: Modifiers that say how to read or write (Clio's ``version``), not which objects match.

@@ -224,8 +224,9 @@ class Model:
         True
         """
         conn, resource = self._resource(connection)
-        if id is None and not options:
-            id = self.id
+        by_lookup = bool(set(options) & resource.lookup_options)
+        if id is None and not by_lookup:
+            id = self.id  # a refresh, with or without options (n.fetch(nodes=False))
             if id is None:
                 raise ValueError(f"{type(self).__name__}.fetch needs an id")
         loaded = operations.fetch_one(conn, resource, id, options)

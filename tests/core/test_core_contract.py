@@ -261,3 +261,20 @@ def test_a_chunk_answer_that_does_not_match_its_items_leaves_them_unknown_and_ke
     errors = fan_out([[1, 2], [3]], [Outcome([1, 2], value="garbled"), Outcome([3], value=[None])])
     assert errors[2] is None
     assert all(getattr(e, "outcome_unknown", False) for e in errors[:2])
+
+
+def test_an_instance_refreshed_with_an_option_keeps_its_id():
+    """``n.fetch(nodes=False)`` refreshes n (by its id); an option that names the object
+    instead (NeuroMorpho's ``name=``, declared in ``lookup_options``) is looked up by it."""
+    from neuromodels import NeuronCollection
+    from neuromodels.testing import connect, serve
+
+    with serve("neuromorpho") as server, connect(server, progress=False):
+        n = NeuronCollection().fetch(2, nodes=False)[1]
+        assert n.fetch(nodes=False) is n and n.nodes is None
+        assert len(n.fetch().nodes) > 0
+        assert Neuron.fetch(name=n.name, nodes=False).id == n.id
+        before = server.requests
+        with pytest.raises(ValueError, match="needs an id"):
+            Neuron.fetch(nodes=False)
+        assert server.requests == before

@@ -66,6 +66,7 @@ class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNode
                      "*": "NeuroMorpho.org serves reconstructions and their metadata only (no synapses, reviews, "
                           "tags or attached files)"}
     fetch_options = {"nodes": True, "name": None}
+    lookup_options = frozenset({"name"})
     list_options = {"nodes": False}
     fixed_filters = {
         "ids": Filter("ids", (int, np.integer), "neuron ids, results in the order given", many=True),
