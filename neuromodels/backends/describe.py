@@ -12,13 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..connection import load_backend
-from ..core.capabilities import BASIC_OPERATIONS, CAPABILITIES, List, Resource  # noqa: F401
+from ..core.capabilities import BASIC_OPERATIONS, List, Resource
+
+def _capabilities() -> tuple[type[Resource[Any]], ...]:
+    """Every capability mixin, read when asked: backends register theirs on import
+    (:func:`~neuromodels.core.capabilities.capability` rebinds the module's tuple)."""
+    from ..core import capabilities as registry
+
+    return registry.CAPABILITIES
+
 
 def _extra() -> list[type[Resource[Any]]]:
-    """Capabilities beyond the basic operations (read when asked: backends register theirs on import)."""
-    from ..core import capabilities as resource
-
-    return [c for c in resource.CAPABILITIES if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
+    """Capabilities beyond the basic operations."""
+    return [c for c in _capabilities() if c.operation not in BASIC_OPERATIONS and c.operation != "settle"]
 
 
 def _answer(resource: Resource[Any], operation: str, present: set[str]) -> str:
@@ -26,6 +32,14 @@ def _answer(resource: Resource[Any], operation: str, present: set[str]) -> str:
         return "yes"
     reason = resource.not_supported.get(operation) or f"this server has no way to {operation} it"
     return f"NotSupported: {reason}"
+
+
+def endpoint_table(resource: Resource[Any], present: set[str]) -> dict[str, str]:
+    """The requests behind each operation: the declared routes (``requests``) of the operations
+    the resource has, then the prose of ``endpoints``."""
+    table = {op: str(route) for op, route in resource.requests.items() if op in present or op not in BASIC_OPERATIONS}
+    table.update(resource.endpoints)
+    return table
 
 
 def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
@@ -36,7 +50,7 @@ def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for model in backend.resources:
         resource = backend.resource(model)
-        present = {c.operation for c in CAPABILITIES if isinstance(resource, c)}
+        present = {c.operation for c in _capabilities() if isinstance(resource, c)}
         if isinstance(resource, List):
             present.add("count")
         row: dict[str, Any] = {op: _answer(resource, op, present) for op in BASIC_OPERATIONS}
@@ -48,7 +62,7 @@ def capabilities(backend_name: str) -> dict[str, dict[str, Any]]:
         row["creates"] = sorted(resource.creatable if resource.creatable is not None else
                                 (resource.writable if resource.writable is not None else fields))
         row["changes"] = sorted(resource.writable if resource.writable is not None else fields)
-        row["endpoints"] = resource.endpoint_table()
+        row["endpoints"] = endpoint_table(resource, present)
         row["options"] = {"fetch": dict(resource.fetch_options), "collection fetch": dict(resource.list_options)}
         table[model.__name__] = row
     return table

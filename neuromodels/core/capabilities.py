@@ -130,14 +130,6 @@ class Resource(Generic[M]):
         filled = {"project": conn.project, **(values or {})}
         return conn.transport.request(route.method, route.path_for(**filled), **request)
 
-    def endpoint_table(self) -> dict[str, str]:
-        """The requests behind each operation, for the docs: the declared routes of the
-        operations this resource has, then the prose of ``endpoints``."""
-        present = {c.operation for c in CAPABILITIES if isinstance(self, c)} | ({"count"} if isinstance(self, List) else set())
-        table = {op: str(route) for op, route in self.requests.items() if op in present or op not in BASIC_OPERATIONS}
-        table.update(self.endpoints)
-        return table
-
     # -- declarations read by the core -------------------------------------------------------
     def allowed_filters(self, conn: "Connection") -> Mapping[str, Filter]:
         """The filters a collection may use (servers that list their own fields override this)."""
