@@ -1,7 +1,7 @@
 """A toy server and backend for the core tests: real HTTP on loopback, no patching.
 
-The server keeps "items" {id, name, tags} in SQLite and pages with offset/max (page of 10).
-The backend maps them onto the shared Project model (name, description=tags joined).
+The server keeps "items" {id, name, description} in SQLite and pages with offset/max (page of
+10). The backend maps them onto the shared Project model (name, description).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What settling lost creates rests on, for every backend: who claimed which server object, and
 looking items up one by one so that one failed lookup leaves only its own item unknown.
 
-The rule (docs/design.rst, "Batch writes and interruptions"): an item whose create reply was
+The rule (docs/design.rst, "Writes: one contract for a model and a batch"): an item whose create reply was
 lost is adopted only onto an object the library can show it made, and it is sent again only on
 proof that the server does not have it. Two things make that proof hold under faults:
 

@@ -6,7 +6,8 @@ authentication. This module holds what those declarations are made of: :class:`F
 id and name checks, and the :class:`Backend` class.
 
 Backends hold no state: what is read once per connection (CATMAID's relation ids, the fields a
-server lists) lives in a typed :class:`~neuromodels.core.capabilities.ConnectionState`.
+server lists) lives in a typed :class:`ConnectionState` (defined here, re-exported by
+:mod:`neuromodels.core.capabilities` for the backends' declarations).
 """
 
 from __future__ import annotations

@@ -240,8 +240,8 @@ class Model:
 
         A batch of one: the same contract as ``Collection.save()`` (:mod:`neuromodels.core.writes`).
         When the reply is lost the model is left :attr:`SaveState.UNKNOWN` and the error has
-        ``outcome_unknown`` set; calling ``save()`` again looks on the server before resending,
-        so it is never stored twice.
+        ``outcome_unknown`` set; calling ``save()`` again looks on the server before resending a
+        create, so it is never stored twice (a lost update is sent again: it sets the same values).
 
         >>> new = Neuron.from_swc("1 1 0 0 0 1 -1\\n2 3 10 0 0 1 1\\n", name="doctest").save()
         >>> new.id is not None
@@ -256,9 +256,9 @@ class Model:
         """Set ``changes`` (if any) and send what differs from the loaded state.
 
         Nothing changed: no request is sent. A change refused before sending (a field this
-        server cannot store, a value of the wrong kind) leaves the model as it was. On a model
-        whose earlier update reply was lost, ``update()`` sends the changes again (``save()``
-        looks on the server first).
+        server cannot store, a value of the wrong kind, a deleted model) leaves the model as it
+        was. On a model whose earlier update reply was lost, ``update()`` sends the changes again,
+        as ``save()`` does (where the resource declares ``settles_updates``, both look first).
 
         >>> n = NeuronCollection(name="PN VA6 right").fetch()[0]
         >>> n.update(name="PN VA6 right (checked)").name
@@ -280,24 +280,20 @@ class Model:
         self.check_origin(conn, connection is not None)
         before = {name: getattr(self, name) for name in changes}
         state_before = self._state
-        if self._state is SaveState.UNKNOWN:
-            # An update whose reply was lost, sent again on request (``save()`` would look
-            # first): it sets the same values again, it creates nothing.
-            self._state = SaveState.STORED
         try:
             for name, value in changes.items():
                 setattr(self, name, value)
             if self.changes():
-                # Refused before anything is sent: the model stays as it was.
-                resource.require(Update)
-                operations.check_writable(resource, self, list(self.changes()), "update")
-                resource.validate(self, "update")
+                resource.require(Update)  # (an update, not a create: save_batch checks the rest)
+            # The batch of one refuses before sending what cannot be sent; it raises nothing
+            # after a request (what happened to it is in the report).
+            report = writes.save_batch(conn, resource, [self], {}, explicit=connection is not None)
         except Exception:
-            for name, value in before.items():
+            for name, value in before.items():  # refused before anything was sent: as it was
                 object.__setattr__(self, name, value)
             self._state = state_before
             raise
-        writes.save_batch(conn, resource, [self], {}, explicit=connection is not None).raise_for_one()
+        report.raise_for_one()
         return self
 
     @hybridmethod

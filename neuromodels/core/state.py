@@ -15,7 +15,9 @@ class SaveState(enum.Enum):
     NEW = "new"
     #: As loaded from or last saved to the server (it may have local changes since).
     STORED = "stored"
-    #: A create was sent but its reply was lost: the next ``save()`` looks it up before resending.
+    #: A create or an update was sent but its reply was lost or unreadable: the next ``save()``
+    #: looks a create up before resending it, and sends an update again (a resource whose
+    #: updates could add something twice, ``settles_updates``, looks first).
     UNKNOWN = "unknown"
     #: A delete was sent but its reply was lost: the next ``delete()`` finishes it.
     DELETING = "deleting"

@@ -162,16 +162,14 @@ def save_batch(conn: "Connection", resource: "Resource[Any]", models: Sequence["
         raise ValueError(f"{type(gone[0]).__name__} {gone[0].id!r} was deleted (or its delete is being finished): "
                          "its changes cannot be saved; save a new one instead")
     settles_updates = isinstance(resource, Settle) and resource.settles_updates
-    for m in models:
-        if m.state is SaveState.UNKNOWN and m.id is not None and not settles_updates:
-            # An update (or what follows a create) whose reply was lost: its changes are still
-            # there (nothing was marked saved), and an update sets the same values again, so it
-            # is sent again. Only a resource that can tell whether they arrived looks first.
-            m.set_state(SaveState.STORED)
-    unknown = [m for m in models if m.state is SaveState.UNKNOWN]
+    # An update (or what follows a create) whose reply was lost: its changes are still there
+    # (nothing was marked saved), and an update sets the same values again, so it is sent again.
+    # Only a resource that can tell whether they arrived looks first.
+    resend = {id(m) for m in models if m.state is SaveState.UNKNOWN and m.id is not None and not settles_updates}
+    unknown = [m for m in models if m.state is SaveState.UNKNOWN and id(m) not in resend]
     new = [m for m in models if m.id is None and m.state is not SaveState.UNKNOWN]
-    changed = [m for m in models
-               if m.id is not None and m.state in (SaveState.NEW, SaveState.STORED) and m.changes()]
+    changed = [m for m in models if m.id is not None and m.changes()
+               and (m.state in (SaveState.NEW, SaveState.STORED) or id(m) in resend)]
     # What the backend cannot do, and bad input, are refused before anything is sent.
     if new:
         resource.require(Create)
@@ -185,6 +183,9 @@ def save_batch(conn: "Connection", resource: "Resource[Any]", models: Sequence["
     for m in changed:
         operations.check_writable(resource, m, list(m.changes()), "update")
         resource.validate(m, "update")
+    for m in models:  # (only now: a refusal above leaves every model as it was)
+        if id(m) in resend:
+            m.set_state(SaveState.STORED)
     report = WriteReport("save")
     if unknown:
         try:

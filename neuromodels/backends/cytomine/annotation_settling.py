@@ -91,5 +91,12 @@ class AnnotationSettling(Settle[Annotation]):
                     k: cv.property_value(v) for k, v in model.properties.items() if v is not None}))
         if same:
             return Settlement.stored(model.id)
-        return Settlement.unknown(f"an update of annotation {model.id} may not have arrived; fetch() it and "
-                                  "update again")
+        # Geometry and terms are set, not added: sending them again is safe. Properties are
+        # written one by one: sent again only when none of the update's property writes landed
+        # (the server still holds the properties as last loaded).
+        loaded = model.original("properties")
+        if model.properties is None or server.properties == {
+                k: cv.property_value(v) for k, v in (loaded or {}).items() if v is not None}:
+            return Settlement.absent()
+        return Settlement.unknown(f"an update of annotation {model.id} arrived in part (its properties differ "
+                                  "from both the old and the new values); fetch() it and update again")

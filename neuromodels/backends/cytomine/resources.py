@@ -39,7 +39,7 @@ __all__ = ["CytomineAnnotation", "CytomineImageInstance", "CytomineOntology", "C
            "CytomineTerm", "current_user", "paged"]
 
 
-# -- Project -----------------------------------------------------------------------------------------
+# -- Annotation ----------------------------------------------------------------------------------------
 class CytomineAnnotation(_Annotation, CytomineReview):
     __doc__ = _Annotation.__doc__
     endpoints = {**_Annotation.endpoints,
@@ -47,6 +47,7 @@ class CytomineAnnotation(_Annotation, CytomineReview):
                  "dump crops of": "GET /api/userannotation/{id}/{crop|mask|alphamask}.{png|jpg|tif}"}
 
 
+# -- Project -----------------------------------------------------------------------------------------
 class CytomineProject(CommandCRUD[Project], DomainExtras[Project], Members[Project], CytomineMembership):
     #: The requests behind each operation (shown in the docs' capability tables).
     endpoints = {"change the members of": "POST/DELETE /api/project/{id}/user/{user}(/admin).json"}
