@@ -25,9 +25,11 @@ A page that repeats rows (a server ignoring the paging parameters) is refused by
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Mapping, Sequence, TypeVar
 
 import attrs
+
+from .errors import ProtocolError
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -162,8 +164,22 @@ def read_pages(conn: "Connection", paging: Paging, read_page: Callable[[Window],
         if isinstance(paging, PageNumberPaging):
             size = first_window.size
         window = Window(window.index + 1, seen, size)
-        page = read_page(window)
+        before, page = page, read_page(window)
         if not page.rows:
             return
+        if _same_rows(before.rows, page.rows):
+            # A server that ignores the paging parameters answers the first page again and
+            # again: without a total this loop would never end.
+            raise ProtocolError(f"the server sent the same page twice while {desc} (does it ignore the "
+                                "paging parameters?)")
         yield page.rows
         seen += len(page.rows)
+
+
+def _same_rows(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    """Two pages of the same objects (by id; rows without ids are never taken for a repeat)."""
+    def ids(rows: Sequence[Any]) -> list[Any]:
+        return [row.get("id") if isinstance(row, Mapping) else getattr(row, "id", None) for row in rows]
+
+    first = ids(a)
+    return len(a) == len(b) and None not in first and first == ids(b)

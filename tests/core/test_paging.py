@@ -65,3 +65,19 @@ def test_a_server_that_serves_fewer_rows_than_asked_loses_none():
 
     got = [r for page in read_pages(fake_conn(calls), paging, capped, None) for r in page]
     assert got == ROWS
+
+
+def test_a_server_that_ignores_the_paging_parameters_is_a_protocol_error_not_an_endless_loop():
+    from neuromodels.core.errors import ProtocolError
+
+    rows = [types.SimpleNamespace(id=i) for i in range(5)]
+    calls: list = []
+
+    def same_page(window: Window) -> Page:
+        calls.append(window)
+        return Page(rows)  # the first page, whatever was asked, and no total
+
+    with pytest.raises(ProtocolError, match="same page twice"):
+        for _ in read_pages(fake_conn(calls), OffsetPaging(size=5), same_page, None):
+            pass
+    assert len(calls) == 2
