@@ -89,8 +89,8 @@ class Transform:
 def transform_label(transform: Any) -> str:
     """How a transform is written on copies: ``"none"`` for none (or the identity), the scale and
     offset of a :class:`Transform`, a function's qualified name (a named function's body is not
-    compared; a lambda or a nested function adds a digest of its code and captured values, since
-    its name says nothing).
+    compared; a lambda or a nested function adds a digest of its source and constants, since its
+    name says nothing; values it captures are not compared).
 
     >>> transform_label(None), transform_label(Transform(scale=1000)), transform_label(Transform())
     ('none', 'scale 1000,1000,1000 offset 0,0,0', 'none')
@@ -107,32 +107,35 @@ def transform_label(transform: Any) -> str:
     label = f"function {getattr(transform, '__module__', '?')}.{name}"
     if "<lambda>" in name or "<locals>" in name:
         # A lambda's or a nested function's name says nothing of what it does (two lambdas share
-        # it): its code, constants and captured values do.
+        # it): its source and constants do.
         label += f" {_code_digest(transform)}"
     return label
 
 
 def _code_digest(function: Any) -> str:
-    """Eight hex digits from a function's code, constants, names, defaults and captured values
-    (a function without code: from its repr)."""
+    """Eight hex digits from what a function says: its source where Python has it, its
+    constants and the names it uses — never from values it captures or that change as it runs,
+    nor from bytecode (which changes with the Python version), so the same function written the
+    same way gives the same digest on every run."""
     import hashlib
+    import inspect
+    import types
+
+    def constants(code: types.CodeType) -> list[str]:
+        found: list[str] = []
+        for value in code.co_consts:
+            found += constants(value) if isinstance(value, types.CodeType) else [repr(value)]
+        return found
 
     code = getattr(function, "__code__", None)
     if code is None:
-        text = repr(function).encode()
-    else:
-        cells = [c.cell_contents for c in getattr(function, "__closure__", None) or () if _filled(c)]
-        text = b"|".join([code.co_code, repr(code.co_consts).encode(), repr(code.co_names).encode(),
-                          repr(getattr(function, "__defaults__", None)).encode(), repr(cells).encode()])
-    return hashlib.sha1(text).hexdigest()[:8]
-
-
-def _filled(cell: Any) -> bool:
+        return hashlib.sha1(type(function).__qualname__.encode()).hexdigest()[:8]
     try:
-        cell.cell_contents
-    except ValueError:  # a cell not filled yet
-        return False
-    return True
+        source = inspect.getsource(function)
+    except (OSError, TypeError):  # defined where no source file is kept (an interactive prompt)
+        source = ""
+    text = "|".join([source, *constants(code), *code.co_names])
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def label_of(texts: Any) -> str:
@@ -252,10 +255,11 @@ class _Job:
     dry_run: bool
     options: dict[str, Any]
     update: bool = False
+    #: How the transform is written on the copies: worked out once per copy.
+    transform_label: str = attrs.field(init=False)
 
-    @property
-    def transform_label(self) -> str:
-        return transform_label(self.transform)
+    def __attrs_post_init__(self) -> None:
+        self.transform_label = transform_label(self.transform)
 
     def stale(self, kind: str, found: "Mapping[int, tuple[Origin, str]]") -> set[int]:
         """Positions of copies found (position -> origin, transform label) made with another

@@ -37,3 +37,20 @@ def test_transforms():
         as_transform({"rotate": 90})
     with pytest.raises(TypeError):
         as_transform("big")
+
+
+def test_a_lambda_is_told_apart_by_what_it_does_and_a_closure_not_by_its_state():
+    from neuromodels.transfer.core import transform_label
+
+    double, triple = (lambda xyz: xyz * 2), (lambda xyz: xyz * 3)
+    assert transform_label(double) != transform_label(triple)  # both are "<lambda>" by name
+    calls = []
+
+    def counting(xyz):
+        calls.append(1)
+        return xyz * 1000
+
+    first = transform_label(counting)
+    counting(np.zeros((1, 3)))
+    assert transform_label(counting) == first  # what it captured changed; what it does did not
+    assert transform_label(Transform(scale=2)) == "scale 2,2,2 offset 0,0,0"  # values keep their plain label
