@@ -124,7 +124,8 @@ class ToyItems(Fetch[Project], List[Project], Count[Project], Create[Project], U
         return Page([item(r) for r in body["items"]], total_items=body["total"])
 
     def count(self, conn: Any, modifiers: Mapping[str, Any]) -> int:
-        return self.send(conn, "list", params={"max": 0})["total"]
+        params = {"max": 0, **({"name": modifiers["name"]} if "name" in modifiers else {})}
+        return self.send(conn, "list", params=params)["total"]
 
     def validate(self, model: Project, operation: str) -> None:
         if not isinstance(model.name, str) or not model.name:

@@ -162,6 +162,16 @@ def test_a_query_that_never_ran_is_not_read_as_empty(server):
         assert [p.name for p in fetched] == ["nf"] and len(ProjectCollection()) == 0  # no query: a list
 
 
+def test_count_answers_for_every_filter_ids_included(server):
+    """``ids=`` is answered by the core (the server has no such filter): so is its count."""
+    with connect(server):
+        made = ProjectCollection([Project(name=f"count {i}") for i in range(3)]).save()
+        ids = [p.id for p in made]
+        assert ProjectCollection(ids=ids[:2]).count() == 2 == len(ProjectCollection(ids=ids[:2]).fetch())
+        assert ProjectCollection(ids=ids, name="count 1").count() == 1
+        assert ProjectCollection(name="count 2").count() == 1
+
+
 def test_modifiers_as_keywords_or_attributes_and_unknown_refused(server):
     with connect(server):
         ProjectCollection([Project(name="a"), Project(name="b")]).save()
