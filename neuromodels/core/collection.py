@@ -89,11 +89,11 @@ class Collection(MutableSequence[M], Generic[M]):
         self._check_modifier_name(name)
         self._modifiers[name] = value
 
-    def _check_modifier_name(self, name: str) -> None:
-        """An attribute that is not a filter of the current connection's backend is refused;
-        with no connection current the query checks it before its first request."""
+    def _check_modifier_name(self, name: str, connection: Connection | None = None) -> None:
+        """An attribute that is not a filter of the backend of ``connection`` (else the current
+        connection's) is refused; with no connection the query checks it before its first request."""
         try:
-            conn = Connection.current(None)
+            conn = Connection.current(connection)
         except NeuromodelsError:
             return
         conn.backend.resource(self.model).check_filter_name(conn, name)
@@ -271,7 +271,7 @@ class Collection(MutableSequence[M], Generic[M]):
         >>> stacks[0].name, stacks.modifiers == {"project": conn.project}
         ('Synthetic EM stack', True)
         """
-        self._check_modifier_name(key)
+        self._check_modifier_name(key, connection)
         self._modifiers[key] = value
         return self.fetch(connection=connection, **options)
 
