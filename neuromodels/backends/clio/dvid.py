@@ -1,17 +1,18 @@
 """What Clio users ask of the DVID server behind a dataset (its ``dvid`` url): which bodies
 exist, and the schema annotations are checked against. DVID takes no token, so the Clio token
-is never sent there; the connection's ``verify`` and ``timeout`` apply.
+is never sent there; the connection's deadline, retries, ``verify`` and body cap apply.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
-import requests
 
 from ...connection import Connection
-from ...core.errors import NotSupported, ProtocolError, ServerUnavailable, error_for_status
+from ...core.errors import NotSupported, ProtocolError
+from ...transport import parse_json
 from ...models import Annotation, Project
 from ...core.backend import check_id
 from .services import clio_connection, dataset_of, head_uuid
@@ -31,20 +32,16 @@ def dvid_url(conn: Connection, dataset: str | None = None) -> str:
 
 
 def dvid_get(conn: Connection, url: str, body: Any = None) -> Any:
-    """One GET to DVID (a JSON ``body`` where DVID reads one), its JSON answer or a typed error."""
-    path = url.split("/api/", 1)[-1]
+    """One GET to DVID (a JSON ``body`` where DVID reads one), its JSON answer or a typed error:
+    through a transport derived from the connection's (its deadline, retries, body cap and
+    Ctrl-C handling), without its credentials."""
+    parts = urlsplit(url)
+    dvid = conn.transport.derive(urlunsplit(parts._replace(path="", query="", fragment="")))
     try:
-        response = requests.get(url, json=body, timeout=conn.timeout, verify=conn.verify)
-    except requests.RequestException as e:
-        raise ServerUnavailable(f"the DVID server did not answer: {type(e).__name__}", method="GET", path=path) from None
-    if response.status_code >= 400:
-        text = response.text.strip()[:300]
-        raise error_for_status(response.status_code)(f"DVID refused: {text}", status=response.status_code,
-                                                     method="GET", path=path, server_message=text)
-    try:
-        return response.json()
-    except ValueError:
-        raise ProtocolError("DVID sent a body that is not JSON", method="GET", path=path) from None
+        return dvid.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), json=body,
+                            parse=parse_json)
+    finally:
+        dvid.close()
 
 
 def ids_exist(ids: Iterable[Any], *, dataset: str | None = None, connection: Connection | None = None) -> np.ndarray:
