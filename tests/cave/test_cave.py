@@ -220,3 +220,10 @@ def test_the_connection_can_pin_a_version_or_a_moment(cave_server):
     with pytest.raises(ValueError, match="not both"):
         with connect_to(cave_server, version=1, timestamp="2026-01-05T00:00:00"):
             AnnotationCollection(table="cell_types").fetch()
+
+
+def test_a_misspelt_table_is_named_with_the_tables_there_are(cave, cave_server):
+    queries = cave_server.sent("POST", "/query$")
+    with pytest.raises(NotFound, match=r"no annotation table 'cell_tpyes'.*did you mean 'cell_types'.*its tables: "):
+        AnnotationCollection(table="cell_tpyes").fetch()
+    assert cave_server.sent("POST", "/query$") == queries  # refused before the query is sent

@@ -105,10 +105,11 @@ class TableRows(Resource[M]):
         rest = {k: v for k, v in modifiers.items() if k not in self.filters}
         if "version" in modifiers and "timestamp" in modifiers:
             raise ValueError("give version= or timestamp=, not both")
+        table = self.table_of(conn, modifiers)
+        columns = sv.table_columns(conn, table)  # (read once per table: a misspelt table is named here)
         if not rest and "columns" not in modifiers:
             return
-        table = self.table_of(conn, modifiers)
-        allowed = sv.column_filters(sv.table_columns(conn, table))
+        allowed = sv.column_filters(columns)
         for name, value in rest.items():
             spec = allowed.get(name)
             if spec is None:

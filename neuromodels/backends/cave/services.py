@@ -17,6 +17,7 @@ import attrs
 
 from ...connection import Connection
 from ...transport import Transport, parse_json
+from ...core.errors import NeuromodelsError, NotFound
 from ...core.backend import Filter, check_id, segment
 from ...core.capabilities import ConnectionState
 from ...core.paging import OffsetPaging, Page, Window, read_pages
@@ -87,7 +88,10 @@ def table_columns(conn: Connection, table: str) -> cv.Columns:
     state = CaveState.of(conn)
     if table not in state.columns:
         volume = segment(datastack(conn).aligned_volume)
-        meta: Any = services(conn).request("GET", f"/annotation/api/v2/aligned_volume/{volume}/table/{segment(table)}")
+        try:
+            meta: Any = services(conn).request("GET", f"/annotation/api/v2/aligned_volume/{volume}/table/{segment(table)}")
+        except NotFound as missing:
+            raise _no_table(conn, volume, table, missing) from None
         schema_type = meta.get("schema_type") or meta.get("schema") if isinstance(meta, dict) else None
         if not isinstance(schema_type, str):
             from ...core.errors import ProtocolError
@@ -97,6 +101,22 @@ def table_columns(conn: Connection, table: str) -> cv.Columns:
             "GET", f"/schema/api/v2/type/{segment(schema_type)}",
             parse=lambda r: cv.converter.structure(parse_json(r), cv.Columns))
     return state.columns[table]
+
+
+def _no_table(conn: Connection, volume: str, table: str, missing: NotFound) -> NotFound:
+    """``NotFound`` for a table the engine does not have, naming the close ones it has."""
+    from ...core.capabilities import did_you_mean
+
+    try:
+        names: Any = services(conn).request("GET", f"/annotation/api/v2/aligned_volume/{volume}/table")
+    except NeuromodelsError:
+        return missing
+    if not isinstance(names, list):
+        return missing
+    tables = sorted(str(n) for n in names)
+    return NotFound(f"no annotation table {table!r} in {volume}{did_you_mean(table, tables)}; "
+                    f"its tables: {', '.join(tables) or 'none'}", status=missing.status, method=missing.method,
+                    path=missing.path, server_message=missing.server_message)
 
 
 def column_filters(columns: cv.Columns) -> dict[str, Filter]:
