@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="ls reads the server from NEUROMODELS_URL, NEUROMODELS_BACKEND, NEUROMODELS_PROJECT, "
                "NEUROMODELS_TOKEN ... (see `neuromodels serve`) or from a named profile (--profile).",
     )
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("neuromodels-client")
+    except PackageNotFoundError:  # a source tree run without installing it
+        installed = "(not installed)"
+    parser.add_argument("--version", action="version", version=f"neuromodels {installed}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="the everyday jobs end to end on the bundled local servers (no network)",

@@ -153,7 +153,10 @@ def _ls(args: argparse.Namespace) -> int:
         wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
-            print(f"neuromodels ls: no column {', '.join(map(repr, missing))}; the columns are "
+            from .core.capabilities import did_you_mean
+
+            print(f"neuromodels ls: no column {', '.join(map(repr, missing))}"
+                  f"{did_you_mean(missing[0], [str(c) for c in frame.columns])}; the columns are "
                   f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
             return 2
         frame = frame[wanted]

@@ -173,6 +173,8 @@ def test_ls_filters_limit_and_columns(env_of, capsys):
         assert len(capsys.readouterr().out.splitlines()) == 3
         assert main(["ls", "annotation", "-c", "nosuch"]) == 2
         assert "nosuch" in capsys.readouterr().err
+        assert main(["ls", "annotation", "-c", "id,hemilinage"]) == 2
+        assert "did you mean 'hemilineage'" in capsys.readouterr().err
         assert main(["ls", "annotation", "nofilter=1"]) == 2
         assert "nofilter" in capsys.readouterr().err
 
@@ -299,3 +301,9 @@ def test_describe_prints_what_a_backend_can_do_from_its_declarations(capsys):
     assert "did you mean 'Neuron'" in capsys.readouterr().err
     assert main(["describe", "nosuch"]) == 2
     assert "unknown backend 'nosuch'" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.startswith("neuromodels ")
