@@ -122,6 +122,8 @@ def segment(value: Any) -> str:
 
 def check_id(value: Any, id_type: type, what: str = "id") -> Any:
     """Check an id against the backend's id type before any request is sent."""
+    if value is None:
+        raise TypeError(f"{what} is not set (None)")
     if id_type is int:
         if isinstance(value, bool) or not isinstance(value, int):
             # numpy integers are ints for our purpose; strings are not, even "16": one rule for
