@@ -11,7 +11,7 @@ from ...models import Annotation
 from ...core.capabilities import Settle, Settlement
 from . import converter as cv
 
-from .domains import CLOCK_SLACK, CytomineState, _SENT, _claimed, current_user, every
+from .domains import CLAIMS, CLOCK_SLACK, CytomineState, _SENT, current_user, every
 
 
 class AnnotationSettling(Settle[Annotation]):
@@ -30,7 +30,6 @@ class AnnotationSettling(Settle[Annotation]):
         settles it; none means not stored (sent again); several, or no way to tell who this
         connection is or when it sent, leave it unknown."""
         state = CytomineState.of(conn)
-        claimed = _claimed(conn)
         try:
             me = current_user(conn)
         except Exception as e:  # noqa: BLE001 - without knowing who we are, nothing is adopted
@@ -49,20 +48,23 @@ class AnnotationSettling(Settle[Annotation]):
                 result.append(Settlement.unknown("when its create was sent is not known (another session?)"))
                 continue
             since = sent + state.clock_offset - CLOCK_SLACK  # in the server's clock
+            others = CLAIMS.others(conn, "annotation", model)
             hits = []
             for a in by_image[model.image]:
                 created = cv.timestamp(a.extra.get("created"))
-                holder = claimed.get(a.id)
-                if ((holder is not None and holder is not model) or a.extra.get("user") != me.id
+                if (a.id in others or a.extra.get("user") != me.id
                         or a.geometry is None or created is None or created.timestamp() < since):
                     continue
                 if a.geometry.equals(model.geometry):
                     hits.append(a)
-            if len(hits) == 1:
-                claimed[hits[0].id] = model
-                result.append(self._adopt(conn, model, hits[0].id))
+            # (taken in one step: two lookups running at once never adopt the same annotation)
+            adopted = CLAIMS.adopt(conn, "annotation", model, [a.id for a in hits]) if len(hits) == 1 else None
+            if adopted is not None:
+                result.append(self._adopt(conn, model, adopted))
             elif not hits:
                 result.append(Settlement.absent())
+            elif len(hits) == 1:
+                result.append(Settlement.unknown(f"annotation {hits[0].id} was taken by another model meanwhile"))
             else:
                 result.append(Settlement.unknown(
                     f"{len(hits)} annotations of image {model.image} made by this user since it was sent have its geometry"))

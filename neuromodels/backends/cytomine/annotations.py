@@ -27,7 +27,7 @@ from .annotation_settling import AnnotationSettling
 from .annotation_tables import AnnotationRows
 
 from .domains import (
-    BATCH, BOOL, CommandDelete, CommandFetch, CommandList, CytomineState, DomainExtras, INT, _LOCK, _SENT, _claimed, every,
+    BATCH, BOOL, CommandDelete, CommandFetch, CommandList, CytomineState, DomainExtras, INT, _LOCK, _SENT, CLAIMS, every,
 )
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
     @staticmethod
     def _created(conn: Connection, model: Annotation, new_id: int) -> None:
         model.id = new_id
-        _claimed(conn)[new_id] = model
+        CLAIMS.take(conn, "annotation", new_id, model)
 
     def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
         naming.resolve_models(conn, [model])

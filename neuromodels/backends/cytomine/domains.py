@@ -60,16 +60,9 @@ class CytomineState(ConnectionState):
 #: by an annotation made after that. Kept by model, not by connection, so that a new connection
 #: (after a restart of the server, say) can still settle it.
 _SENT: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
-#: Per server, annotation id -> the live model holding it: ids a lost create never adopts.
-_CLAIMED: "dict[str, weakref.WeakValueDictionary[int, Any]]" = {}
 _LOCK = threading.Lock()
-#: Objects of other domains (terms ...) that creates or lookups of this process hold.
+#: Server objects (annotations, terms ...) that creates or lookups of this process hold, by kind.
 CLAIMS = Claims()
-
-
-def _claimed(conn: Connection) -> "weakref.WeakValueDictionary[int, Any]":
-    with _LOCK:
-        return _CLAIMED.setdefault(conn.transport.base_url, weakref.WeakValueDictionary())
 
 
 def _param(value: Any) -> Any:
