@@ -25,26 +25,37 @@ class SaveState(enum.Enum):
     DELETED = "deleted"
 
 
+class Found(enum.Enum):
+    """What a lookup of a write whose reply was lost found."""
+
+    #: It is on the server (with the id the settlement carries).
+    STORED = "stored"
+    #: Certainly not on the server: it is sent again.
+    ABSENT = "absent"
+    #: The lookup cannot tell: not resent (the reason says why).
+    UNKNOWN = "unknown"
+
+
 @attrs.frozen
 class Settlement:
-    """What looking on the server found about a create whose reply was lost.
+    """What looking on the server found about a write whose reply was lost.
 
     ``Settlement.stored(id)``: it is there, with this id; ``Settlement.absent()``: certainly not
     stored (it is sent again); ``Settlement.unknown(why)``: the lookup cannot tell (not resent).
     """
 
-    status: str
+    status: Found
     id: Any = None
     reason: str = ""
 
     @classmethod
     def stored(cls, id: Any) -> "Settlement":
-        return cls("stored", id)
+        return cls(Found.STORED, id)
 
     @classmethod
     def absent(cls) -> "Settlement":
-        return cls("absent")
+        return cls(Found.ABSENT)
 
     @classmethod
     def unknown(cls, reason: str) -> "Settlement":
-        return cls("unknown", reason=reason)
+        return cls(Found.UNKNOWN, reason=reason)

@@ -27,7 +27,7 @@ import attrs
 
 from . import operations
 from .capabilities import Create, Delete, Settle, Settlement, Update
-from .state import SaveState
+from .state import Found, SaveState
 from .errors import (NeuromodelsError, NotFound, NotSent, OutcomeUnknown, PartialSaveError, ProtocolError,
                      ServerUnavailable, WrongServer)
 
@@ -193,12 +193,12 @@ def save_batch(conn: "Connection", resource: "Resource[Any]", models: Sequence["
         except KeyboardInterrupt:
             raise interrupted(report) from None  # nothing was sent: the unknown ones stay unknown
         for model, found in zip(unknown, found_all):
-            if found.status == "stored":
+            if found.status is Found.STORED:
                 model.id = found.id
                 model.mark_clean()
                 model.bind(conn)
                 report.done.append(model)
-            elif found.status == "absent":
+            elif found.status is Found.ABSENT:
                 model.set_state(SaveState.NEW)
                 # Certainly not stored: sent again (a create, or an update that did not arrive).
                 (new if model.id is None else changed).append(model)
