@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic,
 import attrs
 
 from .backend import check_id
-from .capabilities import Delete, Resource, Update, did_you_mean
+from .capabilities import Resource, Update, did_you_mean
 from ..connection import Connection
 from . import operations
 from . import writes
@@ -307,13 +307,11 @@ class Model:
         >>> Neuron.from_swc("1 1 0 0 0 1 -1\\n", name="doomed").save().delete()
         """
         conn, resource = self._resource(connection)
-        resource.require(Delete)
         if id is not None:
             self.id = id
             self._origin = None  # the id given names an object of the current server
         if self.id is None:
             raise ValueError(f"{type(self).__name__}.delete needs an id")
-        self.id = check_id(self.id, resource.id_type, f"{type(self).__name__} id")
         if self._state is SaveState.DELETED:
             self._state = SaveState.STORED  # deleting again asks the server (it says "not found")
         writes.delete_batch(conn, resource, [self], explicit=connection is not None).raise_for_one()

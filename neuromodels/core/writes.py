@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import attrs
 
 from . import operations
+from .backend import check_id
 from .capabilities import Create, Delete, Settle, Settlement, Update
 from .state import Found, SaveState
 from .errors import (NeuromodelsError, NotFound, NotSent, OutcomeUnknown, PartialSaveError, ProtocolError,
@@ -258,7 +259,8 @@ def delete_batch(conn: "Connection", resource: "Resource[Any]", models: Sequence
     if not members:
         return report
     resource.require(Delete)
-    for m in members:
+    for m in members:  # refused before anything is sent
+        m.id = check_id(m.id, resource.id_type, f"{type(m).__name__} id")
         m.check_origin(conn, explicit)
     try:
         errors: list[BaseException | None] = []
