@@ -307,22 +307,6 @@ class CaveAnnotation(TableRows[Annotation], BulkFetch[Annotation], List[Annotati
                               Settlement.unknown(f"{len(rows)} rows of {table} have this content, for {len(same)} sent"))
         return out
 
-    # single objects go through the same batch path
-    def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
-        _raise_first(self.create_chunk(conn, [model], modifiers))
-
-    def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        _raise_first(self.update_chunk(conn, [model], modifiers))
-
-    def delete(self, conn: Connection, model: Annotation) -> None:
-        _raise_first(self.delete_chunk(conn, [model]))
-
-
-def _raise_first(errors: Errors) -> None:
-    for error in errors:
-        if error is not None:
-            raise error
-
 
 class CaveConnector(TableRows[Connector], BulkFetch[Connector], List[Connector]):
     endpoints = {"fetch, list": "the materialization queries of the synapse table (as for annotations)"}
