@@ -240,10 +240,6 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
         # numpy scalars and arrays are accepted: they go out as plain JSON numbers and lists.
         cv.check_json(cv.plain_properties(props))
 
-    def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
-        _key_by_target(model)
-        self.update(conn, model, {"properties": model.properties}, modifiers)
-
     @staticmethod
     def _record(model: Annotation, replace: bool) -> dict[str, Any]:
         """What to send: changed fields (null deletes) or, with ``replace``, the whole record."""
@@ -266,15 +262,10 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
             params["conditional"] = ",".join([conditional] if isinstance(conditional, str) else list(conditional))
         return params
 
-    def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
-        modifiers = _at(version_for(conn, modifiers, model), modifiers, [model])
-        params = self._write_params(conn, modifiers)
-        record = self._record(model, "replace" in params)
-        conn.transport.request("POST", neurons_path(conn), params=params or None, json=record)
-        model.targets, model.project = [int(model.id)], dataset(conn)
-
     def update_chunk(self, conn: Connection, chunk: Sequence[Annotation], modifiers: Mapping[str, Any]) -> Errors:
-        """One request per version among the chunk's annotations (usually one)."""
+        """One request per version among the chunk's annotations (usually one). A single
+        annotation is a chunk of one (the bulk capabilities' default), so it settles a lost
+        reply the same way."""
         for model in chunk:
             _key_by_target(model)
         groups: dict[str | None, list[int]] = {}
