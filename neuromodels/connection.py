@@ -5,7 +5,6 @@ Which backends there are is :mod:`neuromodels.registry`'s (its names are importa
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import os
 import threading
@@ -29,16 +28,8 @@ from .transport import DEFAULT_MAX_BODY, Transport
 if TYPE_CHECKING:
     from .cache import ReadCache
 
-_current: contextvars.ContextVar[tuple["Connection", ...]] = contextvars.ContextVar(
-    "neuromodels_connections", default=()
-)
-#: The reset tokens of the ``with`` blocks open in this context (thread or task), innermost last.
-_tokens: contextvars.ContextVar[tuple[contextvars.Token[tuple["Connection", ...]], ...]] = contextvars.ContextVar(
-    "neuromodels_connection_tokens", default=()
-)
-#: The connection made current by :meth:`Connection.activate` (process-wide, under any ``with``).
-_activated: "Connection | None" = None
-_activated_lock = threading.Lock()
+from .core import context
+from .core.context import _current  # noqa: F401 - where tests and tools looked for it first
 
 
 class Connection(RawRequestsMixin):
@@ -265,19 +256,17 @@ class Connection(RawRequestsMixin):
         self._refuse_closed()
         # The token stack lives in the context, so threads sharing this connection each
         # restore their own previous connection.
-        _tokens.set(_tokens.get() + (_current.set(_current.get() + (self,)),))
+        context.enter(self)
         with self._active_lock:
             self._active += 1
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        stack = _tokens.get()
-        _current.reset(stack[-1])
-        _tokens.set(stack[:-1])
+        context.leave()
         with self._active_lock:
             self._active -= 1
             last = self._active == 0
-        if last and _activated is not self:  # closes when no thread uses it any more
+        if last and context.activated() is not self:  # closes when no thread uses it any more
             self.transport.close()
 
     def activate(self) -> "Connection":
@@ -292,17 +281,12 @@ class Connection(RawRequestsMixin):
         True
         >>> conn.deactivate()
         """
-        global _activated
-        with _activated_lock:
-            _activated = self
+        context.activate(self)
         return self
 
     def deactivate(self) -> None:
         """Stop being the session's current connection (if it is)."""
-        global _activated
-        with _activated_lock:
-            if _activated is self:
-                _activated = None
+        context.deactivate(self)
 
     def close(self) -> None:
         """Close the HTTP session and :meth:`deactivate`. A closed connection stays closed: using
@@ -325,23 +309,10 @@ class Connection(RawRequestsMixin):
     @staticmethod
     def current(connection: "Connection | None" = None) -> "Connection":
         """The connection to use: ``connection`` if given, else the innermost ``with``, else the
-        one made current by :meth:`activate`."""
-        if connection is not None:
-            if not isinstance(connection, Connection):
-                raise TypeError(f"connection= must be a Connection, not {type(connection).__name__}")
-            connection._refuse_closed()
-            return connection
-        stack = _current.get()
-        if stack:
-            stack[-1]._refuse_closed()
-            return stack[-1]
-        active = _activated
-        if active is not None:
-            return active
-        raise NoConnection(
-            "no current connection. Either open one around the code: `with Connection(url, backend=...) as conn:`"
-            " (or call conn.activate() once, in a notebook), or pass it to the call: `connection=conn`"
-        )
+        one made current by :meth:`activate` (the rule lives in :mod:`neuromodels.core.context`)."""
+        if connection is not None and not isinstance(connection, Connection):
+            raise TypeError(f"connection= must be a Connection, not {type(connection).__name__}")
+        return context.current(connection)
 
     # -- conveniences -----------------------------------------------------------------------------
     def ping(self) -> Any:

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, Mu
 
 from . import operations
 from . import writes
-from ..connection import Connection
+from . import context
 from .errors import NeuromodelsError, NotFetched
 from .writes import WriteReport
 from .model import Model
 from .state import SaveState
 
 if TYPE_CHECKING:
+    from ..connection import Connection
     import pandas as pd
 
     from .capabilities import Resource
@@ -93,7 +94,7 @@ class Collection(MutableSequence[M], Generic[M]):
         """An attribute that is not a filter of the backend of ``connection`` (else the current
         connection's) is refused; with no connection the query checks it before its first request."""
         try:
-            conn = Connection.current(connection)
+            conn = context.current(connection)
         except NeuromodelsError:
             return
         conn.backend.resource(self.model).check_filter_name(conn, name)
@@ -215,7 +216,7 @@ class Collection(MutableSequence[M], Generic[M]):
 
     # -- querying -----------------------------------------------------------------------------------------
     def _resource(self, connection: Connection | None) -> tuple[Connection, "Resource[Any]"]:
-        conn = Connection.current(connection)
+        conn = context.current(connection)
         return conn, conn.backend.resource(self.model)
 
     def filters(self, *, connection: Connection | None = None) -> dict[str, str]:
@@ -241,6 +242,8 @@ class Collection(MutableSequence[M], Generic[M]):
             return self
         self._items = list(self._iterate(connection, limit, options, own=("limit", "connection")))
         object.__setattr__(self, "_fetched", True)
+        # The resource they came through: its table columns after the connection closed.
+        object.__setattr__(self, "_rows_from", context.current(connection).backend.resource(self.model))
         if connection is not None:
             # Where these came from, for what works across servers (copy_to).
             object.__setattr__(self, "_connection", connection)
@@ -308,7 +311,7 @@ class Collection(MutableSequence[M], Generic[M]):
 
         self._check_fetched()
         try:
-            conn: Connection | None = Connection.current(connection)
+            conn: Connection | None = context.current(connection)
         except NeuromodelsError:
             conn = None
         resource = conn.backend.resource(self.model) if conn is not None else self._loaded_from()
@@ -318,14 +321,10 @@ class Collection(MutableSequence[M], Generic[M]):
         return pd.DataFrame(rows)
 
     def _loaded_from(self) -> "Resource[Any] | None":
-        """The resource of the one backend the members were loaded from (the same table after
-        the connection closed), or None when they are new or come from several kinds of server."""
-        from ..registry import load_backend
-
-        backends = {m._origin[0] for m in self._items if m._origin is not None}
-        if len(backends) != 1 or any(m._origin is None for m in self._items):
-            return None
-        return load_backend(backends.pop()).resource(self.model)
+        """The resource the members were fetched through (the same table after the connection
+        closed), or None for a collection made from models."""
+        resource: Resource[Any] | None = self.__dict__.get("_rows_from")
+        return resource
 
     # -- writing --------------------------------------------------------------------------------------------
     def save(self: C, *, connection: Connection | None = None) -> C:

@@ -19,13 +19,14 @@ import attrs
 
 from .backend import check_id
 from .capabilities import Resource, Update, did_you_mean
-from ..connection import Connection
+from . import context
 from . import operations
 from . import writes
 from .state import SaveState as SaveState  # re-exported: where users met it first
 from .values import _frozen_copy, _plain, same
 
 if TYPE_CHECKING:
+    from ..connection import Connection
     from typing_extensions import dataclass_transform
 else:
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
@@ -188,7 +189,7 @@ class Model:
     # -- resolving where a call goes ---------------------------------------------------------------
     @classmethod
     def _resource(cls, connection: Connection | None) -> tuple[Connection, Resource[Any]]:
-        conn = Connection.current(connection)
+        conn = context.current(connection)
         return conn, conn.backend.resource(cls)
 
     def bind(self, conn: Connection) -> None:

@@ -49,6 +49,14 @@ def test_the_core_imports_no_feature():
                 assert top not in FEATURES, f"{path.name} imports {module}"
 
 
+def test_the_core_imports_nothing_of_the_package_outside_it():
+    """Not even the connection module (and through it the transport and the backend registry):
+    which connection a call uses is the core's own rule (core/context.py)."""
+    for path in CORE.glob("*.py"):
+        outside = [m for m in runtime_imports(path) if m.startswith("neuromodels.") and not m.startswith("neuromodels.core")]
+        assert not outside, f"{path.name} imports {outside} when it runs"
+
+
 def test_the_core_names_no_backend():
     for path in CORE.glob("*.py"):
         code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
