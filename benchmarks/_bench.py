@@ -64,46 +64,6 @@ def cached_db(name: str, seed: Callable[[str], None], fresh: bool = False) -> st
     return str(path)
 
 
-def override(package: str, name: str, value: int) -> int:
-    """Set a module constant (an experiment knob) in every module of ``package`` that holds it;
-    returns how many modules had it."""
-    import importlib
-    import pkgutil
-
-    root = importlib.import_module(package)
-    found = 0
-    for info in pkgutil.iter_modules(root.__path__, package + "."):
-        module = importlib.import_module(info.name)
-        if isinstance(getattr(module, name, None), int):
-            setattr(module, name, value)
-            found += 1
-        if name == "PAGE":  # page sizes are declarations on the resources (their ``paging``)
-            import attrs
-
-            from neuromodels.core.paging import Paging
-
-            for cls in vars(module).values():
-                if isinstance(cls, type) and isinstance(cls.__dict__.get("paging"), Paging):
-                    cls.paging = attrs.evolve(cls.paging, size=value)  # type: ignore[attr-defined]
-                    found += 1
-    if not found:
-        raise SystemExit(f"no {name} in {package}: the knob is gone")
-    return found
-
-
-def constant(package: str, name: str, default: int) -> int:
-    """The value of a module constant somewhere in ``package`` (for printing)."""
-    import importlib
-    import pkgutil
-
-    root = importlib.import_module(package)
-    for info in pkgutil.iter_modules(root.__path__, package + "."):
-        value = getattr(importlib.import_module(info.name), name, None)
-        if isinstance(value, int):
-            return value
-    return default
-
-
 def cpu_seconds(pid: int | str) -> float:
     """CPU time (user + system) a process has spent so far, from /proc (Linux); the bundled
     server's own work, apart from the client's."""

@@ -7,7 +7,7 @@ process, no injected latency) against downloading the same compact-detail respon
 Target: neuromodels <= 1.5x the raw download. Also printed: the CPU time of parsing the same
 bodies into Neurons in one thread (against orjson.loads of the bodies), which is what the ratio
 pays for. ``--chunk`` overrides the skeletons per compact-detail request for this run (an
-experiment on the client's DETAIL_CHUNK; the raw download uses the same chunks).
+experiment on the client's CatmaidNeuron.detail_chunk; the raw download uses the same chunks).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import requests
 
-from _bench import cached_db, constant, cpu_seconds, load, median, override, runs, server
+from _bench import cached_db, cpu_seconds, load, median, runs, server
 from neuromodels import Connection, NeuronCollection
 from neuromodels.backends.catmaid.compact import neurons_from_compact_many
 from neuromodels.demo import synthetic_neuron
@@ -56,8 +56,12 @@ def main() -> None:
                         help="server on core 0, this client on core 1 (taskset), for an account of the bound")
     args = parser.parse_args()
     if args.chunk:
-        override("neuromodels.backends.catmaid", "DETAIL_CHUNK", args.chunk)
-    chunk_limit = constant("neuromodels.backends.catmaid", "DETAIL_CHUNK", 25)
+        from neuromodels.backends.catmaid.neurons import CatmaidNeuron
+
+        CatmaidNeuron.detail_chunk = args.chunk  # an experiment knob: a class declaration
+    from neuromodels.backends.catmaid.neurons import CatmaidNeuron
+
+    chunk_limit = CatmaidNeuron.detail_chunk
 
     db = catmaid_db(args.neurons, args.nodes, args.fresh)
     if args.pin:

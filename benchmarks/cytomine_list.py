@@ -18,7 +18,7 @@ import time
 
 from shapely.geometry import box
 
-from _bench import cached_db, constant, cpu_seconds, load, median, override, runs, server
+from _bench import cached_db, cpu_seconds, load, median, runs, server
 from neuromodels import Annotation, AnnotationCollection, Connection, ImageInstanceCollection, TermCollection
 
 CLIENT_SCRIPT = r"""
@@ -64,10 +64,14 @@ def main() -> None:
     parser.add_argument("--client-python", default=os.environ.get("NEUROMODELS_CYTOMINE_PYTHON"))
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--list-page", type=int, default=None,
-                        help="override the client's page size (an experiment on cytomine resources.PAGE)")
+                        help="override the client's page size (an experiment on the declared paging)")
     args = parser.parse_args()
-    if args.list_page:
-        override("neuromodels.backends.cytomine", "PAGE", args.list_page)
+    from neuromodels.backends.cytomine.domains import CommandList
+
+    if args.list_page:  # paging is a declaration on the resource class
+        import attrs
+
+        CommandList.paging = attrs.evolve(CommandList.paging, size=args.list_page)
     db = cached_db(f"cytomine-{args.n}-annotations", seed_annotations(args.n), args.fresh)
     with server("cytomine", latency=args.latency, db=db) as info:
         with connect(info):
@@ -89,7 +93,7 @@ def main() -> None:
                     theirs_server.append((cpu_seconds(info["PID"]) - server_cpu) / 2)
             complete = sum(1 for a in listed if a.geometry is not None and a.terms)
             print(f"Cytomine: {args.n:,} annotations of a project with geometries and terms, "
-                  f"{args.latency * 1000:.0f} ms latency, client pages of {constant('neuromodels.backends.cytomine', 'PAGE', 0)} "
+                  f"{args.latency * 1000:.0f} ms latency, client pages of {CommandList.paging.size} "
                   f"({load()})")
             print(f"  neuromodels AnnotationCollection(project=...).fetch(): median {median(ours):.2f} s "
                   f"(runs: {runs(ours)}); CPU: client {median(ours_cpu):.2f} s, server {median(ours_server):.2f} s; "

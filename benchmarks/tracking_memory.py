@@ -23,7 +23,7 @@ import threading
 import time
 import tracemalloc
 
-from _bench import load, override, server
+from _bench import load, server
 from catmaid_wire import catmaid_db
 from neuromodels import Connection, NeuronCollection
 
@@ -77,7 +77,9 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=None, help="skeletons per compact-detail request")
     args = parser.parse_args()
     if args.chunk:
-        override("neuromodels.backends.catmaid", "DETAIL_CHUNK", args.chunk)
+        from neuromodels.backends.catmaid.neurons import CatmaidNeuron
+
+        CatmaidNeuron.detail_chunk = args.chunk  # an experiment knob: a class declaration
     db = catmaid_db(args.neurons, args.nodes)
     with server("catmaid", latency=args.latency, db=db) as info:
         with Connection(info["URL"], backend="catmaid", project=int(info["PROJECT"]), token=info["TOKEN"],

@@ -12,8 +12,6 @@ from ...core.backend import as_list, check_id, check_name
 
 
 INT = (int, np.integer)
-#: Skeletons per bulk compact-detail request (several requests run in parallel).
-DETAIL_CHUNK = 25
 #: Entities per query-targets page.
 PAGE = 500
 KNOWN_RELATIONS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
 
 import numpy as np
 import requests
@@ -32,7 +32,7 @@ from .finding import annotation_groups
 from .neuron_settling import NeuronSettling
 from .origins import _by_skeleton, _origin_form
 from .neuron_tables import NeuronCircuitsAndTables
-from .common import INT, DETAIL_CHUNK, PAGE, _check_neuron_name, _same_frame, _ids
+from .common import INT, PAGE, _check_neuron_name, _same_frame, _ids
 from ...core.paging import OffsetPaging, Page, Window, read_pages
 from ...core.partitions import FieldTable, LongTable
 
@@ -81,6 +81,10 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch[Neuron], 
     }
     #: Renames go out in one bulk request.
     batch_size, spread_chunks = 2000, False
+    #: Reads by id: skeletons per compact-detail request (spread over the parallel workers; the
+    #: server builds each reply in memory), and ids per name, neuron-id and annotation lookup.
+    detail_chunk: ClassVar[int] = 25
+    lookup_chunk: ClassVar[int] = 2000
     filters = {
         "ids": Filter("ids", INT, "skeleton ids, results in the order given", many=True),
         "annotation": Filter("annotation", (str, *INT), "annotation name or id; a list means all of them; "
@@ -100,11 +104,11 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch[Neuron], 
         skids = list(dict.fromkeys(skids))
         if not skids:
             return {}
-        size = max(1, min(DETAIL_CHUNK, math.ceil(len(skids) / conn.max_workers)))
+        size = max(1, min(self.detail_chunk, math.ceil(len(skids) / conn.max_workers)))
         tasks: list[tuple[str, Sequence[int]]] = []
         if nodes:
             tasks += [("detail", part) for part in chunks(skids, size)]
-        tasks += [(kind, part) for part in chunks(skids, 2000) for kind in ("names", "neurons", "annotations")]
+        tasks += [(kind, part) for part in chunks(skids, self.lookup_chunk) for kind in ("names", "neurons", "annotations")]
 
         def run(task: tuple[str, Sequence[int]]) -> Any:
             kind, part = task

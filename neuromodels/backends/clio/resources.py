@@ -4,7 +4,7 @@ record and stops at the first error without saying which records landed."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence, TypeVar
 
 import attrs
 import numpy as np
@@ -21,9 +21,6 @@ from ...core.capabilities import (
 from . import converter as cv
 from .writes import _at, _key_by_target, _landed, _show
 
-#: Records per write (clio-py uses 50) and ids per id-number read.
-WRITE_CHUNK = 50
-READ_CHUNK = 200
 VALUE = (str, int, float, bool, np.integer, np.floating)
 T = TypeVar("T")
 
@@ -127,7 +124,9 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
     #: companions in ``properties`` (collections: ``fetch(show_extra=...)``).
     fetch_options = {"version": None, "show_extra": None}
     list_options = {"show_extra": None}
-    batch_size, spread_chunks = WRITE_CHUNK, False
+    #: Records per write (clio-py uses 50), one request after another; ids per id-number read.
+    batch_size, spread_chunks = 50, False
+    read_chunk: ClassVar[int] = 200
     not_supported = {
         "tag": "Clio keeps per-body fields; put them in properties",
         "crop": "Clio annotations are fields of a body, without a geometry to crop",
@@ -155,7 +154,7 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
     def _by_ids(self, conn: Connection, ids: Sequence[int], modifiers: Mapping[str, Any] | None = None,
                 show_extra: str | None = None) -> dict[int, Annotation]:
         params = {**_version_params(conn, modifiers), **_show(show_extra)}
-        parts = [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
+        parts = [ids[i : i + self.read_chunk] for i in range(0, len(ids), self.read_chunk)]
         parse = records_of(conn, params.get("version"))
         pages = conn.transport.map_values(
             lambda part: conn.transport.request("GET", neurons_path(conn, "/id-number/" + ",".join(str(int(i)) for i in part)),
