@@ -279,12 +279,12 @@ def test_cell(servers, backend, op, fault, monkeypatch):
     spec = FAULTS[fault]
     # Pages of two, so that three objects take two pages (page sizes are declarations).
     from neuromodels.backends.catmaid.neurons import CatmaidNeuron
+    from neuromodels.backends.cave.resources import TableRows
     from neuromodels.backends.cytomine.domains import CommandList
     from neuromodels.backends.neuromorpho.resources import NeuroMorphoNeuron
 
-    for cls in (CatmaidNeuron, CommandList, NeuroMorphoNeuron):
+    for cls in (CatmaidNeuron, CommandList, NeuroMorphoNeuron, TableRows):
         monkeypatch.setattr(cls, "paging", attrs.evolve(cls.paging, size=2))
-    monkeypatch.setattr("neuromodels.backends.cave.services.PAGE", 2)
     with connect(server):
         if op in ("fetch", "collection"):
             with connect(server, timeout=10):  # the setup is not under test: no short deadline

@@ -15,13 +15,14 @@ without either they read the live table now, so your own writes are seen at once
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 from ...connection import Connection
 from ...core.errors import NeuromodelsError, NotFound, ProtocolError, UnknownFilter
 from ...models import Annotation, Connector, Project
 from ...transport import parse_json
 from ...core.backend import Filter, as_list, segment
+from ...core.paging import OffsetPaging, Paging
 from ...core.routes import Route
 from ...core.capabilities import (
     BulkCreate, BulkDelete, BulkFetch, BulkUpdate, Errors, Fetch, List, M, Resource, Settle, Settlement, absent, did_you_mean,
@@ -84,6 +85,9 @@ class TableRows(Resource[M]):
     materialization at a version or a timestamp."""
 
     context_modifiers = frozenset({"table", *READING})
+    #: Materialization queries page by ``offset``/``limit`` in the request body and tell no
+    #: total; rows per page (the engine caps a query at 200,000 rows).
+    paging: ClassVar[Paging] = OffsetPaging(size=10000, start="offset", length="limit")
 
     def table_of(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         raise NotImplementedError
@@ -167,7 +171,7 @@ class CaveAnnotation(TableRows[Annotation], BulkFetch[Annotation], List[Annotati
         table, name = self.table_of(conn, modifiers), sv.datastack_name(conn)
         at = sv.read_at(conn, modifiers)
         yield from sv.rows(conn, table, modifiers, limit, self.context_modifiers,
-                           lambda row: cv.annotation_of(row, table, name, at))
+                           lambda row: cv.annotation_of(row, table, name, at), self.paging)
 
     def match_ids(self, conn: Connection, modifiers: Mapping[str, Any]) -> set[Any]:
         return {a.id for page in self.pages(conn, {**modifiers, "columns": ["id"]}, None) for a in page}
@@ -342,7 +346,8 @@ class CaveConnector(TableRows[Connector], BulkFetch[Connector], List[Connector])
             if modifiers.get("neuron") is not None else [base]
         seen: set[int] = set()
         for query in queries:
-            for found in sv.rows(conn, table, query, limit, self.context_modifiers, lambda row: cv.connector_of(row, table)):
+            for found in sv.rows(conn, table, query, limit, self.context_modifiers,
+                                 lambda row: cv.connector_of(row, table), self.paging):
                 yield [c for c in found if c.id not in seen]
                 seen.update(c.id for c in found)
 

@@ -20,15 +20,11 @@ from ...transport import Transport, parse_json
 from ...core.errors import NeuromodelsError, NotFound
 from ...core.backend import Filter, check_id, segment
 from ...core.capabilities import ConnectionState
-from ...core.paging import OffsetPaging, Page, Window, read_pages
+from ...core.paging import Page, Paging, Window, read_pages
 from . import converter as cv
 
 T = TypeVar("T")
 
-#: Rows per query page (the engine caps a query at 200,000 rows).
-PAGE = 10000
-#: Materialization queries page by ``offset``/``limit`` in the request body and tell no total.
-PAGING = OffsetPaging(size=PAGE, start="offset", length="limit")
 #: ``column__op=value`` -> the query body's filter (no suffix: equal, or any of a list).
 OPERATORS = {"not": "filter_notin_dict", "gt": "filter_greater_dict", "lt": "filter_less_dict",
              "ge": "filter_greater_equal_dict", "le": "filter_less_equal_dict", "regex": "filter_regex_dict",
@@ -175,10 +171,11 @@ def query_body(table: str, modifiers: Mapping[str, Any], skip: frozenset[str]) -
 
 
 def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int | None, skip: frozenset[str],
-         make: Callable[[dict[str, Any]], T]) -> Iterator[Sequence[T]]:
+         make: Callable[[dict[str, Any]], T], paging: Paging) -> Iterator[Sequence[T]]:
     """Pages of a table's rows matching ``modifiers`` as ``make`` makes them (while the reply is
     read, so a malformed row is a ProtocolError): at ``version`` (a frozen materialization), at
-    ``timestamp`` (the live query), else the live query now; ``columns`` selects columns."""
+    ``timestamp`` (the live query), else the live query now; ``columns`` selects columns;
+    ``paging``: the resource's declared paging (offset and limit in the body)."""
     name = segment(datastack_name(conn))
     body = query_body(table, modifiers, skip)
     at = when(conn, modifiers)
@@ -195,8 +192,6 @@ def rows(conn: Connection, table: str, modifiers: Mapping[str, Any], limit: int 
         path = f"/materialize/api/v3/datastack/{name}/query"
         moment = timestamp(at["timestamp"]) if "timestamp" in at else dt.datetime.now(dt.timezone.utc)
         body.update(table=table, timestamp=moment.isoformat())
-    paging = PAGING if PAGING.size == PAGE else OffsetPaging(size=PAGE, start="offset", length="limit")
-
     def page(window: Window) -> Page[T]:
         rows: list[T] = services(conn).request("POST", path, params=params, json={**body, **paging.params(window)},
                                                read=True, parse=lambda r: [make(row) for row in cv.rows_of(r)])
