@@ -8,7 +8,6 @@ that reads every page. A criterion is a value, a list (any of them) or a ``(low,
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import pandas as pd
@@ -19,6 +18,7 @@ from ...core.errors import NotSupported, ProtocolError
 from ...transport import parse_json
 from ...core.backend import segment
 from ...core.capabilities import did_you_mean
+from ...core.paging import Page, PageNumberPaging, Window, read_pages
 from .converter import number
 
 #: The server's largest page.
@@ -78,6 +78,19 @@ def _value_page(body: Any) -> tuple[list[Any], int]:
     return values, int((body.get("page") or {}).get("totalPages", 1))
 
 
+def every_page(conn: Connection, read: Callable[[dict[str, Any]], tuple[list[T], int]], limit: int | None = None,
+               *, desc: str) -> list[T]:
+    """The rows of every numbered page (``read(params)`` -> its rows and the total of pages):
+    the core's paging loop (page 0 tells the total, the others follow in parallel)."""
+    paging = PageNumberPaging(size=PAGE)
+
+    def page(window: Window) -> Page[T]:
+        rows, pages = read(paging.params(window))
+        return Page(rows, total_pages=pages)
+
+    return [row for rows in read_pages(conn, paging, page, limit, desc=desc) for row in rows]
+
+
 def field_values(field: str, kind: str = "neuron", *, connection: Connection | None = None) -> list[Any]:
     """Every value the server lists for ``field`` (all pages, in its order).
 
@@ -87,14 +100,10 @@ def field_values(field: str, kind: str = "neuron", *, connection: Connection | N
     conn = connection_for(connection, "field_values()")
     path = f"/api/{_kind(kind)}/fields/{segment(field)}"
 
-    def page(n: int) -> tuple[list[Any], int]:
-        return conn.transport.request("GET", path, params={"page": n, "size": PAGE},
-                                      parse=json_of(_value_page))
+    def page(params: dict[str, Any]) -> tuple[list[Any], int]:
+        return conn.transport.request("GET", path, params=params, parse=json_of(_value_page))
 
-    values, pages = page(0)
-    for more, _ in conn.transport.map_values(page, range(1, pages), desc="reading field values"):
-        values += more
-    return values
+    return every_page(conn, page, desc="reading field values")
 
 
 def _counts(body: Any) -> tuple[dict[str, Any], int]:
@@ -115,13 +124,11 @@ def partition(field: str, kind: str = "neuron", *, connection: Connection | None
     conn = connection_for(connection, "partition()")
     path = f"/api/{_kind(kind)}/partition/{segment(field)}"
 
-    def page(n: int) -> tuple[dict[str, Any], int]:
-        return conn.transport.request("GET", path, params={"page": n, "size": PAGE},
-                                      parse=json_of(_counts))
+    def page(params: dict[str, Any]) -> tuple[list[tuple[str, Any]], int]:
+        counts, pages = conn.transport.request("GET", path, params=params, parse=json_of(_counts))
+        return list(counts.items()), pages
 
-    counts, pages = page(0)
-    for more, _ in conn.transport.map_values(page, range(1, pages), desc="reading counts"):
-        counts.update(more)
+    counts = dict(every_page(conn, page, desc="reading counts"))
     numbers = {}
     for value, count in counts.items():
         n = number(count)
@@ -152,10 +159,8 @@ def hal_records(conn: Connection, path: str, key: str, body: Mapping[str, list[s
                 limit: int | None = None, sort: str | None = None) -> list[dict[str, Any]]:
     """Every record of a HAL listing (``GET``) or select (``POST`` with ``body``): page 0 tells
     the total, the others follow in parallel. No ``_embedded`` is how the server says "none"."""
-    size = PAGE if limit is None else max(1, min(PAGE, limit))
-
-    def page(n: int) -> tuple[list[dict[str, Any]], int]:
-        params: dict[str, Any] = {"page": n, "size": size, **({"sort": sort} if sort else {})}
+    def page(paging: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+        params: dict[str, Any] = {**paging, **({"sort": sort} if sort else {})}
 
         def check(reply: Any) -> tuple[list[dict[str, Any]], int]:
             rows = (reply.get("_embedded") or {}).get(key) or []
@@ -168,11 +173,7 @@ def hal_records(conn: Connection, path: str, key: str, body: Mapping[str, list[s
         return conn.transport.request("POST", path, params=params, json=dict(body), read=True,
                                       parse=json_of(check))
 
-    rows, pages = page(0)
-    if limit is not None:
-        pages = min(pages, math.ceil(limit / size))
-    for more, _ in conn.transport.map_values(page, range(1, pages), desc="reading pages"):
-        rows += more
+    rows = every_page(conn, page, limit, desc="reading pages")
     return rows[:limit] if limit is not None else rows
 
 
