@@ -4,12 +4,14 @@ annotation (entity) graph, and the server's users as the project's members."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
 from ...connection import Connection
 from ...core.errors import NotSupported, ProtocolError
+from ...core.paging import OffsetPaging, Page, Window, read_pages
+from ...core.wire import integer
 from ...models import Project
 from ..extras import Members, User
 from ..history import ProjectActivity
@@ -27,12 +29,9 @@ DAY_FIELDS = {"new_nodes": "new_treenodes", "new_cable_length": "new_cable_lengt
 GRAPH_COLUMNS = ["entity_id", "entity_type", "entity_name", "skeleton_ids", "annotation_id", "annotation", "user_id"]
 
 
-def _pages(limit: int | None) -> Iterator[tuple[int, int]]:
-    start = 0
-    while limit is None or start < limit:
-        length = PAGE if limit is None else min(PAGE, limit - start)
-        yield start, length
-        start += length
+#: The log (DataTables' iDisplayStart/iDisplayLength) and the transaction list page alike.
+LOG_PAGING = OffsetPaging(size=PAGE, start="iDisplayStart", length="iDisplayLength")
+TRANSACTION_PAGING = OffsetPaging(size=PAGE, start="range_start", length="range_length")
 
 
 class CatmaidProjectActivity(ProjectActivity[Project], Members[Project]):
@@ -43,30 +42,30 @@ class CatmaidProjectActivity(ProjectActivity[Project], Members[Project]):
             base.append(("user_id", str(user_id(conn, user))))
         rows: list[list[Any]] = []
         for operation in operations or ["-1"]:  # CATMAID filters one operation per request
-            for start, length in _pages(limit):
-                form = base + [("operation_type", operation), ("iDisplayStart", str(start)),
-                               ("iDisplayLength", str(length))]
-                page = api.read(conn, "/logs/list", form).get("aaData")
-                if not isinstance(page, list):
+            def page(window: Window, operation: str = operation) -> Page[Any]:
+                form = base + [("operation_type", operation)] + [(k, str(v)) for k, v in LOG_PAGING.params(window).items()]
+                found = api.read(conn, "/logs/list", form).get("aaData")
+                if not isinstance(found, list):
                     raise ProtocolError("logs/list answered without its aaData rows")
-                rows += page
-                if len(page) < length:
-                    break
+                return Page(found)  # no total: the next page until one comes back short
+
+            rows += [row for part in read_pages(conn, LOG_PAGING, page, limit, desc="reading the log") for row in part]
         frame = pd.DataFrame(rows, columns=LOG_COLUMNS)
         frame["time"] = utc(frame["time"])
         frame = frame.sort_values("time", ascending=False, kind="stable").reset_index(drop=True)
         return frame if limit is None else frame.head(limit)
 
     def transactions(self, conn: Connection, limit: int | None) -> pd.DataFrame:
-        rows: list[dict[str, Any]] = []
-        for start, length in _pages(limit):
-            body = api.get(conn, "/transactions/", range_start=start, range_length=length)
-            page = body.get("transactions") if isinstance(body, dict) else None
-            if not isinstance(page, list):
+        def page(window: Window) -> Page[Any]:
+            body = api.get(conn, "/transactions/", **TRANSACTION_PAGING.params(window))
+            found = body.get("transactions") if isinstance(body, dict) else None
+            if not isinstance(found, list):
                 raise ProtocolError("transactions/ answered without its transactions")
-            rows += page
-            if len(page) < length or len(rows) >= int(body.get("total_count", 0)):
-                break
+            total = body.get("total_count")
+            return Page(found, total_items=None if total is None else integer(total, "total_count"))
+
+        rows = [row for part in read_pages(conn, TRANSACTION_PAGING, page, limit, desc="reading transactions")
+                for row in part]
         frame = pd.DataFrame(rows, columns=["transaction_id", "execution_time", "user_id", "label", "change_type"])
         frame = frame.rename(columns={"execution_time": "time"})
         frame["time"] = utc(frame["time"])
