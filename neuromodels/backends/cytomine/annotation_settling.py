@@ -36,7 +36,7 @@ class AnnotationSettling(Settle[Annotation]):
             return [Settlement.unknown(f"cannot tell which annotations are this user's ({e})")] * len(models)
         by_image: dict[int | None, list[Annotation]] = {}
         for image in {m.image for m in models if m.id is None}:
-            by_image[image] = every(conn, "/api/annotation.json", self.structure,
+            by_image[image] = every(conn, self.requests["list"].path_for(), self.structure,
                                     {"image": image, "user": me.id, "showWKT": True, "showMeta": True})
         result: list[Settlement] = []
         for model in models:

@@ -107,12 +107,17 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
     partition_by = PartitionBy("image", images_of_query)
     tables = {"geometries": LongTable(geometries_table)}
     #: Beyond the requests its route gives (show, list, delete): what one route cannot say.
-    endpoints = {
-        "create": "POST /api/annotation.json with a list (chunks in parallel)",
-        "update": "PUT /api/annotation/{id}.json; terms through annotation/{id}/term/{term}.json",
-        "crop": "GET /api/userannotation/{id}/crop.png (mask.png)",
+    endpoints = {"crop": "GET /api/userannotation/{id}/crop.png (mask.png)"}
+    requests = {
+        "list": Route("GET", "/api/annotation.json", note="project=, image= ..., showWKT=true; paged"),
+        "create": Route("POST", "/api/annotation.json", note="one object, or a list per request: chunks in parallel"),
+        "update": Route("PUT", "/api/annotation/{id}.json",
+                        note="geometry and image; terms and properties by their own routes"),
+        "add a term to": Route("POST", "/api/annotation/{id}/term/{term}.json"),
+        "remove a term from": Route("DELETE", "/api/annotation/{id}/term/{term}.json"),
+        "replace the terms of": Route("POST", "/api/annotation/{id}/term/{term}/clearBefore.json",
+                                      note="where the server has it"),
     }
-    requests = {"list": Route("GET", "/api/annotation.json", note="project=, image= ..., showWKT=true; paged")}
 
     route, key, model_type = "annotation", "annotation", Annotation
     filters = {**_ANNOTATION_FILTERS, **naming.MORE_FILTERS}
@@ -247,8 +252,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
     def create(self, conn: Connection, model: Annotation, modifiers: Mapping[str, Any]) -> None:
         naming.resolve_models(conn, [model])
         self._note_sent([model])
-        created = conn.transport.request("POST", "/api/annotation.json", json=cv.annotation_body(model),
-                                         parse=self.read_command)
+        created = self.send(conn, "create", json=cv.annotation_body(model), parse=self.read_command)
         properties = model.properties
         model.assign(created)
         self._created(conn, model, created.id)
@@ -293,7 +297,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
                                     f"({message[:100]!r})")
             return reply
 
-        status, ids, problems, message = conn.transport.request("POST", "/api/annotation.json", json=payload, parse=parse)
+        status, ids, problems, message = self.send(conn, "create", json=payload, parse=parse)
         if status == 200:
             for model, new_id in zip(chunk, ids):  # ids come in input order
                 self._created(conn, model, new_id)
@@ -310,7 +314,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
             return [BadRequest(reasons[i], server_message=reasons[i]) if i in reasons else None for i in range(len(chunk))]
         # Which input got which id cannot be told for certain: undo what the server created
         # and send the chunk one annotation at a time, each reply naming its own id.
-        undo = conn.transport.map(lambda i: conn.transport.request("DELETE", f"/api/annotation/{i}.json"), ids)
+        undo = conn.transport.map(lambda i: self.send(conn, "delete", {"id": i}), ids)
         for o in undo:
             if o.error is not None and not isinstance(o.error, NotFound):
                 raise ProtocolError(f"an ambiguous batch reply ({message!r}) could not be undone: {o.error}",
@@ -332,8 +336,7 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
     # -- changing -------------------------------------------------------------------------------------------
     def update(self, conn: Connection, model: Annotation, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
         if {"geometry", "image"} & set(changes):
-            fresh = conn.transport.request("PUT", f"/api/annotation/{model.id}.json", json=cv.annotation_put(model),
-                                           parse=self.read_command)
+            fresh = self.send(conn, "update", {"id": model.id}, json=cv.annotation_put(model), parse=self.read_command)
             model.geometry, model.extra = fresh.geometry, fresh.extra
         if "terms" in changes:
             naming.resolve_models(conn, [model])
@@ -354,20 +357,18 @@ class CytomineAnnotation(AnnotationSettling, AnnotationRows, CommandFetch[Annota
             if state.clear_before and self._clear_before(conn, model, state):
                 return
         for term in sorted(after - before):
-            conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}.json",
-                                   json=cv.body({"userannotation": model.id, "term": term}))
+            self.send(conn, "add a term to", {"id": model.id, "term": term},
+                      json=cv.body({"userannotation": model.id, "term": term}))
         for term in sorted(before - after):
-            conn.transport.request("DELETE", f"/api/annotation/{model.id}/term/{term}.json")
+            self.send(conn, "remove a term from", {"id": model.id, "term": term})
 
-    @staticmethod
-    def _clear_before(conn: Connection, model: Annotation, state: CytomineState) -> bool:
+    def _clear_before(self, conn: Connection, model: Annotation, state: CytomineState) -> bool:
         """Replace the terms by the one new term in one request; False where the server has no
         such route (older cores), which is remembered for the connection."""
         (term,) = set(required(model.terms, "its terms"))
         try:
-            conn.transport.request("POST", f"/api/annotation/{model.id}/term/{term}/clearBefore.json",
-                                   params={"clearForAll": "true"},
-                                   json=cv.body({"userannotation": model.id, "term": term}))
+            self.send(conn, "replace the terms of", {"id": model.id, "term": term}, params={"clearForAll": "true"},
+                      json=cv.body({"userannotation": model.id, "term": term}))
         except NotFound as e:
             if "no static resource" not in f"{e} {e.server_message or ''}".lower():
                 raise

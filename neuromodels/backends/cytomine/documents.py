@@ -66,7 +66,7 @@ class Doc(Command[M]):
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         template, values = self._route(conn, modifiers)
-        return template.format(**{k: _param(v) for k, v in values.items()})
+        return Route("GET", template).path_for(**{k: _param(v) for k, v in values.items()})  # (each value one segment)
 
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         template, values = self._route(conn, modifiers)
