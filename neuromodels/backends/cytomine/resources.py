@@ -67,12 +67,15 @@ class CytomineProject(CommandCRUD[Project], DomainExtras[Project], Members[Proje
         if model.ontology is not None:
             check_id(model.ontology, int, "ontology id")
 
+    requests = {"list a user's": Route("GET", "/api/user/{user}/project.json", note="user="),
+                "list an ontology's": Route("GET", "/api/ontology/{ontology}/project.json", note="ontology=")}
+
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         if "user" in modifiers:
-            return f"/api/user/{modifiers['user']}/project.json"
+            return self.requests["list a user's"].path_for(user=modifiers["user"])
         if "ontology" in modifiers:
-            return f"/api/ontology/{modifiers['ontology']}/project.json"
-        return "/api/project.json"
+            return self.requests["list an ontology's"].path_for(ontology=modifiers["ontology"])
+        return self.requests["list"].path_for()
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[Project]]:
         # Both filters: the user's projects, narrowed to the ontology here.
@@ -162,6 +165,8 @@ class CytomineImageInstance(CommandFetch[ImageInstance], CommandList[ImageInstan
 
 # -- Term and Ontology -----------------------------------------------------------------------------------------
 class CytomineTerm(CommandCRUD[Term], Settle[Term]):
+    requests = {"list an ontology's": Route("GET", "/api/ontology/{ontology}/term.json", note="ontology="),
+                "list a project's": Route("GET", "/api/project/{project}/term.json", note="project=")}
     route, key, model_type = "term", "term", Term
     filters = {
         "ontology": Filter("ontology", INT, "terms of this ontology id"),
@@ -185,7 +190,8 @@ class CytomineTerm(CommandCRUD[Term], Settle[Term]):
         current_user(conn)  # reads the server's clock
         shift = CytomineState.of(conn).clock_offset - CLOCK_SLACK
         ontologies = {getattr(m, "ontology") for m in models}
-        terms = {o: every(conn, f"/api/ontology/{int(o)}/term.json", self.structure) for o in ontologies}
+        listing = self.requests["list an ontology's"]
+        terms = {o: every(conn, listing.path_for(ontology=int(o)), self.structure) for o in ontologies}
         return settle_each(conn, models, lambda m: self._settle_one(conn, m, terms[getattr(m, "ontology")], shift))
 
     def _settle_one(self, conn: Connection, model: Term, terms: Sequence[Term], shift: float) -> Settlement:
@@ -206,10 +212,10 @@ class CytomineTerm(CommandCRUD[Term], Settle[Term]):
 
     def list_path(self, conn: Connection, modifiers: Mapping[str, Any]) -> str:
         if "ontology" in modifiers:
-            return f"/api/ontology/{modifiers['ontology']}/term.json"
+            return self.requests["list an ontology's"].path_for(ontology=modifiers["ontology"])
         if "project" in modifiers:
-            return f"/api/project/{modifiers['project']}/term.json"
-        return "/api/term.json"
+            return self.requests["list a project's"].path_for(project=modifiers["project"])
+        return self.requests["list"].path_for()
 
 
 class CytomineOntology(CommandCRUD[Ontology]):
