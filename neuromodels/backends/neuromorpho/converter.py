@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Mapping
-from urllib.parse import quote
 
 import attrs
 
 from ...models import Neuron
 from ...core.wire import make_converter
-from ...core.backend import segment
 
 #: Every NeuroMorpho wire shape <-> model.
 converter = make_converter()
@@ -152,15 +150,6 @@ def select_body(query: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
     return body
 
 
-# -- paths -----------------------------------------------------------------------------------------
-def swc_path(archive: str, name: str) -> str:
-    """``/dableFiles/<archive, lowercased>/CNG version/<name>.CNG.swc``, percent-encoded."""
-    return "/dableFiles/" + segment(archive.lower()) + "/" + quote("CNG version") + "/" + segment(name) + ".CNG.swc"
-
-
-def name_path(name: str) -> str:
-    """``/api/neuron/name/<name>`` with the name as one percent-encoded segment."""
-    return "/api/neuron/name/" + segment(name)
 
 
 # -- table columns ---------------------------------------------------------------------------------

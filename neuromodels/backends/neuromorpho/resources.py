@@ -23,9 +23,10 @@ from ...core.errors import BadRequest, NotFound, ProtocolError
 from ...formats.swc import SWCError, parse_swc
 from ...models import Neuron
 from ...transport import parse_json
-from ...core.backend import Filter, as_list, segment
+from ...core.backend import Filter, as_list
 from ...core.capabilities import BulkFetch, ConnectionState, Count, List, LoadNodes, Morphometry, absent, did_you_mean
 from ...core.paging import Page, PageNumberPaging, Window, read_pages
+from ...core.routes import Route
 from . import converter as cv
 
 READ_ONLY = "NeuroMorpho.org is read-only"
@@ -54,11 +55,17 @@ class NeuroMorphoState(ConnectionState):
 
 
 class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNodes[Neuron], Morphometry[Neuron]):
-    #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /api/neuron/id/{id} (or name/{name}) + the SWC file under /dableFiles/",
-        "list": "GET /api/neuron or POST /api/neuron/select (pages of 500 in parallel)",
-        "measure": "GET /api/morphometry/id/{id}",
+    #: The requests, declared once: sent below, shown in the docs' capability tables.
+    requests = {
+        "fetch": Route("GET", "/api/neuron/id/{id}", note="then its SWC file"),
+        "fetch by name": Route("GET", "/api/neuron/name/{name}", note="name="),
+        "load nodes of": Route("GET", "/dableFiles/{archive}/CNG%20version/{name}.CNG.swc",
+                               note="the standardised SWC file; the archive lowercased"),
+        "list": Route("GET", "/api/neuron", note="pages of 500 in parallel"),
+        "select": Route("POST", "/api/neuron/select", note="a listing with field filters, paged as list"),
+        "measure": Route("GET", "/api/morphometry/id/{id}"),
+        "list the fields": Route("GET", "/api/neuron/fields"),
+        "list the values of a field": Route("GET", "/api/neuron/fields/{field}"),
     }
     id_type = int
     paging = PageNumberPaging(size=PAGE)
@@ -77,7 +84,7 @@ class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNode
         """The server's own field list, read once per connection."""
         state = NeuroMorphoState.of(conn)
         if state.fields is None:
-            names = conn.transport.request("GET", "/api/neuron/fields", parse=structured(cv.FieldNames)).names
+            names = self.send(conn, "list the fields", parse=structured(cv.FieldNames)).names
             state.fields = {
                 name: Filter(name, VALUE, "neuron field (a list means any of them; * is a wildcard)", many=True)
                 for name in names if name != "neuron_id"
@@ -126,7 +133,7 @@ class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNode
         with state.lock:
             if field in state.values:
                 return state.values[field]
-        path = f"/api/neuron/fields/{segment(field)}"
+        path = self.requests["list the values of a field"].path_for(field=field)
 
         def page(number: int) -> cv.ValuePage:
             return conn.transport.request("GET", path, params={"page": number, "size": PAGE},
@@ -152,11 +159,11 @@ class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNode
         if name is not None:
             if not isinstance(name, str) or not name or "/" in name:
                 raise ValueError(f"a NeuroMorpho neuron name is a non-empty string without '/', not {name!r}")
-            neuron = conn.transport.request("GET", cv.name_path(name), parse=structured(Neuron))
+            neuron: Neuron = self.send(conn, "fetch by name", {"name": name}, parse=structured(Neuron))
             if neuron.name != name:
                 raise ProtocolError(f"asked for neuron {name!r}, the server answered with {neuron.name!r}")
         else:
-            neuron = conn.transport.request("GET", f"/api/neuron/id/{int(id)}", parse=structured(Neuron))
+            neuron = self.send(conn, "fetch", {"id": int(id)}, parse=structured(Neuron))
         if nodes:
             neuron.nodes = self._swc(conn, neuron)
         return neuron
@@ -173,7 +180,7 @@ class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNode
         archive = neuron.extra.get("archive")
         if not archive or not neuron.name or not isinstance(archive, str) or not isinstance(neuron.name, str):
             raise ProtocolError(f"neuron {neuron.id} has no archive or name (as text) to find its SWC file by")
-        path = cv.swc_path(archive, neuron.name)
+        path = self.requests["load nodes of"].path_for(archive=archive.lower(), name=neuron.name)
         def read(response: requests.Response) -> Any:
             data: bytes = response.content  # bytes: a reply is never taken for a local file's path
             if b"<html" in data[:500].lower():
@@ -194,16 +201,18 @@ class NeuroMorphoNeuron(BulkFetch[Neuron], List[Neuron], Count[Neuron], LoadNode
             neuron.nodes = nodes
 
     def morphometry(self, conn: Connection, model: Neuron) -> dict[str, Any]:
-        return dict(conn.transport.request("GET", f"/api/morphometry/id/{int(model.id)}", parse=structured(cv.Measurements)))
+        return dict(self.send(conn, "measure", {"id": int(model.id)}, parse=structured(cv.Measurements)))
 
     def _select(self, conn: Connection, query: Mapping[str, list[Any]], window: Window, sort: str | None) -> cv.NeuronPage:
         params: dict[str, Any] = self.paging.params(window)
         if sort:
             params["sort"] = sort
         if not query:
-            return conn.transport.request("GET", "/api/neuron", params=params, parse=structured(cv.NeuronPage))
-        return conn.transport.request("POST", "/api/neuron/select", params=params, json=cv.select_body(query), read=True,
-                                      parse=structured(cv.NeuronPage))
+            page: cv.NeuronPage = self.send(conn, "list", params=params, parse=structured(cv.NeuronPage))
+        else:
+            page = self.send(conn, "select", params=params, json=cv.select_body(query), read=True,
+                             parse=structured(cv.NeuronPage))
+        return page
 
     @staticmethod
     def _query(modifiers: Mapping[str, Any]) -> dict[str, list[Any]]:
