@@ -45,7 +45,8 @@ class Route:
 
     def path_for(self, **values: Any) -> str:
         """The path with its placeholders filled, each value as one path segment
-        (:func:`~neuromodels.core.backend.segment`: quoted, dot segments refused).
+        (:func:`~neuromodels.core.backend.segment`: quoted, dot segments refused); a list fills
+        its placeholder with its items joined by commas (each quoted).
 
         >>> Route("GET", "/{project}/volumes/{id}/").path_for(project=1, id="a/b")
         '/1/volumes/a%2Fb/'
@@ -53,7 +54,13 @@ class Route:
         missing = [name for name in self.placeholders if values.get(name) is None]
         if missing:
             raise ValueError(f"{self.method} {self.path} needs {', '.join(missing)}")
-        return self.path.format(**{name: segment(values[name]) for name in self.placeholders})
+        return self.path.format(**{name: _filled(values[name]) for name in self.placeholders})
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}" + (f" ({self.note})" if self.note else "")
+
+
+def _filled(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(segment(v) for v in value)
+    return segment(value)

@@ -14,7 +14,8 @@ from ...connection import Connection
 from ...core.errors import BadRequest, NeuromodelsError, NotFound, NotSupported, PermissionDenied
 from ...models import Annotation, Project
 from ...transport import parse_json
-from ...core.backend import Filter, as_list, check_id, segment
+from ...core.backend import Filter, as_list, check_id
+from ...core.routes import Route
 from ...core.capabilities import (
     BulkCreate, BulkFetch, BulkUpdate, ConnectionState, Count, Delete, Errors, Fetch, List, Settle, Settlement, absent,
 )
@@ -28,12 +29,6 @@ T = TypeVar("T")
 def dataset(conn: Connection) -> str:
     name: str = check_id(conn.project, str, "the Clio dataset (project= on the connection)")
     return name
-
-
-def neurons_path(conn: Connection, rest: str = "") -> str:
-    """``/v2/json-annotations/<dataset>/neurons<rest>`` with the dataset name as one
-    percent-encoded segment (``VNC#x`` never reaches another resource)."""
-    return f"/v2/json-annotations/{segment(dataset(conn))}/neurons{rest}"
 
 
 def version_of(conn: Connection, modifiers: Mapping[str, Any] | None = None) -> str | None:
@@ -77,9 +72,8 @@ class ClioState(ConnectionState):
 
 class ClioProject(Fetch[Project], List[Project]):
     #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch, list": "GET /v2/datasets",
-    }
+    requests = {"fetch": Route("GET", "/v2/datasets", note="every dataset, then the one asked for"),
+                "list": Route("GET", "/v2/datasets")}
     id_type = str
     not_supported = {
         **{op: "Clio datasets are managed by their administrators" for op in ("create", "update", "delete")},
@@ -91,7 +85,7 @@ class ClioProject(Fetch[Project], List[Project]):
     }
 
     def _all(self, conn: Connection) -> list[Project]:
-        datasets = conn.transport.request("GET", "/v2/datasets", parse=parsed(lambda b: cv.converter.structure(b, cv.Datasets)))
+        datasets: cv.Datasets = self.send(conn, "list", parse=parsed(lambda b: cv.converter.structure(b, cv.Datasets)))
         return datasets.projects
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
@@ -110,11 +104,15 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
     copies_from = {"clio": "neuromodels.backends.clio.copying:_copy_clio_annotations"}
     #: Records are keyed by body id: a lost write (create or update) is read back and compared.
     settles_updates = True
-    endpoints = {
-        "fetch": "GET /v2/json-annotations/{dataset}/neurons/id-number/{ids}?version=",
-        "list": "GET .../neurons/all or POST .../neurons/query?version=",
-        "create, update": "POST /v2/json-annotations/{dataset}/neurons (lists of 50)",
-        "delete": "DELETE /v2/json-annotations/{dataset}/neurons/id-number/{id}",
+    requests = {
+        "fetch": Route("GET", "/v2/json-annotations/{dataset}/neurons/id-number/{ids}", note="?version=; 200 ids each"),
+        "list": Route("GET", "/v2/json-annotations/{dataset}/neurons/all", note="the default version"),
+        "query": Route("POST", "/v2/json-annotations/{dataset}/neurons/query",
+                       note="field filters, ?version=; ?onlyid=true for counts"),
+        "create": Route("POST", "/v2/json-annotations/{dataset}/neurons", note="lists of 50, merged field by field"),
+        "update": Route("POST", "/v2/json-annotations/{dataset}/neurons", note="lists of 50, merged field by field"),
+        "delete": Route("DELETE", "/v2/json-annotations/{dataset}/neurons/id-number/{ids}"),
+        "list the fields": Route("GET", "/v2/json-annotations/{dataset}/neurons/fields"),
     }
     id_type = int
     writable = frozenset({"properties", "targets", "project"})
@@ -144,8 +142,8 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
     def allowed_filters(self, conn: Connection) -> Mapping[str, Filter]:
         state, ds = ClioState.of(conn), dataset(conn)
         if ds not in state.fields:
-            names = conn.transport.request("GET", neurons_path(conn, "/fields"),
-                                           parse=parsed(lambda b: cv.converter.structure(b, cv.FieldNames))).names
+            names = self.send(conn, "list the fields", {"dataset": ds},
+                              parse=parsed(lambda b: cv.converter.structure(b, cv.FieldNames))).names
             state.fields[ds] = {n: Filter(n, VALUE, "annotation field (a list means any of them)", many=True)
                                 for n in names if n != cv.BODY}
         return {**state.fields[ds], **self.fixed_filters}
@@ -156,9 +154,10 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
         params = {**_version_params(conn, modifiers), **_show(show_extra)}
         parts = [ids[i : i + self.read_chunk] for i in range(0, len(ids), self.read_chunk)]
         parse = records_of(conn, params.get("version"))
+        ds = dataset(conn)
         pages = conn.transport.map_values(
-            lambda part: conn.transport.request("GET", neurons_path(conn, "/id-number/" + ",".join(str(int(i)) for i in part)),
-                                                params=params or None, parse=parse), parts)
+            lambda part: self.send(conn, "fetch", {"dataset": ds, "ids": [int(i) for i in part]},
+                                   params=params or None, parse=parse), parts)
         return {a.id: a for page in pages for a in page}
 
     def fetch_many(self, conn: Connection, ids: Sequence[Any], context: Mapping[str, Any], **options: Any) -> dict[Any, Annotation]:
@@ -189,12 +188,12 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
         params = _version_params(conn, modifiers)
         show = _show(options.get("show_extra"))
         if not query and not params:
-            yield conn.transport.request("GET", neurons_path(conn, "/all"), params=show or None, parse=records_of(conn, None))
+            yield self.send(conn, "list", {"dataset": dataset(conn)}, params=show or None, parse=records_of(conn, None))
             return
         params.update(show)
-        yield conn.transport.request("POST", neurons_path(conn, "/query"), params=params or None,
-                                     json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
-                                     parse=records_of(conn, params.get("version")))
+        yield self.send(conn, "query", {"dataset": dataset(conn)}, params=params or None,
+                        json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
+                        parse=records_of(conn, params.get("version")))
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         if "ids" in modifiers:  # the listed bodies that exist (and match the other filters)
@@ -205,9 +204,9 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
         params = _version_params(conn, modifiers)
         if not query and not params:
             return len(next(iter(self.pages(conn, modifiers, None))))
-        found = conn.transport.request("POST", neurons_path(conn, "/query"), params={"onlyid": "true", **params},
-                                       json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
-                                       parse=parsed(lambda b: cv.converter.structure(b, cv.BodyIds)))
+        found = self.send(conn, "query", {"dataset": dataset(conn)}, params={"onlyid": "true", **params},
+                          json=cv.converter.unstructure(query or cv.EVERY_RECORD), read=True,
+                          parse=parsed(lambda b: cv.converter.structure(b, cv.BodyIds)))
         return len(found.ids)
 
     # tables --------------------------------------------------------------------------------------
@@ -292,7 +291,7 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
         ds = dataset(conn)
         records = [self._record(m, "replace" in params) for m in chunk]
         try:
-            conn.transport.request("POST", neurons_path(conn), params=params or None, json=cv.write_body(records))
+            self.send(conn, "update", {"dataset": ds}, params=params or None, json=cv.write_body(records))
         except (NotFound, NotSupported):
             raise
         except Exception as error:  # noqa: BLE001 - the batch stopped somewhere: find where
@@ -351,7 +350,7 @@ class ClioAnnotation(BulkFetch[Annotation], List[Annotation], Count[Annotation],
         if version and version not in self._default_versions(conn):
             raise NotSupported(f"Clio deletes only at the dataset's default version; annotation {model.id} is at "
                                f"version {version!r}, so a delete would remove it elsewhere")
-        conn.transport.request("DELETE", neurons_path(conn, f"/id-number/{int(model.id)}"))
+        self.send(conn, "delete", {"dataset": dataset(conn), "ids": int(model.id)})
 
     def _default_versions(self, conn: Connection) -> set[str]:
         project = Project.fetch(dataset(conn), connection=conn)
