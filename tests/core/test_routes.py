@@ -30,3 +30,9 @@ def test_a_route_is_checked_when_declared(method, path):
 
 def test_the_docs_print_the_declared_route():
     assert str(Route("PUT", "/api/term/{id}.json", note="the whole object")) == "PUT /api/term/{id}.json (the whole object)"
+
+
+def test_a_list_fills_its_placeholder_as_quoted_items_joined_by_commas():
+    route = Route("GET", "/v2/json-annotations/{dataset}/neurons/id-number/{ids}")
+    assert route.path_for(dataset="VNC#x", ids=[1, 2, 3]) == "/v2/json-annotations/VNC%23x/neurons/id-number/1,2,3"
+    assert route.path_for(dataset="VNC", ids=["a/b", "c"]) == "/v2/json-annotations/VNC/neurons/id-number/a%2Fb,c"
