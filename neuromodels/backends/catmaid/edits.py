@@ -346,3 +346,21 @@ def _created_node(body: Any) -> tuple[int, int | None, Any, list[tuple[int, Any]
 def _edition_time_of(node: int) -> Any:
     """A ``node/user-info`` reader: the node's edition time."""
     return lambda body: body[str(node)]["edition_time"]
+
+
+def write_tags(conn: Connection, before: Mapping[str, list[int]], after: Mapping[str, list[int]]) -> None:
+    """Set the full tag list of every node whose tags changed (one request per node)."""
+    def by_node(tags: Mapping[str, list[int]]) -> dict[int, set[str]]:
+        result: dict[int, set[str]] = {}
+        for tag, nodes in tags.items():
+            for node in nodes:
+                result.setdefault(int(node), set()).add(tag)
+        return result
+
+    old, new = by_node(before), by_node(after)
+    changed = [n for n in set(old) | set(new) if old.get(n, set()) != new.get(n, set())]
+    conn.transport.map_values(
+        lambda n: api.write(conn, f"/label/treenode/{n}/update",
+                            {"tags": ",".join(sorted(new.get(n, set()))), "delete_existing": "true"}),
+        sorted(changed),
+    )

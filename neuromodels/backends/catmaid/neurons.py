@@ -309,7 +309,7 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch[Neuron], 
             model.annotations = ["Import"]  # what CATMAID adds when no annotation is sent
         if model.tags:
             tags = {t: [mapping.get(int(n), int(n)) for n in ids] for t, ids in model.tags.items()}
-            self._write_tags(conn, {}, tags)
+            edits.write_tags(conn, {}, tags)
             model.tags = tags
 
     def update(self, conn: Connection, model: Neuron, changes: Mapping[str, Any], modifiers: Mapping[str, Any]) -> None:
@@ -342,27 +342,10 @@ class CatmaidNeuron(NeuronSettling, NeuronCircuitsAndTables, BulkFetch[Neuron], 
                 tags: dict[str, list[int]] = {}
                 for t, n in sorted(result):
                     tags.setdefault(t, []).append(n)
-                self._write_tags(conn, held or {}, tags)
+                edits.write_tags(conn, held or {}, tags)
                 model.tags = tags
         elif "tags" in changes:
-            self._write_tags(conn, model.original("tags") or {}, model.tags or {})
-
-    def _write_tags(self, conn: Connection, before: Mapping[str, list[int]], after: Mapping[str, list[int]]) -> None:
-        """Set the full tag list of every node whose tags changed (one request per node)."""
-        def by_node(tags: Mapping[str, list[int]]) -> dict[int, set[str]]:
-            result: dict[int, set[str]] = {}
-            for tag, nodes in tags.items():
-                for node in nodes:
-                    result.setdefault(int(node), set()).add(tag)
-            return result
-
-        old, new = by_node(before), by_node(after)
-        changed = [n for n in set(old) | set(new) if old.get(n, set()) != new.get(n, set())]
-        conn.transport.map_values(
-            lambda n: api.write(conn, f"/label/treenode/{n}/update",
-                                {"tags": ",".join(sorted(new.get(n, set()))), "delete_existing": "true"}),
-            sorted(changed),
-        )
+            edits.write_tags(conn, model.original("tags") or {}, model.tags or {})
 
     def prepare(self, conn: Connection, models: Sequence[Neuron], operation: str) -> None:
         """Skeleton ids -> neuron ids for every model in one request (renames and deletes
