@@ -128,6 +128,8 @@ class Resource(Generic[M]):
         keywords (``parse=``, ``json=`` …)."""
         route = self.requests[operation]
         filled = {"project": conn.project, **(values or {})}
+        if route.reads:
+            request.setdefault("read", True)
         return conn.transport.request(route.method, route.path_for(**filled), **request)
 
     # -- declarations read by the core -------------------------------------------------------

@@ -33,6 +33,8 @@ class Route:
     method: str = attrs.field(validator=attrs.validators.in_(METHODS))
     path: str = attrs.field()
     note: str = ""
+    #: A POST that only reads (a query with a long body): retried like a GET.
+    reads: bool = False
 
     @path.validator
     def _starts_with_slash(self, attribute: Any, value: str) -> None:

@@ -13,6 +13,7 @@ from ...transport import parse_json
 from ...models import Connector
 from ...core.backend import Filter, check_id, required
 from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ...core.routes import Route
 from ..settling import before_sending, settle_each
 from . import api, converter as cv
 from .api import chunks
@@ -25,13 +26,18 @@ from .common import INT, KNOWN_RELATIONS, _check_coordinate, _box, _ids
 class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Update[Connector], Delete[Connector],
                        Settle[Connector]):
     #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /{project}/connectors/{id}/",
-        "list": "POST /{project}/connectors/ (or connectors/in-bounding-box)",
-        "create": "POST /{project}/connector/create (with its links)",
-        "update": "POST /{project}/node/update, link/create, link/delete",
-        "delete": "POST /{project}/connector/delete",
+    requests = {
+        "fetch": Route("GET", "/{project}/connectors/{id}/", note="404 for a connector without links"),
+        "list": Route("POST", "/{project}/connectors/", reads=True, note="skeleton_ids by 500, with partners"),
+        "list in a box": Route("POST", "/{project}/connectors/in-bounding-box", reads=True,
+                               note="bbox=, with locations and links"),
+        "create": Route("POST", "/{project}/connector/create", note="with its links, in one request"),
+        "move": Route("POST", "/{project}/node/update"),
+        "link": Route("POST", "/{project}/link/create"),
+        "unlink": Route("POST", "/{project}/link/delete"),
+        "delete": Route("POST", "/{project}/connector/delete"),
     }
+    endpoints = {"update": "move, link and unlink (below)"}
     writable = frozenset({"x", "y", "z", "links"})
     creatable = frozenset({"x", "y", "z", "confidence", "links"})
     not_supported = {"copy": "connectors travel with the neurons they link: copy the neurons",
@@ -45,7 +51,7 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Connector:
         try:
-            connector: Connector = api.get(conn, f"/connectors/{id}/", shape=cv.connector_from_detail)
+            connector: Connector = self.send(conn, "fetch", {"id": id}, parse=api.shaped(cv.connector_from_detail))
         except NotFound as e:
             raise NotFound(
                 f"no connector {id} with links (CATMAID answers 404 for a connector without links)",
@@ -66,8 +72,8 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
         seen: set[int] = set()
         result = []
         def read(form: list[tuple[str, str]]) -> list[Connector]:
-            found: list[Connector] = api.read(conn, "/connectors/", form,
-                                              lambda body: cv.connectors_from_list(body, names))
+            found: list[Connector] = self.send(conn, "list", data=form,
+                                               parse=api.shaped(lambda body: cv.connectors_from_list(body, names)))
             return found
 
         for page in conn.transport.map_values(read, forms):
@@ -84,8 +90,8 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
         form += [("with_locations", "true"), ("with_links", "true"), ("limit", "0")]
         if "neuron" in modifiers:
             form += form_list("skeleton_ids", _ids(modifiers["neuron"]))
-        found: list[Connector] = api.read(conn, "/connectors/in-bounding-box", form,
-                                          lambda rows: cv.connectors_from_box(rows, names))
+        found: list[Connector] = self.send(conn, "list in a box", data=form,
+                                           parse=api.shaped(lambda rows: cv.connectors_from_box(rows, names)))
         relation = modifiers.get("relation")
         if relation:
             found = [c for c in found if any(link.relation == relation for link in c.links or [])]
@@ -109,7 +115,7 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
         # Its answer is read inside the request: a reply without the id is an unknown outcome
         # (ProtocolError, not resent by a second save), never a failure.
         api.TICKETS[model] = (time.time(), 0)
-        cid, edition_time, links = api.write(conn, "/connector/create", form,
+        cid, edition_time, links = self.send(conn, "create", data=form,
                                              parse=lambda r: cv.created_connector(parse_json(r)))
         api.observe_clock(conn, edition_time, time.time())
         api.claim(conn, cid, model, "connector")
@@ -127,7 +133,7 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
             def edited(body: Any) -> Any:
                 return {int(row[0]): row[1] for row in body.get("old_connectors") or []}.get(model.id)
 
-            edition_time = api.write(conn, "/node/update", form, shape=edited)
+            edition_time = self.send(conn, "move", data=form, parse=api.shaped(edited))
             if edition_time is not None:
                 model.extra["edition_time"] = edition_time
         if "links" in changes:
@@ -135,12 +141,13 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
             before = {(l.node_id, l.relation) for l in model.original("links") or []}
             after = {(l.node_id, l.relation) for l in model.links or []}
             for node, relation in sorted(before - after):
-                api.write(conn, "/link/delete", {"connector_id": model.id, "treenode_id": node, "state": api.state(None)})
+                self.send(conn, "unlink", data={"connector_id": model.id, "treenode_id": node, "state": api.state(None)},
+                          parse=api.shaped(None))
             for node, relation in sorted(after - before):
                 if relation not in relations:
                     raise ValueError(f"this project has no relation {relation!r}")
-                api.write(conn, "/link/create", {"from_id": node, "to_id": model.id, "link_type": relation,
-                                                 "state": api.state(None)})
+                self.send(conn, "link", data={"from_id": node, "to_id": model.id, "link_type": relation,
+                                              "state": api.state(None)}, parse=api.shaped(None))
             model.extra.pop("link_state", None)  # the held link times no longer cover every link
 
     def settle(self, conn: Connection, models: Sequence[Connector]) -> list[Settlement]:
@@ -162,9 +169,9 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
         where = list(_where(model))
         form = [(k, repr(v + d)) for d, keys in ((-0.5, ("minx", "miny", "minz")), (0.5, ("maxx", "maxy", "maxz")))
                 for k, v in zip(keys, where)]
-        box, created = api.read(conn, "/connectors/in-bounding-box",
-                                form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")],
-                                lambda rows: (cv.connectors_from_box(rows, names), cv.box_link_times(rows)))
+        box, created = self.send(conn, "list in a box",
+                                 data=form + [("with_locations", "true"), ("with_links", "true"), ("limit", "0")],
+                                 parse=api.shaped(lambda rows: (cv.connectors_from_box(rows, names), cv.box_link_times(rows))))
         wanted = sorted((int(link.node_id), link.relation) for link in model.links or [])
         others = api.claimed(conn, model, "connector")
         alike = [c for c in box if c.id not in others
@@ -186,7 +193,7 @@ class CatmaidConnector(Fetch[Connector], List[Connector], Create[Connector], Upd
     def delete(self, conn: Connection, model: Connector) -> None:
         known = model.extra.get("edition_time")
         held = {"edition_time": known, "c_links": model.extra.get("link_state", [])} if known else None
-        api.write(conn, "/connector/delete", {"connector_id": model.id, "state": api.state(held)})
+        self.send(conn, "delete", data={"connector_id": model.id, "state": api.state(held)}, parse=api.shaped(None))
 
 
 def _where(model: Connector) -> tuple[float, float, float]:
