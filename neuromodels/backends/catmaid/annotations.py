@@ -9,6 +9,7 @@ from ...core.errors import NotFound, ProtocolError
 from ...models import Annotation
 from ...core.backend import Filter, as_list, check_id, check_name, required
 from ...core.capabilities import Create, Delete, Fetch, List, Settle, Settlement, Update
+from ...core.routes import Route
 from ..settling import settle_each
 from . import annotation_queries, api, replies
 from .api import pid
@@ -22,11 +23,18 @@ from .neurons import CatmaidNeuron
 class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation], Update[Annotation], Delete[Annotation],
                         Settle[Annotation]):
     #: The requests behind each operation (shown in the docs' capability tables).
+    requests = {
+        "create": Route("POST", "/{project}/annotations/add", note="on its targets, with its meta-annotations"),
+        "add to neurons": Route("POST", "/{project}/annotations/add"),
+        "remove from neurons": Route("POST", "/{project}/annotations/remove"),
+        "remove unused": Route("POST", "/{project}/annotations/{id}/remove"),
+        "read meta-annotations of": Route("POST", "/{project}/annotations/query", reads=True),
+        "list those of neurons": Route("POST", "/{project}/annotations/forskeletons", reads=True, note="neuron="),
+    }
     endpoints = {
         "fetch, list": "GET /{project}/annotations/ + POST annotations/query-targets, annotations/query",
-        "create": "POST /{project}/annotations/add",
-        "update": "POST /{project}/annotations/add and annotations/remove",
-        "delete": "POST /{project}/annotations/remove",
+        "update": "add to neurons, remove from neurons (below)",
+        "delete": "remove from neurons, or remove unused (below)",
     }
     writable = frozenset({"targets", "meta"})
     creatable = frozenset({"name", "targets", "meta", "project"})
@@ -61,8 +69,8 @@ class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation],
         return sorted(int(s) for e in entities for s in e["skeleton_ids"])
 
     def _meta(self, conn: Connection, aid: int) -> list[str]:
-        meta: list[str] = api.read(conn, "/annotations/query", form_list("object_ids", [aid]),
-                                   lambda body: replies.meta_of(body, aid))
+        meta: list[str] = self.send(conn, "read meta-annotations of", data=form_list("object_ids", [aid]),
+                                    parse=api.shaped(lambda body: replies.meta_of(body, aid)))
         return meta
 
     def _complete(self, conn: Connection, annotations: list[Annotation]) -> None:
@@ -92,8 +100,8 @@ class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation],
             return
         if "neuron" in modifiers:
             skids = _ids(modifiers["neuron"])
-            names, on = api.read(conn, "/annotations/forskeletons", form_list("skeleton_ids", skids),
-                                 replies.annotations_of)
+            names, on = self.send(conn, "list those of neurons", data=form_list("skeleton_ids", skids),
+                                  parse=api.shaped(replies.annotations_of))
             targets: dict[int, list[int]] = {}
             for skid, ids in on.items():
                 for i in ids:
@@ -131,7 +139,7 @@ class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation],
             return added[model.name]
 
         # Read inside the request: a reply without the id is an unknown outcome, settled by name.
-        model.id = api.write(conn, "/annotations/add", form, shape=created)
+        model.id = self.send(conn, "create", data=form, parse=api.shaped(created))
         model.project = pid(conn)
 
     def settle(self, conn: Connection, models: Sequence[Annotation]) -> list[Settlement]:
@@ -157,12 +165,12 @@ class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation],
         if "targets" in changes:
             before, after = set(model.original("targets") or []), set(model.targets or [])
             if after - before:
-                api.write(conn, "/annotations/add",
-                          form_list("skeleton_ids", sorted(after - before)) + form_list("annotations", [model.name]))
+                self.send(conn, "add to neurons", parse=api.shaped(None),
+                          data=form_list("skeleton_ids", sorted(after - before)) + form_list("annotations", [model.name]))
             if before - after:
                 nids = api.require_neuron_ids(conn, sorted(before - after))
-                api.write(conn, "/annotations/remove",
-                          form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
+                self.send(conn, "remove from neurons", parse=api.shaped(None),
+                          data=form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
         if "meta" in changes:
             api.sync_annotations(conn, model.original("meta") or [], model.meta or [],
                                  target=("entity_ids", model.id), entity=model.id)
@@ -171,7 +179,7 @@ class CatmaidAnnotation(Fetch[Annotation], List[Annotation], Create[Annotation],
         targets = model.targets if model.targets is not None else self._targets(conn, model.id)
         if targets:
             nids = api.require_neuron_ids(conn, targets)
-            api.write(conn, "/annotations/remove",
-                      form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
+            self.send(conn, "remove from neurons", parse=api.shaped(None),
+                      data=form_list("annotation_ids", [model.id]) + form_list("entity_ids", sorted(nids.values())))
         else:
-            api.write(conn, f"/annotations/{model.id}/remove")
+            self.send(conn, "remove unused", {"id": model.id}, parse=api.shaped(None))
