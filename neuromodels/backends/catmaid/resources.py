@@ -34,8 +34,9 @@ __all__ = ["CatmaidAnnotation", "CatmaidConnector", "CatmaidImageInstance", "Cat
 # -- Project -----------------------------------------------------------------------------------------
 class CatmaidProject(Fetch[Project], List[Project], CatmaidProjectActivity):
     #: The requests behind each operation (shown in the docs' capability tables).
+    requests = {"fetch": Route("GET", "/projects/", note="every project this user sees, then the one asked for"),
+                "list": Route("GET", "/projects/")}
     endpoints = {
-        "fetch, list": "GET /projects/",
         "list the members of": "GET /user-list (every user of the server)",
         "read the activity of": "POST /{project}/logs/list, annotations/query-targets; GET transactions/, "
                                 "stats/user-history",
@@ -52,7 +53,7 @@ class CatmaidProject(Fetch[Project], List[Project], CatmaidProjectActivity):
         def projects(body: Any) -> list[Project]:
             return [cv.project_from_wire(row) for row in replies.projects(body) if int(row.get("id", -1)) >= 0]
 
-        found: list[Project] = conn.transport.request("GET", "/projects/", parse=json_as(projects))
+        found: list[Project] = self.send(conn, "list", parse=json_as(projects))
         return found
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> Project:
@@ -68,11 +69,9 @@ class CatmaidProject(Fetch[Project], List[Project], CatmaidProjectActivity):
 # -- ImageInstance (stack) -----------------------------------------------------------------------------
 class CatmaidImageInstance(Fetch[ImageInstance], List[ImageInstance], Count[ImageInstance], CatmaidTiles):
     #: The requests behind each operation (shown in the docs' capability tables).
-    endpoints = {
-        "fetch": "GET /{project}/stack/{id}/info",
-        "list": "GET /{project}/stacks, then each stack's info",
-        "read a region of": "the stack mirror's tiles (tile source types 1, 4, 5)",
-    }
+    requests = {"fetch": Route("GET", "/{project}/stack/{id}/info"),
+                "list": Route("GET", "/{project}/stacks", note="then each stack's info")}
+    endpoints = {"read a region of": "the stack mirror's tiles (tile source types 1, 4, 5)"}
     filters = {"project": Filter("project", INT, "project id (default: the connection's)")}
     not_supported = {
         "tag": "CATMAID tags label skeleton nodes; annotate neurons with Annotation(name=..., targets=...)",
@@ -83,8 +82,8 @@ class CatmaidImageInstance(Fetch[ImageInstance], List[ImageInstance], Count[Imag
     }
 
     def _info(self, conn: Connection, project: int, sid: int) -> ImageInstance:
-        info: ImageInstance = conn.transport.request("GET", f"/{project}/stack/{sid}/info",
-                                                     parse=json_as(cv.image_from_stack_info))
+        info: ImageInstance = self.send(conn, "fetch", {"project": project, "id": sid},
+                                        parse=json_as(cv.image_from_stack_info))
         return info
 
     def fetch_one(self, conn: Connection, id: Any, **options: Any) -> ImageInstance:
@@ -92,12 +91,12 @@ class CatmaidImageInstance(Fetch[ImageInstance], List[ImageInstance], Count[Imag
 
     def pages(self, conn: Connection, modifiers: Mapping[str, Any], limit: int | None, **options: Any) -> Iterator[Sequence[ImageInstance]]:
         project = int(modifiers.get("project", pid(conn)))
-        stacks: list[int] = conn.transport.request("GET", f"/{project}/stacks", parse=json_as(replies.stacks))
+        stacks: list[int] = self.send(conn, "list", {"project": project}, parse=json_as(replies.stacks))
         yield conn.transport.map_values(lambda s: self._info(conn, project, s), stacks, desc="stacks")
 
     def count(self, conn: Connection, modifiers: Mapping[str, Any]) -> int:
         project = int(modifiers.get("project", pid(conn)))
-        return len(conn.transport.request("GET", f"/{project}/stacks", parse=json_as(replies.stacks)))
+        return len(self.send(conn, "list", {"project": project}, parse=json_as(replies.stacks)))
 
 
 # -- Volume ---------------------------------------------------------------------------------------------------------
