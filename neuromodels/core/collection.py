@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, Sequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Iterable, Iterator, MutableSequence, TypeVar, overload
 
 from . import operations
 from . import writes
@@ -240,10 +240,11 @@ class Collection(MutableSequence[M], Generic[M]):
         if self._members_only:
             self._refresh(connection, options)
             return self
-        self._items = list(self._iterate(connection, limit, options, own=("limit", "connection")))
+        conn, resource = self._resource(connection)
+        self._items = list(operations.iterate(conn, resource, self._modifiers, limit, options, ("limit", "connection")))
         object.__setattr__(self, "_fetched", True)
         # The resource they came through: its table columns after the connection closed.
-        object.__setattr__(self, "_rows_from", context.current(connection).backend.resource(self.model))
+        object.__setattr__(self, "_rows_from", resource)
         if connection is not None:
             # Where these came from, for what works across servers (copy_to).
             object.__setattr__(self, "_connection", connection)
@@ -283,12 +284,8 @@ class Collection(MutableSequence[M], Generic[M]):
 
         >>> names = [n.name for n in NeuronCollection(annotation="PN").iterator(nodes=False)]
         """
-        return self._iterate(connection, None, options)
-
-    def _iterate(self, connection: Connection | None, limit: int | None, options: dict[str, Any],
-                 own: Sequence[str] = ("connection",)) -> Iterator[M]:
         conn, resource = self._resource(connection)
-        return operations.iterate(conn, resource, self._modifiers, limit, options, own)
+        return operations.iterate(conn, resource, self._modifiers, None, options)
 
     def count(self, value: Any = _NO_VALUE, *, connection: Connection | None = None) -> int:
         """How many objects match the query, asked of the server where it can tell.
