@@ -344,3 +344,8 @@ def _store_built(job: _Job, collection_class: type, built: Sequence[tuple[int, M
             (job.report.recopied if i in stale else job.report.created).append(origins[i])
     return [c for c in copies if c is not None]
 
+
+def _create_all(job: _Job, collection_class: type, models: Sequence["Model"], origins: Sequence[Origin]) -> None:
+    """Save new copies (a dry run only counts them) and report those stored as created."""
+    stored = [True] * len(models) if job.dry_run else _save(job, collection_class, models, origins)
+    job.report.created.extend(o for o, ok in zip(origins, stored) if ok)

@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     from ...models import Annotation
 
-from ...transfer.core import Origin, _Job, _apply, _mark, _origin, _save
+from ...transfer.core import Origin, _Job, _apply, _create_all, _mark, _origin
 
 POSITION = "_position"
 
@@ -61,9 +61,5 @@ def _copy_cave_annotations(models: list["Annotation"], job: _Job) -> list["Annot
         writes.append(copy)
         written.append(origin)
         copies.append(_mark(copy, origin))
-    if job.dry_run:
-        report.created.extend(written)
-        return copies
-    stored = _save(job, AnnotationCollection, writes, written)
-    report.created.extend(o for o, ok in zip(written, stored) if ok)
+    _create_all(job, AnnotationCollection, writes, written)
     return copies

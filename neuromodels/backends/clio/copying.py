@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...transfer.core import Origin, _Job, _apply, _mark, _origin, _save
+from ...transfer.core import Origin, _Job, _apply, _create_all, _mark, _origin
 
 if TYPE_CHECKING:
     from ...models import Annotation
@@ -70,9 +70,5 @@ def _copy_clio_annotations(models: list["Annotation"], job: _Job) -> list["Annot
         writes.append(copy)
         written.append(origin)
         copies.append(_mark(copy, origin))
-    if job.dry_run:
-        report.created.extend(written)
-        return copies
-    stored = _save(job, AnnotationCollection, writes, written)
-    report.created.extend(o for o, ok in zip(written, stored) if ok)
+    _create_all(job, AnnotationCollection, writes, written)
     return copies
