@@ -12,7 +12,6 @@ import string
 from typing import Any, ClassVar, Mapping
 
 from ...connection import Connection
-from ...core.model import Model
 from ...core.backend import Filter
 from ...core.capabilities import M
 from ...core.routes import Route

@@ -198,6 +198,12 @@ class Command(Resource[M]):
             declared.update(klass.__dict__.get("_declared", {}))
         cls.requests = {**{k: v for k, v in standard.items() if k not in cls.endpoints}, **declared}
 
+    def send_for(self, conn: Connection, operation: str, model: M, **request: Any) -> Any:
+        """``send()`` with the route's placeholders filled from the model's fields of the same
+        names (what a link or a record ties together: an annotation and its track ...)."""
+        values = {name: getattr(model, name) for name in self.requests[operation].placeholders}
+        return self.send(conn, operation, values, **request)
+
     def structure(self, row: Mapping[str, Any]) -> M:
         model: M = cv.converter.structure(row, self.model_type)
         return model

@@ -154,7 +154,7 @@ class CytomineTermRelation(Doc[TermRelation], CommandCreate[TermRelation], Comma
         return sum(len(p) for p in self.pages(conn, modifiers, None))
 
     def delete(self, conn: Connection, model: TermRelation) -> None:
-        self.send(conn, "delete", {"parent": model.parent, "child": model.child})
+        self.send_for(conn, "delete", model)
 
 
 __all__ = ["CLASS_NAME", "CytomineDescription", "CytomineProperty", "CytomineTag", "CytomineTermRelation"]

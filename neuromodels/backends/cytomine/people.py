@@ -197,6 +197,11 @@ class _PerUser(Doc[M]):
     def list_params(self, conn: Connection, modifiers: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
+    def create(self, conn: Connection, model: M, modifiers: Mapping[str, Any]) -> None:
+        """A record of a visit, posted under what it is about (its route's placeholders)."""
+        model.assign(self.send_for(conn, "create", model, json=self.to_wire(model),
+                                   parse=lambda r: self.structure(_plain_or_command(parse_json(r), self.key))))
+
 
 class CytomineProjectConnection(_PerUser[ProjectConnection], CommandCreate[ProjectConnection],
                                 CommandList[ProjectConnection]):
@@ -211,10 +216,6 @@ class CytomineProjectConnection(_PerUser[ProjectConnection], CommandCreate[Proje
     def validate(self, model: ProjectConnection, operation: str) -> None:
         check_id(model.project, int, "project id")
 
-    def create(self, conn: Connection, model: ProjectConnection, modifiers: Mapping[str, Any]) -> None:
-        model.assign(self.send(conn, "create", {"project": model.project}, json=self.to_wire(model),
-                               parse=lambda r: self.structure(_plain_or_command(parse_json(r), "projectconnection"))))
-
 
 class CytomineImageConsultation(_PerUser[ImageConsultation], CommandCreate[ImageConsultation],
                                 CommandList[ImageConsultation]):
@@ -228,10 +229,6 @@ class CytomineImageConsultation(_PerUser[ImageConsultation], CommandCreate[Image
 
     def validate(self, model: ImageConsultation, operation: str) -> None:
         check_id(model.image, int, "image instance id")
-
-    def create(self, conn: Connection, model: ImageConsultation, modifiers: Mapping[str, Any]) -> None:
-        model.assign(self.send(conn, "create", {"image": model.image}, json=self.to_wire(model),
-                               parse=lambda r: self.structure(_plain_or_command(parse_json(r), "imageconsultation"))))
 
 
 def _plain_or_command(reply: Any, key: str) -> Mapping[str, Any]:

@@ -53,7 +53,7 @@ class CytomineAnnotationTrack(_Annotated[AnnotationTrack], CommandCreate[Annotat
         check_id(model.track, int, "track id")
 
     def delete(self, conn: Connection, model: AnnotationTrack) -> None:
-        self.send(conn, "delete", {"annotation": model.annotation, "track": model.track})
+        self.send_for(conn, "delete", model)
 
 
 class CytomineAnnotationGroup(Doc[AnnotationGroup], CommandCRUD[AnnotationGroup]):
@@ -97,7 +97,7 @@ class CytomineAnnotationLink(_Annotated[AnnotationLink], CommandCreate[Annotatio
         check_id(model.group, int, "annotation group id")
 
     def delete(self, conn: Connection, model: AnnotationLink) -> None:
-        self.send(conn, "delete", {"group": model.group, "annotation": model.annotation})
+        self.send_for(conn, "delete", model)
 
 
 class CytomineAnnotationFilter(Doc[AnnotationFilter], CommandCRUD[AnnotationFilter]):
