@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Concatenate, Generic,
 import attrs
 
 from .backend import check_id
-from .capabilities import Resource, Update, did_you_mean
+from .capabilities import Resource, did_you_mean
 from . import context
 from . import operations
 from . import writes
@@ -284,10 +284,9 @@ class Model:
         try:
             for name, value in changes.items():
                 setattr(self, name, value)
-            if self.changes():
-                resource.require(Update)  # (an update, not a create: save_batch checks the rest)
-            # The batch of one refuses before sending what cannot be sent; it raises nothing
-            # after a request (what happened to it is in the report).
+            # The batch of one refuses before sending what cannot be sent (an update this
+            # server cannot make included); it raises nothing after a request (what happened
+            # to it is in the report).
             report = writes.save_batch(conn, resource, [self], {}, explicit=connection is not None)
         except Exception:
             for name, value in before.items():  # refused before anything was sent: as it was
