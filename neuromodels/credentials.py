@@ -148,17 +148,9 @@ def _foreign_environment(backend: str | None) -> "tuple[str, ForeignEnvironment]
 
 
 def _foreign_environments(backend: str | None) -> "list[tuple[str, ForeignEnvironment]]":
-    from .registry import available_backends, load_backend
+    from .registry import declarations
 
-    found = []
-    for name in [backend] if backend else available_backends():
-        try:
-            env = load_backend(name).environment
-        except Exception:  # an unloadable backend declares nothing here (its error comes when it is used)
-            continue
-        if env is not None:
-            found.append((name, env))
-    return found
+    return declarations("environment", [backend] if backend else None)
 
 
 def _foreign_hint(backend: str | None) -> str:

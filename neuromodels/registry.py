@@ -86,3 +86,19 @@ def load_backend(name: str) -> Backend:
     if not isinstance(backend, Backend):
         raise TypeError(f"the factory registered for backend {name!r} did not return a Backend")
     return backend
+
+
+def declarations(attribute: str, names: "list[str] | None" = None) -> list[tuple[str, Any]]:
+    """``(name, value)`` of what each backend (``names``, else every available one) declares
+    under ``attribute`` (its identity, another client's environment ...); backends declaring
+    nothing, or that cannot be loaded (their error comes when they are used), are left out."""
+    found = []
+    for name in available_backends() if names is None else names:
+        try:
+            value = getattr(load_backend(name), attribute)
+        except Exception:  # noqa: BLE001 - see above
+            continue
+        if value is not None:
+            found.append((name, value))
+    return found
+

@@ -72,18 +72,10 @@ def _try(transport: "Transport", path: str) -> Any:
 
 def _identities(transport: "Transport") -> dict[str, "ServerIdentity"]:
     """The identity every registered backend declares, the connection's own first."""
-    from ..registry import available_backends, load_backend
+    from ..registry import declarations
 
-    found = {transport.backend.name: transport.backend.identity} if transport.backend.identity else {}
-    for name in available_backends():
-        if name not in found:
-            try:
-                identity = load_backend(name).identity
-            except Exception:  # noqa: BLE001 - a backend that cannot load declares nothing here
-                continue
-            if identity is not None:
-                found[name] = identity
-    return found
+    own = {transport.backend.name: transport.backend.identity} if transport.backend.identity else {}
+    return {**own, **{name: identity for name, identity in declarations("identity") if name not in own}}
 
 
 def check_kind(transport: "Transport", error: NeuromodelsError) -> WrongServer | None:
